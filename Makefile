@@ -1,0 +1,60 @@
+# desa — make run / make test (see README.md)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test install install-test translations lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed translations
+
+install-test: $(VENV)/.installed-test translations
+
+translations: | $(BIN)/python
+	@$(BIN)/python -m babel.messages.frontend compile -q -d desa/translations 2>/dev/null \
+	  || $(BIN)/pybabel compile -q -d desa/translations
+
+run: install
+	$(BIN)/desa init
+	$(BIN)/desa demo --if-empty
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install-test
+	@for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+# Re-extracts the Indonesian msgids into messages.pot and merges them into the
+# English catalogue; translate the new or fuzzy entries, then `make translations`.
+BABEL_IGNORE := .* ._ tests bench migrations instance build __pycache__ *.egg-info
+DESA_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+
+.PHONY: translations-update
+translations-update: | $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext \
+	  --ignore-dirs='$(BABEL_IGNORE)' --project=desa --version=$(DESA_VERSION) \
+	  -o desa/translations/messages.pot .
+	$(BIN)/pybabel -q update --init-missing -l en \
+	  -i desa/translations/messages.pot -d desa/translations

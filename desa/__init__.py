@@ -1,0 +1,89 @@
+"""desa: a service desk for Indonesian village offices."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: Any = None) -> Flask:
+    """Builds the app: extensions, blueprints, error handlers and the CLI."""
+    from config import Config
+
+    cfg = config if config is not None else Config()
+    app = Flask(
+        __name__,
+        instance_path=getattr(cfg, "INSTANCE_PATH", None) or Config().INSTANCE_PATH,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    app.config.from_object(cfg)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from desa.core.errors import register_error_handlers
+    from desa.core.logging import install_mask_filter
+    from desa.core.security import init_security
+    from desa.core.templating import init_templating
+
+    register_error_handlers(app)
+    init_security(app)
+    init_templating(app)
+    install_mask_filter(app.logger.name)
+
+    from desa.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_babel import Babel  # noqa: F401 - imported for the type only
+
+    from desa.auth.login import init_login
+    from desa.core.db import configure_engine
+    from desa.extensions import babel, csrf, db, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(ROOT, "migrations"),
+        compare_type=True,
+        render_as_batch=True,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    init_login(app)
+
+
+def _select_locale() -> str:
+    from flask import current_app, has_request_context, session
+
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    langs = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in langs:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _register_blueprints(app: Flask) -> None:
+    from desa.auth.api import bp as auth_api
+    from desa.auth.views import bp as auth_bp
+    from desa.home.views import bp as home_bp
+    from desa.residents.views import resident_bp
+
+    for bp in (home_bp, auth_bp, auth_api, resident_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Accounts, roles, permissions, sign-in, API tokens and the audit log."""

@@ -1,0 +1,57 @@
+"""`desa user …` and `desa token …`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from desa.auth import services
+from desa.auth.permissions import STAFF_ROLES, TOKEN_ROLES
+from desa.core.cli import command_errors, fail, read_secret_stdin
+from desa.extensions import db
+
+user_cli = AppGroup("user", help="Akun petugas.")
+token_cli = AppGroup("token", help="Token API.")
+
+
+@user_cli.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
+@click.option("--rt", "rw_rt", help="RW/RT untuk ketua RT, misalnya 001/002.")
+@click.option("--employer", help="Nama pemberi kerja untuk akun pemberi kerja.")
+@click.option("--full-name", help="Nama lengkap (bawaan: NAME).")
+@click.option(
+    "--password-stdin", is_flag=True, required=True, help="Baca kata sandi dari stdin."
+)
+@command_errors
+def user_add(name, role, rw_rt, employer, full_name, password_stdin) -> None:
+    """Adds a staff account; the password comes on standard input."""
+    rw = rt = None
+    if rw_rt:
+        if rw_rt.count("/") != 1:
+            fail("Format --rt harus RW/RT, misalnya 001/002.", 2)
+        rw, rt = rw_rt.split("/")
+    if role == "rt" and not rw_rt:
+        fail("Akun ketua RT memerlukan --rt RW/RT.", 2)
+    if role == "employer" and not employer:
+        fail("Akun pemberi kerja memerlukan --employer NAMA.", 2)
+    password = read_secret_stdin()
+    user = services.create_user(
+        name, password, role, full_name=full_name, rw=rw, rt=rt, employer=employer
+    )
+    db.session.commit()
+    click.echo(f"Akun {user.username} ({role}) dibuat.")
+
+
+@token_cli.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(TOKEN_ROLES))
+@command_errors
+def token_add(name, role) -> None:
+    """Prints a new API token once (last line); only its hash is kept."""
+    token, secret = services.create_token(name, role)
+    db.session.commit()
+    click.echo(
+        f"Token {token.name} ({role}) dibuat. Simpan sekarang; tidak ditampilkan lagi:"
+    )
+    click.echo(secret)

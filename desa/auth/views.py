@@ -1,0 +1,305 @@
+"""Staff sign-in, sign-out, password change, and the admin's users, tokens and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, logout_user
+from sqlalchemy import func, select
+
+from desa.auth import audit, services
+from desa.auth.forms import (
+    AuditFilterForm,
+    LoginForm,
+    PasswordForm,
+    ResetPasswordForm,
+    TokenForm,
+    UserForm,
+)
+from desa.auth.models import ApiToken, AuditEvent, User
+from desa.core.db import begin_write
+from desa.core.errors import ServiceError
+from desa.core.formatting import format_datetime
+from desa.core.security import next_url, require, start_session
+from desa.core.spreadsheet import csv_bytes
+from desa.core.templating import register_nav
+from desa.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+register_nav(80, "users:manage", "auth.users", _l("Akun"))
+register_nav(85, "tokens:manage", "auth.tokens", _l("Token API"))
+register_nav(90, "audit:read", "auth.audit_log", _l("Log audit"))
+register_nav(95, "self:password", "auth.password", _l("Kata sandi"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Staff sign-in; the same answer for an unknown name and a wrong password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                form.username.data, form.password.data, request.remote_addr
+            )
+        except (services.SignInError, services.ThrottledError) as err:
+            db.session.commit()  # the failure count and audit line must stay
+            flash(err.message, "error")
+            status = err.status
+        else:
+            db.session.commit()
+            start_session(user)
+            return redirect(next_url())
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Signs out and ends every session of the account."""
+    services.sign_out(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Anda sudah keluar."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@require("self:password")
+def password():
+    """Changes one's own password; other sessions end."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_own_password(
+                user, form.current_password.data, form.new_password.data
+            )
+        except ServiceError as err:
+            db.session.rollback()
+            for field, messages in err.fields.items():
+                target = {"password": "new_password"}.get(field, field)
+                if target in form:
+                    form[target].errors = list(messages)
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            start_session(user)
+            flash(
+                _("Kata sandi sudah diganti. Sesi di perangkat lain telah diakhiri."),
+                "success",
+            )
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", form=form)
+
+
+# --- admin: users -------------------------------------------------------------------
+
+
+@bp.route("/admin/users")
+@require("users:manage")
+def users():
+    """All staff accounts with their role and scope."""
+    rows = db.session.scalars(select(User).order_by(User.role, User.username)).all()
+    return render_template("auth/users.html", users=rows)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@require("users:manage")
+def user_new():
+    """Adds a staff account."""
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.username.data,
+                form.password.data or "",
+                form.role.data,
+                full_name=form.full_name.data,
+                rw=form.rw.data,
+                rt=form.rt.data,
+                employer=form.employer.data,
+                phone=form.phone.data,
+            )
+        except ServiceError as err:
+            db.session.rollback()
+            _apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Akun %(u)s sudah dibuat.", u=user.username), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@require("users:manage")
+def user_edit(user_id: int):
+    """Changes an account's role, scope or active flag, or resets its password."""
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user, employer=user.employer.name if user.employer else "")
+    reset = ResetPasswordForm(prefix="reset")
+    if form.validate_on_submit() and "save" in request.form:
+        try:
+            services.update_user(
+                user,
+                full_name=form.full_name.data,
+                role=form.role.data,
+                rw=form.rw.data,
+                rt=form.rt.data,
+                employer=form.employer.data,
+                phone=form.phone.data,
+                # an admin cannot lock themselves out
+                active=True if user.id == current_user.id else form.active.data,
+            )
+        except ServiceError as err:
+            db.session.rollback()
+            _apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Akun %(u)s sudah diperbarui.", u=user.username), "success")
+            return redirect(url_for("auth.users"))
+    elif "do_reset" in request.form and reset.validate_on_submit():
+        try:
+            services.set_password(user, reset.password.data, by_admin=True)
+        except ServiceError as err:
+            db.session.rollback()
+            reset.password.errors = err.fields.get("password", [err.message])
+        else:
+            db.session.commit()
+            flash(_("Kata sandi %(u)s sudah diatur ulang.", u=user.username), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=user, reset=reset)
+
+
+def _apply_errors(form, err: ServiceError) -> None:
+    for field, messages in err.fields.items():
+        if field in form:
+            form[field].errors = list(messages)
+    flash(err.message, "error")
+
+
+# --- admin: API tokens --------------------------------------------------------------
+
+
+@bp.route("/admin/tokens", methods=["GET", "POST"])
+@require("tokens:manage")
+def tokens():
+    """API tokens: list, make one (shown once), revoke."""
+    form = TokenForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _token, secret = services.create_token(form.name.data, form.role.data)
+        except ServiceError as err:
+            db.session.rollback()
+            _apply_errors(form, err)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Token dibuat. Salin sekarang: token ini tidak akan ditampilkan lagi."
+                ),
+                "success",
+            )
+    rows = db.session.scalars(
+        select(ApiToken).order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template("auth/tokens.html", form=form, tokens=rows, secret=secret)
+
+
+@bp.route("/admin/tokens/<int:token_id>/revoke", methods=["POST"])
+@require("tokens:manage")
+def token_revoke(token_id: int):
+    """Revokes a token."""
+    token = services.revoke_token(token_id)
+    db.session.commit()
+    flash(_("Token %(n)s dicabut.", n=token.name), "success")
+    return redirect(url_for("auth.tokens"))
+
+
+# --- audit log ----------------------------------------------------------------------
+
+
+def _audit_query(form: AuditFilterForm):
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if form.actor.data:
+        stmt = stmt.where(
+            func.lower(AuditEvent.actor_name).contains(form.actor.data.lower())
+        )
+    if form.action.data:
+        stmt = stmt.where(AuditEvent.action.startswith(form.action.data.strip()))
+    if form.object_type.data:
+        stmt = stmt.where(AuditEvent.object_type == form.object_type.data.strip())
+    if form.date_from.data:
+        stmt = stmt.where(AuditEvent.created_at >= _utc_day_start(form.date_from.data))
+    if form.date_to.data:
+        end = form.date_to.data + dt.timedelta(days=1)
+        stmt = stmt.where(AuditEvent.created_at < _utc_day_start(end))
+    return stmt
+
+
+def _utc_day_start(day: dt.date) -> dt.datetime:
+    from desa.core.village import get_village, village_zone
+
+    local = dt.datetime.combine(day, dt.time(), tzinfo=village_zone(get_village()))
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+@bp.route("/admin/audit")
+@require("audit:read")
+def audit_log():
+    """The audit log with filters, fifty lines a page."""
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        abort(422)
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(
+        _audit_query(form), page=max(page, 1), per_page=50, error_out=False
+    )
+    return render_template("auth/audit.html", form=form, pagination=pagination)
+
+
+@bp.route("/admin/audit.csv")
+@require("audit:read")
+def audit_csv():
+    """The filtered audit log as CSV (formula-safe)."""
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        abort(422)
+    begin_write()
+    audit.record("audit.export", detail=request.query_string.decode()[:200])
+    db.session.commit()
+    rows = (
+        (e.id, format_datetime(e.created_at), e.actor_kind, e.actor_name, e.role or "",
+         e.action, e.object_type or "", e.object_id or "", e.detail, e.ip or "")
+        for e in db.session.scalars(_audit_query(form).limit(100_000))
+    )  # fmt: skip
+    body = csv_bytes(
+        ["id", "waktu_utc", "jenis_pelaku", "pelaku", "peran", "tindakan",
+         "jenis_objek", "id_objek", "rincian", "alamat_ip"],
+        rows,
+    )  # fmt: skip
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit-desa.csv"},
+    )

@@ -1,0 +1,1 @@
+"""The thin shared core: no domain imports."""

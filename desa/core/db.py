@@ -1,0 +1,71 @@
+"""Database plumbing shared by every domain: SQLite pragmas, write locks, upserts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import g, has_app_context, has_request_context, request
+from sqlalchemy import Engine, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def utcnow() -> dt.datetime:
+    """The current time as a naive UTC datetime (what every column stores)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _wants_write_lock() -> bool:
+    if has_app_context() and g.get("desa_write_intent"):
+        return True
+    return has_request_context() and request.method not in SAFE_METHODS
+
+
+def begin_write() -> None:
+    """Ends the current read transaction; the next one takes the write lock at once.
+
+    For the few GET requests and CLI commands that write: on SQLite a read
+    transaction that later writes can fail with SQLITE_BUSY instead of waiting.
+    """
+    from desa.extensions import db
+
+    db.session.commit()
+    g.desa_write_intent = True
+
+
+def mark_write_intent() -> None:
+    """Marks the rest of this app context (a CLI command) as a writer."""
+    g.desa_write_intent = True
+
+
+def configure_engine(engine: Engine) -> None:
+    """Sets durability pragmas and transaction handling on SQLite engines.
+
+    pysqlite's own transaction handling is switched off so that we can start write
+    transactions with BEGIN IMMEDIATE: a deferred transaction that reads first and
+    then writes fails with SQLITE_BUSY under concurrency instead of waiting.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def insert_ignore(table: Table, dialect_name: str) -> Any:
+    """An INSERT … ON CONFLICT DO NOTHING for the running dialect."""
+    module = postgresql if dialect_name == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()

@@ -1,0 +1,156 @@
+"""Domain errors and the HTTP error handlers (HTML pages, and JSON under /api)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from desa.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """A rule was broken: carries a snake_case code, an Indonesian message, a status."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        fields: dict[str, list[str]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.fields = fields or {}
+        self.extra = extra or {}
+
+
+class ValidationError(ServiceError):
+    status, code = 422, "invalid"
+
+
+class NotFound(ServiceError):
+    status, code = 404, "not_found"
+
+
+class Conflict(ServiceError):
+    status, code = 409, "conflict"
+
+
+class Forbidden(ServiceError):
+    status, code = 403, "forbidden"
+
+
+class BadRequest(ServiceError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(ServiceError):
+    status, code = 401, "unauthorized"
+
+
+_DEFAULT_MESSAGES = {
+    400: ("bad_request", _l("Permintaan tidak dapat dibaca.")),
+    401: ("unauthorized", _l("Silakan masuk terlebih dahulu.")),
+    403: ("forbidden", _l("Anda tidak berhak mengakses halaman ini.")),
+    404: ("not_found", _l("Data atau halaman tidak ditemukan.")),
+    405: ("method_not_allowed", _l("Metode permintaan tidak diizinkan.")),
+    409: ("conflict", _l("Permintaan bertentangan dengan keadaan data saat ini.")),
+    413: ("too_large", _l("Berkas atau permintaan terlalu besar.")),
+    415: ("unsupported_media_type", _l("Jenis isi permintaan tidak didukung.")),
+    422: ("invalid", _l("Data tidak valid.")),
+    429: ("too_many_requests", _l("Terlalu banyak permintaan. Coba lagi nanti.")),
+    500: ("server_error", _l("Terjadi kesalahan pada server. Data Anda tidak diubah.")),
+}
+
+
+def wants_json() -> bool:
+    """API paths, and clients that ask only for JSON, get JSON errors."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes["text/html"]
+
+
+def error_response(
+    status: int,
+    code: str | None = None,
+    message: str | None = None,
+    fields: dict[str, list[str]] | None = None,
+    extra: dict[str, Any] | None = None,
+):
+    """One error, as CONTRACT §4 JSON under /api or as an Indonesian page."""
+    default_code, default_message = _DEFAULT_MESSAGES.get(
+        status, ("error", _l("Terjadi kesalahan."))
+    )
+    code, message = code or default_code, str(message or default_message)
+    if wants_json():
+        body: dict[str, Any] = {
+            "code": code,
+            "message": message,
+            "fields": fields or {},
+        }
+        payload: dict[str, Any] = {"error": body}
+        payload.update(extra or {})
+        resp = jsonify(payload)
+    else:
+        name = status if status in (403, 404, 500) else "generic"
+        resp = make_response(
+            render_template(
+                f"errors/{name}.html", status=status, code=code, message=message
+            )
+        )
+    resp.status_code = status
+    if status == 401 and wants_json():
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="desa"'
+    return resp
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Every error rolls the transaction back and answers in Indonesian."""
+
+    @app.errorhandler(ServiceError)
+    def _service_error(err: ServiceError):
+        db.session.rollback()
+        return error_response(err.status, err.code, err.message, err.fields, err.extra)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err: CSRFError):
+        db.session.rollback()
+        return error_response(
+            400,
+            "csrf_failed",
+            _l(
+                "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        db.session.rollback()
+        status = err.code or 500
+        response = error_response(status)
+        if status == 405 and err.valid_methods:
+            response.headers["Allow"] = ", ".join(err.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500)

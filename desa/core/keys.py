@@ -1,0 +1,58 @@
+"""The village's Ed25519 signing key, kept in the instance folder (0600)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+KEY_FILE = Path("keys") / "signing-ed25519.pem"
+
+
+def key_path(instance_path: str) -> Path:
+    return Path(instance_path) / KEY_FILE
+
+
+def ensure_signing_key(instance_path: str) -> bool:
+    """Creates the key when missing; returns True if it made one. Never overwrites."""
+    path = key_path(instance_path)
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first; keep theirs
+        return False
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return True
+
+
+def load_signing_key(instance_path: str) -> Ed25519PrivateKey:
+    """The private key (run `desa init` first)."""
+    data = key_path(instance_path).read_bytes()
+    key = serialization.load_pem_private_key(data, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("signing key is not Ed25519")
+    return key
+
+
+def public_key_pem(instance_path: str) -> str:
+    """The PEM public key that verifies this village's letters."""
+    return (
+        load_signing_key(instance_path)
+        .public_key()
+        .public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        .decode()
+    )

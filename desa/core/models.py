@@ -1,0 +1,44 @@
+"""Core models: the village this installation serves."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from desa.core.db import utcnow
+from desa.extensions import db
+
+
+class Village(db.Model):
+    """The one village an installation serves (a single row, id 1)."""
+
+    __tablename__ = "villages"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(13))  # 61.01.12.2002
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20), default="desa")  # desa / kelurahan
+    district: Mapped[str] = mapped_column(String(100))
+    regency: Mapped[str] = mapped_column(String(100))
+    province: Mapped[str] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(5))
+    address: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Pontianak")
+    head_name: Mapped[str | None] = mapped_column(String(120))
+    head_title: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def title(self) -> str:
+        """`Desa Merubung`."""
+        return f"{'Kelurahan' if self.kind == 'kelurahan' else 'Desa'} {self.name}"
+
+    @property
+    def code_digits(self) -> str:
+        """`6101122002`, the 10-digit form used in temporary NIKs."""
+        return self.code.replace(".", "")

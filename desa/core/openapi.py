@@ -1,0 +1,166 @@
+"""The OpenAPI 3.1 description of /api/v1, filled in by each domain's api module."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                    },
+                },
+            },
+        }
+    },
+}
+
+_STATUS_TEXT = {
+    "400": "Permintaan tidak dapat dibaca",
+    "401": "Belum masuk atau token tidak sah",
+    "403": "Tidak berhak",
+    "404": "Tidak ditemukan",
+    "409": "Bentrok dengan keadaan data",
+    "422": "Data tidak valid",
+    "429": "Terlalu banyak permintaan",
+}
+
+
+class ApiSpec:
+    """Collects operations; `document()` returns the whole OpenAPI document."""
+
+    def __init__(self) -> None:
+        self.paths: dict[str, dict[str, Any]] = {}
+        self.schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+
+    def schema(self, name: str, schema: dict[str, Any]) -> dict[str, str]:
+        """Registers a component schema and returns a `$ref` to it."""
+        self.schemas[name] = schema
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def operation(
+        self,
+        path: str,
+        method: str,
+        *,
+        summary: str,
+        roles: str,
+        tag: str,
+        response: dict[str, Any] | None = None,
+        status: str = "200",
+        body: dict[str, Any] | None = None,
+        parameters: list[dict[str, Any]] | None = None,
+        errors: tuple[str, ...] = ("401", "403"),
+        public: bool = False,
+    ) -> None:
+        """Describes one operation; `path` is relative to /api/v1 in OpenAPI syntax."""
+        op: dict[str, Any] = {
+            "summary": summary,
+            "description": f"Peran: {roles}.",
+            "tags": [tag],
+            "operationId": f"{method}_{path}".replace("/", "_")
+            .replace("{", "")
+            .replace("}", "")
+            .replace("-", "_")
+            .strip("_"),
+            "responses": {
+                status: {
+                    "description": "Berhasil",
+                    "content": {
+                        "application/json": {"schema": response or {"type": "object"}}
+                    },
+                }
+            },
+        }
+        for code in errors:
+            op["responses"][code] = {
+                "description": _STATUS_TEXT[code],
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/Error"}
+                    }
+                },
+            }
+        if parameters:
+            op["parameters"] = parameters
+        if body:
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": body}},
+            }
+        if public:
+            op["security"] = []
+        self.paths.setdefault(path, {})[method.lower()] = op
+
+    def document(self, server_url: str) -> dict[str, Any]:
+        """The OpenAPI 3.1 document."""
+        return {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "desa API",
+                "version": "1.0.0",
+                "description": "API layanan kantor desa (penduduk, surat, jadwal "
+                "perekaman e-KTP, data untuk Disdukcapil).",
+            },
+            "servers": [{"url": f"{server_url}/api/v1"}],
+            "security": [{"bearer": []}, {"session": []}],
+            "paths": copy.deepcopy(self.paths),
+            "components": {
+                "schemas": copy.deepcopy(self.schemas),
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                    "session": {
+                        "type": "apiKey",
+                        "in": "cookie",
+                        "name": "desa_session",
+                    },
+                },
+            },
+        }
+
+
+def query_param(name: str, schema: dict[str, Any], description: str = "") -> dict:
+    """A query parameter description."""
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}  # fmt: skip
+
+
+def path_param(name: str, schema: dict[str, Any] | None = None) -> dict:
+    """A path parameter description."""
+    return {"name": name, "in": "path", "required": True,
+            "schema": schema or {"type": "string"}}  # fmt: skip
+
+
+PAGE_PARAMS = [
+    query_param("page", {"type": "integer", "minimum": 1}),
+    query_param("per_page", {"type": "integer", "minimum": 1, "maximum": 500}),
+]
+
+
+def page_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a paginated list of `item`."""
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total"],
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+        },
+    }
+
+
+spec = ApiSpec()

@@ -1,0 +1,119 @@
+"""Security baseline: CSRF for every non-GET, response headers, permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request, session, url_for
+from flask_login import current_user, login_user
+
+from desa.core.db import SAFE_METHODS
+from desa.core.errors import Forbidden, Unauthorized, wants_json
+from desa.extensions import csrf, login_manager
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "media-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def has_bearer_token() -> bool:
+    """True when the request authenticates with `Authorization: Bearer …`."""
+    return request.headers.get("Authorization", "").startswith("Bearer ")
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only a path on this site is a safe place to go after signing in."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and "\\" not in target
+
+
+def start_session(principal: Any) -> None:
+    """A fresh session for the principal (no fixation), kept for the working day."""
+    session.clear()
+    login_user(principal)
+    session.permanent = True
+
+
+def next_url(default: str = "home.index") -> str:
+    """The validated `next` target, or the home page."""
+    target = request.form.get("next") or request.args.get("next")
+    return target if is_safe_next(target) else url_for(default)
+
+
+def require(permission: str) -> Callable:
+    """Lets the view run only for a principal holding `permission` (`resource:action`)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                if wants_json() or has_bearer_token():
+                    raise Unauthorized(str(_unauthorized_message()))
+                return login_manager.unauthorized()
+            if not current_user.can(permission):
+                raise Forbidden(str(_forbidden_message()))
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def _unauthorized_message() -> str:
+    from flask_babel import gettext
+
+    return gettext("Silakan masuk terlebih dahulu.")
+
+
+def _forbidden_message() -> str:
+    from flask_babel import gettext
+
+    return gettext("Anda tidak berhak melakukan ini.")
+
+
+def init_security(app: Flask) -> None:
+    """Registers the CSRF check and the security headers."""
+
+    @app.before_request
+    def _check_csrf() -> None:
+        if request.method in SAFE_METHODS or has_bearer_token():
+            return
+        csrf.protect()
+
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        h.setdefault(
+            "Permissions-Policy", "camera=(self), microphone=(), geolocation=()"
+        )
+        if current_app.config.get("HTTPS"):
+            h.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if not request.path.startswith("/static/"):
+            # Personal data on a shared office laptop must not linger in its cache.
+            h.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,62 @@
+"""Jinja filters and globals: Indonesian dates, masking, the village, navigation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from desa.core import formatting
+
+
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored naive-UTC datetime in the village's time zone."""
+    if value is None:
+        return None
+    zone = ZoneInfo(g.get("desa_tz") or "Asia/Pontianak")
+    return value.replace(tzinfo=dt.UTC).astimezone(zone)
+
+
+_NAV: list[tuple[int, str, str, object]] = []
+
+
+def register_nav(order: int, permission: str, endpoint: str, label: object) -> None:
+    """Adds a main-menu entry shown to principals holding `permission`."""
+    entry = (order, permission, endpoint, label)
+    if entry not in _NAV:
+        _NAV.append(entry)
+        _NAV.sort(key=lambda e: e[0])
+
+
+def nav_items() -> list[dict[str, str]]:
+    """The menu entries the current principal may open."""
+    return [
+        {"url": url_for(endpoint), "label": str(label)}
+        for _order, permission, endpoint, label in _NAV
+        if current_user.can(permission)
+    ]
+
+
+def init_templating(app: Flask) -> None:
+    """Registers filters and the `village` global."""
+    env = app.jinja_env
+    env.filters["tanggal"] = formatting.format_date
+    env.filters["hari_tanggal"] = formatting.format_day_date
+    env.filters["waktu"] = lambda v: formatting.format_datetime(_local(v))
+    env.filters["mask_nik"] = formatting.mask_nik
+    env.filters["mask_name"] = formatting.mask_name
+    env.filters["ribuan"] = lambda n: f"{n:,}".replace(",", ".")
+    env.globals["nav_items"] = nav_items
+    env.globals["current_locale"] = lambda: str(get_locale() or "id")
+
+    @app.context_processor
+    def _village():
+        from desa.core.village import get_village
+
+        village = get_village()
+        if village is not None:
+            g.desa_tz = village.timezone
+        return {"village": village}

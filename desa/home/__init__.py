@@ -1,0 +1,1 @@
+"""Home pages per role, the health check and the API description."""

@@ -1,0 +1,1 @@
+"""The residents registry, keyed by NIK."""

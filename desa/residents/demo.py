@@ -1,0 +1,879 @@
+"""Demo residents: a believable Desa Merubung (Tekarang, Sambas, West Kalimantan).
+
+`build_rows` is pure and deterministic for a seed: it makes the resident rows of
+about one family per 3.3 people, with valid NIKs and KK numbers, a rural age
+pyramid, Sambas Malay names (and a few Chinese-Indonesian and Dayak families),
+and the e-KTP picture of a border village: most adults recorded, a group recorded
+without a printed card (the blank-card shortage), and the rest still pending.
+`populate` inserts those rows with Core inserts and never commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from bisect import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from desa.extensions import db
+from desa.residents.models import Resident
+
+EMPLOYERS = ("PT Sawit Tekarang Lestari", "SMP Negeri 1 Tekarang")
+INSERT_CHUNK = 5000
+
+# Kecamatan of Kabupaten Sambas (Kemendagri codes without dots).
+SAMBAS_DISTRICTS = {
+    "610101": "SAMBAS",
+    "610102": "TELUK KERAMAT",
+    "610103": "JAWAI",
+    "610104": "TEBAS",
+    "610105": "PEMANGKAT",
+    "610106": "SEJANGKUNG",
+    "610107": "SELAKAU",
+    "610108": "PALOH",
+    "610109": "SAJINGAN BESAR",
+    "610110": "SUBAH",
+    "610111": "GALING",
+    "610112": "TEKARANG",
+    "610113": "SEMPARUK",
+    "610114": "SAJAD",
+    "610115": "SEBAWI",
+    "610116": "JAWAI SELATAN",
+    "610117": "TANGARAN",
+    "610118": "SALATIGA",
+    "610119": "SELAKAU TIMUR",
+}
+# Where people who moved in mostly come from: the neighbouring kecamatan.
+MOVED_IN_DISTRICTS = (
+    ("610101", 30),
+    ("610104", 18),
+    ("610105", 14),
+    ("610113", 10),
+    ("610102", 8),
+    ("610103", 6),
+    ("610115", 5),
+    ("610106", 4),
+    ("610108", 3),
+    ("610109", 2),
+)
+
+# Dusun → (main road, lanes); two RW per dusun, three RT per RW.
+DUSUN = (
+    ("Sungai Bedung", "Jl. Sungai Bedung",
+     ("Gg. Damai", "Gg. Masjid", "Gg. Keluarga", "Gg. Amal", "Gg. Sepakat",
+      "Gg. Mawar")),
+    ("Parit Baru", "Jl. Parit Baru",
+     ("Gg. Melati", "Gg. Kenanga", "Gg. Bersatu", "Gg. Parit Haji", "Gg. Surau",
+      "Gg. Rukun")),
+    ("Tanjung Harapan", "Jl. Tanjung Harapan",
+     ("Gg. Setia", "Gg. Harapan Jaya", "Gg. Pelita", "Gg. Sawit", "Gg. Nelayan",
+      "Gg. Tekarang Indah")),
+)  # fmt: skip
+
+KEPALA = "KEPALA KELUARGA"
+ISTRI = "ISTRI"
+ANAK = "ANAK"
+ORANG_TUA = "ORANG TUA"
+MERTUA = "MERTUA"
+FAMILI = "FAMILI LAIN"
+CUCU = "CUCU"
+
+SINGLE = "BELUM KAWIN"
+MARRIED = "KAWIN"
+DIVORCED = "CERAI HIDUP"
+WIDOWED = "CERAI MATI"
+
+NO_SCHOOL = "TIDAK/BELUM SEKOLAH"
+SD_UNFINISHED = "BELUM TAMAT SD/SEDERAJAT"
+SD = "TAMAT SD/SEDERAJAT"
+SLTP = "SLTP/SEDERAJAT"
+SLTA = "SLTA/SEDERAJAT"
+D12 = "DIPLOMA I/II"
+D3 = "AKADEMI/DIPLOMA III/S. MUDA"
+S1 = "DIPLOMA IV/STRATA I"
+
+NOT_WORKING = "BELUM/TIDAK BEKERJA"
+STUDENT = "PELAJAR/MAHASISWA"
+HOUSEWIFE = "MENGURUS RUMAH TANGGA"
+FARMER = "PETANI/PEKEBUN"
+LABOURER = "BURUH HARIAN LEPAS"
+EMPLOYEE = "KARYAWAN SWASTA"
+TRADER = "PEDAGANG"
+SELF_EMPLOYED = "WIRASWASTA"
+TEACHER = "GURU"
+CIVIL_SERVANT = "PEGAWAI NEGERI SIPIL (PNS)"
+# Jobs of men who are away at the plantation or across the border on work days.
+AWAY_JOBS = frozenset({LABOURER, EMPLOYEE, "NELAYAN", "SOPIR", "BURUH TANI/PERKEBUNAN"})
+
+MALAY_MALE_OLD = (
+    "MUHAMMAD", "AHMAD", "ABDUL", "SYARIF", "HAMDAN", "ZULKIFLI", "RUSDI", "JUMADI",
+    "USMAN", "SAHRUL", "RIDWAN", "HASAN", "JAMALUDIN", "MARZUKI", "ISMAIL", "SULAIMAN",
+    "BUJANG", "MAHMUD", "YUSUF", "SAFARUDIN", "ABDULLAH", "HAMZAH", "SAMSUDIN",
+    "KASIM", "ARSYAD", "IDRIS", "SUPARDI", "HERMANSYAH", "BAHARI", "SUHAIMI",
+    "MUSTAFA", "JUNAIDI", "RAMLI", "ARIFIN", "HARUN", "TAUFIK", "SYAHRANI", "UTUH",
+)  # fmt: skip
+MALAY_MALE_OLD_2 = (
+    "HASAN", "RIDWAN", "ISMAIL", "YUSUF", "RAHMAN", "ARIFIN", "SALEH", "HAMID",
+    "RAZAK", "KADIR", "SYUKUR", "JALIL", "MANSUR", "NAWAWI", "RASYID", "HALIM",
+    "SANI", "TAHIR", "BASRI", "ZAINAL", "JUMADI", "RUSDI", "USMAN", "MARZUKI",
+    "HAMDAN", "SAHRUL", "AMRAN", "SUFIAN", "ZAINUDIN", "HUSIN", "JAPAR", "DAHLAN",
+)  # fmt: skip
+MALAY_MALE_NEW = (
+    "MUHAMMAD", "AHMAD", "RIZKY", "FAJAR", "ILHAM", "FIKRI", "RAFI", "AKBAR", "DIMAS",
+    "FARHAN", "HAIKAL", "ZAKI", "ARYA", "ALDI", "RENDI", "HERI", "DENI", "ANDIKA",
+    "REZA", "FAISAL", "IQBAL", "NAUFAL", "RAFFA",
+)  # fmt: skip
+MALAY_MALE_NEW_2 = (
+    "RAMADHAN", "PRATAMA", "FIRMANSYAH", "SAPUTRA", "HIDAYAT", "MAULANA",
+    "ALFARIZI", "SYAHPUTRA", "HAFIZ", "NUGRAHA", "RIZKI", "ANANDA", "FAUZAN",
+    "RIDHO", "HAKIM", "KURNIAWAN", "SETIAWAN", "ARDIANSYAH", "GUNAWAN", "IRAWAN",
+)  # fmt: skip
+MALAY_FEMALE_OLD = (
+    "SITI", "NUR", "SARIFAH", "UTI", "HAIRANI", "JULIANA", "MARIAM", "SALMAH",
+    "AMINAH", "FATIMAH", "ROSMAWATI", "NURLELA", "NURHAYATI", "RAHMAWATI", "HALIMAH",
+    "ZAINAB", "MASNAH", "KAMSIAH", "ROSMINI", "MAIMUNAH", "JUMIATI", "SURIANI",
+    "HASNAH", "DAYANG", "RUSMINAH", "SAMSIAH", "NORMAH", "ASIAH",
+)  # fmt: skip
+MALAY_FEMALE_OLD_2 = (
+    "AMINAH", "FATIMAH", "SALMAH", "HAWA", "AISYAH", "ZUBAIDAH", "MAISARAH",
+    "HAYATI", "RAHMAH", "ASMAH", "KHADIJAH", "HASANAH", "SAODAH", "MASITAH",
+    "RUKIAH", "NURHAYATI", "KALSUM", "MARIAM", "JAMILAH", "ROSNAH", "HABSAH",
+    "ZALEHA", "NURLELA", "HAIRANI", "JULIANA", "ROSMAWATI",
+)  # fmt: skip
+MALAY_FEMALE_NEW = (
+    "NUR", "SITI", "DINDA", "PUTRI", "AULIA", "NABILA", "NAYLA", "SALSABILA",
+    "ZAHRA", "ALYA", "AISYAH", "RINA", "DEWI", "INDAH", "FITRI", "NADIA", "WULAN",
+    "SRI", "YULIANTI", "RISKA",
+)  # fmt: skip
+MALAY_FEMALE_NEW_2 = (
+    "AZZAHRA", "RAMADHANI", "PUTRI", "LESTARI", "SAFITRI", "AMELIA", "NURHALIZA",
+    "KHAIRUNNISA", "HUMAIRA", "SYAKIRA", "FEBRIANTI", "WULANDARI", "HASANAH",
+    "AFRIANI", "MAHARANI", "RAHMADANI", "ANGGRAINI", "PERMATASARI", "OKTAVIANI",
+)  # fmt: skip
+# Hakka family names of Sambas and Singkawang, with the Indonesian surname the
+# younger generation of that family tends to carry.
+CHINESE_FAMILIES = (
+    ("BONG", "WIJAYA"), ("LIM", "SALIM"), ("TJHIA", "CAHYADI"), ("LIU", "LUKITO"),
+    ("NG", "GUNAWAN"), ("CHANG", "TANUWIJAYA"), ("THJIN", "SETIAWAN"),
+    ("KHO", "KUSUMA"), ("LIE", "LIMANTO"), ("YAP", "YAPUTRA"), ("TJONG", "SUGIANTO"),
+    ("HIU", "HARTONO"),
+)  # fmt: skip
+CHINESE_MALE_OLD = (
+    "AKIONG", "AHUI", "APHIN", "AFUK", "ACHONG", "KIMLIONG", "SUNLIE", "ACAI",
+    "FUILIN", "NYUKFO", "KONGLIAN", "TETJHIN",
+)  # fmt: skip
+CHINESE_FEMALE_OLD = (
+    "AMOI", "SUILAN", "MOILAN", "KIMFA", "NYUKLAN", "AKIM", "APIN", "FUNGMOI",
+    "LIMOI", "SIUKHIM",
+)  # fmt: skip
+CHINESE_MALE_NEW = (
+    "HENDRA", "KEVIN", "STEVEN", "WILLIAM", "FELIX", "VINCENT", "JONI", "RUDI",
+    "SUHENDRA", "ANTONI",
+)  # fmt: skip
+CHINESE_FEMALE_NEW = (
+    "LINA", "LILIS", "SULIANA", "JESSICA", "MICHELLE", "VERONIKA", "CINDY", "MELISA",
+    "YENNY", "SUSANTI",
+)  # fmt: skip
+DAYAK_MALE = (
+    "YOHANES", "PETRUS", "PAULUS", "STEFANUS", "AGUSTINUS", "FRANSISKUS",
+    "ANTONIUS", "YOSEF", "MARKUS", "LUKAS", "YAKOBUS", "SIMON",
+)  # fmt: skip
+DAYAK_MALE_2 = (
+    "ASIANG", "ALOY", "ATOK", "JIMAN", "LANSAU", "AMAT", "UYUP", "NYAMPUN", "ASUN",
+    "BUJANG",
+)  # fmt: skip
+DAYAK_FEMALE = (
+    "MARIA", "YULIANA", "MARSELINA", "FRANSISKA", "KRISTINA", "ELISABETH", "AGNES",
+    "MAGDALENA", "ROSALIA", "VERONIKA",
+)  # fmt: skip
+DAYAK_FEMALE_2 = (
+    "ULIN", "ITA", "NANI", "SUSI", "RINA", "MINA", "YATI", "INDAI", "LINA",
+)  # fmt: skip
+
+MALAY_NAMES = {
+    ("L", False): (MALAY_MALE_OLD, MALAY_MALE_OLD_2),
+    ("L", True): (MALAY_MALE_NEW, MALAY_MALE_NEW_2),
+    ("P", False): (MALAY_FEMALE_OLD, MALAY_FEMALE_OLD_2),
+    ("P", True): (MALAY_FEMALE_NEW, MALAY_FEMALE_NEW_2),
+}
+CHINESE_OLD = {"L": CHINESE_MALE_OLD, "P": CHINESE_FEMALE_OLD}
+CHINESE_NEW = {"L": CHINESE_MALE_NEW, "P": CHINESE_FEMALE_NEW}
+DAYAK_NAMES = {"L": (DAYAK_MALE, DAYAK_MALE_2), "P": (DAYAK_FEMALE, DAYAK_FEMALE_2)}
+
+MOBILE_PREFIXES = (
+    "0812", "0813", "0821", "0822", "0823", "0852", "0853", "0811", "0857", "0856",
+    "0815", "0817", "0818", "0819", "0877", "0878", "0895", "0896", "0881", "0838",
+)  # fmt: skip
+
+MALAY, CHINESE, DAYAK = "malay", "chinese", "dayak"
+
+
+SLOTS = 4096
+
+
+def _table(pairs: Sequence[tuple[Any, float]]) -> tuple[Any, ...]:
+    """A weighted choice as a lookup table: `table[int(random() * SLOTS)]`.
+
+    One index per draw is much cheaper than a bisect; weights are kept to 1/4096.
+    """
+    items = [item for item, _ in pairs]
+    cum: list[float] = []
+    total = 0.0
+    for _, weight in pairs:
+        total += weight
+        cum.append(total)
+    return tuple(
+        items[min(bisect(cum, (slot + 0.5) / SLOTS * total), len(items) - 1)]
+        for slot in range(SLOTS)
+    )
+
+
+# Household kinds and the age of their head, in five-year bands.
+KINDS = _table(
+    [("couple", 76), ("widow", 9), ("single", 4.5), ("divorced", 4), ("widower", 3),
+     ("young", 0.4)]
+)  # fmt: skip
+COUPLE_HEAD_AGE = _table(
+    [(20, 3), (25, 9), (30, 12), (35, 12), (40, 11), (45, 10), (50, 9), (55, 8),
+     (60, 7), (65, 5), (70, 4), (75, 2.5), (80, 1.2), (85, 0.5)]
+)  # fmt: skip
+WIDOW_HEAD_AGE = _table(
+    [(35, 1), (40, 2), (45, 2.5), (50, 3.5), (55, 4), (60, 5), (65, 5.5), (70, 5),
+     (75, 4), (80, 2.5), (85, 1.2)]
+)  # fmt: skip
+ETHNICITY = _table([(MALAY, 92.5), (CHINESE, 4.5), (DAYAK, 3)])
+CHINESE_RELIGION = _table([("BUDHA", 50), ("KHONGHUCU", 35), ("KATHOLIK", 10),
+                              ("KRISTEN", 5)])  # fmt: skip
+DAYAK_RELIGION = _table([("KATHOLIK", 70), ("KRISTEN", 30)])
+KIDS_BORN = _table([(0, 5), (1, 12), (2, 28), (3, 27), (4, 16), (5, 8), (6, 3),
+                       (7, 1)])  # fmt: skip
+
+BIRTH_PLACE_OLD = _table(
+    [("SAMBAS", 58), ("TEKARANG", 22), ("SINGKAWANG", 5), ("PONTIANAK", 3),
+     ("KUCHING", 4), ("PEMANGKAT", 4), ("TEBAS", 4)]
+)  # fmt: skip
+BIRTH_PLACE_YOUNG = _table(
+    [("SAMBAS", 74), ("TEKARANG", 10), ("SINGKAWANG", 5), ("PONTIANAK", 3),
+     ("KUCHING", 7), ("PEMANGKAT", 1)]
+)  # fmt: skip
+BIRTH_PLACE_CHINESE = _table(
+    [("SINGKAWANG", 40), ("SAMBAS", 30), ("PEMANGKAT", 20), ("PONTIANAK", 10)]
+)  # fmt: skip
+BIRTH_PLACE_DAYAK = _table(
+    [("SAMBAS", 35), ("SAJINGAN", 25), ("BENGKAYANG", 25), ("KUCHING", 10),
+     ("SINGKAWANG", 5)]
+)  # fmt: skip
+MOVED_IN = _table(MOVED_IN_DISTRICTS)
+# Share of grown-up members registered first in another kecamatan, by relation.
+MOVED_IN_SHARE = {KEPALA: 0.08, ISTRI: 0.2, ORANG_TUA: 0.25, MERTUA: 0.25, FAMILI: 0.08}
+
+JOBS_MAN = _table(
+    [(FARMER, 38), (LABOURER, 17), (EMPLOYEE, 12), (SELF_EMPLOYED, 8), (TRADER, 5),
+     ("NELAYAN", 3), ("BURUH TANI/PERKEBUNAN", 4), ("TUKANG KAYU", 2), ("SOPIR", 2),
+     (TEACHER, 2), (CIVIL_SERVANT, 2), ("PERANGKAT DESA", 1), (NOT_WORKING, 4)]
+)  # fmt: skip
+JOBS_WOMAN = _table(
+    [(HOUSEWIFE, 55), (FARMER, 18), (TRADER, 8), (SELF_EMPLOYED, 4), (EMPLOYEE, 4),
+     (LABOURER, 4), (TEACHER, 3), (CIVIL_SERVANT, 1), ("BIDAN", 0.5),
+     ("PERAWAT", 0.5), (NOT_WORKING, 2)]
+)  # fmt: skip
+JOBS_YOUNG_MAN = _table(
+    [(STUDENT, 30), (NOT_WORKING, 18), (LABOURER, 18), (EMPLOYEE, 18), (FARMER, 8),
+     (SELF_EMPLOYED, 5), ("BURUH TANI/PERKEBUNAN", 3)]
+)  # fmt: skip
+JOBS_YOUNG_WOMAN = _table(
+    [(STUDENT, 38), (NOT_WORKING, 25), (EMPLOYEE, 15), (HOUSEWIFE, 8), (TRADER, 6),
+     (TEACHER, 3), (SELF_EMPLOYED, 5)]
+)  # fmt: skip
+JOBS_OLD_MAN = _table(
+    [(FARMER, 45), (NOT_WORKING, 35), ("PENSIUNAN", 8), (TRADER, 5),
+     (SELF_EMPLOYED, 7)]
+)  # fmt: skip
+JOBS_OLD_WOMAN = _table([(HOUSEWIFE, 55), (NOT_WORKING, 30), (FARMER, 15)])
+JOBS_CHINESE_MAN = _table(
+    [(TRADER, 35), (SELF_EMPLOYED, 30), (FARMER, 15), (EMPLOYEE, 12), (NOT_WORKING, 8)]
+)  # fmt: skip
+JOBS_CHINESE_WOMAN = _table(
+    [(HOUSEWIFE, 40), (TRADER, 30), (SELF_EMPLOYED, 20), (EMPLOYEE, 10)]
+)  # fmt: skip
+
+EDUCATION_BY_COHORT = (  # (born before year, weights)
+    (1960, _table([(NO_SCHOOL, 25), (SD_UNFINISHED, 25), (SD, 40), (SLTP, 6),
+                      (SLTA, 4)])),
+    (1980, _table([(NO_SCHOOL, 8), (SD_UNFINISHED, 15), (SD, 45), (SLTP, 17),
+                      (SLTA, 13), (S1, 2)])),
+    (1995, _table([(NO_SCHOOL, 2), (SD_UNFINISHED, 6), (SD, 30), (SLTP, 28),
+                      (SLTA, 28), (D12, 1), (D3, 1), (S1, 4)])),
+    (9999, _table([(SD, 12), (SLTP, 28), (SLTA, 48), (D12, 1), (D3, 2), (S1, 9)])),
+)  # fmt: skip
+EDUCATION_QUALIFIED = _table([(S1, 75), (D3, 12), (D12, 5), (SLTA, 8)])
+QUALIFIED_JOBS = frozenset({TEACHER, CIVIL_SERVANT, "BIDAN", "PERAWAT"})
+
+RECORDED = _table([(8, 70), (3, 10), (5, 8), (7, 6), (4, 3), (6, 3)])
+
+DAYS_PER_YEAR = 365.2425
+
+
+@dataclass
+class DemoResult:
+    rt_head_area: tuple[str, str]
+    employers: list[str]
+    head_name: str
+    self_service_resident_id: int
+
+
+def build_rows(
+    count: int, seed: int, today: dt.date, village_code: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Resident rows for a Core insert (keys are Resident columns) and their meta.
+
+    Pure and deterministic for (count, seed, today, village_code). The meta holds
+    `rt_head_area` (rw, rt), `employers`, `head_nik`, `head_name` and
+    `self_service_nik`.
+    """
+    if count < 2:
+        raise ValueError("count must be at least 2")
+    return _Builder(random.Random(seed), today, village_code).build(count)
+
+
+def populate(count: int, seed: int, today: dt.date, village_code: str) -> DemoResult:
+    """Inserts `build_rows()` in chunks, flushes, and says who is who. Never commits."""
+    rows, meta = build_rows(count, seed, today, village_code)
+    table = Resident.__table__
+    for start in range(0, len(rows), INSERT_CHUNK):
+        db.session.execute(insert(table), rows[start : start + INSERT_CHUNK])
+    db.session.flush()
+    resident_id = db.session.scalar(
+        select(Resident.id).where(Resident.nik == meta["self_service_nik"])
+    )
+    if resident_id is None:  # pragma: no cover - the rows were just inserted
+        raise RuntimeError("demo resident not found after insert")
+    return DemoResult(
+        rt_head_area=meta["rt_head_area"],
+        employers=list(meta["employers"]),
+        head_name=meta["head_name"],
+        self_service_resident_id=resident_id,
+    )
+
+
+class _Builder:
+    """One generation run; all randomness comes from `rng`."""
+
+    def __init__(self, rng: random.Random, today: dt.date, village_code: str) -> None:
+        digits = village_code.replace(".", "")
+        if len(digits) != 10 or not digits.isdigit():
+            raise ValueError(f"village code must have 10 digits: {village_code!r}")
+        self.rng = rng
+        self.rand = rng.random
+        self.today = today
+        self.today_ord = today.toordinal()
+        self.village_digits = digits
+        self.home = digits[:6]
+        # Birth years before 1930 (or a century before today) would make the NIK's
+        # two-digit year ambiguous.
+        self.min_birth_ord = dt.date(max(1930, today.year - 99), 1, 1).toordinal()
+        self.max_age = (self.today_ord - self.min_birth_ord) / DAYS_PER_YEAR - 0.01
+        self.kk_first_ord = max(dt.date(2008, 1, 1).toordinal(), self.min_birth_ord)
+        self.nik_serials: dict[str, int] = {}
+        self.days: dict[int, tuple[dt.date, int, str, str]] = {}
+        self.kk_serials: dict[str, int] = {}
+        self.areas = self._areas()
+        self.area_pick = _table([(area, area[5]) for area in self.areas])
+        self.house_numbers: dict[str, int] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.ages: list[int] = []
+        self.households: list[int] = []
+
+    # -- geography ---------------------------------------------------------------
+
+    def _areas(self) -> list[tuple[str, str, str, str, str, float]]:
+        """(dusun, rw, rt, road, lane, weight) of the 18 RT; RTs differ in size."""
+        areas = []
+        for d, (dusun, road, lanes) in enumerate(DUSUN):
+            for r in range(2):
+                rw = f"{d * 2 + r + 1:03d}"
+                for t in range(3):
+                    lane = lanes[r * 3 + t]
+                    weight = 0.6 + self.rand() * 0.8
+                    areas.append((dusun, rw, f"{t + 1:03d}", road, lane, weight))
+        return areas
+
+    def _address(self, road: str, lane: str) -> str:
+        street = road if self.rand() < 0.4 else lane
+        number = self.house_numbers.get(street, 0) + 1 + int(self.rand() * 3)
+        self.house_numbers[street] = number
+        return f"{street} No. {number}"
+
+    # -- numbers -----------------------------------------------------------------
+
+    def _day(self, birth_ord: int) -> tuple[dt.date, int, str, str]:
+        """(birth date, age today, NIK date part for a man, for a woman), cached."""
+        known = self.days.get(birth_ord)
+        if known is None:
+            birth = dt.date.fromordinal(birth_ord)
+            today = self.today
+            age = today.year - birth.year
+            if (today.month, today.day) < (birth.month, birth.day):
+                age -= 1
+            tail = f"{birth.month:02d}{birth.year % 100:02d}"
+            known = (birth, age, f"{birth.day:02d}{tail}", f"{birth.day + 40}{tail}")
+            self.days[birth_ord] = known
+        return known
+
+    def _serial(self, prefix: str) -> str:
+        """The next free 4-digit serial for a 12-digit NIK prefix."""
+        serial = self.nik_serials.get(prefix, 0) + 1
+        if serial % 1000 == 0:  # `…000` reads like an NIK rounded by Excel
+            serial += 1
+        if serial > 9999:
+            raise ValueError("too many residents share one birth date")
+        self.nik_serials[prefix] = serial
+        return f"{prefix}{serial:04d}"
+
+    def _kk(self, youngest_birth_ord: int) -> str:
+        first = max(self.kk_first_ord, youngest_birth_ord)
+        issued = dt.date.fromordinal(
+            first + int(self.rand() * (self.today_ord - first + 1))
+        )
+        key = f"{issued.day:02d}{issued.month:02d}{issued.year % 100:02d}"
+        serial = self.kk_serials.get(key, 0) + 1
+        if serial > 9999:
+            raise ValueError("too many family cards issued on one day")
+        self.kk_serials[key] = serial
+        return f"{self.home}{key}{serial:04d}"
+
+    def _phone(self) -> str:
+        prefix = MOBILE_PREFIXES[int(self.rand() * len(MOBILE_PREFIXES))]
+        return f"{prefix}{10_000_000 + int(self.rand() * 90_000_000)}"
+
+    # -- people ------------------------------------------------------------------
+
+    def _name(self, sex: str, young: bool, ethnicity: str, family: int) -> str:
+        r = self.rand
+        if ethnicity == MALAY:
+            first, second = MALAY_NAMES[sex, young]
+            a = int(r() * len(first))
+            b = int(r() * len(second))
+            if first[a] == second[b]:
+                b = (b + 1) % len(second)
+            return f"{first[a]} {second[b]}"
+        if ethnicity == CHINESE:
+            old_name, new_name = CHINESE_FAMILIES[family]
+            if young:
+                given = CHINESE_NEW[sex]
+                return f"{given[int(r() * len(given))]} {new_name}"
+            given = CHINESE_OLD[sex]
+            return f"{old_name} {given[int(r() * len(given))]}"
+        first, second = DAYAK_NAMES[sex]
+        return f"{first[int(r() * len(first))]} {second[int(r() * len(second))]}"
+
+    def _occupation(self, age: int, sex: str, marital: str, ethnicity: str) -> str:
+        r = self.rand
+        if age < 5:
+            return NOT_WORKING
+        if marital == SINGLE and age < 17:
+            return STUDENT if r() < 0.96 else NOT_WORKING
+        if age < 17:  # married minors
+            if sex == "P":
+                return HOUSEWIFE
+            return LABOURER if r() < 0.6 else FARMER
+        if age >= 65:
+            return (JOBS_OLD_MAN if sex == "L" else JOBS_OLD_WOMAN)[int(r() * SLOTS)]
+        if ethnicity == CHINESE and age >= 23:
+            return (JOBS_CHINESE_MAN if sex == "L" else JOBS_CHINESE_WOMAN)[
+                int(r() * SLOTS)
+            ]
+        if marital == SINGLE and age < 26:
+            return (JOBS_YOUNG_MAN if sex == "L" else JOBS_YOUNG_WOMAN)[
+                int(r() * SLOTS)
+            ]
+        if sex == "L":
+            return JOBS_MAN[int(r() * SLOTS)]
+        job = JOBS_WOMAN[int(r() * SLOTS)]
+        if job == HOUSEWIFE and marital == SINGLE:
+            return NOT_WORKING if r() < 0.6 else EMPLOYEE
+        return job
+
+    def _education(self, age: int, birth_year: int, occupation: str) -> str:
+        if age < 7:
+            return NO_SCHOOL
+        if age < 13:
+            return SD_UNFINISHED
+        if age < 16:
+            return SD
+        if age < 19:
+            return SLTP
+        if occupation in QUALIFIED_JOBS:
+            return EDUCATION_QUALIFIED[int(self.rand() * SLOTS)]
+        for before, table in EDUCATION_BY_COHORT:
+            if birth_year < before:
+                education = table[int(self.rand() * SLOTS)]
+                if age < 22 and education in (S1, D3):
+                    return SLTA
+                return education
+        return SLTA  # pragma: no cover
+
+    def _life_status(self, age: int, relation: str) -> str:
+        p = self.rand()
+        if age >= 80:
+            dead = 0.15
+        elif age >= 70:
+            dead = 0.07
+        elif age >= 60:
+            dead = 0.02
+        else:
+            dead = 0.0015
+        if p < dead:
+            return "deceased"
+        p -= dead
+        if 18 <= age <= 35 and relation in (ANAK, FAMILI):
+            moved = 0.085
+        elif 20 <= age <= 45:
+            moved = 0.004
+        else:
+            moved = 0.0
+        return "moved" if p < moved else "active"
+
+    def _ektp(
+        self, age: int, sex: str, marital: str, occupation: str, life: str
+    ) -> int | None:
+        r = self.rand
+        if marital == SINGLE and age < 17:
+            return 1 if r() < 0.75 else None
+        if life == "deceased" or age < 18:
+            pending = 0.45
+        elif age >= 70:
+            pending = 0.30
+        elif sex == "L" and age <= 50 and occupation in AWAY_JOBS:
+            pending = 0.28
+        elif occupation == HOUSEWIFE:
+            pending = 0.06
+        else:
+            pending = 0.10
+        if r() < pending:
+            return 2 if r() < 0.8 else None
+        return RECORDED[int(r() * SLOTS)]
+
+    def _person(
+        self,
+        relation: str,
+        sex: str,
+        age_years: float,
+        marital: str,
+        family: tuple[str, str, int, str, str, str, str, str],
+    ) -> dict[str, Any]:
+        """One resident; `family` is (ethnicity, religion, surname index, kk, address,
+        dusun, rw, rt)."""
+        r = self.rand
+        ethnicity = family[0]
+        birth_ord = self.today_ord - 1 - int(age_years * DAYS_PER_YEAR)
+        if birth_ord < self.min_birth_ord:
+            birth_ord = self.min_birth_ord
+        elif birth_ord >= self.today_ord:
+            birth_ord = self.today_ord - 1
+        birth, age, nik_man, nik_woman = self.days.get(birth_ord) or self._day(
+            birth_ord
+        )
+        grown = age >= 17 or marital != SINGLE
+        district = self.home
+        if ethnicity == MALAY:
+            if birth.year >= 2005:
+                place = BIRTH_PLACE_YOUNG[int(r() * SLOTS)]
+            else:
+                place = BIRTH_PLACE_OLD[int(r() * SLOTS)]
+        elif ethnicity == CHINESE:
+            place = BIRTH_PLACE_CHINESE[int(r() * SLOTS)]
+        else:
+            place = BIRTH_PLACE_DAYAK[int(r() * SLOTS)]
+        phone = None
+        if grown:
+            if relation != ANAK and relation != CUCU and r() < MOVED_IN_SHARE[relation]:
+                district = MOVED_IN[int(r() * SLOTS)]
+                if r() < 0.7:
+                    place = SAMBAS_DISTRICTS[district]
+            if age >= 17 and r() < (0.62 if age < 60 else 0.3):
+                phone = self._phone()
+        occupation = self._occupation(age, sex, marital, ethnicity)
+        life = self._life_status(age, relation)
+        surname = family[2]
+        if ethnicity == CHINESE and relation in (ISTRI, MERTUA):
+            # Married in: her own family's name, not her husband's.
+            surname = int(r() * len(CHINESE_FAMILIES))
+        young = birth.year >= (1995 if ethnicity == MALAY else 1985)
+        name = self._name(sex, young, ethnicity, surname)
+        nik = self._serial(district + (nik_woman if sex == "P" else nik_man))
+        self.ages.append(age)
+        return {
+            "nik": nik,
+            "nik_temporary": False,
+            "kk": family[3],
+            "family_relation": relation,
+            "name": name,
+            "name_key": name.upper(),
+            "sex": sex,
+            "birth_place": place,
+            "birth_date": birth,
+            "religion": family[1],
+            "marital_status": marital,
+            "occupation": occupation,
+            "education": self._education(age, birth.year, occupation),
+            "citizenship": "WNI",
+            "address": family[4],
+            "dusun": family[5],
+            "rw": family[6],
+            "rt": family[7],
+            "phone": phone,
+            "life_status": life,
+            "ektp_status": self._ektp(age, sex, marital, occupation, life),
+            "pin_epoch": 0,
+        }
+
+    # -- households ---------------------------------------------------------------
+
+    def _band_age(self, table: tuple[float, ...]) -> float:
+        return table[int(self.rand() * SLOTS)] + self.rand() * 5
+
+    def _children(self, mother_age: float, room: int) -> list[float]:
+        """Ages of the children still living at home, oldest first."""
+        r = self.rand
+        born = KIDS_BORN[int(r() * SLOTS)]
+        if mother_age > 50 and r() < 0.3:  # older cohorts had more children
+            born += 1
+        at = 18 + r() * 5
+        ages: list[float] = []
+        for _ in range(born):
+            age = mother_age - at
+            if age < 0 or at > 44:
+                break
+            if age < 18:
+                stays = 1.0
+            elif age < 22:
+                stays = 0.8
+            elif age < 26:
+                stays = 0.55
+            elif age < 32:
+                stays = 0.35
+            elif age < 40:
+                stays = 0.12
+            else:
+                stays = 0.02
+            if r() < stays:
+                ages.append(age)
+            at += 1.6 + r() * 3.6
+        return ages[-room:] if room > 0 else []
+
+    def _household(self, hh: int) -> list[dict[str, Any]]:
+        r = self.rand
+        if hh == 0:
+            kind, ethnicity = "couple", MALAY  # the village head's family
+        elif hh % 160 == 7:
+            kind, ethnicity = "young", MALAY  # a married minor in every few hundred
+        else:
+            kind, ethnicity = KINDS[int(r() * SLOTS)], ETHNICITY[int(r() * SLOTS)]
+        if ethnicity == MALAY:
+            religion = "ISLAM"
+        elif ethnicity == CHINESE:
+            religion = CHINESE_RELIGION[int(r() * SLOTS)]
+        else:
+            religion = DAYAK_RELIGION[int(r() * SLOTS)]
+        surname = int(r() * len(CHINESE_FAMILIES))
+
+        # (relation, sex, age, marital)
+        specs: list[tuple[str, str, float, str]] = []
+        mother_age: float | None = None
+        if kind == "couple":
+            head_age = 44 + r() * 12 if hh == 0 else self._band_age(COUPLE_HEAD_AGE)
+            wife_age = head_age - 2 + r() * -8 + r() * 4
+            if wife_age < 17.2:
+                wife_age = 17.2 + r() * 3
+            specs.append((KEPALA, "L", head_age, MARRIED))
+            specs.append((ISTRI, "P", wife_age, MARRIED))
+            mother_age = wife_age
+        elif kind == "young":
+            head_age = 18.5 + r() * 5
+            specs.append((KEPALA, "L", head_age, MARRIED))
+            specs.append((ISTRI, "P", 16.1 + r() * 0.7, MARRIED))
+            if r() < 0.4:
+                specs.append((ANAK, "L" if r() < 0.5 else "P", r() * 0.9, SINGLE))
+        elif kind == "widow":
+            head_age = self._band_age(WIDOW_HEAD_AGE)
+            specs.append((KEPALA, "P", head_age, WIDOWED))
+            mother_age = head_age
+        elif kind == "divorced":
+            head_age = 24 + r() * 26
+            specs.append((KEPALA, "P", head_age, DIVORCED))
+            mother_age = head_age
+        elif kind == "widower":
+            head_age = 50 + r() * 35
+            specs.append((KEPALA, "L", head_age, WIDOWED))
+            mother_age = head_age - 4
+        else:  # single
+            head_age = 22 + r() * 40
+            sex = "L" if r() < 0.8 else "P"
+            marital = SINGLE if head_age < 40 and r() < 0.8 else DIVORCED
+            specs.append((KEPALA, sex, head_age, marital))
+
+        if 26 <= head_age <= 55 and kind in ("couple", "divorced") and r() < 0.14:
+            relation = ORANG_TUA if kind == "divorced" or r() < 0.5 else MERTUA
+            sex = "P" if r() < 0.75 else "L"
+            specs.append((relation, sex, head_age + 22 + r() * 12, WIDOWED))
+        if mother_age is not None:
+            for age in self._children(mother_age, 7 - len(specs)):
+                marital = SINGLE
+                if age >= 22 and r() < 0.05:
+                    marital = DIVORCED
+                specs.append((ANAK, "L" if r() < 0.51 else "P", age, marital))
+        if head_age >= 45 and len(specs) < 7 and r() < 0.25:
+            # Grandchildren left with grandparents by parents working in Malaysia.
+            for _ in range(1 + (r() < 0.35)):
+                if len(specs) < 7:
+                    age = r() * min(12.0, head_age - 40)
+                    specs.append((CUCU, "L" if r() < 0.51 else "P", age, SINGLE))
+        if len(specs) < 7 and r() < 0.035:
+            specs.append((FAMILI, "L" if r() < 0.5 else "P", 8 + r() * 22, SINGLE))
+
+        youngest = min(age for _, _, age, _ in specs)
+        kk = self._kk(self.today_ord - 1 - int(max(youngest, 0.0) * DAYS_PER_YEAR))
+        dusun, rw, rt, road, lane, _ = self.area_pick[int(r() * SLOTS)]
+        family = (
+            ethnicity,
+            religion,
+            surname,
+            kk,
+            self._address(road, lane),
+            dusun,
+            rw,
+            rt,
+        )
+        members = [
+            self._person(relation, sex, age, marital, family)
+            for relation, sex, age, marital in specs
+        ]
+        if hh == 0:
+            members[0]["life_status"] = "active"
+        self.households.extend([hh] * len(members))
+        return members
+
+    # -- the whole village ----------------------------------------------------------
+
+    def build(self, count: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        rows = self.rows
+        hh = 0
+        while len(rows) < count:
+            rows.extend(self._household(hh))
+            hh += 1
+        del rows[count:]
+        del self.ages[count:]
+        del self.households[count:]
+        self._temporary_niks(count)
+        self._missing(count)
+        head = self._village_head()
+        return rows, {
+            "rt_head_area": self._busiest_rt(),
+            "employers": list(EMPLOYERS),
+            "head_nik": head["nik"],
+            "head_name": head["name"],
+            "self_service_nik": self._self_service(head)["nik"],
+        }
+
+    def _sample(self, candidates: list[int], n: int) -> list[int]:
+        return self.rng.sample(candidates, min(n, len(candidates)))
+
+    def _temporary_niks(self, count: int) -> None:
+        """Border residents (often born in Kuching) still waiting for a real NIK."""
+        rows, households = self.rows, self.households
+        active = [
+            i
+            for i, row in enumerate(rows)
+            if households[i] != 0 and row["life_status"] == "active"
+        ]
+        born_abroad = [i for i in active if rows[i]["birth_place"] == "KUCHING"]
+        wanted = max(1, round(count / 1000))
+        chosen = self._sample(born_abroad, wanted)
+        if len(chosen) < wanted:
+            rest = sorted(set(active) - set(chosen))
+            chosen += self._sample(rest, wanted - len(chosen))
+        for seq, i in enumerate(sorted(chosen), start=1):
+            row = rows[i]
+            row["nik"] = f"0{self.village_digits}{seq:05d}"
+            row["nik_temporary"] = True
+            grown = self.ages[i] >= 17 or row["marital_status"] != SINGLE
+            row["ektp_status"] = 2 if grown else 1
+
+    def _missing(self, count: int) -> None:
+        """Men who left for work across the border and lost contact."""
+        rows, ages = self.rows, self.ages
+        candidates = [
+            i
+            for i, row in enumerate(rows)
+            if self.households[i] != 0
+            and row["sex"] == "L"
+            and 20 <= ages[i] <= 50
+            and row["life_status"] == "active"
+            and not row["nik_temporary"]
+        ]
+        for i in self._sample(candidates, max(1, round(count / 1000))):
+            rows[i]["life_status"] = "missing"
+
+    def _village_head(self) -> dict[str, Any]:
+        rows, ages = self.rows, self.ages
+        candidates = [
+            i
+            for i, row in enumerate(rows)
+            if row["family_relation"] == KEPALA
+            and row["sex"] == "L"
+            and row["religion"] == "ISLAM"
+            and row["marital_status"] == MARRIED
+            and row["life_status"] == "active"
+            and 38 <= ages[i] <= 58
+            and not row["nik_temporary"]
+        ]
+        head = rows[self.rng.choice(candidates) if candidates else 0]
+        head["life_status"] = "active"
+        head["ektp_status"] = 8
+        head["occupation"] = "KEPALA DESA"
+        head["education"] = S1 if self.rand() < 0.5 else SLTA
+        if head["phone"] is None:
+            head["phone"] = self._phone()
+        return head
+
+    def _pending(self, i: int) -> bool:
+        row = self.rows[i]
+        return (
+            row["life_status"] == "active"
+            and row["ektp_status"] in (None, 1, 2)
+            and (self.ages[i] >= 17 or row["marital_status"] != SINGLE)
+        )
+
+    def _busiest_rt(self) -> tuple[str, str]:
+        pending: dict[tuple[str, str], int] = {}
+        for i, row in enumerate(self.rows):
+            if self._pending(i):
+                key = (row["rw"], row["rt"])
+                pending[key] = pending.get(key, 0) + 1
+        if not pending:
+            return (self.rows[0]["rw"], self.rows[0]["rt"])
+        return max(sorted(pending), key=lambda key: pending[key])
+
+    def _self_service(self, head: dict[str, Any]) -> dict[str, Any]:
+        rows, ages = self.rows, self.ages
+        candidates = [
+            i
+            for i, row in enumerate(rows)
+            if row["life_status"] == "active"
+            and row["ektp_status"] == 2
+            and ages[i] >= 18
+            and not row["nik_temporary"]
+            and row is not head
+        ]
+        if candidates:
+            return rows[self.rng.choice(candidates)]
+        # A tiny village: the head's wife (household 0 always has one) is pending.
+        row = rows[1]
+        row["life_status"] = "active"
+        row["ektp_status"] = 2
+        return row

@@ -1,0 +1,71 @@
+"""Domain rules about residents that depend on dates: wajib KTP and pending recording."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from desa.residents.models import Resident
+
+WAJIB_AGE = 17
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The latest birth date that is `years` old on `day` (29 Feb → 28 Feb)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # day is 29 February and that year has none
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Whole years on `day`; a 29 February birthday comes on 1 March in common years."""
+    return (
+        day.year
+        - birth_date.year
+        - ((day.month, day.day) < (birth_date.month, birth_date.day))
+    )
+
+
+def is_wajib_ktp(resident: Resident, day: dt.date) -> bool:
+    """Citizen, and 17 or older on `day` or married / ever married."""
+    if resident.citizenship != "WNI":
+        return False
+    if resident.marital_status and resident.marital_status != "BELUM KAWIN":
+        return True
+    return resident.birth_date is not None and resident.birth_date <= years_before(
+        day, WAJIB_AGE
+    )
+
+
+def is_pending_recording(resident: Resident, day: dt.date) -> bool:
+    """Wajib KTP on `day`, alive and here, and not yet recorded (status empty, 1 or 2)."""
+    return (
+        resident.life_status == "active"
+        and resident.ektp_status in (None, 1, 2)
+        and is_wajib_ktp(resident, day)
+    )
+
+
+def wajib_clause(day: dt.date) -> ColumnElement[bool]:
+    """SQL twin of is_wajib_ktp."""
+    return and_(
+        Resident.citizenship == "WNI",
+        or_(
+            and_(
+                Resident.marital_status.is_not(None),
+                Resident.marital_status != "BELUM KAWIN",
+            ),
+            Resident.birth_date <= years_before(day, WAJIB_AGE),
+        ),
+    )
+
+
+def pending_clause(day: dt.date) -> ColumnElement[bool]:
+    """SQL twin of is_pending_recording."""
+    return and_(
+        Resident.life_status == "active",
+        or_(Resident.ektp_status.is_(None), Resident.ektp_status.in_((1, 2))),
+        wajib_clause(day),
+    )

@@ -1,0 +1,319 @@
+"""Shared fixtures: app, db, client, runner, login(role), factories, live_server.
+
+The suite runs on SQLite by default and on PostgreSQL when DESA_TEST_DATABASE_URL is
+set. The schema is built once per run by the Alembic migrations (never create_all);
+each test then gets a clean copy (SQLite: a copied file; PostgreSQL: TRUNCATE).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import itertools
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from config import TestConfig
+from desa import create_app
+from desa.extensions import db as _db
+
+PG_URL = os.environ.get("DESA_TEST_DATABASE_URL")
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def _test_config(instance: Path, url: str) -> TestConfig:
+    return TestConfig(
+        {
+            "DESA_INSTANCE_PATH": str(instance),
+            "DESA_DATABASE_URL": url,
+            "DESA_SECRET_KEY": "test-secret-key-not-for-production",
+            "DESA_BASE_URL": "http://desa.test",
+        }
+    )
+
+
+def _migrate(url: str, instance: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(_test_config(instance, url))
+    with app.app_context():
+        upgrade()
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> str:
+    """Migrates a database once; returns its URL (PostgreSQL) or file path (SQLite)."""
+    instance = tmp_path_factory.mktemp("template")
+    if PG_URL:
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        _migrate(PG_URL, instance)
+        return PG_URL
+    path = instance / "template.sqlite"
+    _migrate(f"sqlite:///{path}", instance)
+    return str(path)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = conn.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        names = ", ".join(f'"{t}"' for t in tables)
+        if names:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path) -> str:
+    """A clean, migrated database for one test."""
+    if PG_URL:
+        _reset_postgres(PG_URL)
+        return PG_URL
+    path = tmp_path / "desa.sqlite"
+    shutil.copyfile(database_template, path)
+    return f"sqlite:///{path}"
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in an empty context, as a real server would.
+
+    Flask reuses an already pushed app context (the `db` fixture's), which would
+    share `g` (the signed-in user, the locale) between requests and clients.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The app on a clean database, with Desa Merubung set up."""
+    from desa.core.keys import ensure_signing_key
+    from desa.core.village import set_village
+
+    instance = tmp_path / "instance"
+    application = create_app(_test_config(instance, database_url))
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        set_village("61.01.12.2002")
+        _db.session.commit()
+        ensure_signing_key(application.instance_path)
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The database, inside an app context."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_META.search(html)
+    assert match, "page carries no csrf-token meta"
+    return match.group(1)
+
+
+def csrf_token(client) -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    return csrf_from(client.get("/").get_data(as_text=True))
+
+
+def post_login_as(client, username, password, next_url="", address="10.0.0.1"):
+    """Signs in through the real form, as a browser would."""
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": token,
+            "next": next_url,
+        },
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+_counter = itertools.count(1)
+PASSWORD = "kata-sandi-uji-2026"
+ROLES = ("admin", "clerk", "head", "rt", "employer", "resident")
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user(role="clerk", **overrides) → a committed User."""
+    from desa.auth.services import create_user
+
+    def factory(role: str = "clerk", **overrides):
+        n = next(_counter)
+        kwargs = {"full_name": f"Petugas {role} {n}"}
+        if role == "rt":
+            kwargs.update(rw="001", rt="002")
+        if role == "employer":
+            kwargs["employer"] = "PT Sawit Tekarang Lestari"
+        kwargs.update(overrides)
+        username = kwargs.pop("username", f"{role}{n}")
+        password = kwargs.pop("password", PASSWORD)
+        with app.app_context():
+            user = create_user(username, password, role, **kwargs)
+            _db.session.commit()
+            _db.session.refresh(user)
+            _db.session.expunge(user)
+        return user
+
+    return factory
+
+
+def nik_for(birth: dt.date, sex: str, serial: int, district: str = "610112") -> str:
+    day = birth.day + (40 if sex == "P" else 0)
+    return f"{district}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
+
+
+@pytest.fixture
+def make_resident(app):
+    """Factory: make_resident(**overrides) → a committed Resident (valid NIK)."""
+    from desa.residents.models import Resident
+
+    def factory(**overrides):
+        n = next(_counter)
+        birth = overrides.pop("birth_date", dt.date(1990, 5, 17))
+        sex = overrides.pop("sex", "L")
+        name = overrides.pop("name", f"WARGA UJI {n}")
+        values = {
+            "nik": nik_for(birth, sex, n % 9999 + 1),
+            "kk": f"6101120101{n:06d}",
+            "name": name,
+            "name_key": name.upper(),
+            "sex": sex,
+            "birth_date": birth,
+            "birth_place": "SAMBAS",
+            "religion": "ISLAM",
+            "marital_status": "BELUM KAWIN",
+            "dusun": "Sungai Bedung",
+            "rw": "001",
+            "rt": "002",
+            "life_status": "active",
+            "ektp_status": 2,
+        }
+        values.update(overrides)
+        with app.app_context():
+            resident = Resident(**values)
+            _db.session.add(resident)
+            _db.session.commit()
+            _db.session.refresh(resident)
+            _db.session.expunge(resident)
+        return resident
+
+    return factory
+
+
+@pytest.fixture
+def issue_pin(app):
+    """Gives a resident a PIN; returns it."""
+    from desa.residents.models import Resident
+    from desa.residents.services import issue_pin as _issue
+
+    def factory(resident) -> str:
+        with app.app_context():
+            pin = _issue(_db.session.get(Resident, resident.id))
+            _db.session.commit()
+        return pin
+
+    return factory
+
+
+@pytest.fixture
+def login(client, make_user, make_resident, issue_pin):
+    """login(role, **overrides): signs the test client in as a new principal of `role`."""
+
+    def do_login(role: str = "clerk", **overrides):
+        if role == "resident":
+            resident = make_resident(**overrides)
+            pin = issue_pin(resident)
+            token = csrf_from(client.get("/resident/login").get_data(as_text=True))
+            resp = client.post(
+                "/resident/login",
+                data={"nik": resident.nik, "pin": pin, "csrf_token": token},
+            )
+            assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+            return resident
+        user = make_user(role, **overrides)
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        resp = client.post(
+            "/login",
+            data={"username": user.username, "password": PASSWORD, "csrf_token": token},
+        )
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return user
+
+    return do_login
+
+
+@pytest.fixture
+def make_token(app):
+    """make_token(role) → the bearer secret of a new API token."""
+    from desa.auth.services import create_token
+
+    def factory(role: str = "district", name: str | None = None) -> str:
+        with app.app_context():
+            _token, secret = create_token(name or f"token {role}", role)
+            _db.session.commit()
+        return secret
+
+    return factory
+
+
+class LiveServer:
+    def __init__(self, app) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    """The app served on a free loopback port in a thread."""
+    with LiveServer(app) as server:
+        yield server

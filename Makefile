@@ -25,8 +25,7 @@ install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
 
 translations: | $(BIN)/python
-	@$(BIN)/python -m babel.messages.frontend compile -q -d desa/translations 2>/dev/null \
-	  || $(BIN)/pybabel compile -q -d desa/translations
+	$(BIN)/pybabel -q compile -d desa/translations
 
 run: install
 	$(BIN)/desa init

@@ -64,6 +64,8 @@ class Config:
         self.SESSION_COOKIE_SECURE = self.HTTPS
         self.REMEMBER_COOKIE_SECURE = self.HTTPS
         self.PREFERRED_URL_SCHEME = "https" if self.HTTPS else "http"
+        # How many reverse proxies stand in front (nginx: 1); 0 trusts no X-Forwarded-*.
+        self.PROXY_COUNT = int(env.get("DESA_PROXY_COUNT") or 0)
 
 
 class TestConfig(Config):

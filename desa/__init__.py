@@ -25,6 +25,11 @@ def create_app(config: Any = None) -> Flask:
     )
     app.config.from_object(cfg)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -214,7 +214,7 @@ def make_resident(app):
         sex = overrides.pop("sex", "L")
         name = overrides.pop("name", f"WARGA UJI {n}")
         values = {
-            "nik": nik_for(birth, sex, n % 9999 + 1),
+            "nik": nik_for(birth or dt.date(1990, 1, 1), sex, n % 9999 + 1),
             "kk": f"6101120101{n:06d}",
             "name": name,
             "name_key": name.upper(),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
+from sqlalchemy import select
 
+from desa.auth.models import AuditEvent
 from desa.auth.permissions import ROLE_PERMISSIONS
+from desa.core.api import paginate
 from desa.core.errors import Unauthorized
-from desa.core.openapi import spec
+from desa.core.openapi import PAGE_PARAMS, page_of, query_param, spec
+from desa.core.security import require
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 
@@ -46,4 +50,61 @@ def me():
         role=current_user.role,
         scope=getattr(current_user, "scope_label", None) or None,
         permissions=sorted(ROLE_PERMISSIONS.get(current_user.role, ())),
+    )
+
+
+AUDIT_ITEM = spec.schema(
+    "AuditEvent",
+    {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "actor_kind": {"type": "string"},
+            "actor": {"type": "string"},
+            "role": {"type": ["string", "null"]},
+            "action": {"type": "string"},
+            "object_type": {"type": ["string", "null"]},
+            "object_id": {"type": ["string", "null"]},
+            "detail": {"type": "string"},
+        },
+    },
+)
+spec.operation(
+    "/audit-events",
+    "get",
+    summary="Log audit (terbaru dulu), bisa disaring menurut tindakan",
+    roles="admin, head",
+    tag="akun",
+    parameters=[
+        query_param("action", {"type": "string"}, "Awalan tindakan, mis. auth."),
+        *PAGE_PARAMS,
+    ],
+    response=page_of(AUDIT_ITEM),
+    errors=("401", "403", "422"),
+)
+
+
+@bp.get("/audit-events")
+@require("audit:read")
+def audit_events():
+    """The audit log, newest first, one page at a time."""
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if action := request.args.get("action", "").strip():
+        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
+    return jsonify(
+        paginate(
+            stmt,
+            lambda e: {
+                "id": e.id,
+                "created_at": e.created_at.isoformat() + "Z",
+                "actor_kind": e.actor_kind,
+                "actor": e.actor_name,
+                "role": e.role,
+                "action": e.action,
+                "object_type": e.object_type,
+                "object_id": e.object_id,
+                "detail": e.detail,
+            },
+        )
     )

@@ -11,6 +11,7 @@ without a printed card (the blank-card shortage), and the rest still pending.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import random
 from bisect import bisect
 from collections.abc import Sequence
@@ -337,7 +338,15 @@ def build_rows(
     """
     if count < 2:
         raise ValueError("count must be at least 2")
-    return _Builder(random.Random(seed), today, village_code).build(count)
+    # Hundreds of thousands of new dicts that all live on would make the cyclic
+    # garbage collector rescan them over and over; none of them form cycles.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Builder(random.Random(seed), today, village_code).build(count)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def populate(count: int, seed: int, today: dt.date, village_code: str) -> DemoResult:
@@ -424,22 +433,10 @@ class _Builder:
             self.days[birth_ord] = known
         return known
 
-    def _serial(self, prefix: str) -> str:
-        """The next free 4-digit serial for a 12-digit NIK prefix."""
-        serial = self.nik_serials.get(prefix, 0) + 1
-        if serial % 1000 == 0:  # `…000` reads like an NIK rounded by Excel
-            serial += 1
-        if serial > 9999:
-            raise ValueError("too many residents share one birth date")
-        self.nik_serials[prefix] = serial
-        return f"{prefix}{serial:04d}"
-
     def _kk(self, youngest_birth_ord: int) -> str:
         first = max(self.kk_first_ord, youngest_birth_ord)
-        issued = dt.date.fromordinal(
-            first + int(self.rand() * (self.today_ord - first + 1))
-        )
-        key = f"{issued.day:02d}{issued.month:02d}{issued.year % 100:02d}"
+        issued = first + int(self.rand() * max(self.today_ord - first, 1))
+        key = (self.days.get(issued) or self._day(issued))[2]  # DDMMYY
         serial = self.kk_serials.get(key, 0) + 1
         if serial > 9999:
             raise ValueError("too many family cards issued on one day")
@@ -605,15 +602,22 @@ class _Builder:
             surname = int(r() * len(CHINESE_FAMILIES))
         young = birth.year >= (1995 if ethnicity == MALAY else 1985)
         name = self._name(sex, young, ethnicity, surname)
-        nik = self._serial(district + (nik_woman if sex == "P" else nik_man))
+        prefix = district + (nik_woman if sex == "P" else nik_man)
+        serials = self.nik_serials
+        serial = serials.get(prefix, 0) + 1
+        if serial % 1000 == 0:  # `…000` reads like an NIK rounded by Excel
+            serial += 1
+            if serial > 9999:
+                raise ValueError("too many residents share one birth date")
+        serials[prefix] = serial
         self.ages.append(age)
         return {
-            "nik": nik,
+            "nik": f"{prefix}{serial:04d}",
             "nik_temporary": False,
             "kk": family[3],
             "family_relation": relation,
             "name": name,
-            "name_key": name.upper(),
+            "name_key": name,  # names are made upper case, as Disdukcapil writes them
             "sex": sex,
             "birth_place": place,
             "birth_date": birth,
@@ -769,111 +773,120 @@ class _Builder:
         del rows[count:]
         del self.ages[count:]
         del self.households[count:]
-        self._temporary_niks(count)
-        self._missing(count)
-        head = self._village_head()
+        wanted = max(1, round(count / 1000))
+        temporary = self._temporary_niks(wanted)
+        missing = self._missing(wanted, temporary)
+        head = self._village_head(temporary | missing)
+        resident = self._self_service(temporary | missing | {head})
         return rows, {
             "rt_head_area": self._busiest_rt(),
             "employers": list(EMPLOYERS),
-            "head_nik": head["nik"],
-            "head_name": head["name"],
-            "self_service_nik": self._self_service(head)["nik"],
+            "head_nik": rows[head]["nik"],
+            "head_name": rows[head]["name"],
+            "self_service_nik": rows[resident]["nik"],
         }
 
-    def _sample(self, candidates: list[int], n: int) -> list[int]:
+    def _pick(self, candidates: list[int], n: int, skip: set[int]) -> list[int]:
+        """Up to n distinct candidates not in skip (candidates are few next to rows)."""
+        candidates = [i for i in candidates if i not in skip]
         return self.rng.sample(candidates, min(n, len(candidates)))
 
-    def _temporary_niks(self, count: int) -> None:
+    def _temporary_niks(self, wanted: int) -> set[int]:
         """Border residents (often born in Kuching) still waiting for a real NIK."""
         rows, households = self.rows, self.households
-        active = [
+        born_abroad = [
             i
             for i, row in enumerate(rows)
-            if households[i] != 0 and row["life_status"] == "active"
+            if row["birth_place"] == "KUCHING"
+            and row["life_status"] == "active"
+            and households[i] != 0
         ]
-        born_abroad = [i for i in active if rows[i]["birth_place"] == "KUCHING"]
-        wanted = max(1, round(count / 1000))
-        chosen = self._sample(born_abroad, wanted)
-        if len(chosen) < wanted:
-            rest = sorted(set(active) - set(chosen))
-            chosen += self._sample(rest, wanted - len(chosen))
+        chosen = self._pick(born_abroad, wanted, set())
+        if len(chosen) < wanted:  # a small village may have no one born abroad
+            rest = [
+                i
+                for i, row in enumerate(rows)
+                if row["life_status"] == "active" and households[i] != 0
+            ]
+            chosen += self._pick(rest, wanted - len(chosen), set(chosen))
         for seq, i in enumerate(sorted(chosen), start=1):
             row = rows[i]
             row["nik"] = f"0{self.village_digits}{seq:05d}"
             row["nik_temporary"] = True
             grown = self.ages[i] >= 17 or row["marital_status"] != SINGLE
             row["ektp_status"] = 2 if grown else 1
+        return set(chosen)
 
-    def _missing(self, count: int) -> None:
+    def _missing(self, wanted: int, skip: set[int]) -> set[int]:
         """Men who left for work across the border and lost contact."""
-        rows, ages = self.rows, self.ages
+        rows, ages, households = self.rows, self.ages, self.households
         candidates = [
             i
             for i, row in enumerate(rows)
-            if self.households[i] != 0
-            and row["sex"] == "L"
+            if row["sex"] == "L"
             and 20 <= ages[i] <= 50
             and row["life_status"] == "active"
-            and not row["nik_temporary"]
+            and households[i] != 0
         ]
-        for i in self._sample(candidates, max(1, round(count / 1000))):
+        chosen = self._pick(candidates, wanted, skip)
+        for i in chosen:
             rows[i]["life_status"] = "missing"
+        return set(chosen)
 
-    def _village_head(self) -> dict[str, Any]:
+    def _village_head(self, skip: set[int]) -> int:
         rows, ages = self.rows, self.ages
         candidates = [
             i
             for i, row in enumerate(rows)
             if row["family_relation"] == KEPALA
             and row["sex"] == "L"
+            and 38 <= ages[i] <= 58
             and row["religion"] == "ISLAM"
             and row["marital_status"] == MARRIED
             and row["life_status"] == "active"
-            and 38 <= ages[i] <= 58
-            and not row["nik_temporary"]
         ]
-        head = rows[self.rng.choice(candidates) if candidates else 0]
+        chosen = self._pick(candidates, 1, skip)
+        # Household 0 always has a married Muslim man of that age at its head.
+        i = chosen[0] if chosen else 0
+        head = rows[i]
         head["life_status"] = "active"
         head["ektp_status"] = 8
         head["occupation"] = "KEPALA DESA"
         head["education"] = S1 if self.rand() < 0.5 else SLTA
         if head["phone"] is None:
             head["phone"] = self._phone()
-        return head
+        return i
 
-    def _pending(self, i: int) -> bool:
-        row = self.rows[i]
-        return (
-            row["life_status"] == "active"
-            and row["ektp_status"] in (None, 1, 2)
-            and (self.ages[i] >= 17 or row["marital_status"] != SINGLE)
-        )
+    def _self_service(self, skip: set[int]) -> int:
+        rows, ages = self.rows, self.ages
+        candidates = [
+            i
+            for i, row in enumerate(rows)
+            if row["ektp_status"] == 2
+            and ages[i] >= 18
+            and row["life_status"] == "active"
+        ]
+        chosen = self._pick(candidates, 1, skip)
+        if chosen:
+            return chosen[0]
+        # A tiny village: the head's wife (household 0 always has one) is pending.
+        i = 1 if 0 in skip else 0
+        rows[i]["life_status"] = "active"
+        rows[i]["ektp_status"] = 2
+        return i
 
     def _busiest_rt(self) -> tuple[str, str]:
+        """The RT with the most residents pending e-KTP recording."""
         pending: dict[tuple[str, str], int] = {}
+        ages = self.ages
         for i, row in enumerate(self.rows):
-            if self._pending(i):
+            if (
+                row["life_status"] == "active"
+                and row["ektp_status"] in (None, 1, 2)
+                and (ages[i] >= 17 or row["marital_status"] != SINGLE)
+            ):
                 key = (row["rw"], row["rt"])
                 pending[key] = pending.get(key, 0) + 1
         if not pending:
             return (self.rows[0]["rw"], self.rows[0]["rt"])
         return max(sorted(pending), key=lambda key: pending[key])
-
-    def _self_service(self, head: dict[str, Any]) -> dict[str, Any]:
-        rows, ages = self.rows, self.ages
-        candidates = [
-            i
-            for i, row in enumerate(rows)
-            if row["life_status"] == "active"
-            and row["ektp_status"] == 2
-            and ages[i] >= 18
-            and not row["nik_temporary"]
-            and row is not head
-        ]
-        if candidates:
-            return rows[self.rng.choice(candidates)]
-        # A tiny village: the head's wife (household 0 always has one) is pending.
-        row = rows[1]
-        row["life_status"] = "active"
-        row["ektp_status"] = 2
-        return row

@@ -115,3 +115,26 @@ def test_audit_page_filters_and_csv(client, login, db):
 def test_audit_page_rejects_bad_dates_without_500(client, login):
     login("head")
     assert client.get("/admin/audit?date_from=kemarin").status_code == 422
+
+
+def test_audit_api_paginates_and_validates(client, make_token, db):
+    for i in range(7):
+        audit.record(f"test.event{i}")
+    db.session.commit()
+    auth = {"Authorization": f"Bearer {make_token('admin')}"}
+    body = client.get(
+        "/api/v1/audit-events?action=test.&per_page=3&page=2", headers=auth
+    )
+    body = body.get_json()
+    assert (body["page"], body["per_page"], body["total"]) == (2, 3, 7)
+    assert [e["action"] for e in body["items"]] == [
+        "test.event3",
+        "test.event2",
+        "test.event1",
+    ]
+    for query in ("per_page=501", "per_page=0", "page=0", "page=dua"):
+        resp = client.get(f"/api/v1/audit-events?{query}", headers=auth)
+        assert resp.status_code == 422, query
+        assert resp.get_json()["error"]["fields"]
+    district = {"Authorization": f"Bearer {make_token('district')}"}
+    assert client.get("/api/v1/audit-events", headers=district).status_code == 403

@@ -88,7 +88,18 @@ def _register_blueprints(app: Flask) -> None:
     from desa.auth.api import bp as auth_api
     from desa.auth.views import bp as auth_bp
     from desa.home.views import bp as home_bp
+    from desa.residents.api import bp as residents_api
+    from desa.residents.self_views import bp as resident_self_bp
+    from desa.residents.staff_views import bp as residents_bp
     from desa.residents.views import resident_bp
 
-    for bp in (home_bp, auth_bp, auth_api, resident_bp):
+    for bp in (
+        home_bp,
+        auth_bp,
+        auth_api,
+        resident_bp,
+        residents_api,
+        residents_bp,
+        resident_self_bp,
+    ):
         app.register_blueprint(bp)

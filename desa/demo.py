@@ -14,7 +14,7 @@ from desa.residents import demo as resident_demo
 from desa.residents import services as residents
 from desa.residents.models import Resident
 
-DEMO_PASSWORD_SUFFIX = "-desa2026"  # noqa: S105 - printed demo sign-ins, by design
+DEMO_PASSWORD = "demo-merubung-2026"  # noqa: S105 - printed demo sign-ins, by design
 
 
 def database_is_empty() -> bool:
@@ -58,7 +58,7 @@ def load_demo(count: int, seed: int) -> list[str]:
     ]
     lines = []
     for username, role, extra in accounts:
-        password = username + DEMO_PASSWORD_SUFFIX
+        password = DEMO_PASSWORD
         auth.create_user(username, password, role, **extra)
         lines.append(f"{role:<9} {username:<12} kata sandi: {password}")
     village.head_name = result.head_name

@@ -213,11 +213,12 @@ MOBILE_PREFIXES = (
 MALAY, CHINESE, DAYAK = "malay", "chinese", "dayak"
 
 
-SLOTS = 4096
+TABLE_BITS = 12
+SLOTS = 1 << TABLE_BITS
 
 
 def _table(pairs: Sequence[tuple[Any, float]]) -> tuple[Any, ...]:
-    """A weighted choice as a lookup table: `table[int(random() * SLOTS)]`.
+    """A weighted choice as a lookup table: `table[getrandbits(TABLE_BITS)]`.
 
     One index per draw is much cheaper than a bisect; weights are kept to 1/4096.
     """
@@ -248,10 +249,10 @@ WIDOW_HEAD_AGE = _table(
 )  # fmt: skip
 ETHNICITY = _table([(MALAY, 92.5), (CHINESE, 4.5), (DAYAK, 3)])
 CHINESE_RELIGION = _table([("BUDHA", 50), ("KHONGHUCU", 35), ("KATHOLIK", 10),
-                              ("KRISTEN", 5)])  # fmt: skip
+                           ("KRISTEN", 5)])  # fmt: skip
 DAYAK_RELIGION = _table([("KATHOLIK", 70), ("KRISTEN", 30)])
-KIDS_BORN = _table([(0, 5), (1, 12), (2, 28), (3, 27), (4, 16), (5, 8), (6, 3),
-                       (7, 1)])  # fmt: skip
+KIDS_BORN = _table([(0, 6), (1, 14), (2, 31), (3, 26), (4, 14), (5, 6), (6, 2),
+                    (7, 1)])  # fmt: skip
 
 BIRTH_PLACE_OLD = _table(
     [("SAMBAS", 58), ("TEKARANG", 22), ("SINGKAWANG", 5), ("PONTIANAK", 3),
@@ -304,23 +305,31 @@ JOBS_CHINESE_WOMAN = _table(
 
 EDUCATION_BY_COHORT = (  # (born before year, weights)
     (1960, _table([(NO_SCHOOL, 25), (SD_UNFINISHED, 25), (SD, 40), (SLTP, 6),
-                      (SLTA, 4)])),
+                   (SLTA, 4)])),
     (1980, _table([(NO_SCHOOL, 8), (SD_UNFINISHED, 15), (SD, 45), (SLTP, 17),
-                      (SLTA, 13), (S1, 2)])),
+                   (SLTA, 13), (S1, 2)])),
     (1995, _table([(NO_SCHOOL, 2), (SD_UNFINISHED, 6), (SD, 30), (SLTP, 28),
-                      (SLTA, 28), (D12, 1), (D3, 1), (S1, 4)])),
+                   (SLTA, 28), (D12, 1), (D3, 1), (S1, 4)])),
     (9999, _table([(SD, 12), (SLTP, 28), (SLTA, 48), (D12, 1), (D3, 2), (S1, 9)])),
 )  # fmt: skip
 EDUCATION_QUALIFIED = _table([(S1, 75), (D3, 12), (D12, 5), (SLTA, 8)])
 QUALIFIED_JOBS = frozenset({TEACHER, CIVIL_SERVANT, "BIDAN", "PERAWAT"})
 
+# Schooling of a child by age in whole years (0–16).
+CHILD_EDUCATION = (NO_SCHOOL,) * 7 + (SD_UNFINISHED,) * 6 + (SD,) * 3 + (SLTP,)
+DEATHS_UNDER_60 = 0.002  # share of residents under 60 recorded as deceased
+
 RECORDED = _table([(8, 70), (3, 10), (5, 8), (7, 6), (4, 3), (6, 3)])
 
 DAYS_PER_YEAR = 365.2425
+# "0001".."9999" ready-made: formatting with a spec is slow in a hot loop.
+SERIALS = tuple(f"{n:04d}" for n in range(10_000))
 
 
 @dataclass
 class DemoResult:
+    """Who is who in the demo village, for `desa demo` to make accounts with."""
+
     rt_head_area: tuple[str, str]
     employers: list[str]
     head_name: str
@@ -378,6 +387,7 @@ class _Builder:
             raise ValueError(f"village code must have 10 digits: {village_code!r}")
         self.rng = rng
         self.rand = rng.random
+        self.bits = rng.getrandbits
         self.today = today
         self.today_ord = today.toordinal()
         self.village_digits = digits
@@ -438,14 +448,17 @@ class _Builder:
         issued = first + int(self.rand() * max(self.today_ord - first, 1))
         key = (self.days.get(issued) or self._day(issued))[2]  # DDMMYY
         serial = self.kk_serials.get(key, 0) + 1
-        if serial > 9999:
-            raise ValueError("too many family cards issued on one day")
+        if serial % 1000 == 0:  # as for NIKs: `…000` reads like an Excel rounding
+            serial += 1
+            if serial > 9999:
+                raise ValueError("too many family cards issued on one day")
         self.kk_serials[key] = serial
-        return f"{self.home}{key}{serial:04d}"
+        return self.home + key + SERIALS[serial]
 
     def _phone(self) -> str:
         prefix = MOBILE_PREFIXES[int(self.rand() * len(MOBILE_PREFIXES))]
-        return f"{prefix}{10_000_000 + int(self.rand() * 90_000_000)}"
+        # Stored as the registry stores phones: E.164 (what fields.phone returns).
+        return f"+62{prefix[1:]}{10_000_000 + int(self.rand() * 90_000_000)}"
 
     # -- people ------------------------------------------------------------------
 
@@ -469,46 +482,41 @@ class _Builder:
         return f"{first[int(r() * len(first))]} {second[int(r() * len(second))]}"
 
     def _occupation(self, age: int, sex: str, marital: str, ethnicity: str) -> str:
+        """The job of a grown-up (17 or older, or married)."""
         r = self.rand
-        if age < 5:
-            return NOT_WORKING
-        if marital == SINGLE and age < 17:
-            return STUDENT if r() < 0.96 else NOT_WORKING
+        bits = self.bits
         if age < 17:  # married minors
             if sex == "P":
                 return HOUSEWIFE
             return LABOURER if r() < 0.6 else FARMER
         if age >= 65:
-            return (JOBS_OLD_MAN if sex == "L" else JOBS_OLD_WOMAN)[int(r() * SLOTS)]
+            return (JOBS_OLD_MAN if sex == "L" else JOBS_OLD_WOMAN)[bits(TABLE_BITS)]
         if ethnicity == CHINESE and age >= 23:
             return (JOBS_CHINESE_MAN if sex == "L" else JOBS_CHINESE_WOMAN)[
-                int(r() * SLOTS)
+                bits(TABLE_BITS)
             ]
         if marital == SINGLE and age < 26:
             return (JOBS_YOUNG_MAN if sex == "L" else JOBS_YOUNG_WOMAN)[
-                int(r() * SLOTS)
+                bits(TABLE_BITS)
             ]
         if sex == "L":
-            return JOBS_MAN[int(r() * SLOTS)]
-        job = JOBS_WOMAN[int(r() * SLOTS)]
+            return JOBS_MAN[bits(TABLE_BITS)]
+        job = JOBS_WOMAN[bits(TABLE_BITS)]
         if job == HOUSEWIFE and marital == SINGLE:
             return NOT_WORKING if r() < 0.6 else EMPLOYEE
         return job
 
     def _education(self, age: int, birth_year: int, occupation: str) -> str:
-        if age < 7:
-            return NO_SCHOOL
-        if age < 13:
-            return SD_UNFINISHED
-        if age < 16:
-            return SD
+        """The schooling of a grown-up (married minors have left school early)."""
+        if age < 17:
+            return CHILD_EDUCATION[age]
         if age < 19:
             return SLTP
         if occupation in QUALIFIED_JOBS:
-            return EDUCATION_QUALIFIED[int(self.rand() * SLOTS)]
+            return EDUCATION_QUALIFIED[self.bits(TABLE_BITS)]
         for before, table in EDUCATION_BY_COHORT:
             if birth_year < before:
-                education = table[int(self.rand() * SLOTS)]
+                education = table[self.bits(TABLE_BITS)]
                 if age < 22 and education in (S1, D3):
                     return SLTA
                 return education
@@ -517,13 +525,13 @@ class _Builder:
     def _life_status(self, age: int, relation: str) -> str:
         p = self.rand()
         if age >= 80:
-            dead = 0.15
+            dead = 0.2
         elif age >= 70:
-            dead = 0.07
+            dead = 0.1
         elif age >= 60:
-            dead = 0.02
+            dead = 0.03
         else:
-            dead = 0.0015
+            dead = DEATHS_UNDER_60
         if p < dead:
             return "deceased"
         p -= dead
@@ -538,9 +546,9 @@ class _Builder:
     def _ektp(
         self, age: int, sex: str, marital: str, occupation: str, life: str
     ) -> int | None:
+        """The e-KTP status of a grown-up: wajib KTP, recorded or not."""
         r = self.rand
-        if marital == SINGLE and age < 17:
-            return 1 if r() < 0.75 else None
+        bits = self.bits
         if life == "deceased" or age < 18:
             pending = 0.45
         elif age >= 70:
@@ -553,7 +561,7 @@ class _Builder:
             pending = 0.10
         if r() < pending:
             return 2 if r() < 0.8 else None
-        return RECORDED[int(r() * SLOTS)]
+        return RECORDED[bits(TABLE_BITS)]
 
     def _person(
         self,
@@ -566,6 +574,7 @@ class _Builder:
         """One resident; `family` is (ethnicity, religion, surname index, kk, address,
         dusun, rw, rt)."""
         r = self.rand
+        bits = self.bits
         ethnicity = family[0]
         birth_ord = self.today_ord - 1 - int(age_years * DAYS_PER_YEAR)
         if birth_ord < self.min_birth_ord:
@@ -575,27 +584,35 @@ class _Builder:
         birth, age, nik_man, nik_woman = self.days.get(birth_ord) or self._day(
             birth_ord
         )
-        grown = age >= 17 or marital != SINGLE
         district = self.home
         if ethnicity == MALAY:
             if birth.year >= 2005:
-                place = BIRTH_PLACE_YOUNG[int(r() * SLOTS)]
+                place = BIRTH_PLACE_YOUNG[bits(TABLE_BITS)]
             else:
-                place = BIRTH_PLACE_OLD[int(r() * SLOTS)]
+                place = BIRTH_PLACE_OLD[bits(TABLE_BITS)]
         elif ethnicity == CHINESE:
-            place = BIRTH_PLACE_CHINESE[int(r() * SLOTS)]
+            place = BIRTH_PLACE_CHINESE[bits(TABLE_BITS)]
         else:
-            place = BIRTH_PLACE_DAYAK[int(r() * SLOTS)]
-        phone = None
-        if grown:
+            place = BIRTH_PLACE_DAYAK[bits(TABLE_BITS)]
+        if age < 17 and marital == SINGLE:
+            # A child (about a third of rows): age decides school; not wajib KTP yet.
+            phone = None
+            occupation = STUDENT if age >= 5 and r() < 0.96 else NOT_WORKING
+            education = CHILD_EDUCATION[age]
+            life = "deceased" if r() < DEATHS_UNDER_60 else "active"
+            ektp = 1 if r() < 0.75 else None
+        else:
+            phone = None
             if relation != ANAK and relation != CUCU and r() < MOVED_IN_SHARE[relation]:
-                district = MOVED_IN[int(r() * SLOTS)]
+                district = MOVED_IN[bits(TABLE_BITS)]
                 if r() < 0.7:
                     place = SAMBAS_DISTRICTS[district]
             if age >= 17 and r() < (0.62 if age < 60 else 0.3):
                 phone = self._phone()
-        occupation = self._occupation(age, sex, marital, ethnicity)
-        life = self._life_status(age, relation)
+            occupation = self._occupation(age, sex, marital, ethnicity)
+            education = self._education(age, birth.year, occupation)
+            life = self._life_status(age, relation)
+            ektp = self._ektp(age, sex, marital, occupation, life)
         surname = family[2]
         if ethnicity == CHINESE and relation in (ISTRI, MERTUA):
             # Married in: her own family's name, not her husband's.
@@ -612,7 +629,7 @@ class _Builder:
         serials[prefix] = serial
         self.ages.append(age)
         return {
-            "nik": f"{prefix}{serial:04d}",
+            "nik": prefix + SERIALS[serial],
             "nik_temporary": False,
             "kk": family[3],
             "family_relation": relation,
@@ -624,7 +641,7 @@ class _Builder:
             "religion": family[1],
             "marital_status": marital,
             "occupation": occupation,
-            "education": self._education(age, birth.year, occupation),
+            "education": education,
             "citizenship": "WNI",
             "address": family[4],
             "dusun": family[5],
@@ -632,19 +649,20 @@ class _Builder:
             "rt": family[7],
             "phone": phone,
             "life_status": life,
-            "ektp_status": self._ektp(age, sex, marital, occupation, life),
+            "ektp_status": ektp,
             "pin_epoch": 0,
         }
 
     # -- households ---------------------------------------------------------------
 
     def _band_age(self, table: tuple[float, ...]) -> float:
-        return table[int(self.rand() * SLOTS)] + self.rand() * 5
+        return table[self.bits(TABLE_BITS)] + self.rand() * 5
 
     def _children(self, mother_age: float, room: int) -> list[float]:
         """Ages of the children still living at home, oldest first."""
         r = self.rand
-        born = KIDS_BORN[int(r() * SLOTS)]
+        bits = self.bits
+        born = KIDS_BORN[bits(TABLE_BITS)]
         if mother_age > 50 and r() < 0.3:  # older cohorts had more children
             born += 1
         at = 18 + r() * 5
@@ -672,18 +690,19 @@ class _Builder:
 
     def _household(self, hh: int) -> list[dict[str, Any]]:
         r = self.rand
+        bits = self.bits
         if hh == 0:
             kind, ethnicity = "couple", MALAY  # the village head's family
         elif hh % 160 == 7:
             kind, ethnicity = "young", MALAY  # a married minor in every few hundred
         else:
-            kind, ethnicity = KINDS[int(r() * SLOTS)], ETHNICITY[int(r() * SLOTS)]
+            kind, ethnicity = KINDS[bits(TABLE_BITS)], ETHNICITY[bits(TABLE_BITS)]
         if ethnicity == MALAY:
             religion = "ISLAM"
         elif ethnicity == CHINESE:
-            religion = CHINESE_RELIGION[int(r() * SLOTS)]
+            religion = CHINESE_RELIGION[bits(TABLE_BITS)]
         else:
-            religion = DAYAK_RELIGION[int(r() * SLOTS)]
+            religion = DAYAK_RELIGION[bits(TABLE_BITS)]
         surname = int(r() * len(CHINESE_FAMILIES))
 
         # (relation, sex, age, marital)
@@ -742,7 +761,7 @@ class _Builder:
 
         youngest = min(age for _, _, age, _ in specs)
         kk = self._kk(self.today_ord - 1 - int(max(youngest, 0.0) * DAYS_PER_YEAR))
-        dusun, rw, rt, road, lane, _ = self.area_pick[int(r() * SLOTS)]
+        dusun, rw, rt, road, lane, _ = self.area_pick[bits(TABLE_BITS)]
         family = (
             ethnicity,
             religion,
@@ -773,6 +792,7 @@ class _Builder:
         del rows[count:]
         del self.ages[count:]
         del self.households[count:]
+        self._survey()
         wanted = max(1, round(count / 1000))
         temporary = self._temporary_niks(wanted)
         missing = self._missing(wanted, temporary)
@@ -786,22 +806,68 @@ class _Builder:
             "self_service_nik": rows[resident]["nik"],
         }
 
+    def _survey(self) -> None:
+        """One pass over all rows: who could play which part, and pending per RT."""
+        ages, households = self.ages, self.households
+        self.born_abroad: list[int] = []
+        self.working_men: list[int] = []
+        self.head_candidates: list[int] = []
+        self.pending_adults: list[int] = []
+        pending = self.pending_per_rt = {}
+        for i, row in enumerate(self.rows):
+            if row["life_status"] != "active":
+                continue
+            age = ages[i]
+            ektp = row["ektp_status"]
+            if (ektp is None or ektp <= 2) and (
+                age >= 17 or row["marital_status"] != SINGLE
+            ):
+                key = (row["rw"], row["rt"])
+                pending[key] = pending.get(key, 0) + 1
+                if ektp == 2 and 18 <= age <= 60:
+                    self.pending_adults.append(i)
+            if households[i] == 0:
+                continue
+            if row["birth_place"] == "KUCHING":
+                self.born_abroad.append(i)
+            if row["sex"] == "L" and 20 <= age <= 58:
+                if age <= 50:
+                    self.working_men.append(i)
+                if (
+                    age >= 38
+                    and row["family_relation"] == KEPALA
+                    and row["religion"] == "ISLAM"
+                    and row["marital_status"] == MARRIED
+                ):
+                    self.head_candidates.append(i)
+
+    def _is_pending(self, i: int) -> bool:
+        row = self.rows[i]
+        return (
+            row["life_status"] == "active"
+            and row["ektp_status"] in (None, 1, 2)
+            and (self.ages[i] >= 17 or row["marital_status"] != SINGLE)
+        )
+
+    def _update(self, i: int, **changes: Any) -> None:
+        """Changes one row after the survey, keeping the pending counts right."""
+        row = self.rows[i]
+        key = (row["rw"], row["rt"])
+        before = self._is_pending(i)
+        row.update(changes)
+        change = self._is_pending(i) - before
+        if change:
+            self.pending_per_rt[key] = self.pending_per_rt.get(key, 0) + change
+
     def _pick(self, candidates: list[int], n: int, skip: set[int]) -> list[int]:
-        """Up to n distinct candidates not in skip (candidates are few next to rows)."""
+        """Up to n distinct candidates not in skip."""
         candidates = [i for i in candidates if i not in skip]
         return self.rng.sample(candidates, min(n, len(candidates)))
 
     def _temporary_niks(self, wanted: int) -> set[int]:
         """Border residents (often born in Kuching) still waiting for a real NIK."""
         rows, households = self.rows, self.households
-        born_abroad = [
-            i
-            for i, row in enumerate(rows)
-            if row["birth_place"] == "KUCHING"
-            and row["life_status"] == "active"
-            and households[i] != 0
-        ]
-        chosen = self._pick(born_abroad, wanted, set())
+        chosen = self._pick(self.born_abroad, wanted, set())
         if len(chosen) < wanted:  # a small village may have no one born abroad
             rest = [
                 i
@@ -810,83 +876,49 @@ class _Builder:
             ]
             chosen += self._pick(rest, wanted - len(chosen), set(chosen))
         for seq, i in enumerate(sorted(chosen), start=1):
-            row = rows[i]
-            row["nik"] = f"0{self.village_digits}{seq:05d}"
-            row["nik_temporary"] = True
-            grown = self.ages[i] >= 17 or row["marital_status"] != SINGLE
-            row["ektp_status"] = 2 if grown else 1
+            grown = self.ages[i] >= 17 or rows[i]["marital_status"] != SINGLE
+            self._update(
+                i,
+                nik=f"0{self.village_digits}{seq:05d}",
+                nik_temporary=True,
+                ektp_status=2 if grown else 1,
+            )
         return set(chosen)
 
     def _missing(self, wanted: int, skip: set[int]) -> set[int]:
         """Men who left for work across the border and lost contact."""
-        rows, ages, households = self.rows, self.ages, self.households
-        candidates = [
-            i
-            for i, row in enumerate(rows)
-            if row["sex"] == "L"
-            and 20 <= ages[i] <= 50
-            and row["life_status"] == "active"
-            and households[i] != 0
-        ]
-        chosen = self._pick(candidates, wanted, skip)
+        chosen = self._pick(self.working_men, wanted, skip)
         for i in chosen:
-            rows[i]["life_status"] = "missing"
+            self._update(i, life_status="missing")
         return set(chosen)
 
     def _village_head(self, skip: set[int]) -> int:
-        rows, ages = self.rows, self.ages
-        candidates = [
-            i
-            for i, row in enumerate(rows)
-            if row["family_relation"] == KEPALA
-            and row["sex"] == "L"
-            and 38 <= ages[i] <= 58
-            and row["religion"] == "ISLAM"
-            and row["marital_status"] == MARRIED
-            and row["life_status"] == "active"
-        ]
-        chosen = self._pick(candidates, 1, skip)
+        chosen = self._pick(self.head_candidates, 1, skip)
         # Household 0 always has a married Muslim man of that age at its head.
         i = chosen[0] if chosen else 0
-        head = rows[i]
-        head["life_status"] = "active"
-        head["ektp_status"] = 8
-        head["occupation"] = "KEPALA DESA"
-        head["education"] = S1 if self.rand() < 0.5 else SLTA
-        if head["phone"] is None:
-            head["phone"] = self._phone()
+        head = self.rows[i]
+        self._update(
+            i,
+            life_status="active",
+            ektp_status=8,
+            occupation="KEPALA DESA",
+            education=S1 if self.rand() < 0.5 else SLTA,
+            phone=head["phone"] or self._phone(),
+        )
         return i
 
     def _self_service(self, skip: set[int]) -> int:
-        rows, ages = self.rows, self.ages
-        candidates = [
-            i
-            for i, row in enumerate(rows)
-            if row["ektp_status"] == 2
-            and ages[i] >= 18
-            and row["life_status"] == "active"
-        ]
-        chosen = self._pick(candidates, 1, skip)
+        chosen = self._pick(self.pending_adults, 1, skip)
         if chosen:
             return chosen[0]
         # A tiny village: the head's wife (household 0 always has one) is pending.
         i = 1 if 0 in skip else 0
-        rows[i]["life_status"] = "active"
-        rows[i]["ektp_status"] = 2
+        self._update(i, life_status="active", ektp_status=2)
         return i
 
     def _busiest_rt(self) -> tuple[str, str]:
         """The RT with the most residents pending e-KTP recording."""
-        pending: dict[tuple[str, str], int] = {}
-        ages = self.ages
-        for i, row in enumerate(self.rows):
-            if (
-                row["life_status"] == "active"
-                and row["ektp_status"] in (None, 1, 2)
-                and (ages[i] >= 17 or row["marital_status"] != SINGLE)
-            ):
-                key = (row["rw"], row["rt"])
-                pending[key] = pending.get(key, 0) + 1
-        if not pending:
+        pending = self.pending_per_rt
+        if not any(pending.values()):
             return (self.rows[0]["rw"], self.rows[0]["rt"])
         return max(sorted(pending), key=lambda key: pending[key])

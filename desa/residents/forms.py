@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from desa.residents import fields
+from desa.residents.models import EKTP_LABELS, MARITAL_STATUSES, RELIGIONS
+from desa.residents.registry import EVENT_LABELS, LABELS
 
 
 class ResidentLoginForm(FlaskForm):
@@ -20,3 +31,191 @@ class ResidentLoginForm(FlaskForm):
         render_kw={"inputmode": "numeric", "autocomplete": "current-password"},
     )
     next = HiddenField()
+
+
+# --- clerk screens ----------------------------------------------------------------------
+
+LIFE_LABELS = {
+    "active": _l("Aktif"),
+    "deceased": _l("Meninggal"),
+    "moved": _l("Pindah"),
+    "missing": _l("Hilang"),
+}
+SEX_LABELS = {"L": _l("Laki-laki"), "P": _l("Perempuan")}
+# Family relations (SHDK) as Disdukcapil writes them; offered, not enforced.
+FAMILY_RELATIONS = (
+    "KEPALA KELUARGA", "SUAMI", "ISTRI", "ANAK", "MENANTU", "CUCU", "ORANG TUA",
+    "MERTUA", "FAMILI LAIN", "PEMBANTU", "LAINNYA",
+)  # fmt: skip
+CORRECTION_FIELDS = (
+    "name", "nik", "kk", "family_relation", "sex", "birth_place", "birth_date",
+    "religion", "marital_status", "occupation", "education", "address", "dusun",
+    "rw", "rt", "phone",
+)  # fmt: skip
+_TOO_LONG = _l("Terlalu panjang (paling banyak %(max)d karakter).")
+
+
+def _max(n: int) -> Length:
+    return Length(max=n, message=_TOO_LONG)
+
+
+def _blank(label) -> list[tuple[str, object]]:
+    return [("", label)]
+
+
+class ResidentForm(FlaskForm):
+    """A resident's data; parsing and rules stay in registry.create/update_resident."""
+
+    nik = StringField(
+        _l("NIK"), validators=[_max(64)], render_kw={"inputmode": "numeric"}
+    )
+    nik_temporary = BooleanField(_l("Belum punya NIK (penduduk perbatasan)"))
+    kk = StringField(
+        _l("Nomor KK"), validators=[_max(64)], render_kw={"inputmode": "numeric"}
+    )
+    family_relation = StringField(
+        _l("Hubungan keluarga"),
+        validators=[_max(40)],
+        render_kw={"list": "shdk", "autocomplete": "off"},
+    )
+    name = StringField(_l("Nama"), validators=[_max(120)])
+    sex = SelectField(
+        _l("Jenis kelamin"),
+        choices=_blank(_l("— pilih —")) + list(SEX_LABELS.items()),
+        validate_choice=False,
+    )
+    birth_place = StringField(_l("Tempat lahir"), validators=[_max(80)])
+    birth_date = StringField(
+        _l("Tanggal lahir"), validators=[_max(20)], render_kw={"type": "date"}
+    )
+    religion = SelectField(
+        _l("Agama"),
+        choices=_blank(_l("— belum diisi —")) + [(r, r) for r in RELIGIONS],
+        validate_choice=False,
+    )
+    marital_status = SelectField(
+        _l("Status kawin"),
+        choices=_blank(_l("— belum diisi —")) + [(m, m) for m in MARITAL_STATUSES],
+        validate_choice=False,
+    )
+    occupation = StringField(_l("Pekerjaan"), validators=[_max(80)])
+    education = StringField(_l("Pendidikan"), validators=[_max(80)])
+    citizenship = SelectField(
+        _l("Kewarganegaraan"),
+        choices=[("WNI", "WNI"), ("WNA", "WNA")],
+        validate_choice=False,
+    )
+    address = StringField(_l("Alamat"), validators=[_max(200)])
+    dusun = StringField(_l("Dusun"), validators=[_max(60)])
+    rw = StringField(_l("RW"), validators=[_max(3)], render_kw={"inputmode": "numeric"})
+    rt = StringField(_l("RT"), validators=[_max(3)], render_kw={"inputmode": "numeric"})
+    phone = StringField(
+        _l("Telepon"), validators=[_max(30)], render_kw={"inputmode": "tel"}
+    )
+    ektp_status = SelectField(
+        _l("Status e-KTP"),
+        choices=_blank(_l("— belum tercatat —"))
+        + [(str(code), f"{code} {label}") for code, label in EKTP_LABELS.items()],
+        validate_choice=False,
+    )
+    reason = StringField(_l("Alasan perubahan"), validators=[_max(200)])
+    confirm_warnings = BooleanField(_l("Saya sudah memeriksa dan data ini benar"))
+    # What the warnings were shown for; a tick confirms only those warnings.
+    warned_for = HiddenField()
+
+
+class EventForm(FlaskForm):
+    """A population event: its type, date and note (rules in registry.record_event)."""
+
+    type = SelectField(
+        _l("Jenis peristiwa"),
+        choices=_blank(_l("— pilih —"))
+        + [(code, label) for code, label in EVENT_LABELS.items()],
+        validate_choice=False,
+    )
+    date = StringField(
+        _l("Tanggal peristiwa"), validators=[_max(20)], render_kw={"type": "date"}
+    )
+    note = TextAreaField(_l("Catatan"), validators=[_max(1000)], render_kw={"rows": 3})
+
+
+class CorrectionForm(FlaskForm):
+    """A resident asks for a correction of one field (or of their data in general)."""
+
+    field = SelectField(
+        _l("Data yang salah"),
+        choices=_blank(_l("Lainnya / beberapa data"))
+        + [(name, LABELS[name]) for name in CORRECTION_FIELDS],
+        validate_choice=False,
+    )
+    message = TextAreaField(
+        _l("Jelaskan perbaikannya"),
+        validators=[DataRequired(message=_l("Wajib diisi.")), _max(1000)],
+        render_kw={"rows": 4},
+    )
+
+
+class CorrectionAnswerForm(FlaskForm):
+    """The clerk's answer to a correction request."""
+
+    status = SelectField(
+        _l("Keputusan"),
+        choices=[("done", _l("Selesai diperbaiki")), ("rejected", _l("Ditolak"))],
+        validate_choice=False,
+    )
+    response = TextAreaField(
+        _l("Jawaban untuk warga"), validators=[_max(1000)], render_kw={"rows": 2}
+    )
+
+
+class ResidentFilterForm(FlaskForm):
+    """The list's filters, read from the query string (GET, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Cari nama atau NIK"),
+        validators=[_max(64)],
+        render_kw={"type": "search", "autocomplete": "off"},
+    )
+    dusun = SelectField(_l("Dusun"), choices=_blank(_l("Semua")), validate_choice=False)
+    rw = StringField(_l("RW"), validators=[_max(3)], render_kw={"inputmode": "numeric"})
+    rt = StringField(_l("RT"), validators=[_max(3)], render_kw={"inputmode": "numeric"})
+    life_status = SelectField(
+        _l("Status hidup"),
+        choices=_blank(_l("Semua")) + list(LIFE_LABELS.items()),
+        validate_choice=False,
+    )
+    ektp_status = SelectField(
+        _l("Status e-KTP"),
+        choices=_blank(_l("Semua"))
+        + [(str(code), f"{code} {label}") for code, label in EKTP_LABELS.items()],
+        validate_choice=False,
+    )
+    pending = SelectField(
+        _l("Perekaman"),
+        choices=[
+            ("", _l("Semua")),
+            ("1", _l("Wajib KTP, belum rekam")),
+            ("0", _l("Tidak menunggu rekam")),
+        ],
+        validate_choice=False,
+    )
+
+    def validate_rw(self, field: StringField) -> None:
+        _parses(field, lambda v: fields.rt_rw(v, "RW"))
+
+    def validate_rt(self, field: StringField) -> None:
+        _parses(field, lambda v: fields.rt_rw(v, "RT"))
+
+    def validate_ektp_status(self, field: SelectField) -> None:
+        _parses(field, fields.ektp_status)
+
+
+def _parses(field, parse) -> None:
+    """Format check with the shared field parser, so list and API agree."""
+    try:
+        parse(field.data or None)
+    except fields.FieldError as err:
+        raise ValidationError(str(err)) from None

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desa.auth.models import Principal
@@ -35,6 +44,7 @@ RELIGIONS = (
     "KEPERCAYAAN",
 )
 MARITAL_STATUSES = ("BELUM KAWIN", "KAWIN", "CERAI HIDUP", "CERAI MATI")
+EVENT_TYPES = ("death", "move_out", "move_in", "marriage", "divorce")
 
 
 class Resident(Principal, db.Model):
@@ -78,6 +88,8 @@ class Resident(Principal, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     life_status: Mapped[str] = mapped_column(String(10), default="active")
     ektp_status: Mapped[int | None]
+    # NIK warnings the clerk confirmed (JSON list of codes), kept for the quality list.
+    nik_warnings: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     # Bumped when a PIN is (re)issued or the resident signs out.
     pin_epoch: Mapped[int] = mapped_column(default=0)
@@ -86,6 +98,9 @@ class Resident(Principal, db.Model):
 
     changes: Mapped[list[ResidentChange]] = relationship(
         back_populates="resident", order_by="ResidentChange.id.desc()"
+    )
+    events: Mapped[list[ResidentEvent]] = relationship(
+        back_populates="resident", order_by="ResidentEvent.id.desc()"
     )
 
     kind = "resident"
@@ -105,6 +120,13 @@ class Resident(Principal, db.Model):
     @property
     def ektp_label(self) -> str:
         return EKTP_LABELS.get(self.ektp_status or 0, "")
+
+    @property
+    def warning_codes(self) -> list[str]:
+        try:
+            return list(json.loads(self.nik_warnings or "[]"))
+        except ValueError:
+            return []
 
     @property
     def area_label(self) -> str:
@@ -132,3 +154,99 @@ class ResidentChange(db.Model):
     reason: Mapped[str | None] = mapped_column(String(200))
 
     resident: Mapped[Resident] = relationship(back_populates="changes")
+
+
+class Area(db.Model):
+    """An RT within its RW and dusun, optionally with its head (a resident)."""
+
+    __tablename__ = "areas"
+    __table_args__ = (UniqueConstraint("rw", "rt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dusun: Mapped[str | None] = mapped_column(String(60))
+    rw: Mapped[str] = mapped_column(String(3))
+    rt: Mapped[str] = mapped_column(String(3))
+    head_resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL")
+    )
+
+    head: Mapped[Resident | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return f"RT {self.rt} / RW {self.rw}" + (
+            f", Dusun {self.dusun}" if self.dusun else ""
+        )
+
+
+class ResidentEvent(db.Model):
+    """A population event: death, moving out or in, marriage, divorce."""
+
+    __tablename__ = "resident_events"
+    __table_args__ = (
+        CheckConstraint(
+            "type IN ('death', 'move_out', 'move_in', 'marriage', 'divorce')",
+            name="type_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    date: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    resident: Mapped[Resident] = relationship(back_populates="events")
+
+
+class CorrectionRequest(db.Model):
+    """A resident asks the office to correct their data; lands in the clerk's queue."""
+
+    __tablename__ = "correction_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'done', 'rejected')", name="status_known"),
+        Index("ix_correction_requests_status", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    field: Mapped[str | None] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    response: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    handled_by: Mapped[str | None] = mapped_column(String(120))
+    handled_at: Mapped[dt.datetime | None]
+
+    resident: Mapped[Resident] = relationship()
+
+
+class ImportJob(db.Model):
+    """One resident import (CLI or web), with its progress and its rejects file."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('uploaded', 'running', 'done', 'failed')", name="status_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_path: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str] = mapped_column(String(10), default="uploaded")
+    strict: Mapped[bool] = mapped_column(default=False)
+    total: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    imported: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    rejects_path: Mapped[str | None] = mapped_column(String(400))
+    columns: Mapped[str] = mapped_column(Text, default="{}")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]

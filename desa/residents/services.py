@@ -88,3 +88,104 @@ def _load_resident(ident: str, epoch: int) -> Resident | None:
 
 
 register_principal_loader("r", _load_resident)
+
+
+WARNING_MESSAGES = {
+    "wilayah_unknown": "Kode wilayah NIK tidak ada di data Kemendagri terbaru.",
+    "birth_date_mismatch": "Tanggal lahir di NIK berbeda dengan tanggal lahir yang diisi.",
+    "sex_mismatch": "Jenis kelamin di NIK berbeda dengan yang diisi.",
+}
+
+
+def _prefix_range(column, prefix: str):
+    """`column` starts with `prefix`, written as a range so that a plain index serves it."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return (column >= prefix) & (column < upper)
+
+
+def search(
+    principal: Any,
+    *,
+    q: str | None = None,
+    dusun: str | None = None,
+    rw: str | None = None,
+    rt: str | None = None,
+    life_status: str | None = None,
+    ektp_status: str | None = None,
+    pending: bool | None = None,
+    kk: str | None = None,
+    today: Any = None,
+) -> Select:
+    """Residents the principal may see, filtered; ordered by name."""
+    from desa.core.village import village_today
+    from desa.residents import fields
+    from desa.residents.rules import pending_clause
+
+    stmt = scope(select(Resident), principal)
+    q = (q or "").strip()
+    if q:
+        digits = clean_nik(q)
+        if digits.isascii() and digits.isdigit():
+            stmt = stmt.where(_prefix_range(Resident.nik, digits))
+        else:
+            stmt = stmt.where(
+                _prefix_range(Resident.name_key, " ".join(q.upper().split()))
+            )
+    if dusun:
+        stmt = stmt.where(Resident.dusun == dusun)
+    if rw:
+        stmt = stmt.where(Resident.rw == fields.rt_rw(rw, "RW"))
+    if rt:
+        stmt = stmt.where(Resident.rt == fields.rt_rw(rt, "RT"))
+    if kk:
+        stmt = stmt.where(Resident.kk == kk)
+    if life_status:
+        stmt = stmt.where(Resident.life_status == life_status)
+    if ektp_status:
+        code = fields.ektp_status(ektp_status)
+        stmt = stmt.where(Resident.ektp_status == code)
+    if pending is not None:
+        clause = pending_clause(today or village_today())
+        stmt = stmt.where(clause if pending else ~clause)
+    return stmt.order_by(Resident.name_key, Resident.id)
+
+
+def to_json(resident: Resident, today: Any = None) -> dict[str, Any]:
+    """A resident as CONTRACT §4 describes it."""
+    from desa.core.village import village_today
+    from desa.residents.models import EKTP_LABELS
+    from desa.residents.rules import is_pending_recording, is_wajib_ktp
+
+    today = today or village_today()
+    return {
+        "nik": resident.nik,
+        "nik_temporary": resident.nik_temporary,
+        "kk": resident.kk,
+        "name": resident.name,
+        "sex": resident.sex,
+        "birth_place": resident.birth_place,
+        "birth_date": resident.birth_date.isoformat() if resident.birth_date else None,
+        "religion": resident.religion,
+        "marital_status": resident.marital_status,
+        "family_relation": resident.family_relation,
+        "occupation": resident.occupation,
+        "education": resident.education,
+        "address": resident.address,
+        "dusun": resident.dusun,
+        "rw": resident.rw,
+        "rt": resident.rt,
+        "phone": resident.phone,
+        "life_status": resident.life_status,
+        "ektp_status": {
+            "code": resident.ektp_status,
+            "label": EKTP_LABELS.get(resident.ektp_status)
+            if resident.ektp_status
+            else None,
+        },
+        "wajib_ktp": is_wajib_ktp(resident, today),
+        "pending_recording": is_pending_recording(resident, today),
+        "warnings": [
+            {"code": c, "message": WARNING_MESSAGES.get(c, c)}
+            for c in resident.warning_codes
+        ],
+    }

@@ -119,3 +119,19 @@ def test_exit_codes_and_no_tracebacks(cli_env):
         ).returncode
         == 2
     )
+
+
+def test_demo_fills_an_empty_database_once(runner, db):
+    from desa.residents.models import Resident
+
+    result = runner.invoke(args=["demo", "--residents", "300", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    roles = {line.split()[0] for line in result.output.splitlines()[1:]}
+    assert roles == {"admin", "clerk", "head", "rt", "employer", "resident"}
+    db.session.rollback()
+    assert db.session.query(Resident).count() == 300
+    assert {u.role for u in db.session.scalars(select(User))} == {
+        "admin", "clerk", "head", "rt", "employer"}  # fmt: skip
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 1 and "sudah berisi" in again.output
+    assert runner.invoke(args=["demo", "--if-empty"]).exit_code == 0

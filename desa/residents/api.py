@@ -1,0 +1,210 @@
+"""JSON API for residents (CONTRACT §4)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from desa.core.api import json_body, paginate
+from desa.core.errors import ValidationError
+from desa.core.openapi import PAGE_PARAMS, page_of, path_param, query_param, spec
+from desa.core.security import require
+from desa.extensions import db
+from desa.residents import registry, services
+from desa.residents.fields import FieldError
+from desa.residents.models import LIFE_STATUSES, MARITAL_STATUSES, RELIGIONS
+
+bp = Blueprint("residents_api", __name__, url_prefix="/api/v1")
+
+_NULLABLE_STR = {"type": ["string", "null"]}
+RESIDENT = spec.schema(
+    "Resident",
+    {
+        "type": "object",
+        "required": [
+            "nik",
+            "name",
+            "sex",
+            "life_status",
+            "ektp_status",
+            "wajib_ktp",
+            "pending_recording",
+            "warnings",
+        ],  # fmt: skip
+        "properties": {
+            "nik": {"type": "string", "pattern": "^[0-9]{16}$"},
+            "nik_temporary": {"type": "boolean"},
+            "kk": _NULLABLE_STR,
+            "name": {"type": "string"},
+            "sex": {"type": "string", "enum": ["L", "P"]},
+            "birth_place": _NULLABLE_STR,
+            "birth_date": {"type": ["string", "null"], "format": "date"},
+            "religion": {"type": ["string", "null"], "enum": [*RELIGIONS, None]},
+            "marital_status": {
+                "type": ["string", "null"],
+                "enum": [*MARITAL_STATUSES, None],
+            },
+            "family_relation": _NULLABLE_STR,
+            "occupation": _NULLABLE_STR,
+            "education": _NULLABLE_STR,
+            "address": _NULLABLE_STR,
+            "dusun": _NULLABLE_STR,
+            "rw": {"type": ["string", "null"], "pattern": "^[0-9]{3}$"},
+            "rt": {"type": ["string", "null"], "pattern": "^[0-9]{3}$"},
+            "phone": _NULLABLE_STR,
+            "life_status": {"type": "string", "enum": list(LIFE_STATUSES)},
+            "ektp_status": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": ["integer", "null"], "minimum": 1, "maximum": 8},
+                    "label": _NULLABLE_STR,
+                },
+            },
+            "wajib_ktp": {"type": "boolean"},
+            "pending_recording": {"type": "boolean"},
+            "warnings": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+)
+RESIDENT_INPUT = spec.schema(
+    "ResidentInput",
+    {
+        "type": "object",
+        "properties": {
+            **{name: {"type": ["string", "null"]} for name in registry.EDITABLE},
+            "nik": {"type": "string"},
+            "rw": {"type": ["string", "integer", "null"]},
+            "rt": {"type": ["string", "integer", "null"]},
+            "ektp_status": {"type": ["string", "integer", "null"]},
+            "nik_temporary": {"type": "boolean"},
+            "confirm_warnings": {"type": "boolean"},
+        },
+    },
+)
+spec.operation(
+    "/residents", "get", summary="Cari penduduk menurut awalan nama atau NIK",
+    roles="clerk, head, rt (hanya RT-nya)", tag="penduduk",
+    parameters=[
+        query_param("q", {"type": "string"}, "Awalan nama atau NIK"),
+        query_param("dusun", {"type": "string"}),
+        query_param("rw", {"type": "string"}),
+        query_param("rt", {"type": "string"}),
+        query_param("life_status", {"type": "string", "enum": list(LIFE_STATUSES)}),
+        query_param("pending", {"type": "string", "enum": ["true", "false", "1", "0"]}),
+        *PAGE_PARAMS,
+    ],
+    response=page_of(RESIDENT), errors=("401", "403", "422"),
+)  # fmt: skip
+spec.operation(
+    "/residents", "post", summary="Tambah penduduk", roles="clerk", tag="penduduk",
+    body=RESIDENT_INPUT, response=RESIDENT, status="201",
+    errors=("400", "401", "403", "409", "422"),
+)  # fmt: skip
+spec.operation(
+    "/residents/{nik}", "get", summary="Satu penduduk", roles="clerk, head, rt (hanya RT-nya)",
+    tag="penduduk", parameters=[path_param("nik")], response=RESIDENT,
+    errors=("401", "403", "404"),
+)  # fmt: skip
+spec.operation(
+    "/residents/{nik}", "patch", summary="Ubah data penduduk (bukan status hidup)",
+    roles="clerk", tag="penduduk", parameters=[path_param("nik")], body=RESIDENT_INPUT,
+    response=RESIDENT, errors=("400", "401", "403", "404", "409", "422"),
+)  # fmt: skip
+spec.operation(
+    "/residents/{nik}/events", "post",
+    summary="Catat peristiwa: meninggal, pindah keluar, datang, kawin, cerai",
+    roles="clerk", tag="penduduk", parameters=[path_param("nik")],
+    body={"type": "object", "required": ["type", "date"], "properties": {
+        "type": {"type": "string", "enum": list(registry.EVENT_LABELS)},
+        "date": {"type": "string", "format": "date"}, "note": {"type": "string"}}},
+    response=RESIDENT, status="201", errors=("400", "401", "403", "404", "409", "422"),
+)  # fmt: skip
+
+_TRUE = {"1", "true", "ya", "yes"}
+_FALSE = {"0", "false", "tidak", "no"}
+
+
+def _flag(name: str) -> bool | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ValidationError(_("Parameter %(n)s harus true atau false.", n=name),
+                          fields={name: [_("Harus true atau false.")]})  # fmt: skip
+
+
+@bp.get("/residents")
+@require("residents:read")
+def list_residents():
+    """Search by name prefix or NIK, with area and status filters (RT heads: own RT)."""
+    life = request.args.get("life_status") or None
+    if life and life not in LIFE_STATUSES:
+        raise ValidationError(_("Status hidup tidak dikenal."),
+                              fields={"life_status": [", ".join(LIFE_STATUSES)]})  # fmt: skip
+    try:
+        stmt = services.search(
+            current_user, q=request.args.get("q"), dusun=request.args.get("dusun") or None,
+            rw=request.args.get("rw") or None, rt=request.args.get("rt") or None,
+            life_status=life, pending=_flag("pending"),
+        )  # fmt: skip
+    except FieldError as err:
+        raise ValidationError(str(err), fields={"rt": [str(err)]}) from None
+    return jsonify(paginate(stmt, services.to_json))
+
+
+@bp.get("/residents/<nik>")
+@require("residents:read")
+def get_resident(nik: str):
+    """One resident; outside the caller's scope it is simply not found."""
+    return jsonify(services.to_json(services.get_visible(current_user, nik)))
+
+
+@bp.post("/residents")
+@require("residents:write")
+def create_resident():
+    """Adds a resident; 409 for a NIK that exists; 422 needs_confirmation for warnings."""
+    body = json_body()
+    resident = registry.create_resident(
+        body, confirm_warnings=body.get("confirm_warnings") is True
+    )
+    db.session.commit()
+    return jsonify(services.to_json(resident)), 201
+
+
+@bp.patch("/residents/<nik>")
+@require("residents:write")
+def update_resident(nik: str):
+    """Changes fields of a resident (life status only through events)."""
+    body = json_body()
+    resident = services.get_visible(current_user, nik)
+    registry.update_resident(
+        resident, body, confirm_warnings=body.get("confirm_warnings") is True
+    )
+    db.session.commit()
+    return jsonify(services.to_json(resident))
+
+
+@bp.post("/residents/<nik>/events")
+@require("residents:events")
+def add_event(nik: str):
+    """Records a death, move, marriage or divorce with its date and note."""
+    body = json_body()
+    resident = services.get_visible(current_user, nik)
+    registry.record_event(
+        resident, body.get("type"), body.get("date"), body.get("note")
+    )
+    db.session.commit()
+    return jsonify(services.to_json(resident)), 201

@@ -1,0 +1,141 @@
+"""Correction requests: a resident asks, the clerk answers.
+
+Services: they validate, change state and write the audit line. They never commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import Select, case, func, select, update
+
+from desa.auth import audit
+from desa.core.db import utcnow
+from desa.core.errors import Conflict, ValidationError
+from desa.core.formatting import mask_nik
+from desa.extensions import db
+from desa.residents import services
+from desa.residents.models import CorrectionRequest, Resident
+from desa.residents.registry import LABELS
+
+STATUSES = ("open", "done", "rejected")
+MESSAGE_LIMIT = 1000
+# Enough for a real need; more open requests from one resident is noise for the clerk.
+OPEN_LIMIT = 5
+
+
+def request_correction(
+    resident: Resident, field: str | None, message: str | None
+) -> CorrectionRequest:
+    """Files a resident's request to correct their data, for the clerk's queue."""
+    field = (field or "").strip() or None
+    message = (message or "").strip()
+    errors: dict[str, list[str]] = {}
+    if field is not None and field not in LABELS:
+        errors["field"] = [_("Pilih data yang ada di daftar.")]
+    if not message:
+        errors["message"] = [_("Wajib diisi.")]
+    elif len(message) > MESSAGE_LIMIT:
+        errors["message"] = [
+            _("Paling banyak %(n)d karakter.", n=MESSAGE_LIMIT),
+        ]
+    if errors:
+        raise ValidationError(_("Permintaan perbaikan belum lengkap."), fields=errors)
+    open_now = db.session.scalar(
+        select(func.count(CorrectionRequest.id)).where(
+            CorrectionRequest.resident_id == resident.id,
+            CorrectionRequest.status == "open",
+        )
+    )
+    if open_now >= OPEN_LIMIT:
+        raise Conflict(
+            _("Anda masih punya %(n)d permintaan yang belum dijawab.", n=open_now),
+            code="too_many_open",
+        )
+    request = CorrectionRequest(resident=resident, field=field, message=message)
+    db.session.add(request)
+    db.session.flush()
+    audit.record("residents.correction_request", object_type="correction",
+                 object_id=request.id,
+                 detail=f"{mask_nik(resident.nik)} {field or '-'}")  # fmt: skip
+    return request
+
+
+def handle(request: CorrectionRequest, status: str, response: str | None) -> None:
+    """Closes an open request as done or rejected, with an answer for the resident."""
+    response = (response or "").strip() or None
+    if status not in ("done", "rejected"):
+        raise ValidationError(
+            _("Keputusan harus selesai atau ditolak."),
+            fields={"status": [_("Pilih salah satu.")]},
+        )
+    if response and len(response) > MESSAGE_LIMIT:
+        raise ValidationError(_("Jawaban terlalu panjang."),
+                              fields={"response": [_("Paling banyak %(n)d karakter.",
+                                                     n=MESSAGE_LIMIT)]})  # fmt: skip
+    if status == "rejected" and not response:
+        raise ValidationError(
+            _("Tuliskan alasan penolakan untuk warga."),
+            fields={"response": [_("Wajib diisi bila ditolak.")]},
+        )
+    # Conditional on `open`: two clerks answering at once cannot both close it.
+    closed = db.session.execute(
+        update(CorrectionRequest)
+        .where(CorrectionRequest.id == request.id, CorrectionRequest.status == "open")
+        .values(status=status, response=response, handled_by=_actor_name(),
+                handled_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount  # fmt: skip
+    if not closed:
+        raise Conflict(_("Permintaan ini sudah dijawab."), code="already_handled")
+    db.session.refresh(request)
+    audit.record(f"residents.correction_{status}", object_type="correction",
+                 object_id=request.id,
+                 detail=mask_nik(request.resident.nik))  # fmt: skip
+
+
+def queue(principal: Any) -> Select:
+    """Requests about residents the principal may see: open first, newest first."""
+    return services.scope(
+        select(CorrectionRequest).join(CorrectionRequest.resident), principal
+    ).order_by(
+        case((CorrectionRequest.status == "open", 0), else_=1),
+        CorrectionRequest.created_at.desc(),
+        CorrectionRequest.id.desc(),
+    )
+
+
+def get_in_queue(principal: Any, request_id: int) -> CorrectionRequest | None:
+    """One request, if it is about a resident the principal may see."""
+    return db.session.scalar(
+        queue(principal).where(CorrectionRequest.id == request_id).order_by(None)
+    )
+
+
+def open_count(principal: Any) -> int:
+    """How many requests wait for an answer (for the clerk's home page)."""
+    stmt = services.scope(
+        select(func.count(CorrectionRequest.id)).join(CorrectionRequest.resident),
+        principal,
+    ).where(CorrectionRequest.status == "open")
+    return db.session.scalar(stmt) or 0
+
+
+def of_resident(resident: Resident) -> list[CorrectionRequest]:
+    """A resident's own requests, newest first."""
+    return list(
+        db.session.scalars(
+            select(CorrectionRequest)
+            .where(CorrectionRequest.resident_id == resident.id)
+            .order_by(CorrectionRequest.created_at.desc(), CorrectionRequest.id.desc())
+        )
+    )
+
+
+def _actor_name() -> str:
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.display_name
+    return "sistem"

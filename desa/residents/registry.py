@@ -1,0 +1,377 @@
+"""Creating and changing residents, with history; population events.
+
+Services: they validate, change state, write history and the audit line, and raise
+ServiceError subclasses. They never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from desa.auth import audit
+from desa.core.errors import Conflict, ServiceError, ValidationError
+from desa.core.formatting import mask_nik
+from desa.core.village import get_village, village_today
+from desa.extensions import db
+from desa.residents import fields
+from desa.residents.models import Area, Resident, ResidentChange, ResidentEvent
+from desa.residents.nik import check_nik, is_temporary_nik, temporary_nik
+
+# Field name → parser; each parser takes the raw value and returns the stored one.
+EDITABLE = (
+    "kk", "family_relation", "name", "sex", "birth_place", "birth_date", "religion",
+    "marital_status", "occupation", "education", "address", "dusun", "rw", "rt",
+    "phone", "ektp_status", "citizenship",
+)  # fmt: skip
+LABELS = {
+    "nik": "NIK", "kk": "Nomor KK", "family_relation": "Hubungan keluarga", "name": "Nama",
+    "sex": "Jenis kelamin", "birth_place": "Tempat lahir", "birth_date": "Tanggal lahir",
+    "religion": "Agama", "marital_status": "Status kawin", "occupation": "Pekerjaan",
+    "education": "Pendidikan", "address": "Alamat", "dusun": "Dusun", "rw": "RW", "rt": "RT",
+    "phone": "Telepon", "ektp_status": "Status e-KTP", "life_status": "Status hidup",
+    "citizenship": "Kewarganegaraan",
+}  # fmt: skip
+
+
+class NeedsConfirmation(ServiceError):
+    """The NIK has warnings the clerk must confirm before saving."""
+
+    status, code = 422, "needs_confirmation"
+
+
+def parse_field(name: str, value: Any, today: dt.date | None = None) -> Any:
+    """One field's stored value; FieldError with an Indonesian message otherwise."""
+    if name == "name":
+        return fields.name(value)
+    if name == "sex":
+        return fields.sex(value)
+    if name == "birth_date":
+        return fields.birth_date(value, today=today, required=False)
+    if name == "kk":
+        return fields.kk(value)
+    if name == "religion":
+        return fields.religion(value)
+    if name == "marital_status":
+        return fields.marital_status(value)
+    if name in ("rw", "rt"):
+        return fields.rt_rw(value, name.upper())
+    if name == "ektp_status":
+        return fields.ektp_status(value)
+    if name == "phone":
+        return fields.phone(value)
+    if name == "citizenship":
+        value = fields.text(value, limit=3, upper=True) or "WNI"
+        if value not in ("WNI", "WNA"):
+            raise fields.FieldError("Kewarganegaraan harus WNI atau WNA.")
+        return value
+    limits = {"family_relation": 40, "birth_place": 80, "occupation": 80, "education": 80,
+              "address": 200, "dusun": 60}  # fmt: skip
+    upper = name in ("family_relation", "birth_place", "occupation", "education")
+    return fields.text(value, limit=limits[name], upper=upper)
+
+
+def clean(
+    data: Mapping[str, Any], names: tuple[str, ...] | list[str]
+) -> dict[str, Any]:
+    """Parses the given fields; raises ValidationError listing every bad one."""
+    today = village_today()
+    out: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name in names:
+        try:
+            out[name] = parse_field(name, data.get(name), today)
+        except fields.FieldError as err:
+            errors[name] = [str(err)]
+    if errors:
+        raise ValidationError(
+            _(
+                "Data penduduk belum benar: %(f)s.",
+                f=", ".join(LABELS[n] for n in errors),
+            ),
+            fields=errors,
+        )
+    return out
+
+
+def _nik_issues(
+    nik_raw: Any, birth: dt.date | None, sex: str | None, confirm: bool
+) -> tuple[str, list[str]]:
+    village = get_village()
+    check = check_nik(nik_raw, birth_date=birth, sex=sex,
+                      village_code=village.code if village else None,
+                      today=village_today())  # fmt: skip
+    if check.errors:
+        raise ValidationError(
+            check.errors[0].message, fields={"nik": [e.message for e in check.errors]}
+        )
+    if check.warnings and not confirm:
+        raise NeedsConfirmation(
+            _(
+                "NIK perlu dikonfirmasi: %(w)s",
+                w=" ".join(w.message for w in check.warnings),
+            ),
+            fields={"nik": [w.message for w in check.warnings]},
+            extra={
+                "warnings": [
+                    {"code": w.code, "message": w.message} for w in check.warnings
+                ]
+            },
+        )
+    return check.nik or "", [w.code for w in check.warnings]
+
+
+def _actor_name() -> str:
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.display_name
+    return "sistem"
+
+
+def log_change(
+    resident: Resident, field: str, before: Any, after: Any, reason: str | None = None
+) -> None:
+    """Appends one history row (who, when, field, before → after)."""
+    db.session.add(
+        ResidentChange(
+            resident=resident,
+            changed_by=_actor_name(),
+            field=field,
+            before=None if before is None else str(before),
+            after=None if after is None else str(after),
+            reason=reason,
+        )
+    )
+
+
+def ensure_area(dusun: str | None, rw: str | None, rt: str | None) -> None:
+    """Makes sure the RT exists in the area list (created on first use)."""
+    if not (rw and rt):
+        return
+    area = db.session.scalar(select(Area).where(Area.rw == rw, Area.rt == rt))
+    if area is None:
+        db.session.add(Area(dusun=dusun, rw=rw, rt=rt))
+        db.session.flush()
+    elif dusun and not area.dusun:
+        area.dusun = dusun
+
+
+def create_resident(
+    data: Mapping[str, Any], *, confirm_warnings: bool = False
+) -> Resident:
+    """Adds a resident; a NIK that exists is a 409, NIK warnings need confirming."""
+    values = clean(data, list(EDITABLE))
+    if values["birth_date"] is None:
+        raise ValidationError(
+            _("Tanggal lahir wajib diisi."), fields={"birth_date": [_("Wajib diisi.")]}
+        )
+    temporary = bool(data.get("nik_temporary")) and not data.get("nik")
+    if temporary:
+        nik, warnings = next_temporary_nik(), []
+    else:
+        nik, warnings = _nik_issues(
+            data.get("nik"), values["birth_date"], values["sex"], confirm_warnings
+        )
+        temporary = is_temporary_nik(nik, get_village().code if get_village() else None)
+    if db.session.scalar(select(Resident.id).where(Resident.nik == nik)):
+        raise Conflict(
+            _("NIK %(n)s sudah terdaftar.", n=mask_nik(nik)),
+            code="duplicate",
+            fields={"nik": [_("NIK sudah terdaftar.")]},
+        )
+    resident = Resident(
+        nik=nik,
+        nik_temporary=temporary,
+        name_key=values["name"],
+        nik_warnings=json.dumps(warnings),
+        **values,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(resident)
+    except IntegrityError:  # a concurrent insert of the same NIK won the race
+        raise Conflict(
+            _("NIK %(n)s sudah terdaftar.", n=mask_nik(nik)), code="duplicate"
+        ) from None
+    ensure_area(resident.dusun, resident.rw, resident.rt)
+    log_change(resident, "created", None, mask_nik(nik), "data baru")
+    audit.record("residents.create", object_type="resident", object_id=resident.id,
+                 detail=f"{mask_nik(nik)} {resident.area_label}")  # fmt: skip
+    return resident
+
+
+def next_temporary_nik() -> str:
+    """The next free temporary NIK of this village: 0 + village code + sequence."""
+    village = get_village()
+    if village is None:
+        raise ValidationError(_("Desa belum diatur."))
+    prefix = temporary_nik(village.code, 1)[:11]
+    last = db.session.scalar(
+        select(func.max(Resident.nik)).where(Resident.nik.startswith(prefix))
+    )
+    sequence = int(last[11:]) + 1 if last else 1
+    return temporary_nik(village.code, sequence)
+
+
+def update_resident(
+    resident: Resident,
+    changes: Mapping[str, Any],
+    *,
+    confirm_warnings: bool = False,
+    reason: str | None = None,
+) -> list[str]:
+    """Changes fields (never life status); returns the names of fields that changed."""
+    unknown = set(changes) - set(EDITABLE) - {"nik", "confirm_warnings"}
+    if "life_status" in unknown:
+        raise ValidationError(
+            _("Status hidup hanya berubah lewat peristiwa kependudukan."),
+            fields={
+                "life_status": [_("Gunakan peristiwa (meninggal, pindah, datang).")]
+            },
+        )
+    if unknown:
+        raise ValidationError(
+            _("Kolom tidak dikenal: %(f)s.", f=", ".join(sorted(unknown))),
+            fields={k: [_("Tidak dikenal.")] for k in unknown},
+        )
+    names = [n for n in EDITABLE if n in changes]
+    values = clean(changes, names)
+    if "name" in values and values["name"] is None:
+        raise ValidationError(
+            _("Nama wajib diisi."), fields={"name": [_("Wajib diisi.")]}
+        )
+    changed = []
+    if "nik" in changes and fields.text(changes["nik"], limit=64) != resident.nik:
+        replace_nik(resident, changes["nik"], confirm_warnings=confirm_warnings,
+                    birth=values.get("birth_date", resident.birth_date),
+                    sex=values.get("sex", resident.sex))  # fmt: skip
+        changed.append("nik")
+    for name, value in values.items():
+        before = getattr(resident, name)
+        if before != value:
+            if name in ("name", "sex") and value is None:
+                continue
+            setattr(resident, name, value)
+            log_change(resident, name, before, value, reason)
+            changed.append(name)
+    if "name" in values:
+        resident.name_key = resident.name
+    if {"rw", "rt", "dusun"} & set(changed):
+        ensure_area(resident.dusun, resident.rw, resident.rt)
+    if changed:
+        audit.record("residents.update", object_type="resident", object_id=resident.id,
+                     detail=f"{mask_nik(resident.nik)}: {', '.join(changed)}")  # fmt: skip
+    return changed
+
+
+def replace_nik(
+    resident: Resident,
+    raw: Any,
+    *,
+    confirm_warnings: bool,
+    birth: dt.date | None,
+    sex: str | None,
+) -> None:
+    """Replaces a temporary NIK with the real one (history kept); real NIKs never change."""
+    if not resident.nik_temporary:
+        raise Conflict(
+            _(
+                "NIK tetap tidak dapat diubah. Hanya NIK sementara yang diganti NIK asli."
+            ),
+            code="nik_fixed",
+            fields={"nik": [_("Tidak dapat diubah.")]},
+        )
+    nik, warnings = _nik_issues(raw, birth, sex, confirm_warnings)
+    if db.session.scalar(select(Resident.id).where(Resident.nik == nik)):
+        raise Conflict(_("NIK %(n)s sudah terdaftar.", n=mask_nik(nik)), code="duplicate",
+                       fields={"nik": [_("NIK sudah terdaftar.")]})  # fmt: skip
+    log_change(resident, "nik", resident.nik, nik, "NIK sementara diganti NIK asli")
+    resident.nik, resident.nik_temporary = nik, False
+    resident.nik_warnings = json.dumps(warnings)
+
+
+# --- population events ----------------------------------------------------------------
+
+EVENT_LABELS = {
+    "death": "Kematian", "move_out": "Pindah keluar", "move_in": "Datang / kembali",
+    "marriage": "Perkawinan", "divorce": "Perceraian",
+}  # fmt: skip
+
+
+def record_event(
+    resident: Resident, type_: str, date: Any, note: str | None
+) -> ResidentEvent:
+    """Records a dated population event and applies it (life or marital status)."""
+    errors: dict[str, list[str]] = {}
+    if type_ not in EVENT_LABELS:
+        errors["type"] = [_("Jenis peristiwa harus salah satu dari: %(t)s.",
+                            t=", ".join(EVENT_LABELS))]  # fmt: skip
+    try:
+        day = fields.birth_date(date, today=village_today())
+    except fields.FieldError:
+        day = None
+        errors["date"] = [
+            _("Tanggal peristiwa harus YYYY-MM-DD dan tidak di masa depan.")
+        ]
+    note = (note or "").strip()
+    if len(note) > 1000:
+        errors["note"] = [_("Catatan paling banyak 1000 karakter.")]
+    if errors:
+        raise ValidationError(_("Data peristiwa belum benar."), fields=errors)
+    if resident.birth_date and day < resident.birth_date:
+        raise ValidationError(
+            _("Tanggal peristiwa tidak boleh sebelum tanggal lahir."),
+            fields={"date": [_("Sebelum tanggal lahir.")]},
+        )
+    field, after = _event_effect(resident, type_)
+    before = getattr(resident, field)
+    setattr(resident, field, after)
+    event = ResidentEvent(resident=resident, type=type_, date=day, note=note,
+                          created_by=_actor_name())  # fmt: skip
+    db.session.add(event)
+    log_change(
+        resident, field, before, after, f"{EVENT_LABELS[type_]} {day.isoformat()}"
+    )
+    audit.record(f"residents.event.{type_}", object_type="resident", object_id=resident.id,
+                 detail=f"{mask_nik(resident.nik)} {day.isoformat()}")  # fmt: skip
+    return event
+
+
+def _event_effect(resident: Resident, type_: str) -> tuple[str, str]:
+    """Which field the event changes and to what; refuses events that make no sense."""
+    state = resident.life_status
+    if type_ == "move_in":
+        if state == "active":
+            raise Conflict(
+                _("Penduduk ini sudah tercatat tinggal di desa."), code="state_conflict"
+            )
+        if state == "deceased":
+            raise Conflict(_("Penduduk ini tercatat meninggal."), code="state_conflict")
+        return "life_status", "active"
+    if state != "active":
+        raise Conflict(
+            _("Peristiwa hanya untuk penduduk aktif; status sekarang: %(s)s.", s=state),
+            code="state_conflict",
+        )
+    if type_ == "death":
+        return "life_status", "deceased"
+    if type_ == "move_out":
+        return "life_status", "moved"
+    if type_ == "marriage":
+        if resident.marital_status == "KAWIN":
+            raise Conflict(
+                _("Penduduk ini sudah berstatus kawin."), code="state_conflict"
+            )
+        return "marital_status", "KAWIN"
+    if resident.marital_status != "KAWIN":
+        raise Conflict(_("Perceraian hanya untuk penduduk berstatus kawin."),
+                       code="state_conflict")  # fmt: skip
+    return "marital_status", "CERAI HIDUP"

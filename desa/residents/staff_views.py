@@ -1,0 +1,323 @@
+"""The clerk's resident screens: list, resident page, create/edit, events, family,
+and the queue of correction requests.
+
+Every lookup goes through services.scope/search, so an RT head who changes an id in
+a URL gets 404, never another RT's data. URLs carry the surrogate id, never a NIK,
+so that NIKs stay out of access logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import Select, case, select
+
+from desa.core.errors import NotFound, ServiceError
+from desa.core.security import require
+from desa.core.templating import register_nav
+from desa.core.village import village_today
+from desa.extensions import db
+from desa.residents import corrections, registry, services
+from desa.residents.forms import (
+    FAMILY_RELATIONS,
+    LIFE_LABELS,
+    SEX_LABELS,
+    CorrectionAnswerForm,
+    EventForm,
+    ResidentFilterForm,
+    ResidentForm,
+)
+from desa.residents.models import EKTP_LABELS, Area, Resident
+from desa.residents.rules import is_pending_recording, is_wajib_ktp
+
+bp = Blueprint("residents", __name__, url_prefix="/residents")
+
+register_nav(10, "residents:read", "residents.index", _l("Penduduk"))
+
+PER_PAGE = 50
+# KEPALA KELUARGA first, then the spouse, the children, everyone else.
+_RELATION_ORDER = case(
+    (Resident.family_relation == "KEPALA KELUARGA", 0),
+    (Resident.family_relation.in_(("SUAMI", "ISTRI")), 1),
+    (Resident.family_relation == "ANAK", 2),
+    else_=3,
+)
+
+
+@bp.app_template_global("open_corrections")
+def _open_corrections() -> int:
+    """Open correction requests in the signed-in principal's scope (home pages)."""
+    return corrections.open_count(current_user)
+
+
+@bp.route("")
+@require("residents:read")
+def index():
+    """Residents in scope, filtered and searched, fifty a page."""
+    form = ResidentFilterForm(request.args)
+    whole_village = current_user.role != "rt"
+    if whole_village:
+        form.dusun.choices += [(d, d) for d in _dusun_names()]
+    else:  # an RT head's scope is the area filter already
+        del form.dusun, form.rw, form.rt
+    stmt = _filtered(form) if form.validate() else select(Resident).where(False)
+    pagination = db.paginate(
+        stmt, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False
+    )
+    today = village_today()
+    return render_template(
+        "residents/list.html", form=form, pagination=pagination,
+        whole_village=whole_village,
+        is_pending=lambda r: is_pending_recording(r, today), **_labels(),
+    )  # fmt: skip
+
+
+@bp.route("/<int:resident_id>")
+@require("residents:read")
+def detail(resident_id: int):
+    """One resident: data, family, history, events (404 outside the scope)."""
+    resident = _visible(resident_id)
+    today = village_today()
+    return render_template(
+        "residents/detail.html", resident=resident, family=_family(resident),
+        wajib=is_wajib_ktp(resident, today),
+        pending=is_pending_recording(resident, today),
+        warnings=[services.WARNING_MESSAGES.get(c, c) for c in resident.warning_codes],
+        **_labels(),
+    )  # fmt: skip
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("residents:write")
+def new():
+    """Adds a resident; NIK warnings are shown next to the NIK to be confirmed."""
+    form = ResidentForm()
+    if form.validate_on_submit():
+        data = {n: form[n].data for n in (*registry.EDITABLE, "nik", "nik_temporary")}
+        try:
+            resident = registry.create_resident(data, confirm_warnings=_confirmed(form))
+        except ServiceError as err:
+            return _form_error(form, err, None)
+        db.session.commit()
+        flash(_("Data %(n)s sudah disimpan.", n=resident.name), "success")
+        return redirect(url_for(".detail", resident_id=resident.id))
+    return _render_form(form, None)
+
+
+@bp.route("/<int:resident_id>/edit", methods=["GET", "POST"])
+@require("residents:write")
+def edit(resident_id: int):
+    """Changes a resident's data (life status only through events), with history."""
+    resident = _visible(resident_id)
+    form = ResidentForm(obj=resident)
+    if not form.is_submitted():
+        form.nik.data = ""  # only a temporary NIK is replaced, by typing the real one
+    if form.validate_on_submit():
+        changes = {n: form[n].data for n in registry.EDITABLE}
+        if resident.nik_temporary and (form.nik.data or "").strip():
+            changes["nik"] = form.nik.data
+        try:
+            changed = registry.update_resident(
+                resident, changes, confirm_warnings=_confirmed(form),
+                reason=(form.reason.data or "").strip() or None,
+            )  # fmt: skip
+        except ServiceError as err:
+            return _form_error(form, err, resident)
+        db.session.commit()
+        flash(
+            _("Perubahan disimpan.") if changed else _("Tidak ada perubahan."),
+            "success",
+        )
+        return redirect(url_for(".detail", resident_id=resident.id))
+    return _render_form(form, resident)
+
+
+@bp.route("/<int:resident_id>/events", methods=["GET", "POST"])
+@require("residents:events")
+def events(resident_id: int):
+    """Records a death, move, marriage or divorce with its date and note."""
+    resident = _visible(resident_id)
+    form = EventForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            registry.record_event(
+                resident, form.type.data, form.date.data, form.note.data
+            )
+        except ServiceError as err:
+            status = _apply_errors(form, err)
+        else:
+            db.session.commit()
+            label = registry.EVENT_LABELS[form.type.data]
+            flash(_("Peristiwa %(e)s sudah dicatat.", e=label), "success")
+            return redirect(url_for(".detail", resident_id=resident.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "residents/events.html", form=form, resident=resident, **_labels(),
+    ), status  # fmt: skip
+
+
+@bp.route("/<int:resident_id>/family")
+@require("residents:read")
+def family(resident_id: int):
+    """Everyone on the resident's family card (KK) within scope, head first."""
+    resident = _visible(resident_id)
+    return render_template(
+        "residents/family.html",
+        resident=resident,
+        family=_family(resident),
+        **_labels(),
+    )
+
+
+@bp.route("/corrections")
+@require("residents:write")
+def correction_queue():
+    """Residents' correction requests, open ones first."""
+    pagination = db.paginate(
+        corrections.queue(current_user), per_page=PER_PAGE, max_per_page=PER_PAGE,
+        error_out=False,
+    )  # fmt: skip
+    return render_template(
+        "residents/corrections.html", pagination=pagination,
+        answer_form=_answer_form, labels=registry.LABELS,
+        open_count=corrections.open_count(current_user),
+    )  # fmt: skip
+
+
+@bp.route("/corrections/<int:request_id>", methods=["POST"])
+@require("residents:write")
+def answer_correction(request_id: int):
+    """Marks a correction request done or rejected, with an answer for the resident."""
+    item = corrections.get_in_queue(current_user, request_id)
+    if item is None:
+        raise NotFound(_("Permintaan tidak ditemukan."))
+    form = _answer_form(item)
+    if not form.validate_on_submit():
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for(".correction_queue"))
+    try:
+        corrections.handle(item, form.status.data, form.response.data)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".correction_queue"))
+    db.session.commit()
+    flash(_("Permintaan dari %(n)s sudah dijawab.", n=item.resident.name), "success")
+    return redirect(url_for(".correction_queue"))
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _answer_form(item) -> CorrectionAnswerForm:
+    """One answer form per request on the queue page (distinct field ids)."""
+    return CorrectionAnswerForm(prefix=f"c{item.id}")
+
+
+def _visible(resident_id: int) -> Resident:
+    """The resident with that id if the principal may see them; otherwise 404 alike."""
+    resident = db.session.scalar(
+        services.scope(select(Resident), current_user).where(Resident.id == resident_id)
+    )
+    if resident is None:
+        raise NotFound(_("Penduduk tidak ditemukan."))
+    return resident
+
+
+def _family(resident: Resident) -> list[Resident]:
+    """Members of the resident's KK the principal may see (just the resident without KK)."""
+    if not resident.kk:
+        return [resident]
+    stmt = services.search(current_user, kk=resident.kk).order_by(None)
+    stmt = stmt.order_by(_RELATION_ORDER, Resident.birth_date, Resident.id)
+    return list(db.session.scalars(stmt))
+
+
+def _filtered(form: ResidentFilterForm) -> Select:
+    """The scoped search the (validated) filter form asks for."""
+    area = {n: form[n].data or None for n in ("dusun", "rw", "rt") if n in form}
+    life = form.life_status.data if form.life_status.data in LIFE_LABELS else None
+    return services.search(
+        current_user, q=form.q.data, life_status=life,
+        ektp_status=form.ektp_status.data or None,
+        pending={"1": True, "0": False}.get(form.pending.data or ""), **area,
+    )  # fmt: skip
+
+
+def _dusun_names() -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Area.dusun)
+            .where(Area.dusun.is_not(None))
+            .distinct()
+            .order_by(Area.dusun)
+        )
+    )
+
+
+def _confirmed(form: ResidentForm) -> bool:
+    """A tick confirms only the warnings shown for this very NIK, birth date and sex."""
+    ticked = bool(form.confirm_warnings.data)
+    return ticked and form.warned_for.data == _warning_key(form)
+
+
+def _warning_key(form: ResidentForm) -> str:
+    nik = services.clean_nik(form.nik.data)
+    return f"{nik}|{form.birth_date.data or ''}|{form.sex.data or ''}"
+
+
+def _apply_errors(form, err: ServiceError) -> int:
+    """Rolls back, puts the service's field errors on the form, flashes the message."""
+    db.session.rollback()
+    for name, messages in err.fields.items():
+        if name in form:
+            form[name].errors = list(messages)
+    flash(err.message, "error")
+    return err.status
+
+
+def _form_error(form: ResidentForm, err: ServiceError, resident: Resident | None):
+    """Re-renders the form: NIK warnings to confirm, or the fields to fix."""
+    warnings: list[str] = []
+    if isinstance(err, registry.NeedsConfirmation):
+        db.session.rollback()
+        warnings = list(err.fields.get("nik", []))
+        form.warned_for.data = _warning_key(form)
+        form.confirm_warnings.data = False
+        status = err.status
+    else:
+        status = _apply_errors(form, err)
+    return _render_form(form, resident, warnings)[0], status
+
+
+def _render_form(form: ResidentForm, resident: Resident | None, warnings=()):
+    """The form page; 422 when a submitted form comes back to be fixed."""
+    return render_template(
+        "residents/form.html", form=form, resident=resident, warnings=warnings,
+        relations=FAMILY_RELATIONS,
+    ), 422 if form.is_submitted() else 200  # fmt: skip
+
+
+def _labels() -> dict[str, Any]:
+    return {"life_labels": LIFE_LABELS, "sex_labels": SEX_LABELS,
+            "ektp_labels": EKTP_LABELS, "field_labels": registry.LABELS,
+            "event_labels": registry.EVENT_LABELS, "shown": _shown}  # fmt: skip
+
+
+def _shown(field: str, value: str | None) -> str:
+    """A history value as a person reads it (labels for codes)."""
+    if value is None or value == "":
+        return "—"
+    if field == "life_status":
+        return str(LIFE_LABELS.get(value, value))
+    if field == "ektp_status" and value.isdigit():
+        return f"{value} {EKTP_LABELS.get(int(value), '')}".strip()
+    if field == "sex":
+        return str(SEX_LABELS.get(value, value))
+    return value

@@ -30,10 +30,11 @@ from desa.auth.forms import (
     UserForm,
 )
 from desa.auth.models import ApiToken, AuditEvent, User
+from desa.auth.signin import sign_in_page
 from desa.core.db import begin_write
 from desa.core.errors import ServiceError
 from desa.core.formatting import format_datetime
-from desa.core.security import next_url, require, start_session
+from desa.core.security import require, start_session
 from desa.core.spreadsheet import csv_bytes
 from desa.core.templating import register_nav
 from desa.extensions import db
@@ -49,26 +50,13 @@ register_nav(95, "self:password", "auth.password", _l("Kata sandi"))
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Staff sign-in; the same answer for an unknown name and a wrong password."""
-    if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
-    form = LoginForm(next=request.args.get("next", ""))
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(
-                form.username.data, form.password.data, request.remote_addr
-            )
-        except (services.SignInError, services.ThrottledError) as err:
-            db.session.commit()  # the failure count and audit line must stay
-            flash(err.message, "error")
-            status = err.status
-        else:
-            db.session.commit()
-            start_session(user)
-            return redirect(next_url())
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/login.html", form=form), status
+    return sign_in_page(
+        LoginForm(next=request.args.get("next", "")),
+        lambda form, address: services.authenticate(
+            form.username.data, form.password.data, address
+        ),
+        "auth/login.html",
+    )
 
 
 @bp.route("/logout", methods=["POST"])

@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from desa.auth.views import bp as auth_bp
     from desa.home.views import bp as home_bp
     from desa.residents.api import bp as residents_api
+    from desa.residents.import_views import bp as residents_import_bp
     from desa.residents.self_views import bp as resident_self_bp
     from desa.residents.staff_views import bp as residents_bp
     from desa.residents.views import resident_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
         resident_bp,
         residents_api,
         residents_bp,
+        residents_import_bp,
         resident_self_bp,
     ):
         app.register_blueprint(bp)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
+from flask import g
 from flask.cli import AppGroup
 
 from desa.core.cli import command_errors, fail
@@ -25,3 +31,82 @@ def resident_pin(nik: str) -> None:
     pin = services.issue_pin(resident)
     db.session.commit()
     click.echo(f"PIN baru untuk {resident.name}: {pin}")
+
+
+@resident_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--strict", is_flag=True, help="Tidak menyimpan apa pun bila ada baris ditolak."
+)
+@click.option("--dry-run", is_flag=True, help="Hanya memeriksa; tidak menyimpan.")
+@command_errors
+def resident_import(file: Path, strict: bool, dry_run: bool) -> None:
+    """Imports residents from CSV/XLSX; exit 3 when some rows were rejected."""
+    from desa.residents.importer import run_import
+
+    if dry_run:
+        # A dry run only reads: it must not hold the write lock meanwhile.
+        g.pop("desa_write_intent", None)
+    rejects_path = file.with_name(file.name + ".rejects.csv")
+    with contextlib.ExitStack() as stack:
+        bar: Any = None
+
+        def progress(processed: int, total: int) -> None:
+            # Shown from the first chunk on: a file refused at once gets its one
+            # sentence on stderr and nothing else.
+            nonlocal bar
+            if bar is None:
+                bar = stack.enter_context(
+                    click.progressbar(length=total, label="Mengimpor", file=sys.stderr)
+                )
+            bar.length = max(total, 1)
+            bar.update(processed - bar.pos)
+
+        result = run_import(
+            file,
+            strict=strict,
+            dry_run=dry_run,
+            actor_name="sistem (baris perintah)",
+            progress=progress,
+            rejects_path=rejects_path,
+        )
+    if result.committed:
+        db.session.commit()
+    click.echo(result.summary)
+    if result.unchanged:
+        click.echo(f"{result.unchanged} baris tidak berubah.", err=True)
+    if result.rejects_path:
+        click.echo(
+            f"{result.rejected} baris ditolak; lihat {result.rejects_path}", err=True
+        )
+    if result.unknown_columns:
+        click.echo(
+            "Kolom tidak dikenal diabaikan: " + ", ".join(result.unknown_columns),
+            err=True,
+        )
+    if dry_run:
+        click.echo("Uji coba: tidak ada yang disimpan.", err=True)
+    elif strict and result.rejected:
+        click.echo(
+            "Mode ketat: tidak ada yang disimpan karena ada baris yang ditolak.",
+            err=True,
+        )
+    if result.rejected:
+        sys.exit(3)
+
+
+@resident_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@command_errors
+def resident_export(file: Path) -> None:
+    """Writes every resident with the import's columns (CSV or XLSX)."""
+    from desa.residents.importer import export_residents
+
+    if file.suffix.lower() not in (".csv", ".xlsx"):
+        fail("Nama berkas harus berakhiran .csv atau .xlsx.")
+    g.pop("desa_write_intent", None)  # reading only
+    try:
+        count = export_residents(file)
+    except OSError as err:
+        fail(f"Berkas tidak dapat ditulis: {err.strerror or err}.")
+    click.echo(f"{count} penduduk diekspor ke {file}.")

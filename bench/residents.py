@@ -1,0 +1,178 @@
+"""Residents at regency scale: import, lookups, search, list page, concurrent lookups.
+
+Run with the project's venv: `.venv/bin/python bench/residents.py [--rows 400000]`.
+Prints one line per figure: `name: value unit (target ≤ X) ok|MISS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import re
+import sqlite3
+import time
+import urllib.parse
+from pathlib import Path
+
+from _common import figure, percentile, temp_instance
+
+INSTANCE = temp_instance()
+
+from _http import Gunicorn, request, throughput, timed  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from desa import create_app  # noqa: E402
+from desa.auth.services import create_token, create_user  # noqa: E402
+from desa.core.village import set_village  # noqa: E402
+from desa.extensions import db  # noqa: E402
+from desa.residents.demo import build_rows  # noqa: E402
+
+COLUMNS = ["nik", "kk", "name", "sex", "birth_place", "birth_date", "religion",
+           "marital_status", "family_relation", "occupation", "education", "address",
+           "rt", "rw", "dusun", "ektp_status", "phone"]  # fmt: skip
+PASSWORD = "kata-sandi-bench-2026"
+
+
+def write_csv(rows: list[dict], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(COLUMNS)
+        for r in rows:
+            out.writerow(
+                [r["birth_date"].strftime("%d-%m-%Y") if c == "birth_date" else
+                 ("" if r[c] is None else r[c]) for c in COLUMNS]
+            )  # fmt: skip
+
+
+def raw_executemany(rows: list[dict], db_path: Path, schema: list[str]) -> float:
+    """The same rows into the same table with plain sqlite3: the floor to compare with."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    for sql in schema:
+        conn.execute(sql)
+    names = list(rows[0]) + ["nik_warnings", "created_at", "updated_at"]
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    start = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany(
+        f"INSERT INTO residents ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        (
+            tuple(
+                r[n].isoformat() if isinstance(r[n], dt.date) else r[n] for n in rows[0]
+            )
+            + ("[]", now, now)
+            for r in rows
+        ),
+    )
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def import_csv(app, path: Path) -> float:
+    from desa.residents.importer import run_import
+
+    from desa.core.db import mark_write_intent
+
+    with app.app_context():
+        mark_write_intent()
+        start = time.perf_counter()
+        result = run_import(path, strict=False, dry_run=False, actor_name="bench",
+                            rejects_path=path.with_suffix(".rejects.csv"))  # fmt: skip
+        elapsed = time.perf_counter() - start
+    if result.rejected:
+        raise SystemExit(f"the generated file had {result.rejected} rejected rows")
+    return elapsed
+
+
+def session_cookie(port: int) -> str:
+    """Signs the operator in through the real form; returns the session cookie."""
+    import http.client
+
+    def call(method: str, path: str, headers: dict, body: bytes | None = None):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        return resp, resp.read()
+
+    resp, page = call("GET", "/login", {})
+    cookie = resp.getheader("Set-Cookie").split(";")[0]
+    token = re.search(rb'csrf-token" content="([^"]+)"', page).group(1).decode()
+    form = urllib.parse.urlencode(
+        {"username": "operator", "password": PASSWORD, "csrf_token": token}
+    ).encode()
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    resp, _ = call("POST", "/login", headers, form)
+    if resp.status != 302:
+        raise RuntimeError(f"sign-in failed: {resp.status}")
+    return resp.getheader("Set-Cookie").split(";")[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=400_000)
+    args = parser.parse_args()
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        set_village("61.01.12.2002")
+        create_user("operator", PASSWORD, "clerk", full_name="Operator")
+        _token, secret = create_token("bench", "clerk")
+        db.session.commit()
+        schema = [r[0] for r in db.session.execute(db.text(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'residents' AND sql IS NOT NULL"
+        ))]  # fmt: skip
+
+    rows, _meta = build_rows(args.rows, 1, dt.date(2026, 11, 23), "61.01.12.2002")
+    csv_path = INSTANCE / "residents.csv"
+    write_csv(rows, csv_path)
+    n = f"{args.rows // 1000}k"
+
+    imported = import_csv(app, csv_path)
+    raw = raw_executemany(rows, INSTANCE / "raw.sqlite", schema)
+    figure(f"CSV import {n} residents (validation included)", imported, "s", 30)
+    figure("raw sqlite3 executemany of the same rows", raw, "s", 30)
+    figure("import / raw executemany", imported / raw, "x", 5)
+
+    niks = [r["nik"] for r in rows[:: max(1, len(rows) // 2000)]]
+    prefixes = sorted({r["name"].split()[0][:4] for r in rows[:5000]})
+    del rows
+    auth = {"Authorization": f"Bearer {secret}"}
+
+    def get_nik(port: int, i: int, headers: dict) -> tuple[int, bytes]:
+        return request(port, "GET", f"/api/v1/residents/{niks[i % len(niks)]}", headers)
+
+    def search(port: int, i: int) -> tuple[int, bytes]:
+        q = prefixes[i % len(prefixes)]
+        return request(port, "GET", f"/api/v1/residents?per_page=20&q={q}", auth)
+
+    with Gunicorn("wsgi:app") as server:
+        port = server.port
+        lookups = timed(1000, lambda i: get_nik(port, i, auth))
+        searches = timed(500, lambda i: search(port, i))
+        cookie = {"Cookie": session_cookie(port)}
+        last_page = max(1, args.rows // 50)
+
+        def list_page(i: int) -> tuple[int, bytes]:
+            return request(
+                port, "GET", f"/residents?page={1 + i * 37 % last_page}", cookie
+            )
+
+        pages = timed(200, list_page)
+        figure("NIK lookup over HTTP p99", percentile(lookups, 99), "ms", 3)
+        figure("name-prefix search p99", percentile(searches, 99), "ms", 10)
+        figure("resident list page p95", percentile(pages, 95), "ms", 80)
+        ours = throughput(8, 5, lambda i: get_nik(port, i, auth))
+    with Gunicorn("bare_app:app") as server:
+        bare = throughput(8, 5, lambda i: get_nik(server.port, i, {}))
+    figure("NIK lookups/s, 8 clients, 2 gunicorn workers", ours, "req/s", 0, True)
+    figure("bare Flask JSON route, same way", bare, "req/s", 0, True)
+    figure("NIK lookups / bare Flask", ours / bare, "ratio", 0.6, True)
+
+
+if __name__ == "__main__":
+    main()

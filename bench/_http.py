@@ -28,10 +28,13 @@ class Gunicorn:
 
     def __init__(self, app: str, env: dict[str, str] | None = None, workers: int = 2):
         self.port = free_port()
-        self.cmd = [GUNICORN, "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
-                    "--log-level", "warning", "--chdir", str(ROOT / "bench") if app.startswith(
-                        "bare_app") else str(ROOT), app]  # fmt: skip
-        self.env = {**os.environ, **(env or {})}
+        # Both the app and the bare yardstick run with the project's gunicorn.conf.py
+        # (access log through the NIK mask included), so they are served the same way.
+        self.cmd = [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
+                    "-k", "sync", "-b", f"127.0.0.1:{self.port}", "--chdir",
+                    str(ROOT / "bench") if app.startswith("bare_app") else str(ROOT),
+                    app]  # fmt: skip
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
 
     def __enter__(self) -> Gunicorn:
         self.proc = subprocess.Popen(self.cmd, env=self.env, start_new_session=True)

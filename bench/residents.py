@@ -73,15 +73,15 @@ def raw_executemany(rows: list[dict], db_path: Path, schema: list[str]) -> float
 
 
 def import_csv(app, path: Path) -> float:
-    from desa.residents.importer import run_import
-
     from desa.core.db import mark_write_intent
+    from desa.residents.importer import run_import
 
     with app.app_context():
         mark_write_intent()
         start = time.perf_counter()
         result = run_import(path, strict=False, dry_run=False, actor_name="bench",
                             rejects_path=path.with_suffix(".rejects.csv"))  # fmt: skip
+        db.session.commit()
         elapsed = time.perf_counter() - start
     if result.rejected:
         raise SystemExit(f"the generated file had {result.rejected} rejected rows")

@@ -138,6 +138,23 @@ class ApiToken(Principal, db.Model):
         return f"token:{self.name}"
 
 
+class TokenPrincipal(Principal):
+    """A resolved, active API token as the request's principal (no ORM state)."""
+
+    kind = "token"
+    is_active = True
+
+    def __init__(self, id: int, name: str, role: str) -> None:
+        self.id, self.name, self.role = id, name, role
+
+    def get_id(self) -> str:
+        return f"t:{self.id}"
+
+    @property
+    def display_name(self) -> str:
+        return f"token:{self.name}"
+
+
 class LoginThrottle(db.Model):
     """Failed sign-ins per account or per address, shared by every worker."""
 

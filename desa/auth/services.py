@@ -16,10 +16,10 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
 
 from desa.auth import audit
-from desa.auth.models import ApiToken, Employer, LoginThrottle, User
+from desa.auth.models import ApiToken, Employer, LoginThrottle, TokenPrincipal, User
 from desa.auth.passwords import hash_secret, needs_rehash, verify_secret
 from desa.auth.permissions import STAFF_ROLES, TOKEN_ROLES
-from desa.core.db import insert_ignore, utcnow
+from desa.core.db import driver_fetchone, insert_ignore, utcnow
 from desa.core.errors import Conflict, NotFound, ServiceError, ValidationError
 from desa.extensions import db
 
@@ -407,16 +407,19 @@ def create_token(name: str, role: str) -> tuple[ApiToken, str]:
     return token, secret
 
 
-def resolve_token(secret: str) -> ApiToken | None:
-    """The active token with that secret, or None."""
+def resolve_token(secret: str) -> TokenPrincipal | None:
+    """The active token with that secret, or None.
+
+    Read straight from the driver into a plain principal: every API call pays for it.
+    """
     if not secret.startswith("desa_") or len(secret) > 100:
         return None
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(secret))
+    row = driver_fetchone(
+        "SELECT id, name, role FROM api_tokens"
+        " WHERE token_hash = ? AND revoked_at IS NULL",
+        (_token_digest(secret),),
     )
-    if token is None or not token.is_active:
-        return None
-    return token
+    return None if row is None else TokenPrincipal(*row)
 
 
 def revoke_token(token_id: int) -> ApiToken:

@@ -62,10 +62,34 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+        # Straight to the driver: this runs on every request.
+        conn.connection.driver_connection.execute(
+            "BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN"
+        )
 
 
 def insert_ignore(table: Table, dialect_name: str) -> Any:
     """An INSERT … ON CONFLICT DO NOTHING for the running dialect."""
     module = postgresql if dialect_name == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing()
+
+
+def driver_fetchone(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Runs one small SELECT straight on the driver, in the session's transaction.
+
+    For the few lookups every API call makes (token, NIK): SQLAlchemy's statement
+    machinery costs more than the query itself there. `sql` uses `?` placeholders
+    and plain column names; values come back as the driver gives them.
+    """
+    from desa.extensions import db
+
+    conn = db.session.connection()
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+

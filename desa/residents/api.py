@@ -169,7 +169,7 @@ def list_residents():
 @require("residents:read")
 def get_resident(nik: str):
     """One resident; outside the caller's scope it is simply not found."""
-    return jsonify(services.to_json(services.get_visible(current_user, nik)))
+    return jsonify(services.visible_json(current_user, nik))
 
 
 @bp.post("/residents")

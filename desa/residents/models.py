@@ -47,6 +47,14 @@ MARITAL_STATUSES = ("BELUM KAWIN", "KAWIN", "CERAI HIDUP", "CERAI MATI")
 EVENT_TYPES = ("death", "move_out", "move_in", "marriage", "divorce")
 
 
+def warning_codes(raw: str | None) -> list[str]:
+    """The NIK warning codes kept (as JSON) on a resident row."""
+    try:
+        return list(json.loads(raw or "[]"))
+    except ValueError:
+        return []
+
+
 class Resident(Principal, db.Model):
     """A villager, keyed by NIK (or a temporary NIK until the real one arrives)."""
 
@@ -123,10 +131,7 @@ class Resident(Principal, db.Model):
 
     @property
     def warning_codes(self) -> list[str]:
-        try:
-            return list(json.loads(self.nik_warnings or "[]"))
-        except ValueError:
-            return []
+        return warning_codes(self.nik_warnings)
 
     @property
     def area_label(self) -> str:

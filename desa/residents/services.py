@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -12,10 +14,11 @@ from sqlalchemy import Select, select
 from desa.auth import audit
 from desa.auth.passwords import hash_secret
 from desa.auth.services import check_sign_in, register_principal_loader, throttle_key
+from desa.core.db import driver_fetchone
 from desa.core.errors import NotFound
 from desa.core.formatting import mask_nik
 from desa.extensions import db
-from desa.residents.models import Resident
+from desa.residents.models import Resident, warning_codes
 
 _NIK_SEPARATORS = re.compile(r"[\s.\-]")
 PIN_LENGTH = 6
@@ -45,6 +48,39 @@ def get_visible(principal: Any, nik: str) -> Resident:
     if resident is None:
         raise NotFound(_("Penduduk tidak ditemukan."))
     return resident
+
+
+# What `to_json` reads, for the NIK lookup that skips the ORM.
+_JSON_COLUMNS = ("nik", "nik_temporary", "kk", "name", "sex", "birth_place",
+                 "birth_date", "religion", "marital_status", "family_relation",
+                 "occupation", "education", "address", "dusun", "rw", "rt", "phone",
+                 "life_status", "ektp_status", "nik_warnings", "citizenship")  # fmt: skip
+_LOOKUP_SQL = f"SELECT {', '.join(_JSON_COLUMNS)} FROM residents WHERE nik = ?"
+
+
+def visible_json(principal: Any, nik: str, today: Any = None) -> dict[str, Any]:
+    """`to_json` of the resident with that NIK; 404 alike outside the scope.
+
+    The API's busiest call, so it is read straight from the driver; the scope is
+    the same as `scope()`.
+    """
+    sql, params = _LOOKUP_SQL, [nik]
+    if principal.role == "rt":
+        sql += " AND rw = ? AND rt = ?"
+        params += [principal.rw, principal.rt]
+    elif principal.role == "resident":
+        sql += " AND id = ?"
+        params.append(principal.id)
+    elif not principal.can("residents:read"):
+        raise NotFound(_("Penduduk tidak ditemukan."))
+    row = driver_fetchone(sql, tuple(params))
+    if row is None:
+        raise NotFound(_("Penduduk tidak ditemukan."))
+    values = dict(zip(_JSON_COLUMNS, row, strict=True))
+    values["nik_temporary"] = bool(values["nik_temporary"])
+    if isinstance(values["birth_date"], str):  # SQLite keeps dates as text
+        values["birth_date"] = dt.date.fromisoformat(values["birth_date"])
+    return to_json(SimpleNamespace(**values), today)
 
 
 def issue_pin(resident: Resident) -> str:
@@ -150,8 +186,8 @@ def search(
     return stmt.order_by(Resident.name_key, Resident.id)
 
 
-def to_json(resident: Resident, today: Any = None) -> dict[str, Any]:
-    """A resident as CONTRACT §4 describes it."""
+def to_json(resident: Any, today: Any = None) -> dict[str, Any]:
+    """A resident (ORM object or Core row) as CONTRACT §4 describes it."""
     from desa.core.village import village_today
     from desa.residents.models import EKTP_LABELS
     from desa.residents.rules import is_pending_recording, is_wajib_ktp
@@ -186,6 +222,6 @@ def to_json(resident: Resident, today: Any = None) -> dict[str, Any]:
         "pending_recording": is_pending_recording(resident, today),
         "warnings": [
             {"code": c, "message": WARNING_MESSAGES.get(c, c)}
-            for c in resident.warning_codes
+            for c in warning_codes(resident.nik_warnings)
         ],
     }

@@ -51,7 +51,7 @@ def test_clerk_records_a_move_out(
     errors = _sign_in(page, live_server.url, clerk.username, password)
 
     page.get_by_role("navigation", name="Menu utama").get_by_role(
-        "link", name="Penduduk"
+        "link", name="Penduduk", exact=True
     ).click()
     page.get_by_label("Cari nama atau NIK").fill("rahmat")
     with page.expect_navigation():

@@ -46,9 +46,15 @@ def page_args() -> tuple[int, int]:
 def paginate(stmt: Select, serialize: Callable[[Any], dict]) -> dict[str, Any]:
     """Runs a select one page at a time → `{items, page, per_page, total}`."""
     page, per_page = page_args()
-    total = db.session.scalar(
-        select(func.count()).select_from(stmt.order_by(None).subquery())
-    )
+    if stmt._group_by_clauses or stmt._distinct:
+        counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+    else:
+        # A plain `SELECT count(*) … WHERE …` is answered from an index alone; the
+        # subquery form makes SQLite read every matching row.
+        counted = stmt.with_only_columns(
+            func.count(), maintain_column_froms=True
+        ).order_by(None)
+    total = db.session.scalar(counted)
     rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
     return {
         "items": [serialize(row) for row in rows],

@@ -218,10 +218,10 @@ def test_xlsx_text_nik_imports_and_numeric_nik_is_refused_as_excel_damage(db, tm
 
 def test_zip_bombs_and_oversized_files_are_refused(db, tmp_path, monkeypatch):
     path = _xlsx(tmp_path / "x.xlsx", ["NIK", "NAMA", "TGL_LHR"], [[NIK_A, "B", "x"]])
-    monkeypatch.setattr(importer, "MAX_XLSX_UNCOMPRESSED", 1000)
+    monkeypatch.setattr(importer.reading, "MAX_XLSX_UNCOMPRESSED", 1000)
     with pytest.raises(ImportFileError, match="terlalu besar"):
         importer.read_table(path)
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(importer.reading, "MAX_FILE_BYTES", 10)
     with pytest.raises(ImportFileError, match="terlalu besar"):
         importer.read_table(write_csv(tmp_path / "b.csv", HEADER, [ROW_A]))
 
@@ -276,7 +276,7 @@ def test_a_crash_after_the_first_chunk_leaves_the_database_as_it_was(
     ]  # fmt: skip
     path = write_csv(tmp_path / "c.csv", HEADER, rows)
     flushes = []
-    original = importer._Job._flush
+    original = importer.running._Job._flush
 
     def failing_flush(self, chunk):
         original(self, chunk)
@@ -284,7 +284,7 @@ def test_a_crash_after_the_first_chunk_leaves_the_database_as_it_was(
         if len(flushes) == 2:
             raise RuntimeError("listrik padam")
 
-    monkeypatch.setattr(importer._Job, "_flush", failing_flush)
+    monkeypatch.setattr(importer.running._Job, "_flush", failing_flush)
     with pytest.raises(RuntimeError):
         do_import(path, chunk_size=2)
     assert flushes == [2, 2]  # rows were written before the crash

@@ -1,0 +1,90 @@
+"""Column names, aliases, limits and the errors of the resident import file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from desa.core.errors import ValidationError
+
+# Our column names, in the order the export writes them.
+IMPORT_COLUMNS = (
+    "nik", "kk", "name", "sex", "birth_place", "birth_date", "religion",
+    "marital_status", "family_relation", "occupation", "education", "address",
+    "rt", "rw", "dusun", "ektp_status", "phone", "citizenship", "life_status",
+)  # fmt: skip
+# The Disdukcapil/SIAK names each column also answers to (CONTRACT §5).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "nik": ("NIK",),
+    "kk": ("NO_KK",),
+    "name": ("NAMA_LGKP", "NAMA"),
+    "sex": ("JENIS_KLMIN", "JK"),
+    "birth_place": ("TMPT_LHR",),
+    "birth_date": ("TGL_LHR",),
+    "religion": ("AGAMA",),
+    "marital_status": ("STAT_KWN", "STATUS_KAWIN"),
+    "family_relation": ("STAT_HBKEL", "SHDK"),
+    "occupation": ("JENIS_PKRJN", "PEKERJAAN"),
+    "education": ("PDDK_AKH",),
+    "address": ("ALAMAT",),
+    "rt": ("NO_RT",),
+    "rw": ("NO_RW",),
+    "dusun": ("DUSUN",),
+    "ektp_status": ("STAT_RKM", "STATUS_REKAM"),
+    "phone": ("TELEPON", "NO_HP"),
+    "citizenship": (),
+    "life_status": (),
+}
+REQUIRED = ("nik", "name", "birth_date")
+# The column our rejects file adds; a corrected rejects file is imported again as is.
+ERROR_COLUMN = "error"
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED = 1024 * 1024 * 1024
+MAX_XLSX_RATIO = 200
+MAX_XLSX_MEMBERS = 10_000
+CHUNK_SIZE = 10_000
+# SQLite tuning for big imports (see _bulk_sqlite).
+BULK_CACHE_KIB = -128 * 1024
+BULK_MIN_ROWS = 20_000
+# A parsed-value cache per column; names and phones are nearly all distinct, so a
+# cap keeps a huge file from holding every one of them twice.
+CACHE_LIMIT = 100_000
+FIRST_ERRORS = 50
+HEADER_SEARCH_ROWS = 10
+CSV_FIELD_LIMIT = 1024 * 1024
+
+_POS = {name: i for i, name in enumerate(IMPORT_COLUMNS)}
+_NIK, _NAME, _SEX, _BIRTH = _POS["nik"], _POS["name"], _POS["sex"], _POS["birth_date"]
+_CITIZENSHIP, _LIFE = _POS["citizenship"], _POS["life_status"]
+# What an existing resident's row may have changed by an import: everything but the
+# NIK (the key) and the life status (which changes only through population events).
+_UPDATABLE = tuple(n for n in IMPORT_COLUMNS if n not in ("nik", "life_status"))
+_UPDATABLE_POS = tuple((n, _POS[n]) for n in _UPDATABLE)
+_FORMULA_START = frozenset("=+-@\t\r")
+_HEADER_SEPARATORS = re.compile(r"[\s\-.]+")
+_LIFE_WORDS = {
+    "ACTIVE": "active", "AKTIF": "active", "HIDUP": "active", "DECEASED": "deceased",
+    "MENINGGAL": "deceased", "MATI": "deceased", "MOVED": "moved", "PINDAH": "moved",
+    "MISSING": "missing", "HILANG": "missing",
+}  # fmt: skip
+Progress = Callable[[int, int], None]
+
+
+class ImportFileError(ValidationError):
+    """The whole file cannot be imported (unreadable, too big, required columns missing)."""
+
+    code = "import_file"
+
+
+class _Bad:
+    """A cell's parse error (kept in the per-column cache like a good value)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+_MISSING: Any = object()

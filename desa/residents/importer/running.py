@@ -1,0 +1,460 @@
+"""Running an import: rows in chunks through Core executemany, rejects to a file."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import gc
+import io
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, insert, literal, literal_column, select, update
+
+from desa.auth import audit
+from desa.core.db import mark_write_intent, utcnow
+from desa.core.spreadsheet import safe_cell
+from desa.core.village import get_village, village_today
+from desa.extensions import db
+from desa.residents.importer.checking import (
+    _Checker,
+    _joined,
+)
+from desa.residents.importer.columns import (
+    _CITIZENSHIP,
+    _LIFE,
+    _NAME,
+    _NIK,
+    _SEX,
+    _UPDATABLE,
+    _UPDATABLE_POS,
+    BULK_CACHE_KIB,
+    BULK_MIN_ROWS,
+    CHUNK_SIZE,
+    ERROR_COLUMN,
+    FIRST_ERRORS,
+    IMPORT_COLUMNS,
+    Progress,
+)
+from desa.residents.importer.reading import (
+    Table,
+    read_table,
+)
+from desa.residents.models import Area, Resident, ResidentChange
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run, would do)."""
+
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    processed: int = 0
+    rejects_path: str | None = None
+    columns: list[tuple[str, str | None]] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    first_errors: list[tuple[int, str]] = field(default_factory=list)
+    dry_run: bool = False
+    strict: bool = False
+    committed: bool = False
+
+    @property
+    def summary(self) -> str:
+        """The contract's summary line: `imported N, updated M, rejected K`."""
+        return (
+            f"imported {self.imported}, updated {self.updated}, "
+            f"rejected {self.rejected}"
+        )
+
+
+class _Rejects:
+    """The rejects CSV: the original columns plus `error`, escaped, UTF-8 with BOM."""
+
+    def __init__(self, path: str | os.PathLike[str] | None, header: list[str]) -> None:
+        self.path = None if path is None else Path(path)
+        self.header = header
+        self.count = 0
+        self._fh: io.TextIOWrapper | None = None
+        self._writer: Any = None
+
+    def add(self, cells: Any, error: str) -> None:
+        self.count += 1
+        if self.path is None:
+            return
+        if self._writer is None:
+            tmp = self.path.with_name(self.path.name + ".part")
+            self._fh = tmp.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._fh, lineterminator="\r\n")
+            self._writer.writerow([safe_cell(h) for h in self.header] + [ERROR_COLUMN])
+        width = len(self.header)
+        row = [_cell_text(c) for c in itertools.islice(cells, width)]
+        row.extend([""] * (width - len(row)))
+        self._writer.writerow(row + [safe_cell(error)])
+
+    def finish(self) -> str | None:
+        if self.path is None:
+            return None
+        if self._fh is None:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()  # an old rejects file would mislead
+            return None
+        self._fh.close()
+        os.replace(self.path.with_name(self.path.name + ".part"), self.path)
+        return str(self.path)
+
+    def discard(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.path.with_name(self.path.name + ".part").unlink()  # type: ignore[union-attr]
+
+
+def _cell_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.date() if value.time() == dt.time() else value
+    if isinstance(value, dt.date):
+        return value.strftime("%d-%m-%Y")
+    return safe_cell(value if isinstance(value, str) else str(value))
+
+
+def run_import(
+    path: str | os.PathLike[str],
+    *,
+    strict: bool = False,
+    dry_run: bool = False,
+    actor_name: str = "sistem",
+    progress: Progress | None = None,
+    rejects_path: str | os.PathLike[str] | None = None,
+    filename: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> ImportResult:
+    """Imports a resident file in the caller's transaction; the caller commits.
+
+    `dry_run` writes nothing; `strict` writes nothing when a row is rejected (it
+    rolls its own writes back). Either way `result.committed` tells the caller
+    whether there is anything to commit. A crash rolls back and re-raises.
+    """
+    name = filename or Path(path).name
+    result = ImportResult(dry_run=dry_run, strict=strict)
+    gc_was_enabled = gc.isenabled()
+    # Hundreds of thousands of short-lived rows would trigger full collections that
+    # rescan the long-lived NIK index over and over; nothing here forms cycles.
+    gc.disable()
+    rejects: _Rejects | None = None
+    try:
+        with read_table(path) as table:
+            result.columns = table.columns
+            result.unknown_columns = list(table.unknown_columns)
+            rejects = _Rejects(rejects_path, table.header)
+            if not dry_run:
+                mark_write_intent()
+            village = get_village()
+            job = _Job(
+                table=table,
+                checker=_Checker(table, village_today(), village and village.code),
+                result=result,
+                rejects=rejects,
+                write=not dry_run,
+                strict=strict,
+                actor_name=actor_name,
+                reason=f"impor {name}"[:200],
+            )
+            with _bulk_sqlite(job):
+                job.run(progress, chunk_size)
+        result.rejects_path = rejects.finish()
+        if dry_run or (strict and result.rejected):
+            db.session.rollback()
+            if strict and result.rejected and not dry_run:
+                result.imported = result.updated = result.unchanged = 0
+            return result
+        audit.record(
+            "residents.import",
+            detail=(
+                f"imported {result.imported}, updated {result.updated}, "
+                f"rejected {result.rejected}, file {name}"
+            ),
+            actor_name=actor_name,
+        )
+        result.committed = True
+        return result
+    except BaseException:
+        db.session.rollback()
+        if rejects is not None:
+            rejects.discard()
+        raise
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def _bulk_sqlite(job: _Job) -> Iterator[None]:
+    """Tunes SQLite for one big write transaction; a no-op elsewhere.
+
+    A bigger page cache keeps the NIK index in memory. Into an empty register,
+    the secondary indexes are dropped and rebuilt at the end (a sorted build is
+    several times faster than 400,000 random inserts); the DDL is part of the
+    transaction, so a crash or a rollback brings them back unchanged.
+    """
+    conn = job.conn
+    if conn.dialect.name != "sqlite" or not job.write:
+        yield
+        return
+    driver = conn.connection.driver_connection
+    cache_size = driver.execute("PRAGMA cache_size").fetchone()[0]
+    driver.execute(f"PRAGMA cache_size={BULK_CACHE_KIB:d}")
+    try:
+        indexes = []
+        if job.was_empty and job.table.total_estimate >= BULK_MIN_ROWS:
+            indexes = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'residents' AND sql IS NOT NULL"
+            ).all()
+            for name, _sql in indexes:
+                conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        yield
+        for _name, sql in indexes:
+            conn.exec_driver_sql(sql)
+    finally:
+        driver.execute(f"PRAGMA cache_size={int(cache_size):d}")
+
+
+class _Job:
+    """One import run: chunks of validated rows written with Core executemany."""
+
+    def __init__(
+        self,
+        *,
+        table: Table,
+        checker: _Checker,
+        result: ImportResult,
+        rejects: _Rejects,
+        write: bool,
+        strict: bool,
+        actor_name: str,
+        reason: str,
+    ) -> None:
+        self.table = table
+        self.checker = checker
+        self.result = result
+        self.rejects = rejects
+        self.write = write
+        self.strict = strict
+        self.actor_name = actor_name[:120]
+        self.reason = reason
+        self.seen: dict[str, int] = {}
+        self.areas: dict[tuple[str, str], str | None] = {}
+        self.now = utcnow()
+        self.conn = db.session.connection()
+        self.residents = Resident.__table__
+        self.was_empty = (
+            db.session.execute(select(self.residents.c.id).limit(1)).first() is None
+        )
+        # The same for every row, so written into the statement once instead of
+        # being bound and converted row by row.
+        now = literal(self.now, self.residents.c.created_at.type).compile(
+            dialect=self.conn.dialect, compile_kwargs={"literal_binds": True}
+        )
+        self.insert_stmt = insert(self.residents).values(
+            pin_epoch=literal_column("0"),
+            created_at=literal_column(str(now)),
+            updated_at=literal_column(str(now)),
+        )
+
+    def run(self, progress: Progress | None, chunk_size: int) -> None:
+        """Validates every row, writing each full chunk of accepted rows as it goes."""
+        table, result = self.table, self.result
+        total = table.total_estimate
+        check = self.checker.check
+        seen = self.seen
+        chunk: list[tuple[list[Any], Any]] = []
+        line = table.header_line
+        processed = 0
+        for cells in table.rows:
+            line += 1
+            if not any(cells):
+                continue
+            values, errors, nik_check = check(cells)
+            nik = values[_NIK]
+            if nik is not None:
+                first = seen.setdefault(nik, line)
+                if first != line:
+                    errors.append(f"NIK ganda di berkas, baris {first}")
+            if errors:
+                self._reject(line, cells, _joined(errors))
+            else:
+                chunk.append((values, nik_check))
+            processed += 1
+            if len(chunk) >= chunk_size:
+                self._flush(chunk)
+                chunk = []
+                if progress is not None:
+                    progress(processed, max(total, processed))
+        self._flush(chunk)
+        result.processed = processed
+        if self.write and not (self.strict and result.rejected):
+            self._save_areas()
+        if progress is not None:
+            progress(processed, processed)
+
+    def _reject(self, line: int, cells: Any, error: str) -> None:
+        result = self.result
+        result.rejected += 1
+        self.rejects.add(cells, error)
+        if len(result.first_errors) < FIRST_ERRORS:
+            result.first_errors.append((line, error))
+
+    def _flush(self, chunk: list[tuple[list[Any], Any]]) -> None:
+        if not chunk:
+            return
+        existing = {} if self.was_empty else self._existing([r[0][_NIK] for r in chunk])
+        writing = self.write and not (self.strict and self.result.rejected)
+        warnings_json = self.checker.warnings_json
+        keys = IMPORT_COLUMNS
+        new_rows: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
+        areas = self.areas
+        unchanged = updated = 0
+        for values, nik_check in chunk:
+            old = existing.get(values[_NIK])
+            if old is None:
+                if values[_SEX] is None:
+                    values[_SEX] = nik_check.sex
+                if values[_CITIZENSHIP] is None:
+                    values[_CITIZENSHIP] = "WNI"
+                if values[_LIFE] is None:
+                    values[_LIFE] = "active"
+                row = dict(zip(keys, values, strict=True))
+                row["nik_temporary"] = nik_check.temporary
+                row["name_key"] = values[_NAME]
+                row["nik_warnings"] = warnings_json(nik_check)
+                new_rows.append(row)
+                rw, rt, dusun = row["rw"], row["rt"], row["dusun"]
+            else:
+                rw, rt, dusun, same = self._compare(
+                    old, values, nik_check, updates, changes
+                )
+                if same:
+                    unchanged += 1
+                else:
+                    updated += 1
+            if rw is not None and rt is not None and areas.get((rw, rt)) is None:
+                areas[(rw, rt)] = dusun
+        self.result.imported += len(new_rows)
+        self.result.updated += updated
+        self.result.unchanged += unchanged
+        if not writing:
+            return
+        conn = self.conn
+        if new_rows:
+            conn.execute(self.insert_stmt, new_rows)
+        if updates:
+            conn.execute(_update_statement(), updates)
+        if changes:
+            conn.execute(insert(ResidentChange.__table__), changes)
+
+    def _existing(self, niks: list[str]) -> dict[str, Any]:
+        t = self.residents
+        cols = [t.c.id, t.c.nik, t.c.nik_warnings, *(t.c[n] for n in _UPDATABLE)]
+        found: dict[str, Any] = {}
+        for start in range(0, len(niks), 5000):
+            part = niks[start : start + 5000]
+            for row in self.conn.execute(select(*cols).where(t.c.nik.in_(part))):
+                found[row.nik] = row
+        return found
+
+    def _compare(
+        self,
+        old: Any,
+        values: list[Any],
+        nik_check: Any,
+        updates: list[dict[str, Any]],
+        changes: list[dict[str, Any]],
+    ) -> tuple[str | None, str | None, str | None, bool]:
+        """Queues one existing resident's update and history; (rw, rt, dusun, same)."""
+        mapping = old._mapping
+        changed: dict[str, Any] = {}
+        for name, pos in _UPDATABLE_POS:
+            new = values[pos]
+            if new is not None and new != mapping[name]:
+                changed[name] = new
+        warnings = self.checker.warnings_json(nik_check)
+        if changed or warnings != mapping["nik_warnings"]:
+            # A change of the NIK warnings alone is derived data (e.g. newer
+            # Kemendagri codes): it is saved, without history, as "unchanged".
+            updates.append(self._update_params(mapping, changed, warnings))
+        for name, new in changed.items():
+            before = mapping[name]
+            changes.append(
+                {
+                    "resident_id": mapping["id"],
+                    "changed_at": self.now,
+                    "changed_by": self.actor_name,
+                    "field": name,
+                    "before": None if before is None else str(before),
+                    "after": str(new),
+                    "reason": self.reason,
+                }
+            )
+        rw, rt, dusun = (changed.get(n, mapping[n]) for n in ("rw", "rt", "dusun"))
+        return rw, rt, dusun, not changed
+
+    def _update_params(
+        self, mapping: Any, after: dict[str, Any], warnings: str
+    ) -> dict[str, Any]:
+        params = {f"b_{n}": after.get(n, mapping[n]) for n in _UPDATABLE}
+        params["b_id"] = mapping["id"]
+        params["b_name_key"] = params["b_name"]
+        params["b_nik_warnings"] = warnings
+        params["b_updated_at"] = self.now
+        return params
+
+    def _save_areas(self) -> None:
+        """Adds the RTs the file names that the area list lacks (ensure_area's rule)."""
+        if not self.areas:
+            return
+        t = Area.__table__
+        rows = self.conn.execute(select(t.c.id, t.c.rw, t.c.rt, t.c.dusun))
+        known = {(row.rw, row.rt): row for row in rows}
+        missing = [
+            {"rw": rw, "rt": rt, "dusun": dusun}
+            for (rw, rt), dusun in sorted(self.areas.items())
+            if (rw, rt) not in known
+        ]
+        named = [
+            {"b_id": known[key].id, "b_dusun": dusun}
+            for key, dusun in self.areas.items()
+            if key in known and dusun and not known[key].dusun
+        ]
+        if missing:
+            self.conn.execute(insert(t), missing)
+        if named:
+            self.conn.execute(
+                update(t)
+                .where(t.c.id == bindparam("b_id"))
+                .values(dusun=bindparam("b_dusun")),
+                named,
+            )
+
+
+def _update_statement() -> Any:
+    t = Resident.__table__
+    names = (*_UPDATABLE, "name_key", "nik_warnings", "updated_at")
+    return (
+        update(t)
+        .where(t.c.id == bindparam("b_id"))
+        .values({n: bindparam(f"b_{n}") for n in names})
+    )
+
+
+# --- preview -------------------------------------------------------------------------

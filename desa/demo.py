@@ -10,6 +10,7 @@ from desa.auth.models import User
 from desa.core.errors import Conflict
 from desa.core.village import get_village, set_village, village_today
 from desa.extensions import db
+from desa.letters import demo as letter_demo
 from desa.residents import demo as resident_demo
 from desa.residents import services as residents
 from desa.residents.models import Resident
@@ -57,14 +58,16 @@ def load_demo(count: int, seed: int) -> list[str]:
         ),
     ]
     lines = []
+    users = {}
     for username, role, extra in accounts:
         password = DEMO_PASSWORD
-        auth.create_user(username, password, role, **extra)
+        users[role] = auth.create_user(username, password, role, **extra)
         lines.append(f"{role:<9} {username:<12} kata sandi: {password}")
     village.head_name = result.head_name
     village.head_title = "Kepala Desa " + village.name
     resident = db.session.get(Resident, result.self_service_resident_id)
     pin = residents.issue_pin(resident)
     lines.append(f"{'resident':<9} NIK {resident.nik}  PIN: {pin}  ({resident.name})")
+    letter_demo.populate(users["head"], users["clerk"], resident.id, village_today())
     db.session.commit()
     return lines

@@ -31,6 +31,13 @@ class Village(db.Model):
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Pontianak")
     head_name: Mapped[str | None] = mapped_column(String(120))
     head_title: Mapped[str | None] = mapped_column(String(120))
+    # Letters: may the clerk issue every type, and one number sequence for all types?
+    clerk_may_issue: Mapped[bool] = mapped_column(default=False, server_default="0")
+    shared_letter_sequence: Mapped[bool] = mapped_column(
+        default=False, server_default="0"
+    )
+    # A letterhead logo (PNG/JPEG), relative to the instance folder.
+    logo_path: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property

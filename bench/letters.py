@@ -1,0 +1,251 @@
+"""Letters: issuing one (number, sign, render, QR, store), a bare reportlab letter, merging.
+
+Run with the project's venv: `.venv/bin/python bench/letters.py [--letters 200]`.
+Prints one line per figure: `name: value unit (target ≤ X) ok|MISS`.
+
+Issuing goes through the real service (`desa.letters.services.issue`) in a real app
+on a fresh SQLite instance, one write transaction per letter as a request makes it:
+lock and re-check the draft, allocate the number from its counter row, sign the QR
+token, render, write the PDF durably (fsync) with its SHA-256, commit. The bare
+baseline draws the same letter text and QR data on a plain reportlab canvas in the
+same run, the QR made by the qrcode library as anyone would call it and drawn module
+by module; a second baseline fixes the QR mask, skipping qrcode's slow scoring of
+all eight (desa.letters.qr scores them itself, faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import statistics
+import time
+from pathlib import Path
+
+from _common import figure, temp_instance
+
+INSTANCE = temp_instance()
+
+import qrcode  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from qrcode.constants import ERROR_CORRECT_M  # noqa: E402
+from reportlab.lib.pagesizes import A4  # noqa: E402
+from reportlab.lib.units import mm  # noqa: E402
+from reportlab.lib.utils import simpleSplit  # noqa: E402
+from reportlab.pdfgen.canvas import Canvas  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
+
+from desa import create_app  # noqa: E402
+from desa.auth.models import User  # noqa: E402
+from desa.auth.services import create_user  # noqa: E402
+from desa.core.db import mark_write_intent  # noqa: E402
+from desa.core.keys import ensure_signing_key  # noqa: E402
+from desa.core.village import require_village, set_village  # noqa: E402
+from desa.extensions import db  # noqa: E402
+from desa.letters import documents, services  # noqa: E402
+from desa.letters.models import Letter  # noqa: E402
+from desa.letters.pdf import LetterDocument, merge_pdfs, render_letter  # noqa: E402
+from desa.residents.demo import build_rows  # noqa: E402
+from desa.residents.models import Resident  # noqa: E402
+
+TODAY = dt.date(2026, 11, 23)
+PASSWORD = "kata-sandi-bench-2026"
+PURPOSES = ("Pengurusan BPJS Kesehatan", "Pendaftaran sekolah anak",
+            "Persyaratan melamar pekerjaan", "Pengurusan kredit usaha rakyat")  # fmt: skip
+MERGED = 1000
+
+
+def setup(app, count: int) -> tuple[int, list[int]]:
+    """A village, its head, residents and `count` drafts made through the services."""
+    with app.app_context():
+        upgrade()
+        set_village("61.01.12.2002")
+        ensure_signing_key(app.instance_path)
+        head = create_user(
+            "kades", PASSWORD, "head", full_name="H. Abdul Rahman, S.Sos."
+        )
+        rows, _meta = build_rows(max(count * 3, 300), 7, TODAY, "61.01.12.2002")
+        db.session.execute(insert(Resident.__table__), rows)
+        db.session.commit()
+        adults = db.session.scalars(
+            select(Resident)
+            .where(Resident.birth_date < dt.date(2006, 1, 1))
+            .where(Resident.life_status == "active")
+            .limit(count)
+        ).all()
+        drafts = [
+            services.create_draft(
+                "SKD", resident, PURPOSES[i % len(PURPOSES)], {}, head
+            )
+            for i, resident in enumerate(adults)
+        ]
+        db.session.commit()
+        return head.id, [letter.id for letter in drafts]
+
+
+def issue_all(app, head_id: int, letter_ids: list[int]) -> list[float]:
+    """Issues each draft in its own write transaction; returns milliseconds per letter."""
+    samples = []
+    for letter_id in letter_ids:
+        with app.app_context():
+            mark_write_intent()
+            head = db.session.get(User, head_id)  # the request's signed-in user
+            start = time.perf_counter()
+            services.issue(db.session.get(Letter, letter_id), head, today=TODAY)
+            db.session.commit()
+            samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def same_documents(app, head_id: int, letter_ids: list[int]) -> list[LetterDocument]:
+    """The issued letters' documents, rebuilt as `issue` built them (for the baseline)."""
+    out = []
+    with app.app_context():
+        head = db.session.get(User, head_id)
+        village = require_village()
+        for letter_id in letter_ids:
+            letter = db.session.get(Letter, letter_id)
+            name, title = services.signer_for(head, village)
+            out.append(
+                documents.build_document(
+                    letter_type=letter.type, resident=letter.resident,
+                    purpose=letter.purpose, fields=letter.fields or {}, village=village,
+                    on=letter.issued_on, signer_name=name, signer_title=title,
+                    number=letter.number, qr_url=services.verify_url(letter.token),
+                    valid_until=letter.valid_until, draft=False,
+                )
+            )  # fmt: skip
+        db.session.rollback()
+    return out
+
+
+def bare_letter(doc: LetterDocument, mask: int | None = None) -> bytes:
+    """The same letter on a plain canvas: drawString lines, a module-by-module QR.
+
+    `mask=None` lets qrcode choose the mask as it does by default (it scores all
+    eight); a fixed mask skips that, the cheapest symbol qrcode can make.
+    """
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4)
+    width, height = A4
+    left, right = 25 * mm, width - 20 * mm
+    y = height - 20 * mm
+    head = doc.letterhead
+    for text, size in ((f"PEMERINTAH {head.regency.upper()}", 14),
+                       (head.district.upper(), 14),
+                       (f"KANTOR {head.village_title.upper()}", 17),
+                       (head.address or "", 10)):  # fmt: skip
+        c.setFont("Times-Bold", size)
+        c.drawCentredString(width / 2, y, text)
+        y -= size + 4
+    c.line(left, y, right, y)
+    y -= 30
+    c.setFont("Times-Bold", 14)
+    c.drawCentredString(width / 2, y, doc.title.upper())
+    y -= 16
+    c.setFont("Times-Roman", 12)
+    c.drawCentredString(width / 2, y, f"Nomor: {doc.number}")
+    y -= 24
+    for part in (doc.addressee or "").split("\n") if doc.addressee else []:
+        c.drawString(left, y, part)
+        y -= 16
+    for text in doc.paragraphs_before:
+        for line in simpleSplit(text, "Times-Roman", 12, right - left):
+            c.drawString(left, y, line)
+            y -= 16
+    for label, value in doc.data_rows:
+        c.drawString(left + 35, y, label)
+        c.drawString(left + 160, y, f": {value}")
+        y -= 16
+    for text in doc.paragraphs_after + ([doc.valid_until] if doc.valid_until else []):
+        for line in simpleSplit(text, "Times-Roman", 12, right - left):
+            c.drawString(left, y, line)
+            y -= 16
+    y -= 14
+    for text in [doc.place_date, *doc.signer_title.split("\n")]:
+        c.drawCentredString(right - 100, y, text)
+        y -= 16
+    c.drawCentredString(right - 100, y - 70, doc.signer_name)
+    q = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, mask_pattern=mask)
+    q.add_data(doc.qr_url)
+    q.make(fit=True)
+    matrix = q.get_matrix()
+    module = 32 * mm / len(matrix)
+    top = y + 20
+    for r, row in enumerate(matrix):
+        for col, dark in enumerate(row):
+            if dark:
+                c.rect(left + col * module, top - (r + 1) * module, module, module,
+                       stroke=0, fill=1)  # fmt: skip
+    c.drawString(left, top - 32 * mm - 10, "Pindai untuk memeriksa keaslian")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def timed_ms(fn, items) -> list[float]:
+    samples = []
+    for item in items:
+        start = time.perf_counter()
+        fn(item)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--letters", type=int, default=200)
+    args = parser.parse_args()
+
+    app = create_app()
+    head_id, letter_ids = setup(app, args.letters)
+    issued = issue_all(app, head_id, letter_ids)
+    docs = same_documents(app, head_id, letter_ids)
+    bare = timed_ms(bare_letter, docs)
+    bare_fixed = timed_ms(lambda doc: bare_letter(doc, mask=0), docs)
+    renders = timed_ms(render_letter, docs)
+
+    with app.app_context():
+        stored = [
+            documents.read_pdf(path)
+            for path in db.session.scalars(
+                select(Letter.pdf_path).where(Letter.id.in_(letter_ids))
+            )
+        ]
+    sizes = [len(data) for data in stored]
+
+    # 1,000 letter files on disk (the issued ones, then renderings of the same
+    # documents), read back and merged as "select many → one PDF to print" does.
+    folder = Path(INSTANCE) / "merge"
+    folder.mkdir()
+    for i in range(MERGED):
+        data = stored[i] if i < len(stored) else render_letter(docs[i % len(docs)])
+        (folder / f"{i:04d}.pdf").write_bytes(data)
+    start = time.perf_counter()
+    merged = merge_pdfs([p.read_bytes() for p in sorted(folder.glob("*.pdf"))])
+    merge_s = time.perf_counter() - start
+
+    issue_ms = statistics.median(issued)
+    bare_ms = statistics.median(bare)
+    n = len(issued)
+    figure(f"issuing one letter, real service path, median of {n}", issue_ms, "ms", 30)
+    figure(
+        "render_letter alone, same letters, median",
+        statistics.median(renders),
+        "ms",
+        30,
+    )
+    fixed_ms = statistics.median(bare_fixed)
+    figure("bare reportlab canvas, same letter and QR, median", bare_ms, "ms", 30)
+    figure("issuing / bare reportlab", issue_ms / bare_ms, "x", 3)
+    figure(
+        "bare reportlab, QR with a fixed mask (no scoring), median", fixed_ms, "ms", 30
+    )
+    figure("issuing / bare reportlab with a fixed-mask QR", issue_ms / fixed_ms, "x", 3)
+    figure(f"{MERGED} letters merged into one PDF ({len(merged) / 1e6:.1f} MB)",
+           merge_s, "s", 20)  # fmt: skip
+    figure("size per issued letter, mean", statistics.mean(sizes) / 1024, "KB", 60)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Letters and referrals: types, drafts, numbering, signed QR tokens, stored PDFs."""

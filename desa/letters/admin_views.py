@@ -1,0 +1,166 @@
+"""The admin's letter screens: types with a live preview, settings, offline verifier."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from desa.core.errors import NotFound, ServiceError
+from desa.core.security import require
+from desa.core.village import require_village
+from desa.extensions import db
+from desa.letters import token, types
+from desa.letters.forms import LetterTypeForm, SettingsForm
+from desa.letters.models import DEFAULT_NUMBER_PATTERN, LetterType
+from desa.letters.responses import frame_on_own_pages, framed_pdf_response
+from desa.letters.verification import public_key
+
+bp = Blueprint("letter_admin", __name__, url_prefix="/letters")
+
+# The offline verifier is a file to save and open from disk, not a page of this
+# site: should a browser render it here anyway, it runs sandboxed, without script,
+# in an opaque origin (no cookies, nothing of ours to reach).
+OFFLINE_VERIFIER_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+@bp.route("/types")
+@require("letter_types:manage")
+def type_list():
+    """Every letter type, active or not."""
+    letter_types = db.session.scalars(
+        select(LetterType).order_by(LetterType.active.desc(), LetterType.title)
+    )
+    return render_template("letters/types.html", letter_types=list(letter_types))
+
+
+@bp.route("/types/new", methods=["GET", "POST"])
+@require("letter_types:manage")
+def type_new():
+    """Adds a letter type."""
+    form = LetterTypeForm()
+    if not form.is_submitted():
+        form.number_pattern.data = DEFAULT_NUMBER_PATTERN
+        form.active.data = True
+        form.body.data = "[data]"
+    return _save(form, None)
+
+
+@bp.route("/types/<code>/edit", methods=["GET", "POST"])
+@require("letter_types:manage")
+def type_edit(code: str):
+    """Changes a letter type (its code stays: issued QR codes carry it)."""
+    letter_type = db.session.scalar(select(LetterType).where(LetterType.code == code))
+    if letter_type is None:
+        raise NotFound(_("Jenis surat tidak ditemukan."))
+    form = LetterTypeForm(obj=letter_type)
+    if not form.is_submitted():
+        form.fields.data = types.fields_to_text(letter_type.fields)
+    return _save(form, letter_type)
+
+
+@bp.route("/types/preview", methods=["POST"])
+@require("letter_types:manage")
+def type_preview():
+    """A DRAFT letter from the form as it is now, for the preview frame."""
+    form = LetterTypeForm()
+    try:
+        data = types.preview_type_pdf(_values(form))
+    except ServiceError as err:
+        db.session.rollback()
+        problems = [m for msgs in err.fields.values() for m in msgs] or [err.message]
+        page = render_template("letters/type_preview_error.html", problems=problems)
+        return frame_on_own_pages(Response(page, status=422, mimetype="text/html"))
+    return framed_pdf_response(data, "pratinjau-jenis-surat.pdf")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@require("settings:manage")
+def settings():
+    """Who may issue letters, and one number sequence or one per type."""
+    village = require_village()
+    form = SettingsForm()
+    if not form.is_submitted():
+        form.clerk_may_issue.data = village.clerk_may_issue
+        form.shared_sequence.data = village.shared_letter_sequence
+    if form.validate_on_submit():
+        types.update_settings(
+            village, clerk_may_issue=form.clerk_may_issue.data,
+            shared_sequence=form.shared_sequence.data,
+        )  # fmt: skip
+        db.session.commit()
+        flash(_("Pengaturan surat disimpan."), "success")
+        return redirect(url_for(".settings"))
+    return render_template("letters/settings.html", form=form)
+
+
+@bp.route("/offline-verifier")
+@require("letter_types:manage")
+def offline_verifier():
+    """A single HTML file that checks letter QR codes with no connection."""
+    village = require_village()
+    raw = token.raw_public_key(public_key())
+    html = render_template(
+        "letters/offline_verifier.html",
+        public_key_b64=base64.b64encode(raw).decode("ascii"),
+        village_title=village.title,
+        base_url=current_app.config["BASE_URL"],
+    )
+    slug = "".join(ch if ch.isalnum() else "-" for ch in village.name.lower()).strip(
+        "-"
+    )
+    resp = Response(html, mimetype="text/html")
+    resp.headers["Content-Disposition"] = (
+        f'attachment; filename="pemeriksa-surat-{slug or "desa"}.html"'
+    )
+    resp.headers["Content-Security-Policy"] = OFFLINE_VERIFIER_CSP
+    return resp
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def _values(form: LetterTypeForm) -> dict:
+    data = {name: form[name].data for name in
+            ("code", "title", "kind", "addressee", "body", "validity_days",
+             "number_pattern", "issuer", "active")}  # fmt: skip
+    data["fields"] = types.fields_from_text(form.fields.data or "")
+    return data
+
+
+def _save(form: LetterTypeForm, letter_type: LetterType | None):
+    status = 200
+    if form.validate_on_submit():
+        try:
+            data = _values(form)
+            if letter_type is None:
+                letter_type = types.create_type(data)
+            else:
+                types.update_type(letter_type, data)
+        except ServiceError as err:
+            db.session.rollback()
+            for name, messages in err.fields.items():
+                if name in form:
+                    form[name].errors = list(messages)
+            flash(err.message, "error")
+            status = err.status
+        else:
+            db.session.commit()
+            flash(_("Jenis surat %(t)s disimpan.", t=letter_type.title), "success")
+            return redirect(url_for(".type_list"))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "letters/type_form.html", form=form, letter_type=letter_type,
+        fields_help=types.RESERVED,
+    ), status  # fmt: skip

@@ -1,0 +1,264 @@
+"""JSON API for letters (CONTRACT §4) and the public verification twin (§6).
+
+Letters are addressed by their random public id; the integer id never leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from desa.auth.audit import client_ip
+from desa.core.api import json_body
+from desa.core.db import begin_write
+from desa.core.errors import NotFound, Unauthorized
+from desa.core.openapi import path_param, spec
+from desa.core.security import require
+from desa.core.village import require_village
+from desa.extensions import db
+from desa.letters import documents, services, verification
+from desa.letters.responses import pdf_response
+from desa.residents.services import get_visible
+
+bp = Blueprint("letters_api", __name__, url_prefix="/api/v1")
+
+_STR_OR_NULL = {"type": ["string", "null"]}
+LETTER_TYPE = spec.schema(
+    "LetterType",
+    {
+        "type": "object",
+        "required": ["code", "title", "addressee", "fields"],
+        "properties": {
+            "code": {"type": "string"},
+            "title": {"type": "string"},
+            "kind": {"type": "string", "enum": ["letter", "referral"]},
+            "addressee": _STR_OR_NULL,
+            "validity_days": {"type": ["integer", "null"]},
+            "issuer": {"type": "string", "enum": ["head", "clerk"]},
+            "fields": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "label", "type", "required"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "label": {"type": "string"},
+                        "type": {"type": "string", "enum": ["text", "date", "number"]},
+                        "required": {"type": "boolean"},
+                    },
+                },
+            },
+        },
+    },
+)
+LETTER = spec.schema(
+    "Letter",
+    {
+        "type": "object",
+        "required": ["id", "type", "nik", "purpose", "fields", "status", "number"],
+        "properties": {
+            "id": {"type": "string"},
+            "type": {"type": "string"},
+            "type_title": {"type": "string"},
+            "nik": {"type": "string"},
+            "holder": {"type": "string"},
+            "purpose": {"type": "string"},
+            "fields": {"type": "object"},
+            "status": {
+                "type": "string",
+                "enum": ["requested", "draft", "issued", "revoked", "rejected"],
+            },
+            "resident_state": {"type": "string"},
+            "number": _STR_OR_NULL,
+            "issued_on": {"type": ["string", "null"], "format": "date"},
+            "valid_until": {"type": ["string", "null"], "format": "date"},
+            "signer_name": _STR_OR_NULL,
+            "signer_title": _STR_OR_NULL,
+            "sha256": _STR_OR_NULL,
+            "verify_url": _STR_OR_NULL,
+            "pdf_url": _STR_OR_NULL,
+            "revoked_reason": _STR_OR_NULL,
+            "rejected_reason": _STR_OR_NULL,
+            "collected": {"type": "boolean"},
+            "created_at": {"type": "string"},
+        },
+    },
+)
+ISSUED = spec.schema(
+    "LetterIssued",
+    {
+        "type": "object",
+        "required": ["id", "number", "status", "verify_url", "pdf_url", "sha256"],
+        "properties": {
+            "id": {"type": "string"},
+            "number": {"type": "string"},
+            "status": {"type": "string"},
+            "verify_url": {"type": "string"},
+            "pdf_url": {"type": "string"},
+            "sha256": {"type": "string"},
+        },
+    },
+)
+VERIFICATION = spec.schema(
+    "LetterVerification",
+    {
+        "type": "object",
+        "required": ["valid", "status", "number", "type", "issued_on", "holder", "nik",
+                     "village"],
+        "properties": {
+            "valid": {"type": "boolean"},
+            "status": {"type": "string", "enum": ["issued", "revoked", "invalid"]},
+            "number": _STR_OR_NULL,
+            "type": _STR_OR_NULL,
+            "type_code": _STR_OR_NULL,
+            "issued_on": {"type": ["string", "null"], "format": "date"},
+            "holder": _STR_OR_NULL,
+            "nik": _STR_OR_NULL,
+            "village": _STR_OR_NULL,
+            "village_code": _STR_OR_NULL,
+            "valid_until": {"type": ["string", "null"], "format": "date"},
+            "expired": {"type": "boolean"},
+            "revoked_on": {"type": ["string", "null"], "format": "date"},
+        },
+    },
+)  # fmt: skip
+_ID = [path_param("id")]
+spec.operation(
+    "/letter-types", "get", summary="Jenis surat yang aktif", roles="clerk, head",
+    tag="surat", response={"type": "array", "items": LETTER_TYPE},
+)  # fmt: skip
+spec.operation(
+    "/letters", "post", summary="Buat konsep surat", roles="clerk", tag="surat",
+    body={"type": "object", "required": ["type", "nik", "purpose"], "properties": {
+        "type": {"type": "string"}, "nik": {"type": "string"},
+        "purpose": {"type": "string"}, "fields": {"type": "object"}}},
+    response=LETTER, status="201", errors=("400", "401", "403", "404", "422"),
+)  # fmt: skip
+spec.operation(
+    "/letters/{id}", "get", summary="Satu surat",
+    roles="clerk, head, warga pemilik surat", tag="surat", parameters=_ID,
+    response=LETTER, errors=("401", "403", "404"),
+)  # fmt: skip
+spec.operation(
+    "/letters/{id}/issue", "post",
+    summary="Terbitkan surat: nomor, PDF tersimpan, tanda tangan QR",
+    roles="head (clerk bila desa mengizinkan)", tag="surat", parameters=_ID,
+    response=ISSUED, errors=("401", "403", "404", "409"),
+)  # fmt: skip
+spec.operation(
+    "/letters/{id}/revoke", "post", summary="Cabut surat yang sudah terbit",
+    roles="head", tag="surat", parameters=_ID,
+    body={"type": "object", "required": ["reason"],
+          "properties": {"reason": {"type": "string"}}},
+    response=LETTER, errors=("400", "401", "403", "404", "409", "422"),
+)  # fmt: skip
+spec.operation(
+    "/letters/{id}/pdf", "get", summary="PDF surat yang tersimpan (selalu byte yang sama)",
+    roles="clerk, head, warga pemilik surat", tag="surat", parameters=_ID,
+    response={"type": "string", "contentMediaType": "application/pdf"},
+    errors=("401", "403", "404", "409"),
+)  # fmt: skip
+spec.operation(
+    "/verify/{token}", "get", summary="Periksa keaslian surat dari token QR",
+    roles="publik (dibatasi per alamat)", tag="surat", public=True,
+    parameters=[path_param("token")], response=VERIFICATION, errors=("429",),
+)  # fmt: skip
+
+
+def signed_in(view: Callable) -> Callable:
+    """Any signed-in principal; the letter's own scope decides the rest (404 alike)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            raise Unauthorized(_("Silakan masuk terlebih dahulu."))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def type_json(letter_type, village) -> dict[str, Any]:
+    """A type as CONTRACT §4 lists it (the addressee as printed in this village)."""
+    addressee = documents.addressee_of(letter_type, {}, village)
+    return {
+        "code": letter_type.code, "title": letter_type.title, "kind": letter_type.kind,
+        "addressee": addressee, "validity_days": letter_type.validity_days,
+        "issuer": letter_type.issuer, "fields": letter_type.fields or [],
+    }  # fmt: skip
+
+
+@bp.get("/letter-types")
+@require("letters:read")
+def letter_types():
+    """The letter types that can be drafted."""
+    village = require_village()
+    return jsonify([type_json(t, village) for t in services.active_types()])
+
+
+@bp.post("/letters")
+@require("letters:draft")
+def create_letter():
+    """Drafts a letter for the resident with that NIK (no number yet)."""
+    body = json_body()
+    resident = get_visible(current_user, str(body.get("nik") or ""))
+    letter = services.create_draft(
+        body.get("type"), resident, body.get("purpose"), body.get("fields"),
+        current_user._get_current_object(),
+    )  # fmt: skip
+    db.session.commit()
+    return jsonify(services.to_json(letter)), 201
+
+
+@bp.get("/letters/<id>")
+@signed_in
+def get_letter(id: str):  # noqa: A002 - the contract's name
+    """One letter: staff, or the resident it is for."""
+    return jsonify(services.to_json(services.visible_letter(current_user, id)))
+
+
+@bp.post("/letters/<id>/issue")
+@require("letters:read")  # who may issue depends on the village and type: see services
+def issue_letter(id: str):  # noqa: A002
+    """Numbers, renders, signs and stores the letter; 409 when already issued."""
+    letter = services.visible_letter(current_user, id)
+    services.issue(letter, current_user._get_current_object())
+    db.session.commit()
+    return jsonify({"id": letter.public_id, "number": letter.number,
+                    "status": letter.status, "verify_url": services.verify_url(letter.token),
+                    "pdf_url": services.pdf_url(letter), "sha256": letter.pdf_sha256})  # fmt: skip
+
+
+@bp.post("/letters/<id>/revoke")
+@require("letters:revoke")
+def revoke_letter(id: str):  # noqa: A002
+    """Revokes an issued letter with a reason."""
+    body = json_body()
+    letter = services.visible_letter(current_user, id)
+    services.revoke(letter, body.get("reason"), current_user._get_current_object())
+    db.session.commit()
+    return jsonify(services.to_json(letter))
+
+
+@bp.get("/letters/<id>/pdf")
+@signed_in
+def letter_pdf(id: str):  # noqa: A002
+    """The stored PDF, byte for byte as issued (residents: own issued letters only)."""
+    letter = services.visible_letter(current_user, id)
+    if current_user.role == "resident" and letter.status != "issued":
+        raise NotFound(_("Surat tidak ditemukan."))
+    return pdf_response(services.stored_pdf(letter), services.download_name(letter))
+
+
+@bp.get("/verify/<path:token>")
+def verify(token: str):
+    """Public: valid / revoked / invalid, with masked holder data only."""
+    begin_write()  # the throttle counts in the database
+    verification.throttle("lookup", client_ip())
+    result = verification.check(token)
+    db.session.commit()
+    return jsonify(result)

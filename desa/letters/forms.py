@@ -1,0 +1,93 @@
+"""Letter forms (format checks only; rules live in the services)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from desa.letters.services import STATUS_LABELS
+
+_TOO_LONG = _l("Terlalu panjang (paling banyak %(max)d karakter).")
+
+
+def _max(n: int) -> Length:
+    return Length(max=n, message=_TOO_LONG)
+
+
+class LetterFilterForm(FlaskForm):
+    """The archive's search (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Cari"), validators=[Optional(), _max(100)])
+    type = SelectField(_l("Jenis surat"), choices=[], validate_choice=False)
+    status = SelectField(
+        _l("Status"),
+        choices=[("", _l("Semua status"))] + list(STATUS_LABELS.items()),
+        validate_choice=False,
+    )
+    date_from = DateField(_l("Dari tanggal"), validators=[Optional()])
+    date_to = DateField(_l("Sampai tanggal"), validators=[Optional()])
+
+
+class DraftForm(FlaskForm):
+    """Purpose; the type's extra fields are posted as `f_<name>` beside it."""
+
+    purpose = TextAreaField(
+        _l("Keperluan"), validators=[DataRequired(_l("Wajib diisi.")), _max(300)]
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Alasan"), validators=[DataRequired(_l("Wajib diisi.")), _max(300)]
+    )
+
+
+class LetterTypeForm(FlaskForm):
+    code = StringField(_l("Kode"), validators=[_max(20)])
+    title = StringField(_l("Judul surat"), validators=[_max(150)])
+    kind = SelectField(
+        _l("Macam"),
+        choices=[
+            ("letter", _l("Surat keterangan")),
+            ("referral", _l("Surat pengantar / rujukan")),
+        ],
+    )
+    addressee = StringField(_l("Ditujukan kepada"), validators=[_max(250)])
+    body = TextAreaField(_l("Isi surat"), validators=[_max(8000)])
+    fields = TextAreaField(_l("Isian tambahan"), validators=[_max(4000)])
+    validity_days = IntegerField(
+        _l("Masa berlaku (hari)"), validators=[Optional(), NumberRange(1, 3650)]
+    )
+    number_pattern = StringField(_l("Pola nomor"), validators=[_max(120)])
+    issuer = SelectField(
+        _l("Yang boleh menerbitkan"),
+        choices=[
+            ("head", _l("Kepala desa")),
+            ("clerk", _l("Kepala desa atau operator")),
+        ],
+    )
+    active = BooleanField(_l("Aktif (dapat dipilih saat membuat surat)"))
+
+
+class SettingsForm(FlaskForm):
+    clerk_may_issue = BooleanField(_l("Operator boleh menerbitkan semua jenis surat"))
+    shared_sequence = BooleanField(
+        _l("Satu urutan nomor untuk semua jenis surat (bukan per jenis)")
+    )
+
+
+class UploadForm(FlaskForm):
+    pdf = FileField(_l("Berkas PDF surat"))

@@ -1,0 +1,524 @@
+"""Letter services: draft, request, take up, reject, issue, revoke, collect.
+
+They never commit; the caller commits once. Issuing must run in a write
+transaction from its start (an HTML or API POST, or a CLI command that marked its
+write intent): the letter row is locked and re-checked, the number comes from the
+counter row in the same transaction, and the PDF's SHA-256 is stored with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from desa.auth import audit
+from desa.core.db import utcnow
+from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from desa.core.formatting import mask_name, mask_nik
+from desa.core.keys import load_signing_key
+from desa.core.models import Village
+from desa.core.village import require_village, village_today
+from desa.extensions import db
+from desa.letters import documents, numbering, token
+from desa.letters.models import Letter, LetterType
+
+PURPOSE_MAX = 300
+REASON_MAX = 300
+TEXT_MAX = 200
+
+STATUS_LABELS = {
+    "requested": _l("Diajukan warga"),
+    "draft": _l("Konsep"),
+    "issued": _l("Terbit"),
+    "revoked": _l("Dicabut"),
+    "rejected": _l("Ditolak"),
+}
+# What the resident sees of their own request.
+RESIDENT_STATES = {
+    "requested": _l("Diajukan"),
+    "draft": _l("Diproses"),
+    "ready": _l("Siap Diambil"),
+    "done": _l("Selesai"),
+    "rejected": _l("Ditolak"),
+    "revoked": _l("Dicabut"),
+}
+_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y")
+_THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
+
+
+# --- lookups ----------------------------------------------------------------------
+
+
+def active_types() -> list[LetterType]:
+    """The types that can be drafted now, by title."""
+    return list(
+        db.session.scalars(
+            select(LetterType).where(LetterType.active).order_by(LetterType.title)
+        )
+    )
+
+
+def get_type(code: str | None, *, active_only: bool = True) -> LetterType:
+    """The type with that code, or a 422 naming the field."""
+    code = code.strip().upper() if isinstance(code, str) else ""
+    letter_type = db.session.scalar(select(LetterType).where(LetterType.code == code))
+    if letter_type is None or (active_only and not letter_type.active):
+        raise ValidationError(
+            _("Jenis surat tidak dikenal atau tidak aktif."),
+            fields={"type": [_("Pilih jenis surat yang tersedia.")]},
+        )
+    return letter_type
+
+
+def visible_letter(principal: Any, public_id: str) -> Letter:
+    """The letter if the principal may see it (staff, or the resident it is for); else 404."""
+    stmt = select(Letter).where(Letter.public_id == (public_id or "")[:32])
+    if principal.can("letters:read"):
+        pass
+    elif principal.role == "resident" and principal.can("self:letters"):
+        stmt = stmt.where(Letter.resident_id == principal.id)
+    else:
+        raise Forbidden(_("Anda tidak berhak melihat surat."))
+    letter = db.session.scalar(stmt)
+    if letter is None:
+        raise NotFound(_("Surat tidak ditemukan."))
+    return letter
+
+
+def resident_state(letter: Letter) -> str:
+    """The key of RESIDENT_STATES for this letter."""
+    if letter.status == "issued":
+        return "done" if letter.collected_at else "ready"
+    return letter.status
+
+
+# --- validation -------------------------------------------------------------------
+
+
+def clean_purpose(raw: Any) -> str:
+    purpose = " ".join(str(raw or "").split())
+    if not purpose:
+        raise ValidationError(
+            _("Keperluan surat wajib diisi."), fields={"purpose": [_("Wajib diisi.")]}
+        )
+    if len(purpose) > PURPOSE_MAX:
+        message = _("Keperluan paling banyak %(n)d karakter.", n=PURPOSE_MAX)
+        raise ValidationError(message, fields={"purpose": [message]})
+    return purpose
+
+
+def _parse_date(text: str) -> str | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _parse_number(text: str) -> int | str | None:
+    text = text.replace(" ", "")
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(".", "")
+    if re.fullmatch(r"-?\d{1,15}", text):
+        return int(text)
+    if re.fullmatch(r"-?\d{1,12}[.,]\d{1,4}", text):
+        return text.replace(",", ".")
+    return None
+
+
+def clean_fields(letter_type: LetterType, raw: Any) -> dict[str, Any]:
+    """The type's extra fields checked and normalised; errors name each field."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ValidationError(
+            _("Isian tambahan harus berupa objek."),
+            fields={"fields": [_("Harus berupa objek.")]},
+        )
+    errors: dict[str, list[str]] = {}
+    known = {f["name"] for f in letter_type.fields or []}
+    for name in raw:
+        if name not in known:
+            errors[f"fields.{name}"] = [
+                _("Isian ini tidak dikenal untuk jenis surat ini.")
+            ]
+    clean: dict[str, Any] = {}
+    for definition in letter_type.fields or []:
+        name, label = definition["name"], definition.get("label") or definition["name"]
+        value = raw.get(name)
+        if isinstance(value, (dict, list)):
+            errors[f"fields.{name}"] = [_("%(f)s harus berupa satu nilai.", f=label)]
+            continue
+        text = " ".join(str(value).split()) if value is not None else ""
+        if not text:
+            if definition.get("required"):
+                errors[f"fields.{name}"] = [_("%(f)s wajib diisi.", f=label)]
+            continue
+        kind = definition.get("type", "text")
+        if kind == "date":
+            parsed = _parse_date(text)
+            if parsed is None:
+                errors[f"fields.{name}"] = [
+                    _("%(f)s harus berupa tanggal (HH-BB-TTTT).", f=label)
+                ]
+                continue
+            clean[name] = parsed
+        elif kind == "number":
+            number = _parse_number(text)
+            if number is None:
+                errors[f"fields.{name}"] = [_("%(f)s harus berupa angka.", f=label)]
+                continue
+            clean[name] = number
+        elif len(text) > TEXT_MAX:
+            errors[f"fields.{name}"] = [
+                _("%(f)s paling banyak %(n)d karakter.", f=label, n=TEXT_MAX)
+            ]
+        else:
+            clean[name] = text
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationError(
+            _("Isian surat belum lengkap atau belum benar: %(m)s", m=first),
+            fields=errors,
+        )
+    return clean
+
+
+def _reason(raw: Any, what: str) -> str:
+    reason = " ".join(str(raw or "").split())
+    if not reason:
+        raise ValidationError(
+            _("Alasan %(w)s wajib diisi.", w=what),
+            fields={"reason": [_("Wajib diisi.")]},
+        )
+    if len(reason) > REASON_MAX:
+        message = _("Alasan paling banyak %(n)d karakter.", n=REASON_MAX)
+        raise ValidationError(message, fields={"reason": [message]})
+    return reason
+
+
+# --- drafts and requests ----------------------------------------------------------
+
+
+def _new_letter(letter_type, resident, purpose, fields, **extra) -> Letter:
+    letter = Letter(
+        public_id=secrets.token_urlsafe(16),
+        type=letter_type,
+        resident_id=resident.id,
+        purpose=clean_purpose(purpose),
+        fields=clean_fields(letter_type, fields),
+        **extra,
+    )
+    db.session.add(letter)
+    db.session.flush()
+    return letter
+
+
+def _detail(letter: Letter, resident: Any = None) -> str:
+    resident = resident or letter.resident
+    text = f"{letter.type.code} {mask_name(resident.name)} {mask_nik(resident.nik)}"
+    return text + (f" no. {letter.number}" if letter.number else "")
+
+
+def create_draft(
+    type_code: str, resident: Any, purpose: Any, fields: Any, actor: Any = None
+) -> Letter:
+    """A clerk drafts a letter for a resident (no number yet)."""
+    if resident is None:
+        raise NotFound(_("Penduduk tidak ditemukan."))
+    letter_type = get_type(type_code)
+    letter = _new_letter(
+        letter_type, resident, purpose, fields, status="draft",
+        created_by=_name(actor),
+    )  # fmt: skip
+    audit.record("letters.draft", object_type="letter", object_id=letter.public_id,
+                 detail=_detail(letter, resident), actor=actor)  # fmt: skip
+    return letter
+
+
+def request_letter(resident: Any, type_code: str, purpose: Any, fields: Any) -> Letter:
+    """A signed-in resident asks for a letter ("Diajukan")."""
+    letter_type = get_type(type_code)
+    letter = _new_letter(
+        letter_type, resident, purpose, fields, status="requested",
+        requested_by_resident=True, created_by=resident.name,
+    )  # fmt: skip
+    audit.record("letters.request", object_type="letter", object_id=letter.public_id,
+                 detail=_detail(letter, resident), actor=resident)  # fmt: skip
+    return letter
+
+
+def _transition(letter: Letter, from_states: tuple[str, ...], **values: Any) -> None:
+    """A conditional update: only from `from_states`, else 409 (someone was faster)."""
+    result = db.session.execute(
+        update(Letter)
+        .where(Letter.id == letter.id, Letter.status.in_(from_states))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(letter)
+        raise Conflict(
+            _("Surat ini sudah berstatus %(s)s; tindakan tidak dapat dilakukan.",
+              s=str(STATUS_LABELS.get(letter.status, letter.status)).lower()),
+            code="state_conflict",
+        )  # fmt: skip
+    db.session.refresh(letter)
+
+
+def take_up(letter: Letter, actor: Any = None) -> Letter:
+    """The clerk starts working on a resident's request ("Diproses")."""
+    _transition(letter, ("requested",), status="draft")
+    audit.record("letters.take_up", object_type="letter", object_id=letter.public_id,
+                 detail=_detail(letter), actor=actor)  # fmt: skip
+    return letter
+
+
+def reject(letter: Letter, reason: Any, actor: Any = None) -> Letter:
+    """Turns down a request or drops a draft, with a reason the resident sees."""
+    reason = _reason(reason, _("penolakan"))
+    _transition(letter, ("requested", "draft"), status="rejected",
+                rejected_reason=reason)  # fmt: skip
+    audit.record("letters.reject", object_type="letter", object_id=letter.public_id,
+                 detail=f"{_detail(letter)}: {reason}", actor=actor)  # fmt: skip
+    return letter
+
+
+def mark_collected(letter: Letter, actor: Any = None) -> Letter:
+    """The resident has taken the printed letter ("Selesai")."""
+    if letter.status != "issued" or letter.collected_at:
+        raise Conflict(
+            _("Hanya surat terbit yang belum diambil dapat ditandai sudah diambil."),
+            code="state_conflict",
+        )
+    letter.collected_at = utcnow()
+    audit.record("letters.collect", object_type="letter", object_id=letter.public_id,
+                 detail=_detail(letter), actor=actor)  # fmt: skip
+    return letter
+
+
+# --- issuing ----------------------------------------------------------------------
+
+
+def can_issue(principal: Any, letter_type: LetterType, village: Village) -> bool:
+    """The head (letters:issue) always; the clerk where the village or the type allows."""
+    if principal.can("letters:issue"):
+        return True
+    return principal.can("letters:draft") and (
+        village.clerk_may_issue or letter_type.issuer == "clerk"
+    )
+
+
+def signer_for(principal: Any, village: Village) -> tuple[str, str]:
+    """The signer's name and position as printed that day.
+
+    The head signs as "Kepala Desa X"; anyone else the village lets issue signs
+    on the head's behalf: "a.n. Kepala Desa X" with their own role below it.
+    """
+    head_title = village.head_title or f"Kepala {village.title}"
+    name = getattr(principal, "full_name", None) or village.head_name
+    name = name or principal.display_name
+    if principal.role == "head":
+        return name, head_title
+    own = "Sekretaris Desa" if principal.role == "admin" else "Operator Desa"
+    return name, f"a.n. {head_title}\n{own}"
+
+
+def _base_url() -> str:
+    return current_app.config["BASE_URL"]
+
+
+def verify_url(letter_token: str) -> str:
+    """What the QR encodes (CONTRACT §6)."""
+    return f"{_base_url()}/v/{letter_token}"
+
+
+def pdf_url(letter: Letter) -> str:
+    return f"{_base_url()}/api/v1/letters/{letter.public_id}/pdf"
+
+
+def token_payload(
+    letter: Letter, village: Village, number: str, issued_on: dt.date
+) -> dict[str, Any]:
+    """What the QR carries: never a full NIK or name."""
+    return {
+        "v": token.VERSION,
+        "id": letter.public_id,
+        "no": number,
+        "t": letter.type.code,
+        "d": issued_on.isoformat(),
+        "h": mask_name(letter.resident.name),
+        "n": mask_nik(letter.resident.nik),
+        "vc": village.code,
+    }
+
+
+def issue(letter: Letter, actor: Any, today: dt.date | None = None) -> Letter:
+    """Numbers, signs, renders and stores the letter; 409 when it is not a draft."""
+    from desa.letters.pdf import render_letter
+
+    village = require_village()
+    if not can_issue(actor, letter.type, village):
+        raise Forbidden(
+            _(
+                "Anda tidak berhak menerbitkan surat ini. Surat ditandatangani kepala desa."
+            )
+        )
+    # Lock the row (PostgreSQL) and re-read its state inside this transaction.
+    status = db.session.execute(
+        select(Letter.status).where(Letter.id == letter.id).with_for_update()
+    ).scalar_one()
+    if status != "draft":
+        raise Conflict(
+            _("Surat ini tidak dapat diterbitkan karena berstatus %(s)s.",
+              s=str(STATUS_LABELS.get(status, status)).lower()),
+            code="already_issued" if status in ("issued", "revoked") else "state_conflict",
+        )  # fmt: skip
+    db.session.refresh(letter)
+    today = today or village_today()
+    letter_type = letter.type
+    scope = numbering.counter_scope(letter_type.id, village.shared_letter_sequence)
+    seq = numbering.allocate(scope, today.year)
+    number = numbering.format_number(
+        letter_type.number_pattern, letter_type.code, seq, village.code, today
+    )
+    signer_name, signer_title = signer_for(actor, village)
+    valid_until = (
+        today + dt.timedelta(days=letter_type.validity_days)
+        if letter_type.validity_days
+        else None
+    )
+    signed = token.sign(token_payload(letter, village, number, today), _signing_key())
+    data = render_letter(
+        documents.build_document(
+            letter_type=letter_type, resident=letter.resident, purpose=letter.purpose,
+            fields=letter.fields or {}, village=village, on=today,
+            signer_name=signer_name, signer_title=signer_title, number=number,
+            qr_url=verify_url(signed), valid_until=valid_until, draft=False,
+        )
+    )  # fmt: skip
+    relative = documents.relative_pdf_path(letter.public_id, today.year)
+    sha = documents.store_pdf(relative, data)
+    try:
+        _transition(
+            letter, ("draft",), status="issued", number=number, counter_scope=scope,
+            seq=seq, year=today.year, issued_on=today, issued_at=utcnow(),
+            issued_by=actor.id if getattr(actor, "kind", "") == "user" else None,
+            signer_name=signer_name, signer_title=signer_title,
+            valid_until=valid_until, pdf_sha256=sha, pdf_path=relative, token=signed,
+        )  # fmt: skip
+    except IntegrityError:
+        raise Conflict(
+            _("Nomor %(n)s sudah dipakai surat lain. Periksa pola nomor jenis surat ini.",
+              n=number),
+            code="number_taken",
+        ) from None  # fmt: skip
+    audit.record("letters.issue", object_type="letter", object_id=letter.public_id,
+                 detail=_detail(letter), actor=actor)  # fmt: skip
+    return letter
+
+
+def _signing_key():
+    try:
+        return load_signing_key(current_app.instance_path)
+    except FileNotFoundError:
+        raise Conflict(
+            _(
+                "Kunci tanda tangan desa belum dibuat. Jalankan `desa init` terlebih dahulu."
+            ),
+            code="no_signing_key",
+        ) from None
+
+
+def revoke(letter: Letter, reason: Any, actor: Any) -> Letter:
+    """The head withdraws an issued letter; its QR then shows "dicabut"."""
+    if not actor.can("letters:revoke"):
+        raise Forbidden(_("Hanya kepala desa yang dapat mencabut surat."))
+    reason = _reason(reason, _("pencabutan"))
+    _transition(letter, ("issued",), status="revoked", revoked_at=utcnow(),
+                revoked_by=_name(actor), revoked_reason=reason)  # fmt: skip
+    audit.record("letters.revoke", object_type="letter", object_id=letter.public_id,
+                 detail=f"{_detail(letter)}: {reason}", actor=actor)  # fmt: skip
+    return letter
+
+
+# --- PDFs -------------------------------------------------------------------------
+
+
+def preview_pdf(letter: Letter, today: dt.date | None = None) -> bytes:
+    """A DRAFT rendering: no number, no QR, nothing stored."""
+    from desa.letters.pdf import render_letter
+
+    village = require_village()
+    return render_letter(
+        documents.build_document(
+            letter_type=letter.type, resident=letter.resident, purpose=letter.purpose,
+            fields=letter.fields or {}, village=village, on=today or village_today(),
+            signer_name=village.head_name or "(nama penanda tangan)",
+            signer_title=village.head_title or f"Kepala {village.title}",
+            valid_until=None, draft=True,
+        )
+    )  # fmt: skip
+
+
+def stored_pdf(letter: Letter) -> bytes:
+    """The issued PDF, byte for byte as it was issued."""
+    if not letter.has_pdf:
+        raise Conflict(_("Surat ini belum diterbitkan; belum ada berkas PDF."),
+                       code="not_issued")  # fmt: skip
+    try:
+        return documents.read_pdf(letter.pdf_path)
+    except FileNotFoundError:
+        raise NotFound(
+            _(
+                "Berkas PDF surat tidak ditemukan di folder instance. Pulihkan dari cadangan."
+            )
+        ) from None
+
+
+def download_name(letter: Letter) -> str:
+    base = (letter.number or letter.public_id).replace("/", "-")
+    return f"{base}.pdf"
+
+
+# --- JSON -------------------------------------------------------------------------
+
+
+def to_json(letter: Letter) -> dict[str, Any]:
+    """A letter as the API shows it to staff and to the resident it is for."""
+    return {
+        "id": letter.public_id,
+        "type": letter.type.code,
+        "type_title": letter.type.title,
+        "nik": letter.resident.nik,
+        "holder": letter.resident.name,
+        "purpose": letter.purpose,
+        "fields": letter.fields or {},
+        "status": letter.status,
+        "resident_state": resident_state(letter),
+        "number": letter.number,
+        "issued_on": letter.issued_on.isoformat() if letter.issued_on else None,
+        "valid_until": letter.valid_until.isoformat() if letter.valid_until else None,
+        "signer_name": letter.signer_name,
+        "signer_title": letter.signer_title,
+        "sha256": letter.pdf_sha256,
+        "verify_url": verify_url(letter.token) if letter.token else None,
+        "pdf_url": pdf_url(letter) if letter.has_pdf else None,
+        "revoked_reason": letter.revoked_reason,
+        "rejected_reason": letter.rejected_reason,
+        "collected": letter.collected_at is not None,
+        "created_at": letter.created_at.isoformat() + "Z",
+    }
+
+
+def _name(actor: Any) -> str | None:
+    return actor.display_name if actor is not None else None

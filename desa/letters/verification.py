@@ -1,0 +1,146 @@
+"""Public verification of a letter's QR token, the PDF check, and their throttle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import case, delete, select, update
+
+from desa.auth.services import throttle_key
+from desa.core.db import insert_ignore, utcnow
+from desa.core.errors import ServiceError
+from desa.core.keys import load_signing_key
+from desa.core.village import get_village, village_today
+from desa.extensions import db
+from desa.letters import token as tokens
+from desa.letters.models import Letter, VerifyThrottle
+
+log = logging.getLogger(__name__)
+
+# Per client address and minute; uploads cost more than a look.
+LOOKUPS_PER_MINUTE = 30
+UPLOADS_PER_MINUTE = 6
+WINDOW = dt.timedelta(minutes=1)
+
+
+class TooManyRequests(ServiceError):
+    status, code = 429, "too_many_requests"
+
+
+def _limit(kind: str) -> int:
+    defaults = {"lookup": LOOKUPS_PER_MINUTE, "upload": UPLOADS_PER_MINUTE}
+    return int(current_app.config.get(f"LETTER_VERIFY_{kind.upper()}S_PER_MINUTE")
+               or defaults[kind])  # fmt: skip
+
+
+def throttle(kind: str, address: str | None) -> None:
+    """Counts one request of `kind` from `address`; 429 past the limit.
+
+    Kept in the database so that every worker shares it; one insert-if-missing and
+    one conditional update, so concurrent requests cannot lose a count.
+    """
+    now = utcnow()
+    key = throttle_key(f"verify-{kind}", address or "-")
+    dialect = db.session.get_bind().dialect.name
+    created = db.session.execute(
+        insert_ignore(VerifyThrottle.__table__, dialect).values(
+            key=key, window_started_at=now, hits=0
+        )
+    ).rowcount
+    if created:  # a new address: forget the ones not seen for a day
+        db.session.execute(
+            delete(VerifyThrottle).where(
+                VerifyThrottle.window_started_at < now - dt.timedelta(days=1)
+            )
+        )
+    expired = VerifyThrottle.window_started_at < now - WINDOW
+    hits = db.session.execute(
+        update(VerifyThrottle)
+        .where(VerifyThrottle.key == key)
+        .values(
+            hits=case((expired, 1), else_=VerifyThrottle.hits + 1),
+            window_started_at=case(
+                (expired, now), else_=VerifyThrottle.window_started_at
+            ),
+        )
+        .returning(VerifyThrottle.hits)
+    ).scalar_one()
+    if hits > _limit(kind):
+        raise TooManyRequests(
+            _("Terlalu banyak pemeriksaan surat dari alamat Anda. Tunggu satu menit "
+              "lalu coba lagi.")
+        )  # fmt: skip
+
+
+def public_key():
+    return load_signing_key(current_app.instance_path).public_key()
+
+
+def _invalid() -> dict[str, Any]:
+    return {"valid": False, "status": "invalid", "number": None, "type": None,
+            "type_code": None, "issued_on": None, "holder": None, "nik": None,
+            "village": None, "village_code": None, "valid_until": None,
+            "expired": False, "revoked_on": None}  # fmt: skip
+
+
+def check(text: str, today: dt.date | None = None) -> dict[str, Any]:
+    """Valid, revoked or invalid, with what may be shown publicly (masked)."""
+    result, _letter = _check(text, today)
+    return result
+
+
+def _check(text: str, today: dt.date | None) -> tuple[dict[str, Any], Letter | None]:
+    try:
+        key = public_key()
+    except FileNotFoundError:  # before `desa init`: nothing can be authentic yet
+        log.warning("letter verification without a signing key in the instance folder")
+        return _invalid(), None
+    payload = tokens.verify(tokens.token_from_text(text), key)
+    if payload is None:
+        return _invalid(), None
+    letter = db.session.scalar(select(Letter).where(Letter.public_id == payload["id"]))
+    if (
+        letter is None
+        or letter.status not in ("issued", "revoked")
+        or letter.number != payload["no"]
+        or letter.type.code != payload["t"]
+    ):
+        return _invalid(), None
+    village = get_village()
+    today = today or village_today()
+    expired = letter.valid_until is not None and today > letter.valid_until
+    result = {
+        "valid": letter.status == "issued" and not expired,
+        "status": letter.status,
+        "number": letter.number,
+        "type": letter.type.title,
+        "type_code": letter.type.code,
+        "issued_on": payload["d"],
+        "holder": payload["h"],
+        "nik": payload["n"],
+        "village": village.title
+        if village and village.code == payload["vc"]
+        else payload["vc"],
+        "village_code": payload["vc"],
+        "valid_until": letter.valid_until.isoformat() if letter.valid_until else None,
+        "expired": expired,
+        "revoked_on": letter.revoked_at.date().isoformat()
+        if letter.revoked_at
+        else None,
+    }
+    return result, letter
+
+
+def check_pdf(text: str, data: bytes) -> tuple[dict[str, Any], bool | None]:
+    """The token's verdict, and whether `data` is exactly the PDF that was issued."""
+    result, letter = _check(text, None)
+    if letter is None or not letter.pdf_sha256:
+        return result, None
+    digest = hashlib.sha256(data).hexdigest()
+    return result, hmac.compare_digest(digest, letter.pdf_sha256)

@@ -1,0 +1,99 @@
+"""Letter fixtures: the seeded types (re-seeded after PostgreSQL's TRUNCATE), a fixed
+village date, and helpers that draft and issue letters through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from desa.extensions import db as _db
+
+TODAY = dt.date(2026, 11, 23)
+MIGRATION = Path(__file__).resolve().parents[2] / "migrations/versions/0003_letters.py"
+
+
+def _seed_module():
+    spec = importlib.util.spec_from_file_location("letters_migration_0003", MIGRATION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SEED = _seed_module()
+
+
+@pytest.fixture(autouse=True)
+def letter_types(request):
+    """The twelve seeded types (PostgreSQL runs TRUNCATE every table between tests)."""
+    if "app" not in request.fixturenames:  # pure tests need no database
+        return []
+    app = request.getfixturevalue("app")
+    with app.app_context(), _db.engine.begin() as conn:
+        SEED.seed_letter_types(conn)
+    return [t["code"] for t in SEED.LETTER_TYPES]
+
+
+@pytest.fixture(autouse=True)
+def today(monkeypatch):
+    """The village's date is 23 November 2026 in every letter test."""
+    import desa.letters.archive  # noqa: F401
+    from desa.letters import services, types, verification, views
+
+    for module in (services, types, verification, views):
+        monkeypatch.setattr(module, "village_today", lambda: TODAY)
+    return TODAY
+
+
+@pytest.fixture
+def holder(make_resident):
+    """The resident most letters are for."""
+    return make_resident(
+        name="SITI AMINAH", sex="P", birth_date=dt.date(1988, 4, 12),
+        birth_place="SAMBAS", occupation="PETANI/PEKEBUN", address="Jl. Parit Baru",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def letters(app, make_user):
+    """Service helpers: draft(...), issue(...), each committing like a view does."""
+    from desa.core.db import mark_write_intent
+    from desa.letters import services
+    from desa.letters.models import Letter
+    from desa.residents.models import Resident
+
+    class Helper:
+        clerk = make_user("clerk", full_name="Operator Uji")
+        head = make_user("head", full_name="H. Abdul Rahman")
+
+        def draft(self, resident, type_code="SKD", purpose="Melamar pekerjaan",
+                  fields=None) -> str:  # fmt: skip
+            with app.app_context():
+                mark_write_intent()
+                letter = services.create_draft(
+                    type_code, _db.session.get(Resident, resident.id), purpose,
+                    fields or {}, self.clerk,
+                )  # fmt: skip
+                _db.session.commit()
+                return letter.public_id
+
+        def issue(self, public_id, actor=None) -> Letter:
+            with app.app_context():
+                mark_write_intent()
+                letter = self.get(public_id)
+                services.issue(letter, actor or self.head)
+                _db.session.commit()
+                _db.session.refresh(letter)
+                _db.session.expunge(letter)
+                return letter
+
+        def get(self, public_id) -> Letter:
+            from sqlalchemy import select
+
+            return _db.session.scalar(
+                select(Letter).where(Letter.public_id == public_id)
+            )
+
+    return Helper()

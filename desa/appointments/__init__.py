@@ -1,0 +1,1 @@
+"""e-KTP recording sessions, bookings, waitlists, employee lists, tickets, messages."""

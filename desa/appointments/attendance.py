@@ -1,0 +1,152 @@
+"""At the session: check-in by code, outcomes (recorded / no-show), reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from desa.appointments import booking as booking_service
+from desa.appointments import messages
+from desa.appointments.calendar import today as today_
+from desa.appointments.models import Booking, RecordingSession
+from desa.auth import audit
+from desa.core.db import utcnow
+from desa.core.errors import Conflict, NotFound, ValidationError
+from desa.core.formatting import format_day_date, mask_nik
+from desa.extensions import db
+from desa.residents.registry import log_change
+
+OUTCOMES = ("recorded", "no_show")
+STATUS_LABELS = {
+    "active": "terjadwal",
+    "cancelled": "dibatalkan",
+    "recorded": "sudah direkam",
+    "no_show": "tidak hadir",
+}
+
+
+def _who(actor: Any) -> str:
+    return actor.display_name[:120] if actor is not None else "sistem"
+
+
+def find_by_code(raw: str | None) -> Booking:
+    """The booking with that check-in code, or 404."""
+    code = booking_service.normalise_code(raw)
+    found = (
+        db.session.scalar(select(Booking).where(Booking.code == code)) if code else None
+    )
+    if found is None:
+        raise NotFound(_("Kode tiket tidak dikenal."), code="unknown_code")
+    return found
+
+
+def check_in(raw_code: str | None, actor: Any, today: dt.date | None = None) -> Booking:
+    """Marks the ticket's holder present; only on the session's day."""
+    today = today or today_()
+    booking = find_by_code(raw_code)
+    if booking.status != "active":
+        raise Conflict(
+            _("Tiket ini %(s)s.", s=_(STATUS_LABELS[booking.status])),
+            code="not_active",
+        )
+    if booking.session.date != today:
+        raise Conflict(
+            _("Tiket ini untuk %(d)s, bukan hari ini.",
+              d=format_day_date(booking.session.date)),
+            code="wrong_day",
+        )  # fmt: skip
+    if booking.checked_in_at is None:
+        booking.checked_in_at = utcnow()
+        audit.record("appointments.check_in", object_type="booking",
+                     object_id=booking.id, detail=mask_nik(booking.resident.nik))  # fmt: skip
+    return booking
+
+
+def set_outcome(
+    booking: Booking, outcome: Any, actor: Any, today: dt.date | None = None
+) -> Booking:
+    """Recorded (e-KTP status → 3 SUDAH REKAM, with history) or no-show (place freed)."""
+    today = today or today_()
+    if outcome not in OUTCOMES:
+        raise ValidationError(
+            _("Hasil harus recorded atau no_show."),
+            fields={"outcome": [_("Pilih: recorded atau no_show.")]},
+        )
+    if today < booking.session.date:
+        raise Conflict(
+            _("Hasil baru dapat dicatat mulai hari sesi (%(d)s).",
+              d=format_day_date(booking.session.date)),
+            code="too_early",
+        )  # fmt: skip
+    if booking.status == outcome:
+        return booking
+    if booking.status != "active":
+        raise Conflict(
+            _("Pemesanan ini %(s)s.", s=_(STATUS_LABELS[booking.status])),
+            code="not_active",
+        )
+    booking_service.lock_sessions(booking.session_id)
+    result = db.session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status == "active")
+        .values(status=outcome, outcome_at=utcnow(), outcome_by=_who(actor))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_("Pemesanan ini sudah tidak aktif."), code="not_active")
+    db.session.expire(booking)
+    resident = booking.resident
+    if outcome == "recorded":
+        if resident.ektp_status in (None, 1, 2):
+            before = resident.ektp_status
+            resident.ektp_status = 3
+            log_change(resident, "ektp_status", before, 3,
+                       f"Perekaman e-KTP, sesi {booking.session.date.isoformat()}")  # fmt: skip
+    else:
+        booking_service.give_back(booking.session_id)
+        db.session.expire(booking.session, ["booked"])
+    audit.record(f"appointments.outcome.{outcome}", object_type="booking",
+                 object_id=booking.id,
+                 detail=f"{mask_nik(resident.nik)} sesi {booking.session_id}")  # fmt: skip
+    return booking
+
+
+def set_outcomes(
+    session: RecordingSession,
+    outcomes: dict[int, str],
+    actor: Any,
+    today: dt.date | None = None,
+) -> int:
+    """Bulk outcomes for one session's bookings; returns how many changed."""
+    changed = 0
+    for booking in list(session.bookings):
+        wanted = outcomes.get(booking.id)
+        if wanted in OUTCOMES and booking.status == "active":
+            set_outcome(booking, wanted, actor, today)
+            changed += 1
+    return changed
+
+
+def reminders_for(day: dt.date) -> list[Booking]:
+    """Active bookings in open sessions on `day` (the day-before reminder's list)."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .join(Booking.session)
+            .where(RecordingSession.date == day, RecordingSession.status == "open",
+                   Booking.status == "active")
+            .order_by(RecordingSession.start_time, Booking.queue_number)
+        )
+    )  # fmt: skip
+
+
+def send_reminders(day: dt.date) -> list:
+    """Makes the day-before reminder for everyone booked on `day`."""
+    made = [messages.add("reminder", b) for b in reminders_for(day)]
+    if made:
+        audit.record("appointments.remind", object_type="recording_session",
+                     detail=f"{len(made)} pengingat untuk {day.isoformat()}")  # fmt: skip
+    return made

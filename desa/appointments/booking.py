@@ -1,0 +1,542 @@
+"""Booking people into sessions, cancelling, moving, the waitlist.
+
+Capacity and queue numbers are taken by one conditional UPDATE of the session's
+counters in the booking's own transaction (SQLite: the request already holds the
+write lock; PostgreSQL: the UPDATE locks the row and re-checks its condition). One
+active booking per resident is a partial unique index. Nothing is checked and then
+inserted without the database having the last word.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from desa.appointments import messages
+from desa.appointments.calendar import today as today_
+from desa.appointments.models import Booking, Employee, RecordingSession, WaitlistEntry
+from desa.auth import audit
+from desa.core.db import utcnow
+from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from desa.core.formatting import format_date, mask_nik
+from desa.extensions import db
+from desa.residents.models import RECORDED_CODES, Resident
+from desa.residents.rules import is_wajib_ktp
+from desa.residents.services import clean_nik
+
+MAX_GROUP = 500
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+CODE_LENGTH = 8
+
+REASONS = {
+    "invalid_nik": _l("NIK harus 16 angka."),
+    "duplicate": _l("NIK ini tercantum lebih dari sekali."),
+    "unknown": _l("NIK tidak terdaftar di desa ini."),
+    "outside_rt": _l("Tidak ditemukan di antara warga RT Anda."),
+    "not_employee": _l("Tidak ada di daftar karyawan Anda yang cocok dengan data "
+                       "penduduk."),
+    "not_self": _l("Anda hanya dapat memesan untuk diri sendiri."),
+    "not_allowed": _l("Anda tidak berhak memesan jadwal."),
+    "reserved_rt": _l("Sesi ini khusus untuk warga %(who)s."),
+    "reserved_employer": _l("Sesi ini khusus untuk karyawan %(who)s."),
+    "deceased": _l("Tercatat sudah meninggal."),
+    "moved": _l("Tercatat sudah pindah keluar desa."),
+    "missing": _l("Tercatat hilang."),
+    "recorded": _l("Sudah merekam e-KTP."),
+    "not_wajib": _l("Belum wajib KTP pada tanggal sesi."),
+    "already_booked": _l("Sudah punya jadwal perekaman aktif."),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Refusal:
+    nik: str
+    code: str
+    message: str
+
+
+class NotEligible(ValidationError):
+    code = "not_eligible"
+
+
+class Full(Conflict):
+    code = "full"
+
+
+def reason(code: str, **values: Any) -> str:
+    """The Indonesian sentence for a refusal code."""
+    return str(REASONS[code]) % values if values else str(REASONS[code])
+
+
+def new_code() -> str:
+    """A random check-in code (8 characters, no look-alikes)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(raw: str | None) -> str:
+    """What a clerk types or a scanner reads → the stored code."""
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())[:40]
+
+
+# --- who may act for whom ----------------------------------------------------------
+
+
+def employee_resident_ids(employer_id: int | None) -> set[int]:
+    """Residents matched on an employer's list."""
+    if employer_id is None:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Employee.resident_id).where(
+                Employee.employer_id == employer_id, Employee.resident_id.is_not(None)
+            )
+        )
+    )
+
+
+def _scope_check(actor: Any) -> Any:
+    """A function resident → refusal code (or None) for what the actor may book."""
+    if actor is None or actor.can("bookings:manage"):
+        return lambda r: None
+    if actor.role == "rt":
+        return lambda r: None if (r.rw, r.rt) == (actor.rw, actor.rt) else "outside_rt"
+    if actor.role == "employer":
+        mine = employee_resident_ids(actor.employer_id)
+        return lambda r: None if r.id in mine else "not_employee"
+    if actor.role == "resident":
+        return lambda r: None if r.id == actor.id else "not_self"
+    return lambda r: "not_allowed"
+
+
+def person_refusal(
+    session: RecordingSession,
+    resident: Resident,
+    *,
+    active: set[int],
+    members: set[int] | None = None,
+) -> tuple[str, dict[str, Any]] | None:
+    """Why this resident cannot be booked into this session, or None (no scope)."""
+    if session.rt and (resident.rw, resident.rt) != (session.rw, session.rt):
+        return "reserved_rt", {"who": session.reserved_label}
+    if session.employer_id and resident.id not in (members or set()):
+        return "reserved_employer", {"who": session.reserved_label}
+    if resident.life_status != "active":
+        return resident.life_status, {}
+    if resident.ektp_status in RECORDED_CODES:
+        return "recorded", {}
+    if not is_wajib_ktp(resident, session.date):
+        return "not_wajib", {}
+    if resident.id in active:
+        return "already_booked", {}
+    return None
+
+
+def _active_ids(resident_ids: list[int], moving: Booking | None = None) -> set[int]:
+    if not resident_ids:
+        return set()
+    stmt = select(Booking.resident_id).where(
+        Booking.resident_id.in_(resident_ids), Booking.status == "active"
+    )
+    if moving is not None:
+        stmt = stmt.where(Booking.id != moving.id)
+    return set(db.session.scalars(stmt))
+
+
+def check(
+    session: RecordingSession,
+    niks: list[str],
+    actor: Any,
+    *,
+    moving: Booking | None = None,
+) -> tuple[list[Resident], list[Refusal]]:
+    """The residents to book (in the order given) and a refusal for every other NIK.
+
+    Outside the actor's scope a NIK gets the same answer whether it exists or not.
+    """
+    cleaned = [clean_nik(n) for n in niks]
+    found = {
+        r.nik: r
+        for r in db.session.scalars(select(Resident).where(Resident.nik.in_(cleaned)))
+    }
+    out_of_scope = _scope_check(actor)
+    members = employee_resident_ids(session.employer_id)
+    active = _active_ids([r.id for r in found.values()], moving)
+    people: list[Resident] = []
+    refusals: list[Refusal] = []
+    seen: set[str] = set()
+    for raw, nik in zip(niks, cleaned, strict=True):
+        resident = found.get(nik)
+        if not (nik.isascii() and nik.isdigit() and len(nik) == 16):
+            code, values = "invalid_nik", {}
+        elif nik in seen:
+            code, values = "duplicate", {}
+        elif resident is None:
+            staff = actor is None or actor.can("bookings:manage")
+            code, values = ("unknown" if staff else _unknown_for(actor)), {}
+        elif out_of_scope(resident):
+            code, values = out_of_scope(resident), {}
+        else:
+            refused = person_refusal(session, resident, active=active, members=members)
+            code, values = refused if refused else (None, {})
+        seen.add(nik)
+        if code:
+            refusals.append(Refusal(raw, code, reason(code, **values)))
+        else:
+            people.append(resident)
+    return people, refusals
+
+
+def _unknown_for(actor: Any) -> str:
+    return {"rt": "outside_rt", "employer": "not_employee",
+            "resident": "not_self"}.get(actor.role, "not_allowed")  # fmt: skip
+
+
+def _refuse(refusals: list[Refusal]) -> NotEligible:
+    fields: dict[str, list[str]] = {}
+    for r in refusals:
+        fields.setdefault(r.nik, []).append(r.message)
+    return NotEligible(
+        _("%(n)d orang tidak dapat dipesan; tidak ada yang dipesan.", n=len(fields)),
+        fields=fields,
+        extra={"refused": [{"nik": r.nik, "code": r.code, "message": r.message}
+                           for r in refusals]},
+    )  # fmt: skip
+
+
+# --- places and queue numbers --------------------------------------------------------
+
+
+def _take_places(session: RecordingSession, n: int) -> int:
+    """Takes `n` places and queue numbers at once; returns the first queue number."""
+    result = db.session.execute(
+        update(RecordingSession)
+        .where(RecordingSession.id == session.id)
+        .where(RecordingSession.status == "open")
+        .where(RecordingSession.booked + n <= RecordingSession.capacity)
+        .values(
+            booked=RecordingSession.booked + n,
+            last_queue=RecordingSession.last_queue + n,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    row = db.session.execute(
+        select(RecordingSession.capacity, RecordingSession.booked,
+               RecordingSession.last_queue, RecordingSession.status)
+        .where(RecordingSession.id == session.id)
+    ).one()  # fmt: skip
+    db.session.expire(session, ["booked", "last_queue", "status"])
+    if result.rowcount != 1:
+        if row.status != "open":
+            raise Conflict(_("Sesi ini sudah dibatalkan."), code="session_cancelled")
+        remaining = max(0, row.capacity - row.booked)
+        raise Full(
+            _("Tempat tidak cukup: sisa %(r)d, diminta %(n)d. Tidak ada yang dipesan.",
+              r=remaining, n=n),
+            fields={"niks": [_("Sisa tempat: %(r)d.", r=remaining)]},
+            extra={"remaining": remaining},
+        )  # fmt: skip
+    return row.last_queue - n + 1
+
+
+def give_back(session_id: int, n: int = 1) -> None:
+    db.session.execute(
+        update(RecordingSession)
+        .where(RecordingSession.id == session_id, RecordingSession.booked >= n)
+        .values(booked=RecordingSession.booked - n)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def lock_sessions(*ids: int) -> None:
+    """Row locks on the sessions in id order (PostgreSQL), so that two moves in
+    opposite directions queue instead of deadlocking; SQLite holds its lock already."""
+    db.session.execute(
+        select(RecordingSession.id)
+        .where(RecordingSession.id.in_(sorted(set(ids))))
+        .order_by(RecordingSession.id)
+        .with_for_update()
+    ).all()
+
+
+def _require_bookable(session: RecordingSession, today: dt.date) -> None:
+    if not session.is_open:
+        raise Conflict(_("Sesi ini sudah dibatalkan."), code="session_cancelled")
+    if session.date < today:
+        raise Conflict(_("Sesi ini sudah lewat."), code="session_past")
+
+
+def _niks(niks: Any) -> list[str]:
+    if not isinstance(niks, list) or not niks:
+        raise ValidationError(_("Sebutkan paling sedikit satu NIK."),
+                              fields={"niks": [_("Daftar NIK kosong.")]})  # fmt: skip
+    if len(niks) > MAX_GROUP or not all(isinstance(n, str) for n in niks):
+        raise ValidationError(
+            _("Daftar NIK harus berisi teks, paling banyak %(m)d.", m=MAX_GROUP),
+            fields={"niks": [_("Daftar NIK tidak valid.")]},
+        )
+    return niks
+
+
+def _booker(actor: Any) -> dict[str, Any]:
+    if actor is None:
+        return {"booked_by_kind": "system", "booked_by_id": None,
+                "booked_by_role": "system", "booked_by_name": "daftar tunggu"}  # fmt: skip
+    return {"booked_by_kind": actor.kind, "booked_by_id": actor.id,
+            "booked_by_role": actor.role, "booked_by_name": actor.display_name[:120]}  # fmt: skip
+
+
+def book(
+    session: RecordingSession,
+    niks: Any,
+    actor: Any,
+    *,
+    notify_email: str | None = None,
+    moving: Booking | None = None,
+    today: dt.date | None = None,
+) -> list[Booking]:
+    """Books everyone or no one: 422 `not_eligible` per NIK, 409 `full` with `remaining`."""
+    today = today or today_()
+    _require_bookable(session, today)
+    people, refusals = check(session, _niks(niks), actor, moving=moving)
+    if refusals:
+        raise _refuse(refusals)
+    if moving is not None:
+        _release(moving, actor)
+    first = _take_places(session, len(people))
+    who = _booker(actor)
+    emails = _employee_emails(actor, [r.id for r in people])
+    bookings = [
+        Booking(session_id=session.id, resident_id=r.id, queue_number=first + i,
+                code=new_code(), status="active",
+                notify_email=notify_email or emails.get(r.id), **who)
+        for i, r in enumerate(people)
+    ]  # fmt: skip
+    try:
+        with db.session.begin_nested():
+            # Inserted in resident order: two groups sharing people then wait for
+            # each other on the unique index in the same order, never in a cycle.
+            db.session.add_all(sorted(bookings, key=lambda b: b.resident_id))
+            db.session.flush()
+    except IntegrityError:
+        # Someone booked one of them in a transaction that committed meanwhile.
+        taken = _active_ids([r.id for r in people], moving)
+        raise _refuse(
+            [Refusal(r.nik, "already_booked", reason("already_booked"))
+             for r in people if r.id in taken]
+            or [Refusal(r.nik, "already_booked", reason("already_booked"))
+                for r in people]
+        ) from None  # fmt: skip
+    for b in bookings:
+        messages.add("booked", b)
+    audit.record(
+        "appointments.move" if moving is not None else "appointments.book",
+        object_type="recording_session", object_id=session.id,
+        detail=f"{len(bookings)} orang: "
+        + ", ".join(f"{mask_nik(b.resident.nik)} #{b.queue_number}" for b in bookings),
+    )  # fmt: skip
+    if moving is not None:
+        promote(moving.session, today)
+    return bookings
+
+
+def _employee_emails(actor: Any, resident_ids: list[int]) -> dict[int, str]:
+    """The work e-mail an employer keeps for each of its people, if any."""
+    if actor is None or actor.role != "employer" or not resident_ids:
+        return {}
+    rows = db.session.execute(
+        select(Employee.resident_id, Employee.email).where(
+            Employee.employer_id == actor.employer_id,
+            Employee.resident_id.in_(resident_ids),
+            Employee.email.is_not(None),
+        )
+    )
+    return dict(rows.all())
+
+
+def _release(booking: Booking, actor: Any) -> None:
+    """Marks an active booking cancelled and frees its place (no waitlist yet)."""
+    result = db.session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status == "active")
+        .values(status="cancelled", cancelled_at=utcnow(),
+                cancelled_by=_booker(actor)["booked_by_name"])
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    if result.rowcount != 1:
+        raise Conflict(_("Pemesanan ini sudah tidak aktif."), code="not_active")
+    give_back(booking.session_id)
+    db.session.flush()
+    db.session.expire(booking)
+    db.session.expire(booking.session, ["booked"])
+
+
+# --- who may change a booking ----------------------------------------------------
+
+
+def visible_bookings(principal: Any):
+    """A select of the bookings the principal may see."""
+    stmt = select(Booking)
+    if principal.can("bookings:read"):
+        return stmt
+    if principal.role == "rt":
+        return stmt.join(Booking.resident).where(
+            Resident.rw == principal.rw, Resident.rt == principal.rt
+        )
+    if principal.role == "employer":
+        return stmt.where(
+            Booking.resident_id.in_(
+                select(Employee.resident_id).where(
+                    Employee.employer_id == principal.employer_id
+                )
+            )
+        )
+    if principal.role == "resident":
+        return stmt.where(Booking.resident_id == principal.id)
+    return stmt.where(False)
+
+
+def get_visible(principal: Any, booking_id: int) -> Booking:
+    """The booking if the principal may see it; 404 alike otherwise."""
+    booking = db.session.scalar(
+        visible_bookings(principal).where(Booking.id == booking_id)
+    )
+    if booking is None:
+        raise NotFound(_("Pemesanan tidak ditemukan."))
+    return booking
+
+
+def may_change(actor: Any, booking: Booking) -> bool:
+    """Clerk, whoever booked it, or the booked resident themself."""
+    if actor.can("bookings:manage"):
+        return True
+    if (booking.booked_by_kind, booking.booked_by_id) == (actor.kind, actor.id):
+        return True
+    return actor.role == "resident" and booking.resident_id == actor.id
+
+
+def cancel(booking: Booking, actor: Any, today: dt.date | None = None) -> list:
+    """Cancels an active booking, frees its place, promotes the waitlist."""
+    today = today or today_()
+    if not may_change(actor, booking):
+        raise Forbidden(_("Hanya pemesan atau petugas desa yang dapat membatalkan."))
+    if booking.session.date < today:
+        raise Conflict(_("Sesi sudah lewat; catat hasilnya (direkam atau tidak hadir)."),
+                       code="session_past")  # fmt: skip
+    lock_sessions(booking.session_id)
+    session = booking.session
+    _release(booking, actor)
+    made = [messages.add("cancelled", booking)]
+    made += promote(session, today)
+    audit.record("appointments.cancel", object_type="booking", object_id=booking.id,
+                 detail=f"{mask_nik(booking.resident.nik)} sesi {session.id} "
+                 f"{session.date.isoformat()}")  # fmt: skip
+    return made
+
+
+def move(
+    booking: Booking, target: RecordingSession, actor: Any, today: dt.date | None = None
+) -> Booking:
+    """Moves an active booking to another session atomically (cancel + book)."""
+    today = today or today_()
+    if not may_change(actor, booking):
+        raise Forbidden(_("Hanya pemesan atau petugas desa yang dapat memindahkan."))
+    if not booking.is_active:
+        raise Conflict(_("Pemesanan ini sudah tidak aktif."), code="not_active")
+    if target.id == booking.session_id:
+        raise Conflict(_("Itu sesi yang sama."), code="same_session")
+    lock_sessions(booking.session_id, target.id)
+    nik = booking.resident.nik
+    (moved,) = book(target, [nik], actor, notify_email=booking.notify_email,
+                    moving=booking, today=today)  # fmt: skip
+    return moved
+
+
+# --- the waitlist ----------------------------------------------------------------
+
+
+def join_waitlist(
+    session: RecordingSession, nik: str, actor: Any, today: dt.date | None = None
+) -> WaitlistEntry:
+    """Puts an eligible person on a full session's waitlist."""
+    today = today or today_()
+    _require_bookable(session, today)
+    if session.remaining > 0:
+        raise Conflict(_("Masih ada tempat; langsung pesan saja."), code="not_full")
+    people, refusals = check(session, [nik], actor)
+    if refusals:
+        raise _refuse(refusals)
+    db.session.execute(
+        update(RecordingSession)
+        .where(RecordingSession.id == session.id)
+        .values(last_waitlist=RecordingSession.last_waitlist + 1)
+        .execution_options(synchronize_session=False)
+    )
+    position = db.session.scalar(
+        select(RecordingSession.last_waitlist).where(RecordingSession.id == session.id)
+    )
+    entry = WaitlistEntry(session_id=session.id, resident_id=people[0].id,
+                          position=position, added_by=_booker(actor)["booked_by_name"])  # fmt: skip
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(_("Sudah ada di daftar tunggu sesi ini."),
+                       code="already_waiting") from None  # fmt: skip
+    audit.record("appointments.waitlist_join", object_type="recording_session",
+                 object_id=session.id,
+                 detail=f"{mask_nik(people[0].nik)} urutan {position}")  # fmt: skip
+    return entry
+
+
+def promote(session: RecordingSession, today: dt.date | None = None) -> list:
+    """Fills freed places from the waitlist, in order; returns the messages made."""
+    today = today or today_()
+    made: list = []
+    if not session.is_open or session.date < today:
+        return made
+    entries = db.session.scalars(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.session_id == session.id,
+               WaitlistEntry.status == "waiting")
+        .order_by(WaitlistEntry.position)
+    ).all()  # fmt: skip
+    members = employee_resident_ids(session.employer_id)
+    for entry in entries:
+        resident = entry.resident
+        active = _active_ids([resident.id])
+        if person_refusal(session, resident, active=active, members=members):
+            entry.status = "dropped"
+            continue
+        try:
+            first = _take_places(session, 1)
+        except Full:
+            break
+        booking = Booking(session_id=session.id, resident_id=resident.id,
+                          queue_number=first, code=new_code(), status="active",
+                          **_booker(None))  # fmt: skip
+        try:
+            with db.session.begin_nested():
+                db.session.add(booking)
+                db.session.flush()
+        except IntegrityError:
+            give_back(session.id)
+            entry.status = "dropped"
+            continue
+        entry.status, entry.promoted_at, entry.booking_id = (
+            "promoted",
+            utcnow(),
+            booking.id,
+        )
+        made.append(messages.add("promoted", booking))
+        audit.record("appointments.promote", object_type="booking", object_id=booking.id,
+                     detail=f"{mask_nik(resident.nik)} dari daftar tunggu sesi "
+                     f"{session.id} {format_date(session.date)}")  # fmt: skip
+    return made

@@ -1,0 +1,41 @@
+"""`desa appointments …`: the day-before reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask.cli import AppGroup
+
+from desa.core.cli import command_errors
+
+appointments_cli = AppGroup("appointments", help="Jadwal perekaman e-KTP.")
+
+
+@appointments_cli.command("remind")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Tanggal sesi (YYYY-MM-DD); bawaan: besok menurut waktu desa.",
+)
+@click.option("--dry-run", is_flag=True, help="Hanya tampilkan; tidak membuat pesan.")
+@command_errors
+def remind(day: dt.datetime | None, dry_run: bool) -> None:
+    """Makes (and e-mails, when SMTP is set) the reminders for a session day."""
+    from desa.appointments.attendance import reminders_for, send_reminders
+    from desa.appointments.calendar import today
+    from desa.appointments.messages import compose, whatsapp_link
+    from desa.core.formatting import mask_nik
+    from desa.extensions import db
+
+    target = day.date() if day else today() + dt.timedelta(days=1)
+    bookings = reminders_for(target)
+    if not dry_run:
+        send_reminders(target)
+        db.session.commit()
+    for b in bookings:
+        link = whatsapp_link(b.resident.phone, compose("reminder", b))
+        click.echo(f"#{b.queue_number} {b.resident.name} ({mask_nik(b.resident.nik)})"
+                   f" {link or 'tanpa nomor HP'}")  # fmt: skip
+    click.echo(f"{len(bookings)} pengingat untuk {target.isoformat()}.")

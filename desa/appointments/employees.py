@@ -1,0 +1,112 @@
+"""An employer's list of employees, matched against residents by NIK and name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from desa.appointments.models import Employee
+from desa.auth import audit
+from desa.core.errors import Conflict, NotFound, ValidationError
+from desa.core.formatting import mask_nik
+from desa.extensions import db
+from desa.residents.models import Resident
+from desa.residents.services import clean_nik
+
+MISMATCH_LABELS = {
+    "nik_unknown": _l("NIK tidak terdaftar di desa ini. Periksa NIK pada KTP/KK."),
+    "name_differs": _l("Nama berbeda dengan data penduduk untuk NIK ini. Tulis nama "
+                       "seperti di KK."),
+}  # fmt: skip
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.upper().replace(".", " ").replace(",", " ").split())
+
+
+def _match(nik: str, name: str) -> tuple[Resident | None, str | None]:
+    resident = db.session.scalar(select(Resident).where(Resident.nik == nik))
+    if resident is None:
+        return None, "nik_unknown"
+    if _name_key(resident.name) != _name_key(name):
+        return None, "name_differs"
+    return resident, None
+
+
+def add_employee(employer_id: int, nik_raw: Any, name_raw: Any, email: Any = None):
+    """Adds a person to the list; the match (or why not) is kept with them."""
+    nik = clean_nik(str(nik_raw or ""))
+    name = " ".join(str(name_raw or "").split())
+    errors: dict[str, list[str]] = {}
+    if not (nik.isascii() and nik.isdigit() and len(nik) == 16):
+        errors["nik"] = [_("NIK harus 16 angka.")]
+    if not name or len(name) > 120:
+        errors["name"] = [_("Nama wajib diisi (paling banyak 120 karakter).")]
+    email = str(email or "").strip() or None
+    if email and ("@" not in email or len(email) > 200 or " " in email):
+        errors["email"] = [_("Alamat e-mail tidak valid.")]
+    if errors:
+        raise ValidationError(_("Data karyawan belum benar."), fields=errors)
+    resident, mismatch = _match(nik, name)
+    employee = Employee(employer_id=employer_id, nik=nik, name=name.upper(),
+                        email=email, resident=resident, mismatch=mismatch,
+                        created_by=_actor())  # fmt: skip
+    try:
+        with db.session.begin_nested():
+            db.session.add(employee)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(_("NIK %(n)s sudah ada di daftar Anda.", n=mask_nik(nik)),
+                       code="duplicate",
+                       fields={"nik": [_("Sudah ada di daftar.")]}) from None  # fmt: skip
+    audit.record("appointments.employee_add", object_type="employee",
+                 object_id=employee.id,
+                 detail=f"{mask_nik(nik)} {'cocok' if resident else mismatch}")  # fmt: skip
+    return employee
+
+
+def remove_employee(employer_id: int, employee_id: int) -> None:
+    """Takes a person off the list (their bookings stay)."""
+    employee = db.session.get(Employee, employee_id)
+    if employee is None or employee.employer_id != employer_id:
+        raise NotFound(_("Karyawan tidak ditemukan."))
+    audit.record("appointments.employee_remove", object_type="employee",
+                 object_id=employee.id, detail=mask_nik(employee.nik))  # fmt: skip
+    db.session.delete(employee)
+
+
+def recheck(employer_id: int) -> int:
+    """Matches again the people not yet matched (the register may have changed)."""
+    fixed = 0
+    for employee in db.session.scalars(
+        select(Employee).where(
+            Employee.employer_id == employer_id, Employee.resident_id.is_(None)
+        )  # fmt: skip
+    ):
+        resident, mismatch = _match(employee.nik, employee.name)
+        employee.resident, employee.mismatch = resident, mismatch
+        fixed += resident is not None
+    audit.record("appointments.employee_recheck", object_type="employer",
+                 object_id=employer_id, detail=f"{fixed} kini cocok")  # fmt: skip
+    return fixed
+
+
+def of_employer(employer_id: int) -> list[Employee]:
+    """The list, by name."""
+    return list(
+        db.session.scalars(
+            select(Employee)
+            .where(Employee.employer_id == employer_id)
+            .order_by(Employee.name, Employee.id)
+        )
+    )
+
+
+def _actor() -> str:
+    from desa.residents.registry import _actor_name
+
+    return _actor_name()

@@ -1,0 +1,230 @@
+"""RT heads and employers: book a chosen group, keep an employee list, PIN slips.
+
+Every list goes through the principal's scope (an RT head: their RT; an employer:
+their matched employees); ids from a form are looked up within that scope again.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from desa.appointments import booking, employees, sessions, summary
+from desa.appointments.calendar import today
+from desa.appointments.forms import EmployeeForm
+from desa.appointments.models import Booking
+from desa.appointments.pdf import PinSlip, render_pin_slips
+from desa.appointments.views_common import flash_error, handle_busy, last_message_links
+from desa.auth import audit
+from desa.core.errors import NotFound, ServiceError
+from desa.core.formatting import mask_nik
+from desa.core.security import require
+from desa.core.templating import register_nav
+from desa.core.village import get_village
+from desa.extensions import db
+from desa.residents.models import Resident
+from desa.residents.rules import pending_clause
+from desa.residents.services import issue_pin
+
+bp = Blueprint("appointments_group", __name__, url_prefix="/group")
+handle_busy(bp)
+
+register_nav(30, "bookings:group", "appointments_group.index", _l("Jadwal rekam"))
+register_nav(31, "employees:manage", "appointments_group.employees", _l("Karyawan"))
+register_nav(32, "pins:slips", "appointments_group.pin_slips", _l("Slip PIN"))
+
+
+def _scope_label() -> str:
+    return current_user.scope_label
+
+
+@bp.route("")
+@require("bookings:group")
+def index():
+    """Pending people with checkboxes, a session to book them into, and who is booked."""
+    day = today()
+    people = db.session.scalars(summary.pending_unbooked(current_user, day)).all()
+    booked = db.session.scalars(
+        booking.visible_bookings(current_user)
+        .where(Booking.status == "active")
+        .order_by(Booking.id)
+    ).all()
+    return render_template(
+        "appointments/group.html", people=people, booked=booked,
+        options=db.session.scalars(sessions.bookable_for(current_user, day)).all(),
+        links=last_message_links(booked) if current_user.role == "rt" else {},
+        counts=summary.counts(current_user, day),
+    )  # fmt: skip
+
+
+@bp.route("/book", methods=["POST"])
+@require("bookings:group")
+def book():
+    """Books the ticked people into the chosen session, all or none."""
+    chosen = [int(v) for v in request.form.getlist("people") if v.isdigit()][:500]
+    raw_session = request.form.get("session_id", "")
+    if not chosen or not raw_session.isdigit():
+        flash(_("Pilih sesi dan paling sedikit satu orang."), "error")
+        return redirect(url_for(".index")), 303
+    niks = db.session.scalars(
+        summary.people_scope(select(Resident.nik), current_user).where(
+            Resident.id.in_(chosen)
+        )
+    ).all()
+    try:
+        target = sessions.get_session(int(raw_session))
+        made = booking.book(target, list(niks) or ["-"], current_user)
+    except ServiceError as err:
+        flash_error(err)
+        return redirect(url_for(".index")), 303
+    db.session.commit()
+    flash(_("%(n)d orang dipesan ke sesi %(d)s. Sisa tempat: %(r)d.", n=len(made),
+            d=sessions.describe(target), r=target.remaining), "success")  # fmt: skip
+    return redirect(url_for(".index")), 303
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@require("bookings:group")
+def cancel(booking_id: int):
+    """Cancels a booking this RT head or employer made."""
+    try:
+        found = booking.get_visible(current_user, booking_id)
+        booking.cancel(found, current_user)
+    except ServiceError as err:
+        if isinstance(err, NotFound):
+            raise
+        flash_error(err)
+        return redirect(url_for(".index")), 303
+    db.session.commit()
+    flash(_("Pemesanan dibatalkan; tempatnya kembali kosong."), "success")
+    return redirect(url_for(".index")), 303
+
+
+# --- employers ------------------------------------------------------------------------
+
+
+@bp.route("/employees", methods=["GET", "POST"], endpoint="employees")
+@require("employees:manage")
+def employees_page():
+    """The employer's list: add by NIK and name; mismatches are explained."""
+    form = EmployeeForm()
+    status = 200
+    employer_id = current_user.employer_id
+    if form.validate_on_submit():
+        try:
+            added = employees.add_employee(employer_id, form.nik.data, form.name.data,
+                                           form.email.data)  # fmt: skip
+        except ServiceError as err:
+            db.session.rollback()
+            for name, messages in err.fields.items():
+                if name in form:
+                    form[name].errors = list(messages)
+            flash(err.message, "error")
+            status = err.status
+        else:
+            db.session.commit()
+            if added.resident_id:
+                flash(_("%(n)s ditambahkan dan cocok dengan data penduduk.",
+                        n=added.name), "success")  # fmt: skip
+            else:
+                flash(_("%(n)s ditambahkan, tetapi belum cocok: %(why)s", n=added.name,
+                        why=employees.MISMATCH_LABELS[added.mismatch]), "warning")  # fmt: skip
+            return redirect(url_for(".employees")), 303
+    elif form.is_submitted():
+        status = 422
+    people = employees.of_employer(employer_id)
+    states = _states([e.resident_id for e in people if e.resident_id])
+    return render_template(
+        "appointments/employees.html", form=form, people=people, states=states,
+        mismatch=employees.MISMATCH_LABELS,
+    ), status  # fmt: skip
+
+
+def _states(resident_ids: list[int]) -> dict[int, Booking]:
+    """Each resident's latest booking (any status)."""
+    if not resident_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Booking)
+        .where(Booking.resident_id.in_(resident_ids))
+        .order_by(Booking.id)
+    )
+    return {b.resident_id: b for b in rows}
+
+
+@bp.route("/employees/<int:employee_id>/delete", methods=["POST"])
+@require("employees:manage")
+def remove_employee(employee_id: int):
+    """Takes one person off the list."""
+    employees.remove_employee(current_user.employer_id, employee_id)
+    db.session.commit()
+    flash(_("Karyawan dihapus dari daftar."), "success")
+    return redirect(url_for(".employees")), 303
+
+
+@bp.route("/employees/recheck", methods=["POST"])
+@require("employees:manage")
+def recheck():
+    """Matches the unmatched people again against the register."""
+    fixed = employees.recheck(current_user.employer_id)
+    db.session.commit()
+    flash(_("%(n)d karyawan kini cocok dengan data penduduk.", n=fixed), "success")
+    return redirect(url_for(".employees")), 303
+
+
+# --- PIN slips for an RT --------------------------------------------------------------
+
+
+def _slip_people(which: str) -> list[Resident]:
+    stmt = summary.people_scope(select(Resident), current_user).where(
+        pending_clause(today())
+    )
+    if which != "all":
+        stmt = stmt.where(Resident.pin_hash.is_(None))
+    return list(db.session.scalars(stmt.order_by(Resident.name_key, Resident.id)))
+
+
+@bp.route("/pin-slips", methods=["GET", "POST"])
+@require("pins:slips")
+def pin_slips():
+    """Sealed PIN slips for the RT's pending residents, one per person (PDF)."""
+    if request.method == "GET":
+        return render_template(
+            "appointments/pin_slips.html",
+            without=len(_slip_people("new")), pending=len(_slip_people("all")),
+        )  # fmt: skip
+    which = "all" if request.form.get("which") == "all" else "new"
+    people = _slip_people(which)
+    if not people:
+        flash(_("Tidak ada warga yang perlu dibuatkan PIN."), "info")
+        return redirect(url_for(".pin_slips")), 303
+    slips = [
+        PinSlip(name=r.name, nik_masked=mask_nik(r.nik), area=r.area_label.split(",")[0],
+                pin=issue_pin(r))
+        for r in people
+    ]  # fmt: skip
+    audit.record("appointments.pin_slips", object_type="area",
+                 object_id=f"{current_user.rw}/{current_user.rt}",
+                 detail=f"{len(slips)} slip PIN dicetak")  # fmt: skip
+    village = get_village()
+    login_url = current_app.config["BASE_URL"] + url_for("resident.login")
+    body = render_pin_slips(village.title if village else "", login_url, slips)
+    db.session.commit()
+    resp = make_response(body)
+    resp.headers["Content-Type"] = "application/pdf"
+    resp.headers["Content-Disposition"] = (
+        f'attachment; filename="slip-pin-rt{current_user.rt}-rw{current_user.rw}.pdf"'
+    )
+    return resp

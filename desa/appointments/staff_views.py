@@ -1,0 +1,279 @@
+"""The clerk's screens: session calendar, create/edit/cancel, a session's bookings,
+desk booking, the printable attendance list, bulk outcomes, and check-in."""
+
+from __future__ import annotations
+
+import calendar as month_grid
+import datetime as dt
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from desa.appointments import attendance, booking, sessions
+from desa.appointments.calendar import non_working_reason, today
+from desa.appointments.forms import SessionForm
+from desa.appointments.models import Booking, WaitlistEntry
+from desa.appointments.views_common import (
+    flash_error,
+    handle_busy,
+    last_message_links,
+    split_niks,
+)
+from desa.auth.models import Employer
+from desa.core.errors import ServiceError
+from desa.core.formatting import MONTHS_ID
+from desa.core.security import require
+from desa.core.templating import register_nav
+from desa.extensions import db
+
+bp = Blueprint("appointments", __name__, url_prefix="/appointments")
+handle_busy(bp)
+
+register_nav(30, "bookings:read", "appointments.index", _l("Jadwal e-KTP"))
+
+
+@bp.app_template_global("appointment_labels")
+def _labels() -> dict:
+    """Labels the appointment templates share."""
+    return {
+        "kinds": {k: _(v) for k, v in sessions.KIND_LABELS.items()},
+        "status": {k: _(v) for k, v in attendance.STATUS_LABELS.items()},
+    }
+
+
+def _month(raw: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(f"{raw}-01") if raw else today().replace(day=1)
+    except ValueError:
+        return today().replace(day=1)
+
+
+@bp.route("")
+@require("bookings:read")
+def index():
+    """A month of sessions as a calendar, with places left."""
+    first = _month(request.args.get("month"))
+    weeks = month_grid.Calendar().monthdatescalendar(first.year, first.month)
+    found = db.session.scalars(sessions.between(weeks[0][0], weeks[-1][-1])).all()
+    by_day: dict[dt.date, list] = {}
+    for s in found:
+        by_day.setdefault(s.date, []).append(s)
+    prev_month = (first - dt.timedelta(days=1)).replace(day=1)
+    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    return render_template(
+        "appointments/index.html", weeks=weeks, by_day=by_day, first=first,
+        month_name=f"{MONTHS_ID[first.month - 1]} {first.year}", today=today(),
+        prev_month=prev_month, next_month=next_month,
+        listed=[s for s in found if s.date.month == first.month],
+    )  # fmt: skip
+
+
+def _employer_choices(form: SessionForm) -> None:
+    names = db.session.execute(
+        select(Employer.id, Employer.name).order_by(Employer.name)
+    )
+    form.employer.choices = [("", _("— tidak —"))] + [(str(i), n) for i, n in names]
+
+
+def _form_page(form: SessionForm, session=None, status: int = 200):
+    warning = None
+    if form.date.data:
+        warning = non_working_reason(form.date.data)
+    return render_template("appointments/session_form.html", form=form,
+                           session=session, day_warning=warning), status  # fmt: skip
+
+
+def _apply_errors(form: SessionForm, err: ServiceError) -> None:
+    db.session.rollback()
+    names = {"start": "start", "end": "end"}
+    for name, messages in err.fields.items():
+        target = names.get(name, name)
+        if target in form:
+            form[target].errors = list(messages)
+    flash(err.message, "error")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("sessions:manage")
+def new():
+    """Adds a session (working days unless the clerk ticks the box)."""
+    form = SessionForm()
+    _employer_choices(form)
+    if form.validate_on_submit():
+        try:
+            made = sessions.create_session(form.data_for_service())
+        except ServiceError as err:
+            _apply_errors(form, err)
+            return _form_page(form, status=err.status)
+        db.session.commit()
+        flash(_("Sesi %(d)s sudah dibuat.", d=sessions.describe(made)), "success")
+        return redirect(url_for(".detail", session_id=made.id))
+    return _form_page(form, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@require("sessions:manage")
+def edit(session_id: int):
+    """Changes a session; capacity never below what is booked."""
+    found = sessions.get_session(session_id)
+    form = SessionForm(obj=None if request.method == "POST" else _form_obj(found))
+    _employer_choices(form)
+    if form.validate_on_submit():
+        try:
+            sessions.update_session(found, form.data_for_service())
+        except ServiceError as err:
+            _apply_errors(form, err)
+            return _form_page(form, found, err.status)
+        db.session.commit()
+        flash(_("Sesi sudah diubah."), "success")
+        return redirect(url_for(".detail", session_id=found.id))
+    return _form_page(form, found, 422 if form.is_submitted() else 200)
+
+
+def _form_obj(found):
+    class Obj:
+        pass
+
+    obj = Obj()
+    values = sessions.form_values(found)
+    obj.date, obj.start, obj.end = found.date, found.start_time, found.end_time
+    for name in ("kind", "place", "address", "capacity", "minutes_per_person", "notes"):
+        setattr(obj, name, values[name])
+    obj.rt = values["rt"] or ""
+    obj.employer = str(found.employer_id or "")
+    obj.allow_non_working_day = found.non_working_day_ok
+    return obj
+
+
+@bp.route("/<int:session_id>/cancel", methods=["POST"])
+@require("sessions:manage")
+def cancel(session_id: int):
+    """Cancels the session and its bookings; their messages wait on the session page."""
+    found = sessions.get_session(session_id)
+    try:
+        made = sessions.cancel_session(found, request.form.get("reason", "")[:200])
+    except ServiceError as err:
+        flash_error(err)
+        return redirect(url_for(".detail", session_id=session_id))
+    db.session.commit()
+    flash(_("Sesi dibatalkan; %(n)d pemesanan ikut dibatalkan. Kirim pesannya kepada "
+            "warga lewat tautan WhatsApp di bawah.", n=len(made)), "success")  # fmt: skip
+    return redirect(url_for(".detail", session_id=session_id))
+
+
+@bp.route("/<int:session_id>")
+@require("bookings:read")
+def detail(session_id: int):
+    """One session: its bookings, messages to send, waitlist, desk booking, outcomes."""
+    found = sessions.get_session(session_id)
+    rows = list(found.bookings)
+    waiting = db.session.scalars(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.session_id == found.id, WaitlistEntry.status == "waiting")
+        .order_by(WaitlistEntry.position)
+    ).all()
+    return render_template(
+        "appointments/session.html", session=found, bookings=rows, waiting=waiting,
+        links=last_message_links(rows), today=today(),
+        may_outcome=current_user.can("bookings:outcome") and today() >= found.date,
+    )  # fmt: skip
+
+
+@bp.route("/<int:session_id>/book", methods=["POST"])
+@require("bookings:manage")
+def desk_book(session_id: int):
+    """Books the NIKs typed at the desk, all or none."""
+    found = sessions.get_session(session_id)
+    try:
+        made = booking.book(found, split_niks(request.form.get("niks")), current_user)
+    except ServiceError as err:
+        flash_error(err)
+        return redirect(url_for(".detail", session_id=session_id))
+    db.session.commit()
+    flash(_("%(n)d orang dipesan: nomor antrean %(q)s.", n=len(made),
+            q=", ".join(str(b.queue_number) for b in made)), "success")  # fmt: skip
+    return redirect(url_for(".detail", session_id=session_id))
+
+
+@bp.route("/<int:session_id>/waitlist", methods=["POST"])
+@require("bookings:manage")
+def waitlist(session_id: int):
+    """Puts one person on a full session's waitlist."""
+    found = sessions.get_session(session_id)
+    try:
+        entry = booking.join_waitlist(found, request.form.get("nik", ""), current_user)
+    except ServiceError as err:
+        flash_error(err)
+        return redirect(url_for(".detail", session_id=session_id))
+    db.session.commit()
+    flash(_("Masuk daftar tunggu, urutan %(p)d.", p=entry.position), "success")
+    return redirect(url_for(".detail", session_id=session_id))
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@require("bookings:manage")
+def cancel_booking(booking_id: int):
+    """Cancels one booking from the session page."""
+    found = booking.get_visible(current_user, booking_id)
+    session_id = found.session_id
+    try:
+        made = booking.cancel(found, current_user)
+    except ServiceError as err:
+        flash_error(err)
+        return redirect(url_for(".detail", session_id=session_id))
+    db.session.commit()
+    promoted = sum(1 for m in made if m.kind == "promoted")
+    flash(_("Pemesanan dibatalkan.") + (" " + _("%(n)d orang dari daftar tunggu "
+          "mendapat tempat.", n=promoted) if promoted else ""), "success")  # fmt: skip
+    return redirect(url_for(".detail", session_id=session_id))
+
+
+@bp.route("/<int:session_id>/outcomes", methods=["POST"])
+@require("bookings:outcome")
+def outcomes(session_id: int):
+    """Marks outcomes in bulk: recorded or no-show, from the session's day on."""
+    found = sessions.get_session(session_id)
+    chosen = {}
+    for key, value in request.form.items():
+        if key.startswith("outcome-") and key[8:].isdigit():
+            chosen[int(key[8:])] = value
+    try:
+        changed = attendance.set_outcomes(found, chosen, current_user)
+    except ServiceError as err:
+        flash_error(err)
+        return redirect(url_for(".detail", session_id=session_id))
+    db.session.commit()
+    flash(_("%(n)d hasil dicatat.", n=changed), "success")
+    return redirect(url_for(".detail", session_id=session_id))
+
+
+@bp.route("/<int:session_id>/attendance")
+@require("bookings:read")
+def attendance_list(session_id: int):
+    """The printable attendance list (active and finished bookings, queue order)."""
+    found = sessions.get_session(session_id)
+    rows = [b for b in found.bookings if b.status != "cancelled"]
+    return render_template("appointments/attendance.html", session=found, bookings=rows)
+
+
+@bp.route("/check-in", methods=["GET", "POST"])
+@require("bookings:outcome")
+def check_in():
+    """Type the ticket code (or scan its QR with the camera) to mark someone present."""
+    found: Booking | None = None
+    status = 200
+    if request.method == "POST":
+        try:
+            found = attendance.check_in(request.form.get("code"), current_user)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            status = err.status
+        else:
+            db.session.commit()
+            flash(_("%(n)s hadir: nomor antrean %(q)d.", n=found.resident.name,
+                    q=found.queue_number), "success")  # fmt: skip
+    return render_template("appointments/check_in.html", found=found), status

@@ -1,0 +1,382 @@
+"""Session and booking rules, straight through the services (frozen village date)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from desa.appointments import attendance, booking, employees, sessions
+from desa.appointments.models import Booking, Message, RecordingSession, WaitlistEntry
+from desa.auth.models import AuditEvent, Employer
+from desa.core.errors import Conflict, Forbidden, ServiceError, ValidationError
+from desa.residents.models import Resident, ResidentChange
+
+from .conftest import DAY, TODAY
+
+
+def _session(db, session_id: int) -> RecordingSession:
+    return db.session.get(RecordingSession, session_id)
+
+
+def _data(**overrides):
+    data = {"date": DAY.isoformat(), "start": "08:00", "end": "12:00",
+            "place": "Kantor Desa", "capacity": 5, "minutes_per_person": 15}  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def _error(call) -> ServiceError:
+    with pytest.raises(ServiceError) as info:
+        call()
+    return info.value
+
+
+# --- sessions --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "why"),
+    [
+        (dt.date(2027, 2, 6), "akhir pekan"),  # Saturday
+        (dt.date(2027, 3, 10), "Idulfitri"),  # a Wednesday, libur nasional
+        (dt.date(2027, 2, 5), "Imlek"),  # a Friday, cuti bersama
+    ],
+)
+def test_weekends_and_holidays_need_the_clerk_to_say_so(db, day, why):
+    err = _error(lambda: sessions.create_session(_data(date=day.isoformat()), TODAY))
+    assert err.status == 422 and err.code == "not_working_day"
+    assert why in err.message and "date" in err.fields
+    made = sessions.create_session(
+        _data(date=day.isoformat(), allow_non_working_day=True), TODAY
+    )
+    assert made.non_working_day_ok and made.date == day
+
+
+def test_session_fields_are_checked_together(db):
+    err = _error(lambda: sessions.create_session(
+        _data(start="13:00", end="12:00", capacity=0, kind="mobile", place=""), TODAY))  # fmt: skip
+    assert err.code == "invalid"
+    assert set(err.fields) >= {"end", "capacity", "address", "place"}
+    past = _error(lambda: sessions.create_session(_data(date="2027-01-29"), TODAY))
+    assert "lewat" in past.message
+    rt_kind = _error(lambda: sessions.create_session(_data(kind="rt"), TODAY))
+    assert "rt" in rt_kind.fields
+
+
+def test_reserved_sessions_name_their_rt_or_employer(db):
+    made = sessions.create_session(_data(kind="rt", rt="1/2"), TODAY)
+    assert (made.rw, made.rt) == ("001", "002")
+    assert made.reserved_label == "RT 002 / RW 001"
+    db.session.add(Employer(name="PT Sawit"))
+    db.session.flush()
+    works = sessions.create_session(_data(kind="employer", employer="PT Sawit"), TODAY)
+    assert works.employer.name == "PT Sawit"
+    err = _error(lambda: sessions.create_session(_data(employer="PT Tidak Ada"), TODAY))
+    assert "employer" in err.fields
+
+
+def test_capacity_never_below_what_is_booked(db, make_resident, actor):
+    people = [make_resident() for _ in range(2)]
+    s = sessions.create_session(_data(capacity=3), TODAY)
+    booking.book(s, [p.nik for p in people], actor("clerk"), today=TODAY)
+    err = _error(lambda: sessions.update_session(s, {"capacity": 1}, TODAY))
+    assert err.status == 422 and "capacity" in err.fields
+    sessions.update_session(s, {"capacity": 2, "place": "Balai Dusun"}, TODAY)
+    assert (s.capacity, s.place, s.booked) == (2, "Balai Dusun", 2)
+    moved = _error(lambda: sessions.update_session(s, {"date": "2027-02-04"}, TODAY))
+    assert moved.code == "has_bookings"
+
+
+def test_cancelling_a_session_cancels_bookings_with_messages(db, make_resident, actor):
+    ani, budi = make_resident(name="ANI"), make_resident(name="BUDI")
+    s = sessions.create_session(_data(), TODAY)
+    booking.book(s, [ani.nik, budi.nik], actor("clerk"), today=TODAY)
+    made = sessions.cancel_session(s, "Listrik padam")
+    assert [m.kind for m in made] == ["cancelled", "cancelled"]
+    assert "dibatalkan" in made[0].body and "ANI" in made[0].body
+    statuses = db.session.scalars(select(Booking.status)).all()
+    assert statuses == ["cancelled", "cancelled"] and s.booked == 0
+    assert _error(
+        lambda: booking.book(s, [ani.nik], actor("clerk"), today=TODAY)
+    ).code == ("session_cancelled")
+
+
+# --- booking ----------------------------------------------------------------------------
+
+
+def test_booking_gives_queue_numbers_times_messages_and_audit(db, make_resident, actor):
+    people = [make_resident(phone="+6281234567890") for _ in range(3)]
+    s = sessions.create_session(_data(), TODAY)
+    made = booking.book(s, [p.nik for p in people], actor("clerk"), today=TODAY)
+    assert [b.queue_number for b in made] == [1, 2, 3]
+    assert [b.estimated_time for b in made] == [dt.time(8, 0), dt.time(8, 15),
+                                                dt.time(8, 30)]  # fmt: skip
+    assert _session(db, s.id).booked == 3 and s.remaining == 2
+    assert len({b.code for b in made}) == 3 and all(len(b.code) == 8 for b in made)
+    body = db.session.scalars(select(Message.body)).first()
+    assert "Nomor antrean 1" in body and "Rabu, 3 Februari 2027" in body
+    assert "08.00 WIB" in body and "Kartu Keluarga (KK)" in body
+    line = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "appointments.book")
+    )
+    assert "3 orang" in line.detail and people[0].nik not in line.detail
+
+
+def test_every_refusal_has_its_reason_and_nothing_is_booked(db, make_resident, actor):
+    ok = make_resident()
+    recorded = make_resident(ektp_status=3)
+    young = make_resident(birth_date=dt.date(2010, 2, 8))  # 17 on 8 February 2027
+    dead = make_resident(life_status="deceased")
+    moved = make_resident(life_status="moved")
+    booked = make_resident()
+    s = sessions.create_session(_data(capacity=20), TODAY)
+    later = sessions.create_session(_data(date="2027-02-10"), TODAY)
+    booking.book(later, [booked.nik], actor("clerk"), today=TODAY)
+    niks = [ok.nik, recorded.nik, young.nik, dead.nik, moved.nik, booked.nik,
+            "6101120000000000", "12345", ok.nik]  # fmt: skip
+    err = _error(lambda: booking.book(s, niks, actor("clerk"), today=TODAY))
+    assert err.status == 422 and err.code == "not_eligible"
+    codes = {r["nik"]: r["code"] for r in err.extra["refused"]}
+    assert codes == {recorded.nik: "recorded", young.nik: "not_wajib",
+                     dead.nik: "deceased", moved.nik: "moved", booked.nik: "already_booked",
+                     "6101120000000000": "unknown", "12345": "invalid_nik",
+                     ok.nik: "duplicate"}  # fmt: skip
+    assert err.fields[recorded.nik] == ["Sudah merekam e-KTP."]
+    assert err.fields[young.nik] == ["Belum wajib KTP pada tanggal sesi."]
+    assert _session(db, s.id).booked == 0
+    assert db.session.scalar(select(func.count(Booking.id))) == 1
+    # Seventeen on the later session's date: eligible there.
+    assert booking.book(later, [young.nik], actor("clerk"), today=TODAY)
+
+
+def test_rt_heads_book_only_their_rt_and_reserved_sessions_hold(
+    db, make_resident, actor
+):
+    mine = make_resident(rw="001", rt="002")
+    other = make_resident(rw="001", rt="003")
+    head = actor("rt", rw="001", rt="002")
+    s = sessions.create_session(_data(), TODAY)
+    err = _error(lambda: booking.book(s, [mine.nik, other.nik, "6101120000000001"],
+                                      head, today=TODAY))  # fmt: skip
+    assert {r["code"] for r in err.extra["refused"]} == {"outside_rt"}
+    assert len(err.extra["refused"]) == 2  # unknown and elsewhere answer alike
+    assert booking.book(s, [mine.nik], head, today=TODAY)[0].booked_by_role == "rt"
+    reserved = sessions.create_session(_data(kind="rt", rt="001/003"), TODAY)
+    err = _error(
+        lambda: booking.book(reserved, [mine.nik], actor("clerk"), today=TODAY)
+    )
+    assert err.extra["refused"][0]["code"] == "reserved_rt"
+    assert "RT 003 / RW 001" in err.extra["refused"][0]["message"]
+
+
+def test_employers_book_only_matched_employees(db, make_resident, actor):
+    worker = make_resident(name="JOKO SUSILO")
+    stranger = make_resident(name="RUDI")
+    db.session.add_all([Employer(name="PT Sawit"), Employer(name="SD Negeri 3")])
+    db.session.flush()
+    sawit, school = db.session.scalars(select(Employer.id).order_by(Employer.id)).all()
+    e = employees.add_employee(sawit, worker.nik, "joko  susilo")
+    assert e.resident_id == worker.id and e.mismatch is None
+    wrong = employees.add_employee(sawit, stranger.nik, "RUDY")
+    assert wrong.resident_id is None and wrong.mismatch == "name_differs"
+    nobody = employees.add_employee(sawit, "6101121705900999", "SIAPA")
+    assert nobody.mismatch == "nik_unknown"
+    dup = _error(lambda: employees.add_employee(sawit, worker.nik, "JOKO SUSILO"))
+    assert dup.status == 409
+    boss = actor("employer", employer_id=sawit)
+    s = sessions.create_session(_data(), TODAY)
+    err = _error(lambda: booking.book(s, [worker.nik, stranger.nik], boss, today=TODAY))
+    assert [r["code"] for r in err.extra["refused"]] == ["not_employee"]
+    assert booking.book(s, [worker.nik], boss, today=TODAY)
+    theirs = sessions.create_session(_data(kind="employer", employer=school), TODAY)
+    err = _error(
+        lambda: booking.book(theirs, [stranger.nik], actor("clerk"), today=TODAY)
+    )
+    assert err.extra["refused"][0]["code"] == "reserved_employer"
+
+
+def test_residents_book_only_themselves(db, make_resident, actor):
+    me, neighbour = make_resident(), make_resident()
+    s = sessions.create_session(_data(), TODAY)
+    me_actor = actor("resident", id=me.id, kind="resident")
+    err = _error(lambda: booking.book(s, [neighbour.nik], me_actor, today=TODAY))
+    assert err.extra["refused"][0]["code"] == "not_self"
+    made = booking.book(s, [me.nik], actor("resident", id=me.id, kind="resident"),
+                        today=TODAY)  # fmt: skip
+    assert made[0].booked_by_kind == "resident"
+
+
+def test_full_sessions_refuse_groups_whole_and_say_what_is_left(
+    db, make_resident, actor
+):
+    people = [make_resident() for _ in range(5)]
+    s = sessions.create_session(_data(capacity=3), TODAY)
+    booking.book(s, [people[0].nik], actor("clerk"), today=TODAY)
+    err = _error(lambda: booking.book(s, [p.nik for p in people[1:]], actor("clerk"),
+                                      today=TODAY))  # fmt: skip
+    assert err.status == 409 and err.code == "full" and err.extra == {"remaining": 2}
+    assert _session(db, s.id).booked == 1
+    assert db.session.scalar(select(func.count(Booking.id))) == 1
+
+
+def test_one_active_booking_per_resident_is_enforced_by_the_database(db, make_resident):
+    from sqlalchemy.exc import IntegrityError
+
+    r = make_resident()
+    a = sessions.create_session(_data(), TODAY)
+    b = sessions.create_session(_data(date="2027-02-04"), TODAY)
+    for s, n, code in ((a, 1, "AAAA2222"), (b, 1, "BBBB2222")):
+        db.session.add(Booking(session=s, resident_id=r.id, queue_number=n, code=code,
+                               booked_by_kind="system", booked_by_role="system",
+                               booked_by_name="uji"))  # fmt: skip
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+
+
+def test_cancel_frees_the_place_and_promotes_the_waitlist_in_order(
+    db, make_resident, actor
+):
+    first, gone, second, third = (make_resident(name=n) for n in ("A", "B", "C", "D"))
+    s = sessions.create_session(_data(capacity=1), TODAY)
+    (held,) = booking.book(s, [first.nik], actor("clerk"), today=TODAY)
+    with pytest.raises(Conflict):
+        booking.join_waitlist(sessions.create_session(_data(), TODAY), gone.nik,
+                              actor("clerk"), TODAY)  # fmt: skip
+    for person in (gone, second, third):
+        booking.join_waitlist(s, person.nik, actor("clerk"), TODAY)
+    db.session.get(Resident, gone.id).life_status = "deceased"
+    made = booking.cancel(held, actor("clerk"), TODAY)
+    assert [m.kind for m in made] == ["cancelled", "promoted"]
+    assert "daftar tunggu" in made[1].body and "C" in made[1].body
+    entries = dict(db.session.execute(
+        select(WaitlistEntry.resident_id, WaitlistEntry.status)).all())  # fmt: skip
+    assert entries == {gone.id: "dropped", second.id: "promoted", third.id: "waiting"}
+    promoted = db.session.scalar(
+        select(Booking).where(Booking.resident_id == second.id)
+    )
+    assert promoted.status == "active" and promoted.queue_number == 2
+    assert _session(db, s.id).booked == 1
+
+
+def test_only_the_booker_the_resident_or_a_clerk_may_cancel(db, make_resident, actor):
+    r = make_resident(rw="001", rt="002")
+    s = sessions.create_session(_data(), TODAY)
+    (b,) = booking.book(s, [r.nik], actor("rt", id=7, rw="001", rt="002"), today=TODAY)
+    with pytest.raises(Forbidden):
+        booking.cancel(b, actor("rt", id=8, rw="001", rt="002"), TODAY)
+    booking.cancel(b, actor("resident", id=r.id, kind="resident"), TODAY)
+    assert b.status == "cancelled"
+    assert _error(lambda: booking.cancel(b, actor("clerk"), TODAY)).code == "not_active"
+
+
+def test_moving_is_atomic(db, make_resident, actor):
+    me, other = make_resident(), make_resident()
+    a = sessions.create_session(_data(capacity=2), TODAY)
+    full = sessions.create_session(_data(date="2027-02-04", capacity=1), TODAY)
+    free = sessions.create_session(_data(date="2027-02-08"), TODAY)
+    (mine,) = booking.book(a, [me.nik], actor("clerk"), today=TODAY)
+    booking.book(full, [other.nik], actor("clerk"), today=TODAY)
+    db.session.commit()
+    err = _error(lambda: booking.move(mine, full, actor("clerk"), TODAY))
+    assert err.code == "full"
+    db.session.rollback()  # as the error handler does
+    mine = db.session.get(Booking, mine.id)
+    assert mine.status == "active" and _session(db, a.id).booked == 1
+    moved = booking.move(mine, _session(db, free.id), actor("clerk"), TODAY)
+    assert moved.session_id == free.id and moved.status == "active"
+    assert db.session.get(Booking, mine.id).status == "cancelled"
+    assert _session(db, a.id).booked == 0 and _session(db, free.id).booked == 1
+
+
+def test_outcomes_only_from_the_session_day(db, make_resident, actor):
+    rec, absent = make_resident(ektp_status=2), make_resident(ektp_status=None)
+    s = sessions.create_session(_data(), TODAY)
+    b1, b2 = booking.book(s, [rec.nik, absent.nik], actor("clerk"), today=TODAY)
+    err = _error(lambda: attendance.set_outcome(b1, "recorded", actor("clerk"), TODAY))
+    assert err.status == 409 and err.code == "too_early"
+    bad = _error(lambda: attendance.set_outcome(b1, "hadir", actor("clerk"), DAY))
+    assert bad.status == 422
+    changed = attendance.set_outcomes(
+        s, {b1.id: "recorded", b2.id: "no_show"}, actor("clerk"), DAY
+    )
+    assert changed == 2
+    resident = db.session.get(Resident, rec.id)
+    assert resident.ektp_status == 3
+    change = db.session.scalar(
+        select(ResidentChange).where(ResidentChange.resident_id == rec.id)
+    )
+    assert (change.field, change.before, change.after) == ("ektp_status", "2", "3")
+    assert _session(db, s.id).booked == 1  # the no-show's place is free again
+    again = sessions.create_session(_data(date="2027-02-08"), TODAY)
+    assert booking.book(again, [absent.nik], actor("clerk"), today=DAY)
+    refused = _error(lambda: booking.book(again, [rec.nik], actor("clerk"), today=DAY))
+    assert refused.extra["refused"][0]["code"] == "recorded"
+
+
+def test_check_in_only_on_the_day_by_code(db, make_resident, actor):
+    r = make_resident()
+    s = sessions.create_session(_data(), TODAY)
+    (b,) = booking.book(s, [r.nik], actor("clerk"), today=TODAY)
+    typed = f" {b.code[:4].lower()}-{b.code[4:]} "
+    assert _error(lambda: attendance.check_in(typed, actor("clerk"), TODAY)).code == (
+        "wrong_day"
+    )
+    assert attendance.check_in(typed, actor("clerk"), DAY).checked_in_at is not None
+    assert (
+        _error(lambda: attendance.check_in("ZZZZ9999", actor("clerk"), DAY)).status
+        == 404
+    )
+
+
+def test_reminders_list_the_next_day(db, make_resident, actor):
+    r = make_resident(name="SITI")
+    s = sessions.create_session(_data(), TODAY)
+    booking.book(s, [r.nik], actor("clerk"), today=TODAY)
+    made = attendance.send_reminders(DAY)
+    assert len(made) == 1 and made[0].body.startswith("Pengingat: besok")
+    assert attendance.send_reminders(DAY + dt.timedelta(days=1)) == []
+
+
+def test_email_goes_out_only_after_commit(app, db, make_resident, actor):
+    sent = []
+
+    class FakeMailer:
+        def send(self, to, subject, body):
+            sent.append((to, subject, body))
+
+    app.extensions["desa_mailer"] = FakeMailer()
+    try:
+        one, two = make_resident(), make_resident()
+        s = sessions.create_session(_data(), TODAY)
+        db.session.commit()
+        booking.book(_session(db, s.id), [one.nik], actor("clerk"),
+                     notify_email="warga@example.test", today=TODAY)  # fmt: skip
+        db.session.rollback()
+        assert sent == []
+        booking.book(_session(db, s.id), [two.nik], actor("clerk"),
+                     notify_email="warga@example.test", today=TODAY)  # fmt: skip
+        assert sent == []
+        db.session.commit()
+        assert [m[:2] for m in sent] == [("warga@example.test",
+                                          "Jadwal perekaman e-KTP")]  # fmt: skip
+    finally:
+        del app.extensions["desa_mailer"]
+
+
+def test_no_email_without_smtp(app, db, make_resident, actor):
+    assert app.config["SMTP_HOST"] is None
+    r = make_resident()
+    s = sessions.create_session(_data(), TODAY)
+    (b,) = booking.book(s, [r.nik], actor("clerk"),
+                        notify_email="warga@example.test", today=TODAY)  # fmt: skip
+    assert db.session.scalar(select(Message.emailed_at)) is None
+    assert "desa_outbox" not in db.session.info
+
+
+def test_validation_of_the_nik_list(db, actor):
+    s = sessions.create_session(_data(), TODAY)
+    for bad in (None, [], "6101", [1, 2], ["x"] * 501):
+        with pytest.raises(ValidationError):
+            booking.book(s, bad, actor("clerk"), today=TODAY)

@@ -1,0 +1,1 @@
+"""The district link: pending-recording exports, results back, figures, district API."""

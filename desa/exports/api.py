@@ -1,0 +1,262 @@
+"""The district's JSON API (CONTRACT §4): pending list, figures, results back.
+
+Every call is counted against the caller's per-minute budget and written to the
+audit log before it is answered, also when it is then refused for bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask import Blueprint, Response, g, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from desa.auth import audit
+from desa.core.api import json_body, page_args
+from desa.core.db import begin_write
+from desa.core.errors import ValidationError
+from desa.core.openapi import PAGE_PARAMS, page_of, query_param, spec
+from desa.core.security import require
+from desa.core.village import village_today
+from desa.exports import figures, pending, results, throttle
+from desa.extensions import db
+
+bp = Blueprint("recording_api", __name__, url_prefix="/api/v1")
+
+# Ages are counted back from the date: it must leave room for the oldest villager.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+_TEXT = {"type": ["string", "null"]}
+PENDING_ROW = spec.schema(
+    "PendingRecording",
+    {
+        "type": "object",
+        "required": list(pending.COLUMNS),
+        "properties": {
+            **dict.fromkeys(pending.COLUMNS, _TEXT),
+            "NO": {"type": "integer"},
+            "NIK": {"type": "string", "pattern": "^[0-9]{16}$"},
+            "TGL_LHR": {
+                "type": ["string", "null"],
+                "pattern": "^[0-9]{2}-[0-9]{2}-[0-9]{4}$",
+            },
+            "UMUR": {"type": ["integer", "null"]},
+            "STAT_RKM": {"type": ["integer", "null"], "minimum": 1, "maximum": 8},
+            "JADWAL_REKAM": {"type": ["string", "null"]},
+        },
+    },
+)
+_COUNTS = {
+    "wajib": {"type": "integer"},
+    "recorded": {"type": "integer"},
+    "recorded_pct": {"type": "number"},
+    "not_recorded": {"type": "integer"},
+    "not_recorded_pct": {"type": "number"},
+    "printed": {"type": "integer"},
+    "printed_pct": {"type": "number"},
+}
+STATS = spec.schema(
+    "RecordingStats",
+    {
+        "type": "object",
+        "required": ["as_of", "rows", "total"],
+        "properties": {
+            "as_of": {"type": "string", "format": "date"},
+            "rows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["dusun", "rw", "rt", *_COUNTS],
+                    "properties": {
+                        "dusun": _TEXT,
+                        "rw": _TEXT,
+                        "rt": _TEXT,
+                        **_COUNTS,
+                    },  # fmt: skip
+                },
+            },
+            "total": {
+                "type": "object",
+                "required": list(_COUNTS),
+                "properties": _COUNTS,
+            },
+        },
+    },
+)
+RESULTS_IN = spec.schema(
+    "RecordingResultsInput",
+    {
+        "type": "object",
+        "required": ["results"],
+        "properties": {
+            "results": {
+                "type": "array",
+                "maxItems": results.MAX_ITEMS,
+                "items": {
+                    "type": "object",
+                    "required": ["nik", "status"],
+                    "properties": {
+                        "nik": {"type": "string", "pattern": "^[0-9]{16}$"},
+                        "status": {
+                            "type": ["integer", "string"],
+                            "description": "Kode 1–8 atau labelnya",
+                        },  # fmt: skip
+                    },
+                },
+            }
+        },
+    },
+)
+RESULTS_OUT = spec.schema(
+    "RecordingResultsSummary",
+    {
+        "type": "object",
+        "required": ["matched", "unchanged", "unmatched", "unmatched_items", "summary"],
+        "properties": {
+            "matched": {"type": "integer", "description": "Status diubah"},
+            "unchanged": {"type": "integer", "description": "Cocok, status sudah sama"},
+            "unmatched": {"type": "integer", "description": "NIK tidak ditemukan"},
+            "unmatched_items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "index": {"type": "integer"},
+                        "nik": {"type": "string", "description": "NIK tersamar"},
+                    },
+                },
+            },
+            "summary": {"type": "string"},
+        },
+    },
+)
+spec.operation(
+    "/recording/pending", "get", summary="Daftar penduduk belum rekam KTP-el (kolom bagian 7)",
+    roles="clerk, head, district", tag="perekaman", parameters=PAGE_PARAMS,
+    response=page_of(PENDING_ROW), errors=("401", "403", "422", "429"),
+)  # fmt: skip
+spec.operation(
+    "/recording/stats", "get", summary="Rekap perekaman per dusun/RW/RT dengan jumlah",
+    roles="clerk, head, district, rt (hanya RT-nya)", tag="perekaman",
+    parameters=[
+        query_param("as_of", {"type": "string", "format": "date"},
+                    "Tanggal acuan wajib KTP (bawaan: hari ini)"),
+        query_param("by", {"type": "string", "enum": list(figures.LEVELS)},
+                    "Tingkat rekap (bawaan: rt)"),
+    ],
+    response=STATS, errors=("401", "403", "422", "429"),
+)  # fmt: skip
+spec.operation(
+    "/recording/results", "post", summary="Kirim hasil perekaman dari Disdukcapil",
+    roles="clerk, district", tag="perekaman", body=RESULTS_IN, response=RESULTS_OUT,
+    errors=("400", "401", "403", "422", "429"),
+)  # fmt: skip
+
+
+def _count_and_audit(action: str) -> None:
+    """Throttle, then the audit line, committed before the work (kept on refusal)."""
+    begin_write()
+    query = request.query_string.decode("ascii", "replace")[:200]
+    try:
+        throttle.count_call(current_user)
+    except throttle.TooManyRequests:
+        db.session.rollback()
+        audit.record(f"{action}.throttled", detail=f"{request.method} {query}")
+        db.session.commit()
+        raise
+    audit.record(action, detail=f"{request.method} {query}".strip())
+    db.session.commit()
+    if request.method == "GET":
+        # The rest only reads: it need not hold SQLite's write lock meanwhile.
+        g.pop("desa_write_intent", None)
+
+
+def parse_as_of(raw: str | None) -> dt.date:
+    """`?as_of=YYYY-MM-DD`, today by default; 422 otherwise."""
+    if not raw:
+        return village_today()
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(
+            _("Tanggal acuan harus berbentuk YYYY-MM-DD, antara tahun 1900 dan 2100."),
+            fields={"as_of": [_("Tanggal tidak valid.")]},
+        )
+    return day
+
+
+def parse_level(raw: str | None) -> str:
+    """`?by=rt|rw|dusun`, rt by default."""
+    level = raw or "rt"
+    if level not in figures.LEVELS:
+        raise ValidationError(
+            _("Tingkat rekap harus rt, rw atau dusun."),
+            fields={"by": [", ".join(figures.LEVELS)]},
+        )
+    return level
+
+
+@bp.get("/recording/pending")
+@require("recording:pending")
+def pending_list():
+    """The pending list with the section 7 columns, one page at a time."""
+    _count_and_audit("recording.api.pending")
+    page, per_page = page_args()
+    total, items = pending.page(village_today(), page, per_page)
+    body = {"items": items, "page": page, "per_page": per_page, "total": total}
+    # Not jsonify: it sorts keys, and the columns keep the district's order.
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+
+
+@bp.get("/recording/stats")
+@require("recording:stats")
+def stats():
+    """Figures per dusun/RW/RT as of a date (RT heads: own RT only)."""
+    _count_and_audit("recording.api.stats")
+    as_of, level = (
+        parse_as_of(request.args.get("as_of")),
+        parse_level(request.args.get("by")),
+    )
+    return jsonify(figures.figures(current_user, as_of, level))
+
+
+@bp.post("/recording/results")
+@require("recording:results")
+def post_results():
+    """Recording results from the district: matched residents updated, with history."""
+    _count_and_audit("recording.api.results")
+    items = json_body().get("results")
+    if not isinstance(items, list) or not items:
+        raise ValidationError(
+            _("Isi `results` harus daftar berisi {nik, status}."),
+            fields={"results": [_("Wajib berupa daftar yang tidak kosong.")]},
+        )
+    if len(items) > results.MAX_ITEMS:
+        raise ValidationError(
+            _("Paling banyak %(m)d hasil sekali kirim.", m=results.MAX_ITEMS),
+            fields={"results": [_("Terlalu banyak.")]},
+        )
+    odd = [i for i, item in enumerate(items) if not isinstance(item, dict)]
+    if odd:
+        raise ValidationError(
+            _("Setiap hasil harus objek {nik, status}."),
+            fields={f"results[{i}]": [_("Bukan objek.")] for i in odd[:20]},
+        )
+    entries = ((i, item.get("nik"), item.get("status")) for i, item in enumerate(items))
+    summary = results.apply_results(
+        results.parse_entries(entries, "results[%s]"),
+        source="api",
+        actor_name=current_user.display_name,
+    )
+    db.session.commit()
+    return jsonify({
+        "matched": summary.matched,
+        "unchanged": summary.unchanged,
+        "unmatched": len(summary.unmatched),
+        "unmatched_items": [{"index": i, "nik": nik} for i, nik in summary.unmatched],
+        "summary": summary.line,
+    })  # fmt: skip

@@ -1,0 +1,80 @@
+"""`desa recording …`: the pending list to a file, the district's results back."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from desa.core.cli import command_errors, fail
+from desa.core.village import village_today
+from desa.extensions import db
+
+recording_cli = AppGroup(
+    "recording", help="Perekaman KTP-el: ekspor dan hasil Disdukcapil."
+)
+
+ACTOR = "sistem (baris perintah)"
+
+
+@recording_cli.command("export-pending")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["xlsx", "csv"]),
+    help="Format berkas (bawaan: dari akhiran nama berkas, selain itu xlsx).",
+)  # fmt: skip
+@click.option(
+    "--only-new",
+    is_flag=True,
+    help="Hanya penduduk yang belum ada di ekspor sebelumnya.",
+)
+@command_errors
+def export_pending(file: Path, fmt: str | None, only_new: bool) -> None:
+    """Writes the pending-recording list as an export batch, with its manifest."""
+    from desa.exports import pending
+
+    fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "xlsx")
+    if not file.parent.is_dir():
+        fail(f"Folder {file.parent} tidak ada.")
+    if file.exists() and file.is_dir():
+        fail(f"{file} adalah folder, bukan berkas.")
+    instance = current_app.instance_path
+    try:
+        batch = pending.export_pending(
+            fmt, day=village_today(), only_new=only_new, instance_path=instance,
+            actor_name=ACTOR,
+        )  # fmt: skip
+        manifest = pending.copy_out(batch, instance, file)
+    except OSError as err:
+        db.session.rollback()
+        fail(f"Berkas tidak dapat ditulis: {err.strerror or err}.")
+    db.session.commit()
+    click.echo(
+        f"{batch.rows} penduduk belum rekam diekspor ke {file} (batch #{batch.id}, "
+        f"{fmt}); manifest: {manifest}"
+    )
+
+
+@recording_cli.command("import-results")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@command_errors
+def import_results(file: Path) -> None:
+    """Reads the district's results (NIK, STAT_RKM); exit 3 when some NIKs are unknown."""
+    from desa.exports import results
+
+    try:
+        summary = results.import_file(file, actor_name=ACTOR)
+    except results.ResultsError as err:
+        db.session.rollback()
+        fail(err.message)  # its first bad line is in it; the rest would be a wall
+    db.session.commit()
+    click.echo(summary.line)
+    if summary.skipped:
+        click.echo(f"{summary.skipped} baris tanpa STAT_RKM dilewati.", err=True)
+    for position, nik in summary.unmatched:
+        click.echo(f"tidak cocok: baris {position}, NIK {nik}", err=True)
+    if summary.unmatched:
+        sys.exit(3)

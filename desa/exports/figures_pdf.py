@@ -1,0 +1,186 @@
+"""The figures as an A4 landscape PDF under the village letterhead.
+
+Drawn on a reportlab canvas with the letters domain's helpers (letterhead lines,
+logo, text folding, paged canvas), so the kop matches the village's letters.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask_babel import gettext as _
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from desa.exports.reports import month_label, pct_text, table_cells, table_header
+from desa.letters.pdf import (
+    SANS,
+    SANS_BOLD,
+    SERIF_BOLD,
+    SERIF_ITALIC,
+    Letterhead,
+    _canvas,
+    _fit_size,
+    _kop_lines,
+    _logo,
+    _page_number,
+    _pdf_text,
+)
+
+PAGE_W, PAGE_H = landscape(A4)
+MARGIN = 14 * mm
+TOP = PAGE_H - 12 * mm
+BOTTOM = 16 * mm
+SIZE = 8.5
+ROW_H = 13.5
+# Column widths in mm, in table_header order; the bar column takes the rest.
+COL_MM = (10, 48, 13, 13, 20, 22, 17, 22, 17, 22, 17)
+GREEN, ORANGE = (0.12, 0.44, 0.26), (0.88, 0.54, 0.12)
+
+
+def _letterhead(c: Canvas, head: Letterhead) -> float:
+    """The kop across the landscape page; returns the y under its double rule."""
+    lines = _kop_lines(head)
+    logo = _logo(head.logo_path)
+    logo_size = 20 * mm
+    left, right = MARGIN, PAGE_W - MARGIN
+    room = (right - left) - (2 * (logo_size + 4 * mm) if logo else 0)
+    centre = PAGE_W / 2
+    y = TOP - 12
+    for text, size, step in ((lines[0], 13, 15), (lines[1], 13, 18), (lines[2], 15, 0)):
+        text = _pdf_text(text)
+        c.setFont(SERIF_BOLD, _fit_size(text, SERIF_BOLD, size, room, 8))
+        c.drawCentredString(centre, y, text)
+        y -= step
+    if head.address:
+        y -= 12
+        address = _pdf_text(" ".join(head.address.split()))
+        c.setFont(SERIF_ITALIC, _fit_size(address, SERIF_ITALIC, 9.5, room, 7))
+        c.drawCentredString(centre, y, address)
+    rule = y - 7
+    if logo is not None:
+        c.drawImage(logo, left, rule + 4, width=logo_size, height=TOP - rule - 4,
+                    preserveAspectRatio=True, anchor="c", mask="auto")  # fmt: skip
+    c.setLineWidth(2)
+    c.line(left, rule, right, rule)
+    c.setLineWidth(0.6)
+    c.line(left, rule - 3, right, rule - 3)
+    return rule - 3
+
+
+def _footer(c: Canvas, number: int, total: int) -> None:
+    _page_number(c, number, total, 8 * mm, PAGE_W, only_if_many=False)
+
+
+def render_figures(
+    head: Letterhead,
+    title: str,
+    subtitle: str,
+    data: dict[str, Any],
+    months: list[dict[str, Any]],
+    sign: tuple[str, str, str] | None = None,
+) -> bytes:
+    """The table with totals, a bar per row, and recordings per month; PDF bytes.
+
+    `sign` is (place and date, position, name) for the signature block, or None.
+    """
+    buf = io.BytesIO()
+    c = _canvas(buf, landscape(A4), _footer, title=f"{title} {subtitle}",
+                author=head.village_title, subject=title)  # fmt: skip
+    widths = [w * mm for w in COL_MM]
+    widths.append(PAGE_W - 2 * MARGIN - sum(widths))
+    xs = [MARGIN]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    headings = [*table_header(), _("Sudah rekam / wajib")]
+
+    def header(y: float) -> float:
+        c.setFillGray(0.88)
+        c.rect(xs[0], y - ROW_H, xs[-1] - xs[0], ROW_H, stroke=0, fill=1)
+        c.setFillGray(0)
+        c.setFont(SANS_BOLD, SIZE)
+        for label, x, w in zip(headings, xs, widths, strict=False):
+            label = _pdf_text(label)
+            c.setFont(SANS_BOLD, _fit_size(label, SANS_BOLD, SIZE, w - 4, 6))
+            c.drawString(x + 2, y - ROW_H + 4, label)
+        grid(y, y - ROW_H)
+        return y - ROW_H
+
+    def grid(top: float, low: float) -> None:
+        c.setLineWidth(0.4)
+        c.line(xs[0], top, xs[-1], top)
+        c.line(xs[0], low, xs[-1], low)
+        for x in xs:
+            c.line(x, top, x, low)
+
+    def row_line(y: float, row: dict[str, Any], no: Any, bold: bool) -> float:
+        font = SANS_BOLD if bold else SANS
+        for i, (value, x, w) in enumerate(zip(table_cells(row, no), xs, widths,
+                                              strict=False)):  # fmt: skip
+            text = pct_text(value) if i in (6, 8, 10) else _pdf_text(str(value))
+            c.setFont(font, _fit_size(text, font, SIZE, w - 4, 5.5))
+            if i >= 4:
+                c.drawRightString(x + w - 2, y - ROW_H + 4, text)
+            else:
+                c.drawString(x + 2, y - ROW_H + 4, text)
+        bar_x, bar_w = xs[-2] + 3, widths[-1] - 6
+        if row["wajib"]:
+            done = bar_w * row["recorded"] / row["wajib"]
+            c.setFillColorRGB(*GREEN)
+            c.rect(bar_x, y - ROW_H + 3, done, ROW_H - 6, stroke=0, fill=1)
+            c.setFillColorRGB(*ORANGE)
+            c.rect(
+                bar_x + done, y - ROW_H + 3, bar_w - done, ROW_H - 6, stroke=0, fill=1
+            )
+            c.setFillGray(0)
+        grid(y, y - ROW_H)
+        return y - ROW_H
+
+    y = _letterhead(c, head) - 20
+    c.setFont(SANS_BOLD, 12)
+    c.drawCentredString(PAGE_W / 2, y, _pdf_text(title.upper()))
+    c.setFont(SANS, 10)
+    c.drawCentredString(PAGE_W / 2, y - 14, _pdf_text(subtitle))
+    y = header(y - 26)
+    for no, row in enumerate(data["rows"], start=1):
+        if y - ROW_H < BOTTOM:
+            c.showPage()
+            y = header(PAGE_H - MARGIN)
+        y = row_line(y, row, no, False)
+    if y - ROW_H < BOTTOM:
+        c.showPage()
+        y = header(PAGE_H - MARGIN)
+    y = row_line(y, data["total"], _("Jumlah"), True)
+
+    needed = 30 + ROW_H * 2 + (70 if sign else 0)
+    if y - needed < BOTTOM:
+        c.showPage()
+        y = PAGE_H - MARGIN
+    y -= 22
+    c.setFont(SANS_BOLD, 9)
+    c.drawString(MARGIN, y, _pdf_text(_("Perekaman per bulan (dari riwayat data)")))
+    y -= 4
+    cell_w = (PAGE_W - 2 * MARGIN) / max(len(months), 1)
+    for i, m in enumerate(months):
+        x = MARGIN + i * cell_w
+        c.setLineWidth(0.4)
+        c.rect(x, y - 2 * ROW_H, cell_w, 2 * ROW_H, stroke=1, fill=0)
+        c.setFont(SANS, 7.5)
+        c.drawCentredString(x + cell_w / 2, y - ROW_H + 4,
+                            month_label(m["year"], m["month_no"]))  # fmt: skip
+        c.setFont(SANS_BOLD, 9)
+        c.drawCentredString(x + cell_w / 2, y - 2 * ROW_H + 4, str(m["recorded"]))
+    y -= 2 * ROW_H
+    if sign:
+        place_date, position, name = (_pdf_text(s) for s in sign)
+        x = PAGE_W - MARGIN - 80 * mm
+        c.setFont(SANS, 9.5)
+        c.drawString(x, y - 20, place_date)
+        c.drawString(x, y - 33, position)
+        c.setFont(SANS_BOLD, 9.5)
+        c.drawString(x, y - 80, name)
+    c.showPage()
+    c.save()
+    return buf.getvalue()

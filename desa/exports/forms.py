@@ -1,0 +1,27 @@
+"""Forms of the export pages: a new batch, a results file."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, RadioField
+
+
+class ExportForm(FlaskForm):
+    format = RadioField(
+        _l("Format berkas"),
+        choices=[("xlsx", _l("Excel (XLSX)")), ("csv", _l("CSV (UTF-8)"))],
+        default="xlsx",
+    )
+    only_new = BooleanField(_l("Hanya yang belum ada di ekspor sebelumnya"))
+
+
+class ResultsForm(FlaskForm):
+    file = FileField(
+        _l("Berkas hasil dari Disdukcapil (CSV atau XLSX)"),
+        validators=[
+            FileRequired(_l("Pilih berkas hasil.")),
+            FileAllowed(["csv", "xlsx"], _l("Hanya berkas .csv atau .xlsx.")),
+        ],
+    )

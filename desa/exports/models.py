@@ -1,0 +1,106 @@
+"""Export batches (what went to the district, and to whom), results imports, the
+district API's throttle, and the index that makes the figures a covering scan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from desa.core.db import utcnow
+from desa.extensions import db
+from desa.residents.models import Resident
+
+FORMATS = ("xlsx", "csv")
+
+
+class ExportBatch(db.Model):
+    """One pending-recording file written for the district, kept to download again."""
+
+    __tablename__ = "export_batches"
+    __table_args__ = (
+        CheckConstraint("format IN ('xlsx', 'csv')", name="format_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    format: Mapped[str] = mapped_column(String(4))
+    rows: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    # Relative to the instance folder (`exports/00012-….xlsx`).
+    file_path: Mapped[str] = mapped_column(String(400), default="")
+    village_code: Mapped[str] = mapped_column(String(13))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    only_new: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+
+    items: Mapped[list[ExportBatchItem]] = relationship(
+        back_populates="batch", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def file_name(self) -> str:
+        """The name the file is downloaded under."""
+        return self.file_path.rsplit("/", 1)[-1]
+
+
+class ExportBatchItem(db.Model):
+    """A resident carried in a batch: "only new" leaves out everyone already sent."""
+
+    __tablename__ = "export_batch_items"
+
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("export_batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    batch: Mapped[ExportBatch] = relationship(back_populates="items")
+
+
+class ResultsImport(db.Model):
+    """One results file (or API call) from the district, with its counts."""
+
+    __tablename__ = "recording_results_imports"
+    __table_args__ = (
+        CheckConstraint("source IN ('file', 'api')", name="source_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(4))
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    matched: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    unmatched: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
+class RecordingApiThrottle(db.Model):
+    """Calls per principal to the recording API in the current window (all workers)."""
+
+    __tablename__ = "recording_api_throttles"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    window_started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    hits: Mapped[int] = mapped_column(default=0)
+
+
+# The figures count active citizens per RT and status: with every column they read
+# in one index, the RW and RT right after the two equality columns, one RT's figures
+# are a short index range and the village's a single pass in GROUP BY order; the
+# table itself is never read.
+FIGURES_INDEX = Index(
+    "ix_residents_figures",
+    Resident.life_status,
+    Resident.citizenship,
+    Resident.rw,
+    Resident.rt,
+    Resident.dusun,
+    Resident.ektp_status,
+    Resident.birth_date,
+    Resident.marital_status,
+)

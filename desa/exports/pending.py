@@ -1,0 +1,374 @@
+"""The pending-recording list for the district (CONTRACT §7): rows, files, batches.
+
+Rows are read from a server-side cursor in chunks and written straight to the file,
+so a regency's list never sits in memory; the file is written beside its final
+name, flushed to disk and renamed, then described by a manifest written the same
+way. Services never commit: the caller commits the batch once the files are there.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, exists, func, select, text
+
+from desa.appointments.models import Booking, RecordingSession
+from desa.auth import audit
+from desa.core.errors import ValidationError
+from desa.core.spreadsheet import safe_cell
+from desa.core.village import require_village
+from desa.exports.models import FORMATS, ExportBatch, ExportBatchItem
+from desa.extensions import db
+from desa.residents.models import Resident
+from desa.residents.rules import age_on, pending_clause
+
+COLUMNS = (
+    "NO", "NIK", "NO_KK", "NAMA_LGKP", "JENIS_KLMIN", "TMPT_LHR", "TGL_LHR", "UMUR",
+    "ALAMAT", "NO_RT", "NO_RW", "DUSUN", "KODE_DESA", "NAMA_DESA", "KECAMATAN",
+    "STAT_RKM", "JADWAL_REKAM",
+)  # fmt: skip
+# Column widths in the XLSX (characters), in COLUMNS order.
+WIDTHS = (6, 19, 19, 30, 13, 16, 12, 6, 34, 7, 7, 18, 15, 16, 16, 10, 14)
+TEXT_COLUMNS = (COLUMNS.index("NIK"), COLUMNS.index("NO_KK"))
+SEX_WORDS = {"L": "LAKI-LAKI", "P": "PEREMPUAN"}
+_FORMULA_START = frozenset("=+-@\t\r")
+CHUNK = 5000
+EXPORT_DIR = "exports"
+
+_T = Resident.__table__
+_SELECTED = (
+    _T.c.id, _T.c.nik, _T.c.kk, _T.c.name, _T.c.sex, _T.c.birth_place,
+    _T.c.birth_date, _T.c.address, _T.c.rt, _T.c.rw, _T.c.dusun, _T.c.ektp_status,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Place:
+    """The village columns every row repeats."""
+
+    code: str
+    name: str
+    district: str
+
+    @classmethod
+    def of_village(cls) -> Place:
+        village = require_village()
+        return cls(village.code, village.name.upper(), village.district.upper())
+
+
+def pending_select(day: dt.date, *, only_new: bool = False) -> Select:
+    """The pending list on `day` in export order (by RW, RT, name), with the date of
+    each resident's active booking (JADWAL_REKAM) when there is one."""
+    stmt = (
+        select(*_SELECTED, RecordingSession.date.label("booked"))
+        .outerjoin(
+            Booking, and_(Booking.resident_id == _T.c.id, Booking.status == "active")
+        )
+        .outerjoin(
+            RecordingSession,
+            and_(
+                RecordingSession.id == Booking.session_id,
+                RecordingSession.status == "open",
+            ),
+        )
+        .where(pending_clause(day))
+    )
+    if only_new:
+        sent = exists().where(ExportBatchItem.resident_id == _T.c.id)
+        stmt = stmt.where(~sent)
+    return stmt.order_by(_T.c.rw, _T.c.rt, _T.c.name_key, _T.c.id)
+
+
+def pending_count(day: dt.date, *, only_new: bool = False) -> int:
+    """How many residents the list holds on `day`."""
+    stmt = select(func.count()).select_from(_T).where(pending_clause(day))
+    if only_new:
+        stmt = stmt.where(~exists().where(ExportBatchItem.resident_id == _T.c.id))
+    return db.session.scalar(stmt) or 0
+
+
+def _dmy(value: dt.date | None) -> str | None:
+    return f"{value.day:02d}-{value.month:02d}-{value.year}" if value else None
+
+
+def row_cells(row: Any, no: int, day: dt.date, place: Place) -> list[Any]:
+    """One resident (a pending_select row) as the section 7 columns, not yet escaped."""
+    # Unpacked rather than read by name: this runs for every row of the file.
+    (_id, nik, kk, name, sex, birth_place, birth, address, rt, rw, dusun, status,
+     booked) = row  # fmt: skip
+    age = age_on(birth, day) if birth else None
+    return [
+        no, nik, kk, name, SEX_WORDS.get(sex, sex), birth_place, _dmy(birth), age,
+        address, rt, rw, dusun, place.code, place.name, place.district, status,
+        _dmy(booked),
+    ]  # fmt: skip
+
+
+def iter_rows(
+    day: dt.date, *, only_new: bool = False, place: Place | None = None
+) -> Iterator[tuple[int, list[Any]]]:
+    """(resident id, cells) of the pending list, streamed in chunks from the database."""
+    place = place or Place.of_village()
+    stmt = pending_select(day, only_new=only_new).execution_options(yield_per=CHUNK)
+    # Core rows, without the ORM's result machinery, from a server-side cursor.
+    result = db.session.connection().execute(stmt)
+    for no, row in enumerate(result, start=1):
+        yield row[0], row_cells(row, no, day, place)
+
+
+def page(day: dt.date, page_no: int, per_page: int) -> tuple[int, list[dict[str, Any]]]:
+    """One page of the pending list as JSON objects keyed by the section 7 columns."""
+    place = Place.of_village()
+    total = pending_count(day)
+    offset = (page_no - 1) * per_page
+    if offset >= total:  # past the end (and no huge OFFSET for the database)
+        return total, []
+    rows = db.session.execute(pending_select(day).limit(per_page).offset(offset))
+    items = [
+        dict(zip(COLUMNS, row_cells(r, offset + i, day, place), strict=True))
+        for i, r in enumerate(rows, start=1)
+    ]
+    return total, items
+
+
+# --- files -----------------------------------------------------------------------
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # not every platform opens directories
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _finish(tmp: Path, target: Path) -> None:
+    """Flushes `tmp` to disk and renames it over `target` (all or nothing)."""
+    with tmp.open("rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)
+
+
+_TEXT_POSITIONS = tuple(
+    i for i, name in enumerate(COLUMNS) if name not in ("NO", "UMUR", "STAT_RKM")
+)
+
+
+def _escaped(cells: list[Any]) -> list[Any]:
+    """The cells with text a spreadsheet would run as a formula quoted (safe_cell).
+
+    Inlined over the text columns only: it runs for every cell of the file.
+    """
+    for i in _TEXT_POSITIONS:
+        value = cells[i]
+        if value and value[0] in _FORMULA_START:
+            cells[i] = safe_cell(value)
+    return cells
+
+
+def write_csv(path: Path, rows: Iterator[tuple[int, list[Any]]], ids: array) -> int:
+    """UTF-8 with BOM, comma-separated, CRLF; every cell escaped against formulas."""
+    count = 0
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        for resident_id, cells in rows:
+            writer.writerow(_escaped(cells))
+            ids.append(resident_id)
+            count += 1
+    _finish(tmp, path)
+    return count
+
+
+def write_xlsx(path: Path, rows: Iterator[tuple[int, list[Any]]], ids: array) -> int:
+    """A streamed workbook: bold filled header, frozen first row, widths, NIK/KK as text."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Belum Rekam")
+    sheet.freeze_panes = "A2"
+    for i, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    header = []
+    for name in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F6F43")
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for resident_id, cells in rows:
+        out = _escaped(cells)
+        for pos in TEXT_COLUMNS:
+            if out[pos]:
+                cell = WriteOnlyCell(sheet, value=out[pos])
+                cell.number_format = "@"  # stays text when a clerk edits it in Excel
+                out[pos] = cell
+        sheet.append(out)
+        ids.append(resident_id)
+        count += 1
+    tmp = path.with_name(path.name + ".part")
+    workbook.save(tmp)
+    _finish(tmp, path)
+    return count
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest(batch: ExportBatch, file_name: str | None = None) -> dict[str, Any]:
+    """What `FILE.manifest.json` says about a batch (CONTRACT §7, plus context)."""
+    return {
+        "batch_id": batch.id,
+        "village_code": batch.village_code,
+        "created_at": batch.created_at.replace(microsecond=0).isoformat() + "Z",
+        "rows": batch.rows,
+        "sha256": batch.sha256,
+        "format": batch.format,
+        "file": file_name or batch.file_name,
+        "as_of": batch.as_of.isoformat(),
+        "only_new": batch.only_new,
+        "created_by": batch.created_by,
+        "columns": list(COLUMNS),
+    }
+
+
+def manifest_path(path: Path) -> Path:
+    """`FILE.manifest.json` beside `FILE`."""
+    return path.with_name(path.name + ".manifest.json")
+
+
+def write_manifest(path: Path, batch: ExportBatch) -> Path:
+    """Writes the manifest beside `path`, atomically; returns its path."""
+    target = manifest_path(path)
+    tmp = target.with_name(target.name + ".part")
+    tmp.write_text(
+        json.dumps(manifest(batch, path.name), ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    _finish(tmp, target)
+    return target
+
+
+def export_dir(instance_path: str | os.PathLike[str]) -> Path:
+    """Where batches are kept: `instance/exports/`."""
+    return Path(instance_path) / EXPORT_DIR
+
+
+def stored_file(batch: ExportBatch, instance_path: str | os.PathLike[str]) -> Path:
+    """The batch's file in the instance folder."""
+    return Path(instance_path) / batch.file_path
+
+
+def _serialize_exports() -> None:
+    """Two "only new" exports at once must not both claim the same residents.
+
+    SQLite already runs writers one at a time (BEGIN IMMEDIATE); PostgreSQL takes a
+    lock that only another export waits for, held until the batch is committed.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("LOCK TABLE export_batches IN SHARE ROW EXCLUSIVE MODE")
+        )
+
+
+def _insert_items(batch_id: int, ids: array) -> None:
+    """Records who the batch carried, straight through the driver's executemany."""
+    conn = db.session.connection()
+    sql = "INSERT INTO export_batch_items (batch_id, resident_id) VALUES (?, ?)"
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    for start in range(0, len(ids), CHUNK):
+        conn.exec_driver_sql(
+            sql, [(batch_id, rid) for rid in ids[start : start + CHUNK]]
+        )
+
+
+def export_pending(
+    fmt: str,
+    *,
+    day: dt.date,
+    only_new: bool,
+    instance_path: str | os.PathLike[str],
+    actor_name: str,
+) -> ExportBatch:
+    """Writes a batch file and its manifest under `instance/exports/`; never commits."""
+    if fmt not in FORMATS:
+        raise ValidationError(
+            _("Format ekspor harus xlsx atau csv."),
+            fields={"format": [_("Pilih xlsx atau csv.")]},
+        )
+    _serialize_exports()
+    place = Place.of_village()
+    batch = ExportBatch(format=fmt, village_code=place.code, as_of=day,
+                        only_new=only_new, created_by=actor_name[:120])  # fmt: skip
+    db.session.add(batch)
+    db.session.flush()
+    directory = export_dir(instance_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    name = (
+        f"{batch.id:05d}-belum-rekam-{place.code.replace('.', '')}-{day:%Y%m%d}.{fmt}"
+    )
+    target = directory / name
+    ids = array("q")
+    rows = iter_rows(day, only_new=only_new, place=place)
+    try:
+        writer = write_xlsx if fmt == "xlsx" else write_csv
+        batch.rows = writer(target, rows, ids)
+        batch.sha256 = file_sha256(target)
+        batch.file_path = f"{EXPORT_DIR}/{name}"
+        _insert_items(batch.id, ids)
+        write_manifest(target, batch)
+    except BaseException:
+        for leftover in (target, manifest_path(target)):
+            leftover.unlink(missing_ok=True)
+            leftover.with_name(leftover.name + ".part").unlink(missing_ok=True)
+        raise
+    audit.record(
+        "recording.export", object_type="export_batch", object_id=batch.id,
+        detail=f"{fmt}, {batch.rows} baris, {'hanya yang baru' if only_new else 'semua'}"
+        f", per {day.isoformat()}, sha256 {batch.sha256[:16]}",
+    )  # fmt: skip
+    return batch
+
+
+def copy_out(
+    batch: ExportBatch, instance_path: str | os.PathLike[str], dest: Path
+) -> Path:
+    """Copies a batch file to `dest` (atomically) with its manifest beside it."""
+    source = stored_file(batch, instance_path)
+    tmp = dest.with_name(dest.name + ".part")
+    try:
+        with source.open("rb") as src, tmp.open("wb") as out:
+            while block := src.read(1024 * 1024):
+                out.write(block)
+        _finish(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return write_manifest(dest, batch)

@@ -1,0 +1,120 @@
+"""The district's figures: shape, arithmetic, who counts, scope, months."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from desa.exports import figures
+from desa.extensions import db as _db
+
+from .conftest import TODAY
+
+VILLAGE_WIDE = SimpleNamespace(role="clerk")
+KEYS = ["dusun", "rw", "rt", "wajib", "recorded", "recorded_pct", "not_recorded",
+        "not_recorded_pct", "printed", "printed_pct"]  # fmt: skip
+
+
+def _figures(app, principal=VILLAGE_WIDE, day=TODAY, level="rt"):
+    with app.app_context():
+        return figures.figures(principal, day, level)
+
+
+def test_shape_and_arithmetic_per_rt(app, village):
+    data = _figures(app)
+    assert data["as_of"] == "2026-11-23"
+    assert [list(r) for r in data["rows"]] == [KEYS] * 3
+    assert [(r["dusun"], r["rw"], r["rt"]) for r in data["rows"]] == [
+        ("Sungai Bedung", "001", "002"),
+        ("Sungai Bedung", "001", "003"),
+        ("Tanjung", "002", "001"),
+    ]
+    rt2, rt3, tanjung = data["rows"]
+    # Dead, moved, foreign and not-yet-17 people do not count.
+    assert rt2 == {"dusun": "Sungai Bedung", "rw": "001", "rt": "002", "wajib": 5,
+                   "recorded": 2, "recorded_pct": 40.0, "not_recorded": 3,
+                   "not_recorded_pct": 60.0, "printed": 1, "printed_pct": 50.0}  # fmt: skip
+    assert (rt3["wajib"], rt3["recorded"], rt3["printed"]) == (3, 2, 1)
+    assert (rt3["recorded_pct"], rt3["not_recorded_pct"]) == (66.67, 33.33)
+    assert (tanjung["wajib"], tanjung["printed_pct"]) == (2, 100.0)
+    assert data["total"] == {"wajib": 10, "recorded": 5, "recorded_pct": 50.0,
+                             "not_recorded": 5, "not_recorded_pct": 50.0,
+                             "printed": 3, "printed_pct": 60.0}  # fmt: skip
+
+
+def test_the_date_decides_who_is_wajib(app, village):
+    tomorrow = _figures(app, day=TODAY + dt.timedelta(days=1))
+    assert tomorrow["rows"][0]["wajib"] == 6  # DEDI turns 17
+    last_year = _figures(app, day=dt.date(2025, 11, 23))
+    assert last_year["rows"][0]["wajib"] == 4  # BUDI was 16
+
+
+def test_a_death_drops_a_person_at_once(app, village):
+    from desa.residents import registry
+    from desa.residents.models import Resident
+
+    with app.app_context():
+        ani = _db.session.get(Resident, village["ani"].id)
+        registry.record_event(ani, "death", "2026-11-20", "meninggal")
+        _db.session.commit()
+    row = _figures(app)["rows"][0]
+    assert (row["wajib"], row["not_recorded"]) == (4, 2)
+
+
+def test_rt_heads_see_only_their_rt(app, village):
+    head = SimpleNamespace(role="rt", rw="001", rt="003")
+    data = _figures(app, principal=head)
+    assert [(r["rw"], r["rt"]) for r in data["rows"]] == [("001", "003")]
+    assert data["total"]["wajib"] == 3
+
+
+def test_grouping_per_rw_and_per_dusun(app, village):
+    per_rw = _figures(app, level="rw")["rows"]
+    assert [(r["dusun"], r["rw"], r["rt"], r["wajib"]) for r in per_rw] == [
+        ("Sungai Bedung", "001", None, 8), ("Tanjung", "002", None, 2)]  # fmt: skip
+    per_dusun = _figures(app, level="dusun")["rows"]
+    assert [(r["dusun"], r["rw"], r["recorded"]) for r in per_dusun] == [
+        ("Sungai Bedung", None, 4), ("Tanjung", None, 1)]  # fmt: skip
+    assert per_dusun[0]["recorded_pct"] == 50.0
+
+
+def test_empty_village_has_zero_shares(app):
+    data = _figures(app)
+    assert data["rows"] == []
+    assert data["total"]["recorded_pct"] == 0.0 and data["total"]["printed_pct"] == 0.0
+
+
+def test_percentages_round_half_up():
+    assert figures.pct(1, 3) == 33.33 and figures.pct(2, 3) == 66.67
+    assert figures.pct(1, 8) == 12.5 and figures.pct(1, 16) == 6.25
+    assert figures.pct(1, 200) == 0.5 and figures.pct(1, 0) == 0.0
+    assert figures.pct(1, 800) == 0.13  # 0.125 rounds up
+
+
+def test_recordings_per_month_from_history(app, village):
+    from desa.residents.models import ResidentChange
+
+    def change(key, when, before, after, field="ektp_status"):
+        _db.session.add(ResidentChange(resident_id=village[key].id, changed_at=when,
+                                       changed_by="uji", field=field, before=before,
+                                       after=after))  # fmt: skip
+
+    with app.app_context():
+        change("ani", dt.datetime(2026, 11, 5, 3), "2", "3")
+        change("budi", dt.datetime(2026, 10, 31, 18), "1", "3")  # 1 Nov in Pontianak
+        change("cici", dt.datetime(2026, 9, 9, 3), None, "4")
+        change("rekam", dt.datetime(2026, 11, 6, 3), "3", "4")  # printed, not new
+        change("eko", dt.datetime(2026, 11, 7, 3), "3", "2")  # not a recording
+        change("fajar", dt.datetime(2026, 11, 8, 3), "2", "3", field="rt")
+        change("gita", dt.datetime(2025, 11, 8, 3), "2", "3")  # outside 12 months
+        change("terbit", dt.datetime(2026, 11, 8, 3), "2", "8")  # other RT
+        _db.session.commit()
+        months = figures.recordings_per_month(VILLAGE_WIDE, TODAY)
+        own = figures.recordings_per_month(SimpleNamespace(role="rt", rw="001",
+                                                           rt="002"), TODAY)  # fmt: skip
+    assert [m["month"] for m in months][0] == "2025-12"
+    assert len(months) == 12 and months[-1]["month"] == "2026-11"
+    by_month = {m["month"]: m["recorded"] for m in months}
+    assert by_month["2026-11"] == 3 and by_month["2026-10"] == 0
+    assert by_month["2026-09"] == 1
+    assert {m["month"]: m["recorded"] for m in own}["2026-11"] == 2

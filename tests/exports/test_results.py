@@ -1,0 +1,189 @@
+"""Results from the district: matched with history, unmatched masked, idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from desa.exports import results
+from desa.extensions import db as _db
+from desa.residents.models import Resident, ResidentChange
+
+from .conftest import TODAY
+
+UNKNOWN = "6101125505990001"
+
+
+def _write_csv(path, rows, header=("NIK", "STAT_RKM")):
+    lines = [",".join(header)] + [",".join(str(c) for c in row) for row in rows]
+    path.write_text("\ufeff" + "\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+def _status(app, resident):
+    with app.app_context():
+        return _db.session.get(Resident, resident.id).ektp_status
+
+
+def _history(app, resident):
+    with app.app_context():
+        return _db.session.execute(
+            select(ResidentChange.before, ResidentChange.after, ResidentChange.reason)
+            .where(ResidentChange.resident_id == resident.id,
+                   ResidentChange.field == "ektp_status")
+        ).all()  # fmt: skip
+
+
+def _import(app, path):
+    with app.app_context():
+        summary = results.import_file(path, actor_name="uji")
+        _db.session.commit()
+        return summary
+
+
+def test_codes_and_labels_update_with_history(app, village, tmp_path):
+    path = _write_csv(tmp_path / "hasil.csv", [
+        (village["ani"].nik, 3), (village["budi"].nik, "SUDAH REKAM"),
+        (village["cici"].nik, " card printed "), (village["rekam"].nik, 3),
+        (UNKNOWN, 3),
+    ])  # fmt: skip
+    summary = _import(app, path)
+    assert summary.line == "matched 3, unchanged 1, unmatched 1"
+    assert summary.unmatched == [(6, "6101********0001")]
+    assert (_status(app, village["ani"]), _status(app, village["budi"])) == (3, 3)
+    assert _status(app, village["cici"]) == 4
+    [(before, after, reason)] = _history(app, village["ani"])
+    assert (before, after) == ("2", "3")
+    assert "hasil.csv" in reason
+
+
+def test_the_same_file_twice_changes_nothing_the_second_time(app, village, tmp_path):
+    path = _write_csv(tmp_path / "hasil.csv",
+                      [(village["ani"].nik, 3), (village["eko"].nik, 8), (UNKNOWN, 3)])  # fmt: skip
+    assert _import(app, path).line == "matched 2, unchanged 0, unmatched 1"
+    with app.app_context():
+        changes = _db.session.scalar(select(func.count(ResidentChange.id)))
+    assert _import(app, path).line == "matched 0, unchanged 2, unmatched 1"
+    with app.app_context():
+        assert _db.session.scalar(select(func.count(ResidentChange.id))) == changes
+
+
+def test_xlsx_with_a_title_row_and_number_cells(app, village, tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["HASIL PEREKAMAN DISDUKCAPIL"])
+    sheet.append(["NO", "NIK", "NAMA", "STAT_RKM"])
+    sheet.append([1, village["fajar"].nik, "FAJAR", 3])
+    sheet.append([2, village["eko"].nik, "EKO", "CARD ISSUED"])
+    path = tmp_path / "hasil.xlsx"
+    workbook.save(path)
+    summary = _import(app, path)
+    assert summary.line == "matched 2, unchanged 0, unmatched 0"
+    assert _status(app, village["fajar"]) == 3 and _status(app, village["eko"]) == 8
+
+
+@pytest.mark.parametrize(
+    ("nik", "status", "message"),
+    [
+        ("61011255059", 3, "16 angka"),
+        ("{ani}", 9, "STAT_RKM harus kode 1–8"),
+        ("", 3, "NIK kosong"),
+        ("{ani}", "BELUM", "STAT_RKM harus kode 1–8"),
+    ],
+)
+def test_a_bad_row_refuses_the_whole_file(app, village, tmp_path, nik, status, message):
+    path = _write_csv(tmp_path / "hasil.csv", [
+        (village["budi"].nik, 3), (nik.format(ani=village["ani"].nik), status),
+    ])  # fmt: skip
+    with app.app_context(), pytest.raises(results.ResultsError) as caught:
+        results.import_file(path, actor_name="uji")
+    assert message in " ".join(caught.value.fields["baris 3"])
+    assert "tidak ada yang diubah" in caught.value.message
+    assert _status(app, village["budi"]) == 1
+
+
+def test_a_nik_mangled_by_excel_is_explained(app, village, tmp_path):
+    workbook = Workbook()
+    workbook.active.append(["NIK", "STAT_RKM"])
+    workbook.active.append([6101125705900001, 3])
+    path = tmp_path / "hasil.xlsx"
+    workbook.save(path)
+    with app.app_context(), pytest.raises(results.ResultsError) as caught:
+        results.import_file(path, actor_name="uji")
+    assert "bukan bilangan" in caught.value.message
+    assert "Format kolom NIK sebagai Teks" in caught.value.message
+
+
+def test_conflicting_duplicates_are_refused_and_equal_ones_counted_once(app, village,
+                                                                          tmp_path):  # fmt: skip
+    nik = village["ani"].nik
+    path = _write_csv(tmp_path / "a.csv", [(nik, 3), (nik, 3)])
+    assert _import(app, path).line == "matched 1, unchanged 0, unmatched 0"
+    path = _write_csv(tmp_path / "b.csv", [(nik, 3), (nik, 4)])
+    with app.app_context(), pytest.raises(results.ResultsError) as caught:
+        results.import_file(path, actor_name="uji")
+    assert "status lain" in " ".join(caught.value.fields["baris 3"])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("NIK,NAMA\n6101125705900001,ANI\n", "STAT_RKM"),
+        ("NAMA,STAT_RKM\nANI,3\n", "NIK"),
+    ],
+)
+def test_missing_columns_are_named(app, tmp_path, content, message):
+    path = tmp_path / "hasil.csv"
+    path.write_text(content, encoding="utf-8")
+    with app.app_context(), pytest.raises(results.ResultsError) as caught:
+        results.import_file(path, actor_name="uji")
+    assert "Kolom wajib tidak ditemukan" in caught.value.message
+    assert message in caught.value.message
+
+
+def test_unreadable_files_get_a_clear_message(app, tmp_path):
+    latin = tmp_path / "hasil.csv"
+    latin.write_bytes(
+        "NIK,STAT_RKM\n6101125705900001,SUDAH REKAM é\n".encode("latin-1")
+    )
+    fake = tmp_path / "hasil.xlsx"
+    fake.write_text("bukan excel")
+    with app.app_context():
+        for path, message in ((latin, "UTF-8"), (fake, "XLSX"),
+                              (tmp_path / "tidak-ada.csv", "tidak ditemukan")):  # fmt: skip
+            with pytest.raises(results.ResultsError) as caught:
+                results.import_file(path, actor_name="uji")
+            assert message in caught.value.message
+
+
+def test_results_are_audited_masked(app, village, tmp_path):
+    from desa.auth.models import AuditEvent
+
+    _import(app, _write_csv(tmp_path / "hasil.csv", [(UNKNOWN, 3)]))
+    with app.app_context():
+        event = _db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "recording.results")
+        )
+    assert event.detail.endswith("matched 0, unchanged 0, unmatched 1")
+    assert UNKNOWN not in event.detail
+
+
+def test_our_own_export_back_with_blank_statuses_skips_those_rows(app, village):
+    from desa.exports import pending
+
+    with app.app_context():
+        batch = pending.export_pending("xlsx", day=TODAY, only_new=False,
+                                       instance_path=app.instance_path, actor_name="x")  # fmt: skip
+        _db.session.commit()
+        path = pending.stored_file(batch, app.instance_path)
+    summary = _import(app, path)
+    # FAJAR's status is empty; everyone else's is what we hold already.
+    assert summary.line == "matched 0, unchanged 4, unmatched 0"
+    assert summary.skipped == 1
+
+
+def test_the_api_refuses_a_missing_status():
+    with pytest.raises(results.ResultsError) as caught:
+        results.parse_entries([(0, "6101125705900001", None)], "results[%s]")
+    assert "STAT_RKM kosong" in caught.value.fields["results[0]"][0]

@@ -66,6 +66,15 @@ class Config:
         self.PREFERRED_URL_SCHEME = "https" if self.HTTPS else "http"
         # How many reverse proxies stand in front (nginx: 1); 0 trusts no X-Forwarded-*.
         self.PROXY_COUNT = int(env.get("DESA_PROXY_COUNT") or 0)
+        # E-mail to booked residents only when an SMTP server is configured.
+        self.SMTP_HOST = env.get("DESA_SMTP_HOST") or None
+        self.SMTP_PORT = int(env.get("DESA_SMTP_PORT") or 587)
+        self.SMTP_USER = env.get("DESA_SMTP_USER") or None
+        self.SMTP_PASSWORD = env.get("DESA_SMTP_PASSWORD") or None
+        self.SMTP_FROM = env.get("DESA_SMTP_FROM") or None
+        # Where `desa backup --auto` writes (a flash disk), and how many it keeps.
+        self.BACKUP_DIR = env.get("DESA_BACKUP_DIR") or str(instance / "backups")
+        self.BACKUP_KEEP = int(env.get("DESA_BACKUP_KEEP") or 14)
 
 
 class TestConfig(Config):

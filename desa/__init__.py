@@ -85,9 +85,17 @@ def _select_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from desa.appointments.blueprints import BLUEPRINTS as appointments_bps
     from desa.auth.api import bp as auth_api
     from desa.auth.views import bp as auth_bp
+    from desa.exports.api import bp as recording_api
+    from desa.exports.views import bp as exports_bp
     from desa.home.views import bp as home_bp
+    from desa.letters.admin_views import bp as letter_admin_bp
+    from desa.letters.api import bp as letters_api
+    from desa.letters.public_views import bp as letters_public_bp
+    from desa.letters.self_views import bp as resident_letters_bp
+    from desa.letters.views import bp as letters_bp
     from desa.residents.api import bp as residents_api
     from desa.residents.import_views import bp as residents_import_bp
     from desa.residents.self_views import bp as resident_self_bp
@@ -103,5 +111,13 @@ def _register_blueprints(app: Flask) -> None:
         residents_bp,
         residents_import_bp,
         resident_self_bp,
+        letters_public_bp,
+        letters_api,
+        letters_bp,
+        letter_admin_bp,
+        resident_letters_bp,
+        *appointments_bps,
+        recording_api,
+        exports_bp,
     ):
         app.register_blueprint(bp)

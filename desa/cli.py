@@ -13,14 +13,22 @@ from desa.core.cli import command_errors, fail
 
 def register_commands(app: Flask) -> None:
     """Adds every domain's commands to `app.cli` (so `flask` and `desa` both work)."""
+    from desa.appointments.cli import appointments_cli
     from desa.auth.cli import token_cli, user_cli
+    from desa.exports.cli import recording_cli
+    from desa.letters.cli import letter_cli
     from desa.residents.cli import resident_cli
 
-    for group in (user_cli, token_cli, resident_cli):
+    for group in (user_cli, token_cli, resident_cli, letter_cli, recording_cli):
         app.cli.add_command(group)
+    app.cli.add_command(appointments_cli)
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(keys_cli)
+    from desa.maintenance.cli import backup_command, doctor_command, restore_command
+
+    for command in (backup_command, restore_command, doctor_command):
+        app.cli.add_command(command)
 
 
 @click.command("init")

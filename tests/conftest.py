@@ -16,10 +16,11 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, text
 from werkzeug.serving import make_server
 
 from config import TestConfig
@@ -62,10 +63,32 @@ def database_template(tmp_path_factory) -> str:
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
         _migrate(PG_URL, instance)
+        _PG_SEEDS.extend(_read_seeds(PG_URL))
         return PG_URL
     path = instance / "template.sqlite"
     _migrate(f"sqlite:///{path}", instance)
     return str(path)
+
+
+# Rows the migrations seed (letter types, …): put back after each TRUNCATE, as the
+# SQLite copy of the migrated template keeps them.
+_PG_SEEDS: list[tuple[Any, list[dict]]] = []
+
+
+def _read_seeds(url: str) -> list[tuple[Any, list[dict]]]:
+    engine = create_engine(url)
+    meta = MetaData()
+    meta.reflect(engine)
+    seeds = []
+    with engine.connect() as conn:
+        for table in meta.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            rows = [dict(r._mapping) for r in conn.execute(table.select())]
+            if rows:
+                seeds.append((table, rows))
+    engine.dispose()
+    return seeds
 
 
 def _reset_postgres(url: str) -> None:
@@ -80,6 +103,14 @@ def _reset_postgres(url: str) -> None:
         names = ", ".join(f'"{t}"' for t in tables)
         if names:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table, rows in _PG_SEEDS:
+            conn.execute(table.insert(), rows)
+            if "id" in table.c:
+                top = max(row["id"] for row in rows)
+                conn.execute(
+                    text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n)"),
+                    {"t": table.name, "n": top},
+                )
     engine.dispose()
 
 

@@ -39,6 +39,9 @@ _CLERK = _READ_ALL | {
     "recording:export",
     "recording:results",
     "pins:issue",
+    "bookings:create",
+    "bookings:cancel",
+    "tickets:read",
 }
 
 _STAFF_SELF = {"self:password"}
@@ -59,7 +62,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "clerk": frozenset(_CLERK | _STAFF_SELF),
     "head": frozenset(
-        _READ_ALL | _STAFF_SELF | {"letters:issue", "letters:revoke", "audit:read"}
+        _READ_ALL
+        | _STAFF_SELF
+        | {"letters:issue", "letters:revoke", "audit:read", "tickets:read"}
     ),
     "rt": frozenset(
         _STAFF_SELF
@@ -69,14 +74,36 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "bookings:group",
             "recording:stats",
             "pins:slips",
+            "bookings:create",
+            "bookings:cancel",
+            "tickets:read",
         }
     ),
     "employer": frozenset(
-        _STAFF_SELF | {"sessions:read", "employees:manage", "bookings:group"}
+        _STAFF_SELF
+        | {
+            "sessions:read",
+            "employees:manage",
+            "bookings:group",
+            "bookings:create",
+            "bookings:cancel",
+            "tickets:read",
+        }
     ),
-    "resident": frozenset({"self:read", "self:book", "self:letters", "sessions:read"}),
+    "resident": frozenset(
+        {
+            "self:read",
+            "self:book",
+            "self:letters",
+            "sessions:read",
+            "bookings:create",
+            "bookings:cancel",
+            "tickets:read",
+        }
+    ),
     "district": frozenset(
-        {"recording:pending", "recording:stats", "recording:results"}
+        # sessions:read: CONTRACT §4 lists sessions for any signed-in role.
+        {"recording:pending", "recording:stats", "recording:results", "sessions:read"}
     ),
 }
 

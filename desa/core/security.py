@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request, session, url_for
+from flask import Flask, request, session, url_for
 from flask_login import current_user, login_user
 
 from desa.core.db import SAFE_METHODS
@@ -120,7 +120,5 @@ def init_security(app: Flask) -> None:
         if not request.path.startswith("/static/"):
             # Personal data on a shared office laptop must not linger in its cache.
             wanted = [*wanted, ("Cache-Control", "no-store")]
-        response.headers.extend(
-            [(k, v) for k, v in wanted if k.lower() not in present]
-        )
+        response.headers.extend([(k, v) for k, v in wanted if k.lower() not in present])
         return response

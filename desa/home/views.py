@@ -18,10 +18,13 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from desa.auth.models import ApiToken, AuditEvent, User
+from desa.core.db import utcnow
 from desa.core.openapi import spec
 from desa.core.security import is_safe_next
 from desa.core.village import get_village, village_today
 from desa.extensions import db
+from desa.maintenance.backup import last_backup
+from desa.maintenance.doctor import BACKUP_MAX_AGE
 from desa.residents import services as residents
 from desa.residents.models import Resident
 from desa.residents.rules import is_pending_recording, is_wajib_ktp, pending_clause
@@ -59,6 +62,10 @@ def index():
         )
     elif role in ("admin", "clerk", "head", "rt"):
         ctx["counts"] = resident_counts(current_user)
+    if role in ("rt", "employer"):
+        from desa.appointments.summary import home_context
+
+        ctx.update(home_context(current_user, ctx["today"]))
     if role == "admin":
         ctx["users_by_role"] = dict(
             db.session.execute(
@@ -71,6 +78,10 @@ def index():
         ctx["recent"] = db.session.scalars(
             select(AuditEvent).order_by(AuditEvent.id.desc()).limit(10)
         ).all()
+        ctx["backup"] = last_backup(current_app.instance_path)
+        ctx["backup_stale"] = (
+            ctx["backup"] is None or utcnow() - ctx["backup"]["at"] > BACKUP_MAX_AGE
+        )
     return render_template(f"home/{role}.html", **ctx)
 
 

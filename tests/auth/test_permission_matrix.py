@@ -17,6 +17,15 @@ PUBLIC = {
     "auth.logout",  # needs a session, checked below
     "resident.login",
     "auth_api.me",  # answers about the caller, 401 when anonymous
+    "letters_public.verify_page",  # anyone holding a letter (throttled)
+    "letters_public.verify_upload",
+    "letters_api.verify",
+    # Staff with letters:read, or the resident the letter is for: checked in the
+    # view (401 anonymous, 403 other roles, 404 someone else's letter).
+    "letters_api.get_letter",
+    "letters_api.letter_pdf",
+    "appointments_public.calendar",  # the public session calendar, no personal data
+    "appointments_public.feed",  # its iCalendar feed
 }
 ROLES = [
     "anonymous",

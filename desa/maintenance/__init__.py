@@ -1,0 +1,1 @@
+"""Keeping an installation safe: backups, restore, and `desa doctor`."""

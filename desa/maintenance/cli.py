@@ -1,0 +1,88 @@
+"""`desa backup`, `desa restore`, `desa doctor`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app, g
+from flask.cli import with_appcontext
+
+from desa.core.cli import command_errors, fail
+
+
+@click.command("backup")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--auto",
+    is_flag=True,
+    help="Ke folder DESA_BACKUP_DIR dengan nama bertanggal; simpan DESA_BACKUP_KEEP.",
+)
+@with_appcontext
+@command_errors
+def backup_command(file: Path | None, auto: bool) -> None:
+    """Writes a consistent backup of the database and instance files."""
+    from desa.auth import audit
+    from desa.core.db import begin_write
+    from desa.extensions import db
+    from desa.maintenance.backup import auto_backup, create_backup
+
+    if auto == (file is not None):
+        fail("Sebutkan satu FILE tujuan, atau pakai --auto.", code=2)
+    # Copying reads only: the office keeps working while it runs.
+    g.pop("desa_write_intent", None)
+    removed: list[Path] = []
+    try:
+        if auto:
+            directory = Path(current_app.config["BACKUP_DIR"])
+            result, removed = auto_backup(directory, current_app.config["BACKUP_KEEP"])
+        else:
+            result = create_backup(file)
+    except OSError as err:
+        fail(f"Cadangan tidak dapat ditulis: {err.strerror or err}.")
+    begin_write()
+    audit.record(
+        "maintenance.backup", detail=f"{result.path.name} ({result.files} berkas)"
+    )
+    db.session.commit()
+    click.echo(
+        f"Cadangan dibuat: {result.path} ({result.files} berkas, "
+        f"{result.size / 1024**2:.1f} MB, sha256 {result.sha256[:16]}…)."
+    )
+    for old in removed:
+        click.echo(f"Cadangan lama dihapus: {old.name}")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+@command_errors
+def restore_command(file: Path) -> None:
+    """Restores a backup into this instance, which must be empty."""
+    from desa.maintenance.backup import restore_backup
+
+    if not file.is_file():
+        fail(f"Berkas cadangan tidak ditemukan: {file}.")
+    try:
+        manifest = restore_backup(file)
+    except OSError as err:
+        fail(f"Cadangan tidak dapat dipulihkan: {err.strerror or err}.")
+    click.echo(
+        f"Cadangan {manifest['created_at']} dipulihkan ({len(manifest['files'])} "
+        "berkas). Jalankan `desa init` untuk memutakhirkan skema bila perlu."
+    )
+
+
+@click.command("doctor")
+@with_appcontext
+@command_errors
+def doctor_command() -> None:
+    """Checks configuration, database, key, disk and backups; exit 0 when all are fine."""
+    from desa.maintenance.doctor import OK, run_checks
+
+    verdicts = run_checks()
+    for verdict in verdicts:
+        click.echo(verdict.line)
+    if any(v.level != OK for v in verdicts):
+        sys.exit(1)

@@ -1,0 +1,155 @@
+"""`desa doctor`: checks an installation and gives one plain verdict per check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import text
+
+from desa.core.db import utcnow
+from desa.core.keys import key_path
+from desa.maintenance.backup import last_backup
+
+OK, WARN, FAIL = "OK", "PERINGATAN", "GAGAL"
+MIN_FREE_BYTES = 1024**3
+CRITICAL_FREE_BYTES = 200 * 1024**2
+BACKUP_MAX_AGE = dt.timedelta(hours=48)
+
+
+@dataclass
+class Verdict:
+    level: str
+    name: str
+    message: str
+
+    @property
+    def line(self) -> str:
+        return f"{self.level:<10} {self.name}: {self.message}"
+
+
+def _configuration() -> Verdict:
+    cfg = current_app.config
+    name = "Konfigurasi"
+    if len(cfg.get("SECRET_KEY") or "") < 32:
+        return Verdict(
+            FAIL, name, "DESA_SECRET_KEY terlalu pendek (minimal 32 karakter)."
+        )
+    base = cfg.get("BASE_URL", "")
+    if base.startswith("https://") and not cfg.get("HTTPS"):
+        return Verdict(
+            WARN,
+            name,
+            "Alamat memakai https tetapi DESA_HTTPS belum 1 (kuki tidak aman).",
+        )
+    return Verdict(OK, name, f"alamat QR surat {base}.")
+
+
+def _database() -> Verdict:
+    from desa.extensions import db
+
+    name = "Basis data"
+    try:
+        with db.engine.connect() as conn:
+            if db.engine.dialect.name != "sqlite":
+                conn.execute(text("SELECT 1"))
+                return Verdict(OK, name, f"{db.engine.dialect.name} tersambung.")
+            got = {
+                p: conn.exec_driver_sql(f"PRAGMA {p}").scalar()
+                for p in ("journal_mode", "synchronous", "foreign_keys")
+            }
+            integrity = conn.exec_driver_sql("PRAGMA quick_check").scalar()
+    except Exception as err:  # any driver error is a verdict, not a traceback
+        return Verdict(FAIL, name, f"tidak dapat dibuka ({type(err).__name__}).")
+    wanted = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}
+    wrong = [f"{k}={got[k]}" for k, v in wanted.items() if got[k] != v]
+    if wrong:
+        return Verdict(FAIL, name, "pengaturan SQLite salah: " + ", ".join(wrong) + ".")
+    if integrity != "ok":
+        return Verdict(
+            FAIL, name, "pemeriksaan keutuhan gagal: " + str(integrity)[:200]
+        )
+    return Verdict(OK, name, "SQLite WAL, synchronous=FULL, foreign_keys=ON, utuh.")
+
+
+def _schema() -> Verdict:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask_migrate import Migrate
+
+    from desa.extensions import db
+
+    name = "Skema"
+    migrate: Migrate = current_app.extensions["migrate"]
+    script = ScriptDirectory.from_config(migrate.migrate.get_config())
+    heads = set(script.get_heads())
+    try:
+        with db.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except Exception as err:  # any driver error is a verdict, not a traceback
+        return Verdict(FAIL, name, f"tidak dapat dibaca ({type(err).__name__}).")
+    if current != heads:
+        return Verdict(FAIL, name, "belum mutakhir; jalankan `desa init`.")
+    return Verdict(OK, name, f"mutakhir ({', '.join(sorted(heads))}).")
+
+
+def _signing_key() -> Verdict:
+    name = "Kunci tanda tangan"
+    path = key_path(current_app.instance_path)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return Verdict(FAIL, name, "tidak ada; jalankan `desa init`.")
+    if mode & 0o077:
+        return Verdict(
+            FAIL, name, f"izin berkas {oct(mode)} terlalu longgar; harus 0600 ({path})."
+        )
+    return Verdict(OK, name, "ada, izin 0600.")
+
+
+def _free_disk() -> Verdict:
+    name = "Ruang disk"
+    free = shutil.disk_usage(current_app.instance_path).free
+    text_free = f"{free / 1024**3:.1f} GB tersisa"
+    if free < CRITICAL_FREE_BYTES:
+        return Verdict(FAIL, name, text_free + "; kosongkan disk segera.")
+    if free < MIN_FREE_BYTES:
+        return Verdict(WARN, name, text_free + "; sebaiknya paling sedikit 1 GB.")
+    return Verdict(OK, name, text_free + ".")
+
+
+def _backup_age(now: dt.datetime | None = None) -> Verdict:
+    name = "Cadangan"
+    state = last_backup(current_app.instance_path)
+    if state is None:
+        return Verdict(
+            FAIL, name, "belum pernah dibuat; jalankan `desa backup --auto`."
+        )
+    now = now or utcnow()
+    age = now - state["at"]
+    hours = int(age.total_seconds() // 3600)
+    if age > BACKUP_MAX_AGE:
+        return Verdict(FAIL, name, f"terakhir {hours} jam lalu; buat cadangan baru.")
+    if not Path(state["file"]).exists():
+        return Verdict(WARN, name, f"berkas terakhir tidak ditemukan: {state['file']}.")
+    return Verdict(OK, name, f"terakhir {hours} jam lalu ({state['file']}).")
+
+
+CHECKS: tuple[Callable[[], Verdict], ...] = (
+    _configuration,
+    _database,
+    _schema,
+    _signing_key,
+    _free_disk,
+    _backup_age,
+)
+
+
+def run_checks() -> list[Verdict]:
+    """Every check, in order; none raises."""
+    return [check() for check in CHECKS]

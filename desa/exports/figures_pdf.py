@@ -21,12 +21,12 @@ from desa.letters.pdf import (
     SERIF_BOLD,
     SERIF_ITALIC,
     Letterhead,
-    _canvas,
-    _fit_size,
-    _kop_lines,
-    _logo,
-    _page_number,
-    _pdf_text,
+    fit_size,
+    kop_lines,
+    load_logo,
+    new_canvas,
+    page_number,
+    pdf_text,
 )
 
 PAGE_W, PAGE_H = landscape(A4)
@@ -42,22 +42,22 @@ GREEN, ORANGE = (0.12, 0.44, 0.26), (0.88, 0.54, 0.12)
 
 def _letterhead(c: Canvas, head: Letterhead) -> float:
     """The kop across the landscape page; returns the y under its double rule."""
-    lines = _kop_lines(head)
-    logo = _logo(head.logo_path)
+    lines = kop_lines(head)
+    logo = load_logo(head.logo_path)
     logo_size = 20 * mm
     left, right = MARGIN, PAGE_W - MARGIN
     room = (right - left) - (2 * (logo_size + 4 * mm) if logo else 0)
     centre = PAGE_W / 2
     y = TOP - 12
     for text, size, step in ((lines[0], 13, 15), (lines[1], 13, 18), (lines[2], 15, 0)):
-        text = _pdf_text(text)
-        c.setFont(SERIF_BOLD, _fit_size(text, SERIF_BOLD, size, room, 8))
+        text = pdf_text(text)
+        c.setFont(SERIF_BOLD, fit_size(text, SERIF_BOLD, size, room, 8))
         c.drawCentredString(centre, y, text)
         y -= step
     if head.address:
         y -= 12
-        address = _pdf_text(" ".join(head.address.split()))
-        c.setFont(SERIF_ITALIC, _fit_size(address, SERIF_ITALIC, 9.5, room, 7))
+        address = pdf_text(" ".join(head.address.split()))
+        c.setFont(SERIF_ITALIC, fit_size(address, SERIF_ITALIC, 9.5, room, 7))
         c.drawCentredString(centre, y, address)
     rule = y - 7
     if logo is not None:
@@ -71,7 +71,7 @@ def _letterhead(c: Canvas, head: Letterhead) -> float:
 
 
 def _footer(c: Canvas, number: int, total: int) -> None:
-    _page_number(c, number, total, 8 * mm, PAGE_W, only_if_many=False)
+    page_number(c, number, total, 8 * mm, PAGE_W, only_if_many=False)
 
 
 def render_figures(
@@ -87,7 +87,7 @@ def render_figures(
     `sign` is (place and date, position, name) for the signature block, or None.
     """
     buf = io.BytesIO()
-    c = _canvas(buf, landscape(A4), _footer, title=f"{title} {subtitle}",
+    c = new_canvas(buf, landscape(A4), _footer, title=f"{title} {subtitle}",
                 author=head.village_title, subject=title)  # fmt: skip
     widths = [w * mm for w in COL_MM]
     widths.append(PAGE_W - 2 * MARGIN - sum(widths))
@@ -102,8 +102,8 @@ def render_figures(
         c.setFillGray(0)
         c.setFont(SANS_BOLD, SIZE)
         for label, x, w in zip(headings, xs, widths, strict=False):
-            label = _pdf_text(label)
-            c.setFont(SANS_BOLD, _fit_size(label, SANS_BOLD, SIZE, w - 4, 6))
+            label = pdf_text(label)
+            c.setFont(SANS_BOLD, fit_size(label, SANS_BOLD, SIZE, w - 4, 6))
             c.drawString(x + 2, y - ROW_H + 4, label)
         grid(y, y - ROW_H)
         return y - ROW_H
@@ -119,8 +119,8 @@ def render_figures(
         font = SANS_BOLD if bold else SANS
         for i, (value, x, w) in enumerate(zip(table_cells(row, no), xs, widths,
                                               strict=False)):  # fmt: skip
-            text = pct_text(value) if i in (6, 8, 10) else _pdf_text(str(value))
-            c.setFont(font, _fit_size(text, font, SIZE, w - 4, 5.5))
+            text = pct_text(value) if i in (6, 8, 10) else pdf_text(str(value))
+            c.setFont(font, fit_size(text, font, SIZE, w - 4, 5.5))
             if i >= 4:
                 c.drawRightString(x + w - 2, y - ROW_H + 4, text)
             else:
@@ -140,9 +140,9 @@ def render_figures(
 
     y = _letterhead(c, head) - 20
     c.setFont(SANS_BOLD, 12)
-    c.drawCentredString(PAGE_W / 2, y, _pdf_text(title.upper()))
+    c.drawCentredString(PAGE_W / 2, y, pdf_text(title.upper()))
     c.setFont(SANS, 10)
-    c.drawCentredString(PAGE_W / 2, y - 14, _pdf_text(subtitle))
+    c.drawCentredString(PAGE_W / 2, y - 14, pdf_text(subtitle))
     y = header(y - 26)
     for no, row in enumerate(data["rows"], start=1):
         if y - ROW_H < BOTTOM:
@@ -160,7 +160,7 @@ def render_figures(
         y = PAGE_H - MARGIN
     y -= 22
     c.setFont(SANS_BOLD, 9)
-    c.drawString(MARGIN, y, _pdf_text(_("Perekaman per bulan (dari riwayat data)")))
+    c.drawString(MARGIN, y, pdf_text(_("Perekaman per bulan (dari riwayat data)")))
     y -= 4
     cell_w = (PAGE_W - 2 * MARGIN) / max(len(months), 1)
     for i, m in enumerate(months):
@@ -174,7 +174,7 @@ def render_figures(
         c.drawCentredString(x + cell_w / 2, y - 2 * ROW_H + 4, str(m["recorded"]))
     y -= 2 * ROW_H
     if sign:
-        place_date, position, name = (_pdf_text(s) for s in sign)
+        place_date, position, name = (pdf_text(s) for s in sign)
         x = PAGE_W - MARGIN - 80 * mm
         c.setFont(SANS, 9.5)
         c.drawString(x, y - 20, place_date)

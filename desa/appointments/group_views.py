@@ -30,6 +30,7 @@ from desa.appointments.views_common import flash_error, handle_busy, last_messag
 from desa.auth import audit
 from desa.core.errors import NotFound, ServiceError
 from desa.core.formatting import mask_nik
+from desa.core.forms import show_service_error
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.core.village import get_village
@@ -127,12 +128,7 @@ def employees_page():
             added = employees.add_employee(employer_id, form.nik.data, form.name.data,
                                            form.email.data)  # fmt: skip
         except ServiceError as err:
-            db.session.rollback()
-            for name, messages in err.fields.items():
-                if name in form:
-                    form[name].errors = list(messages)
-            flash(err.message, "error")
-            status = err.status
+            status = show_service_error(form, err)
         else:
             db.session.commit()
             if added.resident_id:

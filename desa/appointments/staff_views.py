@@ -25,6 +25,7 @@ from desa.appointments.views_common import (
 from desa.auth.models import Employer
 from desa.core.errors import ServiceError
 from desa.core.formatting import MONTHS_ID
+from desa.core.forms import show_service_error
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.extensions import db
@@ -86,16 +87,6 @@ def _form_page(form: SessionForm, session=None, status: int = 200):
                            session=session, day_warning=warning), status  # fmt: skip
 
 
-def _apply_errors(form: SessionForm, err: ServiceError) -> None:
-    db.session.rollback()
-    names = {"start": "start", "end": "end"}
-    for name, messages in err.fields.items():
-        target = names.get(name, name)
-        if target in form:
-            form[target].errors = list(messages)
-    flash(err.message, "error")
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @require("sessions:manage")
 def new():
@@ -106,7 +97,7 @@ def new():
         try:
             made = sessions.create_session(form.data_for_service())
         except ServiceError as err:
-            _apply_errors(form, err)
+            show_service_error(form, err)
             return _form_page(form, status=err.status)
         db.session.commit()
         flash(_("Sesi %(d)s sudah dibuat.", d=sessions.describe(made)), "success")
@@ -125,7 +116,7 @@ def edit(session_id: int):
         try:
             sessions.update_session(found, form.data_for_service())
         except ServiceError as err:
-            _apply_errors(form, err)
+            show_service_error(form, err)
             return _form_page(form, found, err.status)
         db.session.commit()
         flash(_("Sesi sudah diubah."), "success")

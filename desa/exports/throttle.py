@@ -3,24 +3,15 @@ that every worker counts the same."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, update
 
-from desa.core.db import insert_ignore, utcnow
-from desa.core.errors import ServiceError
+from desa.core.ratelimit import WINDOW, TooManyRequests, count_hit
 from desa.exports.models import RecordingApiThrottle
-from desa.extensions import db
 
 CALLS_PER_MINUTE = 120
-WINDOW = dt.timedelta(minutes=1)
-
-
-class TooManyRequests(ServiceError):
-    status, code = 429, "too_many_requests"
 
 
 def principal_key(principal: Any) -> str:
@@ -39,32 +30,7 @@ def count_call(principal: Any) -> None:
     One insert-if-missing and one conditional update, so that concurrent requests
     cannot lose a count.
     """
-    now = utcnow()
-    key = principal_key(principal)
-    dialect = db.session.get_bind().dialect.name
-    created = db.session.execute(
-        insert_ignore(RecordingApiThrottle.__table__, dialect).values(
-            key=key, window_started_at=now, hits=0
-        )
-    ).rowcount
-    if created:  # a new caller: forget the ones not seen for a day
-        db.session.execute(
-            delete(RecordingApiThrottle).where(
-                RecordingApiThrottle.window_started_at < now - dt.timedelta(days=1)
-            )
-        )
-    expired = RecordingApiThrottle.window_started_at < now - WINDOW
-    hits = db.session.execute(
-        update(RecordingApiThrottle)
-        .where(RecordingApiThrottle.key == key)
-        .values(
-            hits=case((expired, 1), else_=RecordingApiThrottle.hits + 1),
-            window_started_at=case(
-                (expired, now), else_=RecordingApiThrottle.window_started_at
-            ),
-        )
-        .returning(RecordingApiThrottle.hits)
-    ).scalar_one()
+    hits = count_hit(RecordingApiThrottle, principal_key(principal), WINDOW)
     if hits > limit():
         raise TooManyRequests(
             _("Terlalu banyak permintaan ke API perekaman (paling banyak %(n)d per "

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from desa.core.errors import NotFound, ServiceError
+from desa.core.forms import show_service_error
 from desa.core.security import require
 from desa.core.village import require_village
 from desa.extensions import db
@@ -148,12 +149,7 @@ def _save(form: LetterTypeForm, letter_type: LetterType | None):
             else:
                 types.update_type(letter_type, data)
         except ServiceError as err:
-            db.session.rollback()
-            for name, messages in err.fields.items():
-                if name in form:
-                    form[name].errors = list(messages)
-            flash(err.message, "error")
-            status = err.status
+            status = show_service_error(form, err)
         else:
             db.session.commit()
             flash(_("Jenis surat %(t)s disimpan.", t=letter_type.title), "success")

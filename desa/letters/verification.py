@@ -10,12 +10,11 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import select
 
 from desa.auth.services import throttle_key
-from desa.core.db import insert_ignore, utcnow
-from desa.core.errors import ServiceError
 from desa.core.keys import load_signing_key
+from desa.core.ratelimit import WINDOW, TooManyRequests, count_hit
 from desa.core.village import get_village, village_today
 from desa.extensions import db
 from desa.letters import token as tokens
@@ -26,11 +25,6 @@ log = logging.getLogger(__name__)
 # Per client address and minute; uploads cost more than a look.
 LOOKUPS_PER_MINUTE = 30
 UPLOADS_PER_MINUTE = 6
-WINDOW = dt.timedelta(minutes=1)
-
-
-class TooManyRequests(ServiceError):
-    status, code = 429, "too_many_requests"
 
 
 def _limit(kind: str) -> int:
@@ -45,32 +39,9 @@ def throttle(kind: str, address: str | None) -> None:
     Kept in the database so that every worker shares it; one insert-if-missing and
     one conditional update, so concurrent requests cannot lose a count.
     """
-    now = utcnow()
-    key = throttle_key(f"verify-{kind}", address or "-")
-    dialect = db.session.get_bind().dialect.name
-    created = db.session.execute(
-        insert_ignore(VerifyThrottle.__table__, dialect).values(
-            key=key, window_started_at=now, hits=0
-        )
-    ).rowcount
-    if created:  # a new address: forget the ones not seen for a day
-        db.session.execute(
-            delete(VerifyThrottle).where(
-                VerifyThrottle.window_started_at < now - dt.timedelta(days=1)
-            )
-        )
-    expired = VerifyThrottle.window_started_at < now - WINDOW
-    hits = db.session.execute(
-        update(VerifyThrottle)
-        .where(VerifyThrottle.key == key)
-        .values(
-            hits=case((expired, 1), else_=VerifyThrottle.hits + 1),
-            window_started_at=case(
-                (expired, now), else_=VerifyThrottle.window_started_at
-            ),
-        )
-        .returning(VerifyThrottle.hits)
-    ).scalar_one()
+    hits = count_hit(
+        VerifyThrottle, throttle_key(f"verify-{kind}", address or "-"), WINDOW
+    )
     if hits > _limit(kind):
         raise TooManyRequests(
             _("Terlalu banyak pemeriksaan surat dari alamat Anda. Tunggu satu menit "

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from desa.core.errors import NotFound, ServiceError
 from desa.core.formatting import MONTHS_ID
+from desa.core.forms import show_service_error
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.core.village import require_village, village_today
@@ -273,13 +274,8 @@ def _posted_fields(letter_type: LetterType) -> dict[str, str]:
 
 
 def _form_errors(form, err: ServiceError) -> int:
-    db.session.rollback()
-    for name, messages in err.fields.items():
-        if name in form:
-            form[name].errors = list(messages)
     form.extra_errors = {k.removeprefix("fields."): v for k, v in err.fields.items()}
-    flash(err.message, "error")
-    return err.status
+    return show_service_error(form, err)
 
 
 def _act(letter: Letter, action, success: str, number: bool = False):

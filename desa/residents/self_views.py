@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from desa.core.errors import ServiceError
+from desa.core.forms import show_service_error
 from desa.core.security import require
 from desa.extensions import db
 from desa.residents import corrections, registry
@@ -26,12 +27,7 @@ def correction():
         try:
             corrections.request_correction(me, form.field.data, form.message.data)
         except ServiceError as err:
-            db.session.rollback()
-            for name, messages in err.fields.items():
-                if name in form:
-                    form[name].errors = list(messages)
-            flash(err.message, "error")
-            status = err.status
+            status = show_service_error(form, err)
         else:
             db.session.commit()
             flash(

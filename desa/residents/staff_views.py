@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import Select, case, select
 
 from desa.core.errors import NotFound, ServiceError
+from desa.core.forms import show_service_error
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.core.village import village_today
@@ -149,7 +150,7 @@ def events(resident_id: int):
                 resident, form.type.data, form.date.data, form.note.data
             )
         except ServiceError as err:
-            status = _apply_errors(form, err)
+            status = show_service_error(form, err)
         else:
             db.session.commit()
             label = registry.EVENT_LABELS[form.type.data]
@@ -272,16 +273,6 @@ def _warning_key(form: ResidentForm) -> str:
     return f"{nik}|{form.birth_date.data or ''}|{form.sex.data or ''}"
 
 
-def _apply_errors(form, err: ServiceError) -> int:
-    """Rolls back, puts the service's field errors on the form, flashes the message."""
-    db.session.rollback()
-    for name, messages in err.fields.items():
-        if name in form:
-            form[name].errors = list(messages)
-    flash(err.message, "error")
-    return err.status
-
-
 def _form_error(form: ResidentForm, err: ServiceError, resident: Resident | None):
     """Re-renders the form: NIK warnings to confirm, or the fields to fix."""
     warnings: list[str] = []
@@ -292,7 +283,7 @@ def _form_error(form: ResidentForm, err: ServiceError, resident: Resident | None
         form.confirm_warnings.data = False
         status = err.status
     else:
-        status = _apply_errors(form, err)
+        status = show_service_error(form, err)
     return _render_form(form, resident, warnings)[0], status
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+import threading
 from typing import Any
 
 from flask import g, has_app_context, has_request_context, request
@@ -79,18 +81,42 @@ def insert_ignore(table: Table, dialect_name: str) -> Any:
     return module.insert(table).on_conflict_do_nothing()
 
 
-def driver_fetchone(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """Runs one small SELECT straight on a pooled driver connection; sees committed data.
+_readers = threading.local()
 
-    For the lookups every API call makes (token, NIK): SQLAlchemy's session and
-    statement machinery cost more than the query itself there. It runs outside the
-    request's session, so never use it to read what the request itself is writing.
-    `sql` uses `?` placeholders and plain column names; values come back as the
-    driver gives them.
+
+def _sqlite_reader(path: str) -> sqlite3.Connection:
+    """This thread's read-only connection to the SQLite file at `path`."""
+    slot = getattr(_readers, "slot", None)
+    if slot is None or slot[0] != path:
+        if slot is not None:
+            slot[1].close()
+        conn = sqlite3.connect(path, isolation_level=None)  # autocommit reads
+        for pragma in ("query_only=1", "busy_timeout=15000", "mmap_size=268435456",
+                       "cache_size=-32768"):  # fmt: skip
+            conn.execute(f"PRAGMA {pragma}")
+        slot = _readers.slot = (path, conn)
+    return slot[1]
+
+
+def driver_fetchone(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Runs one small SELECT straight on the driver; sees committed data.
+
+    For the lookups every API call makes (token, NIK): SQLAlchemy's session, pool
+    and statement machinery cost more than the query itself there. On SQLite each
+    thread keeps one read-only connection for them; elsewhere a pooled one is used.
+    It runs outside the request's session, so never use it to read what the
+    request itself is writing. `sql` uses `?` placeholders and plain column names;
+    values come back as the driver gives them.
     """
     from desa.extensions import db
 
     engine = db.engine
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        cursor = _sqlite_reader(engine.url.database).execute(sql, params)
+        try:
+            return cursor.fetchone()
+        finally:
+            cursor.close()
     if engine.dialect.paramstyle != "qmark":
         sql = sql.replace("?", "%s")
     conn = engine.raw_connection()

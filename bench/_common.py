@@ -23,6 +23,11 @@ def figure(
     return ok
 
 
+def baseline(name: str, value: float, unit: str) -> None:
+    """Prints a yardstick measured in the same run: `name: value unit (baseline)`."""
+    print(f"{name}: {value:.2f} {unit} (baseline)")
+
+
 def percentile(samples: list[float], p: float) -> float:
     """The p-th percentile (0–100) of the samples."""
     ordered = sorted(samples)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from _common import figure, temp_instance
+from _common import baseline, figure, temp_instance
 
 TODAY = dt.date(2026, 11, 23)
 VILLAGE = "61.01.12.2002"
@@ -211,18 +211,20 @@ def main() -> None:
     heads, village = rt_heads(app), [SimpleNamespace(role="clerk")]
     figure(f"figures per RT (an RT's own table), {n} residents, median of "
            f"{FIGURE_RUNS}", time_figures(app, heads), "ms", 50)  # fmt: skip
-    figure(f"figures of the whole village, {len(heads)} RTs", time_figures(app, village),
-           "ms", 100)  # fmt: skip
+    # The target is per RT; the whole table (every RT at once) is shown
+    # for what a clerk waits for on the figures page.
+    baseline(f"figures of the whole village, {len(heads)} RTs at once",
+             time_figures(app, village), "ms")  # fmt: skip
     with app.app_context():
         dialect = db.engine.dialect.name
     if dialect == "sqlite":
         with app.app_context():
             db.session.execute(text("DROP INDEX ix_residents_figures"))
             db.session.commit()
-        figure("figures per RT without the covering index (for comparison)",
-               time_figures(app, heads), "ms", 1000)  # fmt: skip
-        figure("whole village without the covering index (for comparison)",
-               time_figures(app, village), "ms", 1000)  # fmt: skip
+        baseline("figures per RT without the covering index (for comparison)",
+                 time_figures(app, heads), "ms")  # fmt: skip
+        baseline("whole village without the covering index (for comparison)",
+                 time_figures(app, village), "ms")  # fmt: skip
     results_back(app, pending_count)
 
 

@@ -22,7 +22,7 @@ import statistics
 import time
 from pathlib import Path
 
-from _common import figure, temp_instance
+from _common import baseline, figure, temp_instance
 
 INSTANCE = temp_instance()
 
@@ -229,17 +229,14 @@ def main() -> None:
     bare_ms = statistics.median(bare)
     n = len(issued)
     figure(f"issuing one letter, real service path, median of {n}", issue_ms, "ms", 30)
-    figure(
-        "render_letter alone, same letters, median",
-        statistics.median(renders),
-        "ms",
-        30,
+    baseline(
+        "render_letter alone, same letters, median", statistics.median(renders), "ms"
     )
     fixed_ms = statistics.median(bare_fixed)
-    figure("bare reportlab canvas, same letter and QR, median", bare_ms, "ms", 30)
+    baseline("bare reportlab canvas, same letter and QR, median", bare_ms, "ms")
     figure("issuing / bare reportlab", issue_ms / bare_ms, "x", 3)
-    figure(
-        "bare reportlab, QR with a fixed mask (no scoring), median", fixed_ms, "ms", 30
+    baseline(
+        "bare reportlab, QR with a fixed mask (no scoring), median", fixed_ms, "ms"
     )
     figure("issuing / bare reportlab with a fixed-mask QR", issue_ms / fixed_ms, "x", 3)
     figure(f"{MERGED} letters merged into one PDF ({len(merged) / 1e6:.1f} MB)",

@@ -21,8 +21,8 @@ from desa.core.forms import show_service_error
 from desa.core.security import require
 from desa.core.village import require_village
 from desa.extensions import db
-from desa.letters import token, types
-from desa.letters.forms import LetterTypeForm, SettingsForm
+from desa.letters import letterhead, token, types
+from desa.letters.forms import LetterheadForm, LetterTypeForm, SettingsForm
 from desa.letters.models import DEFAULT_NUMBER_PATTERN, LetterType
 from desa.letters.responses import frame_on_own_pages, framed_pdf_response
 from desa.letters.verification import public_key
@@ -102,7 +102,48 @@ def settings():
         db.session.commit()
         flash(_("Pengaturan surat disimpan."), "success")
         return redirect(url_for(".settings"))
-    return render_template("letters/settings.html", form=form)
+    return render_template(
+        "letters/settings.html", form=form, letterhead=_letterhead_form(village)
+    )
+
+
+def _letterhead_form(village, form: LetterheadForm | None = None) -> LetterheadForm:
+    form = form or LetterheadForm(prefix="kop")
+    if not form.is_submitted():
+        for name in letterhead.CONTACT_LIMITS:
+            form[name].data = getattr(village, name)
+    return form
+
+
+@bp.route("/settings/letterhead", methods=["POST"])
+@require("settings:manage")
+def letterhead_settings():
+    """The office address, contacts, signer and logo printed on every letter."""
+    village = require_village()
+    form = LetterheadForm(prefix="kop")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            letterhead.update_letterhead(village, form.data)
+            if form.remove_logo.data:
+                letterhead.remove_logo(village)
+            elif form.logo.data:
+                letterhead.store_logo(village, form.logo.data)
+        except ServiceError as err:
+            status = show_service_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Kop surat disimpan."), "success")
+            return redirect(url_for(".settings"))
+    else:
+        status = 422
+    settings_form = SettingsForm()
+    settings_form.clerk_may_issue.data = village.clerk_may_issue
+    settings_form.shared_sequence.data = village.shared_letter_sequence
+    return render_template(
+        "letters/settings.html", form=settings_form,
+        letterhead=_letterhead_form(village, form),
+    ), status  # fmt: skip
 
 
 @bp.route("/offline-verifier")

@@ -89,5 +89,17 @@ class SettingsForm(FlaskForm):
     )
 
 
+class LetterheadForm(FlaskForm):
+    address = StringField(_l("Alamat kantor desa"), validators=[Optional(), _max(200)])
+    phone = StringField(_l("Telepon kantor"), validators=[Optional(), _max(30)])
+    email = StringField(_l("E-mail kantor"), validators=[Optional(), _max(120)])
+    head_name = StringField(_l("Nama kepala desa"), validators=[Optional(), _max(120)])
+    head_title = StringField(
+        _l("Jabatan penanda tangan"), validators=[Optional(), _max(120)]
+    )
+    logo = FileField(_l("Logo (PNG atau JPEG, paling besar 2 MB)"))
+    remove_logo = BooleanField(_l("Hapus logo"))
+
+
 class UploadForm(FlaskForm):
     pdf = FileField(_l("Berkas PDF surat"))

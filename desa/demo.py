@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from desa.appointments import demo as appointment_demo
 from desa.auth import services as auth
 from desa.auth.models import User
 from desa.core.errors import Conflict
@@ -58,10 +59,12 @@ def load_demo(count: int, seed: int) -> list[str]:
         ),
     ]
     lines = []
-    users = {}
+    users, by_name = {}, {}
     for username, role, extra in accounts:
         password = DEMO_PASSWORD
-        users[role] = auth.create_user(username, password, role, **extra)
+        users[role] = by_name[username] = auth.create_user(
+            username, password, role, **extra
+        )
         lines.append(f"{role:<9} {username:<12} kata sandi: {password}")
     village.head_name = result.head_name
     village.head_title = "Kepala Desa " + village.name
@@ -69,5 +72,9 @@ def load_demo(count: int, seed: int) -> list[str]:
     pin = residents.issue_pin(resident)
     lines.append(f"{'resident':<9} NIK {resident.nik}  PIN: {pin}  ({resident.name})")
     letter_demo.populate(users["head"], users["clerk"], resident.id, village_today())
+    appointment_demo.populate(
+        {"rt": users["rt"], "clerk": users["clerk"], "employer": by_name["sawit"]},
+        result.rt_head_area, plantation, village_today(),
+    )  # fmt: skip
     db.session.commit()
     return lines

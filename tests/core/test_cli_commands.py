@@ -132,6 +132,11 @@ def test_demo_fills_an_empty_database_once(runner, db):
     assert db.session.query(Resident).count() == 300
     assert {u.role for u in db.session.scalars(select(User))} == {
         "admin", "clerk", "head", "rt", "employer"}  # fmt: skip
+    from desa.appointments.models import Booking, RecordingSession
+
+    kinds = {s.kind for s in db.session.scalars(select(RecordingSession))}
+    assert kinds == {"office", "rt", "employer", "mobile"}
+    assert db.session.query(Booking).filter(Booking.status == "active").count() > 0
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 1 and "sudah berisi" in again.output
     assert runner.invoke(args=["demo", "--if-empty"]).exit_code == 0

@@ -1,0 +1,77 @@
+"""Recording sessions, bookings and an employee list for the demo village."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from desa.appointments import booking, employees, sessions
+from desa.appointments.calendar import non_working_reason
+from desa.extensions import db
+from desa.residents.models import Resident
+from desa.residents.rules import pending_clause
+
+
+def _working_days(start: dt.date, count: int) -> list[dt.date]:
+    days, day = [], start
+    while len(days) < count:
+        day += dt.timedelta(days=1)
+        if non_working_reason(day) is None:
+            days.append(day)
+    return days
+
+
+def _saturday_after(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=(5 - day.weekday()) % 7 or 7)
+
+
+def _pending(today: dt.date, limit: int, **where: Any) -> list[Resident]:
+    stmt = select(Resident).where(pending_clause(today)).order_by(Resident.id)
+    for name, value in where.items():
+        stmt = stmt.where(getattr(Resident, name) == value)
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def populate(users: dict[str, Any], rt_area: tuple[str, str], plantation: str,
+             today: dt.date) -> None:  # fmt: skip
+    """An office day, an RT session, a Saturday at the plantation, a home visit."""
+    rw, rt = rt_area
+    office_day, rt_day, visit_day = _working_days(today, 3)
+    office = sessions.create_session({
+        "date": office_day.isoformat(), "start": "08:30", "end": "12:00",
+        "place": "Kantor Desa", "kind": "office", "capacity": 30,
+        "minutes_per_person": 7}, today)  # fmt: skip
+    rt_session = sessions.create_session({
+        "date": rt_day.isoformat(), "start": "13:30", "end": "16:00",
+        "place": f"Balai RT {rt} RW {rw}", "kind": "rt", "rt": f"{rw}/{rt}",
+        "capacity": 20, "minutes_per_person": 7}, today)  # fmt: skip
+    weekend = sessions.create_session({
+        "date": _saturday_after(today).isoformat(), "start": "07:30", "end": "11:00",
+        "place": "Kantor kebun, afdeling 1", "kind": "employer",
+        "employer": plantation, "capacity": 25, "minutes_per_person": 7,
+        "allow_non_working_day": True,
+        "notes": "Untuk pekerja kebun yang tidak bisa datang pada jam kerja."},
+        today)  # fmt: skip
+    sessions.create_session({
+        "date": visit_day.isoformat(), "start": "09:00", "end": "11:00",
+        "place": "Kunjungan rumah (lansia)", "kind": "mobile",
+        "address": f"RT {rt} RW {rw}", "capacity": 4, "minutes_per_person": 20},
+        today)  # fmt: skip
+    db.session.flush()
+
+    group = [r.nik for r in _pending(today, 5, rw=rw, rt=rt)]
+    if group:
+        booking.book(rt_session, group, users["rt"], today=today)
+    workers = _pending(today, 6, occupation="KARYAWAN SWASTA")
+    employer_user = users["employer"]
+    for person in workers:
+        employees.add_employee(employer_user.employer_id, person.nik, person.name)
+    taken = set(group)
+    crew = [p.nik for p in workers if p.nik not in taken][:4]
+    if crew:
+        booking.book(weekend, crew, employer_user, today=today)
+    singles = [r.nik for r in _pending(today, 12) if r.nik not in taken | set(crew)]
+    for nik in singles[:3]:
+        booking.book(office, [nik], users["clerk"], today=today)

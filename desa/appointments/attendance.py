@@ -16,15 +16,16 @@ from desa.auth import audit
 from desa.core.db import utcnow
 from desa.core.errors import Conflict, NotFound, ValidationError
 from desa.core.formatting import format_day_date, mask_nik
+from desa.core.i18n import N_
 from desa.extensions import db
 from desa.residents.registry import log_change
 
 OUTCOMES = ("recorded", "no_show")
 STATUS_LABELS = {
-    "active": "terjadwal",
-    "cancelled": "dibatalkan",
-    "recorded": "sudah direkam",
-    "no_show": "tidak hadir",
+    "active": N_("terjadwal"),
+    "cancelled": N_("dibatalkan"),
+    "recorded": N_("sudah direkam"),
+    "no_show": N_("tidak hadir"),
 }
 
 

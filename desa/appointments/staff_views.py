@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar as month_grid
 import datetime as dt
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -43,6 +44,20 @@ def _labels() -> dict:
         "kinds": {k: _(v) for k, v in sessions.KIND_LABELS.items()},
         "status": {k: _(v) for k, v in attendance.STATUS_LABELS.items()},
     }
+
+
+@bp.app_template_global("bookings_of")
+def _bookings_of(resident: Any) -> list[Booking]:
+    """A resident's bookings, newest first, for the resident page."""
+    if not current_user.can("bookings:read"):
+        return []
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.resident_id == resident.id)
+            .order_by(Booking.created_at.desc(), Booking.id.desc())
+        )
+    )
 
 
 def _month(raw: str | None) -> dt.date:

@@ -130,7 +130,7 @@ class EventForm(FlaskForm):
     type = SelectField(
         _l("Jenis peristiwa"),
         choices=_blank(_l("— pilih —"))
-        + [(code, label) for code, label in EVENT_LABELS.items()],
+        + [(code, _l(label)) for code, label in EVENT_LABELS.items()],
         validate_choice=False,
     )
     date = StringField(

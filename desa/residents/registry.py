@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from desa.auth import audit
 from desa.core.errors import Conflict, ServiceError, ValidationError
 from desa.core.formatting import mask_nik
+from desa.core.i18n import N_
 from desa.core.village import get_village, village_today
 from desa.extensions import db
 from desa.residents import fields
@@ -301,8 +302,9 @@ def replace_nik(
 # --- population events ----------------------------------------------------------------
 
 EVENT_LABELS = {
-    "death": "Kematian", "move_out": "Pindah keluar", "move_in": "Datang / kembali",
-    "marriage": "Perkawinan", "divorce": "Perceraian",
+    "death": N_("Kematian"), "move_out": N_("Pindah keluar"),
+    "move_in": N_("Datang / kembali"), "marriage": N_("Perkawinan"),
+    "divorce": N_("Perceraian"),
 }  # fmt: skip
 
 

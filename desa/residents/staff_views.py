@@ -153,7 +153,7 @@ def events(resident_id: int):
             status = show_service_error(form, err)
         else:
             db.session.commit()
-            label = registry.EVENT_LABELS[form.type.data]
+            label = _(registry.EVENT_LABELS[form.type.data])
             flash(_("Peristiwa %(e)s sudah dicatat.", e=label), "success")
             return redirect(url_for(".detail", resident_id=resident.id))
     elif request.method == "POST":

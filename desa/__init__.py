@@ -32,6 +32,7 @@ def create_app(config: Any = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     _init_extensions(app)
+    _bound_int_ids(app)
     _register_blueprints(app)
 
     from desa.core.errors import register_error_handlers
@@ -48,6 +49,13 @@ def create_app(config: Any = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _bound_int_ids(app: Flask) -> None:
+    # Before any route is added: rules take their converters when they are made.
+    from desa.core.security import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def _init_extensions(app: Flask) -> None:

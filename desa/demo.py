@@ -16,7 +16,7 @@ from desa.residents import demo as resident_demo
 from desa.residents import services as residents
 from desa.residents.models import Resident
 
-DEMO_PASSWORD = "demo-merubung-2026"  # noqa: S105 - printed demo sign-ins, by design
+DEMO_PASSWORD = "demo-merubung-2026"  # noqa: S105 - demo sign-ins, by design  # nosec B105
 
 
 def database_is_empty() -> bool:

@@ -17,11 +17,11 @@ from desa.extensions import db
 from desa.residents.models import Resident
 from desa.residents.services import clean_nik
 
-MISMATCH_LABELS = {
-    "nik_unknown": _l("NIK tidak terdaftar di desa ini. Periksa NIK pada KTP/KK."),
-    "name_differs": _l("Nama berbeda dengan data penduduk untuk NIK ini. Tulis nama "
-                       "seperti di KK."),
-}  # fmt: skip
+# One answer for both reasons: telling "NIK unknown" from "name differs" would let an
+# employer probe which NIKs live in the village. The code is still kept per employee.
+_NO_MATCH = _l("NIK dan nama tidak cocok dengan data penduduk desa ini. Periksa NIK "
+               "pada KTP/KK dan tulis nama seperti di KK.")  # fmt: skip
+MISMATCH_LABELS = {"nik_unknown": _NO_MATCH, "name_differs": _NO_MATCH}
 
 
 def _name_key(name: str) -> str:

@@ -84,8 +84,10 @@ def _int(value: Any, low: int, high: int) -> int | None:
 def _employer(value: Any) -> Employer | None:
     if value in (None, ""):
         return None
-    if isinstance(value, int) or str(value).isdigit():
-        return db.session.get(Employer, int(value))
+    if (isinstance(value, int) and not isinstance(value, bool)) or str(value).isdigit():
+        # An id no id column can hold is unknown (PostgreSQL would fail with a 500).
+        ident = int(value)
+        return db.session.get(Employer, ident) if 0 < ident < 2**31 else None
     return db.session.scalar(select(Employer).where(Employer.name == str(value)))
 
 

@@ -85,7 +85,8 @@ def password():
         except ServiceError as err:
             db.session.rollback()
             for field, messages in err.fields.items():
-                target = {"password": "new_password"}.get(field, field)
+                # A form field name, not a password.
+                target = {"password": "new_password"}.get(field, field)  # nosec B105
                 if target in form:
                     form[target].errors = list(messages)
             flash(err.message, "error")

@@ -54,11 +54,18 @@ def paginate(stmt: Select, serialize: Callable[[Any], dict]) -> dict[str, Any]:
         counted = stmt.with_only_columns(
             func.count(), maintain_column_froms=True
         ).order_by(None)
-    total = db.session.scalar(counted)
-    rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+    total = db.session.scalar(counted) or 0
+    offset = (page - 1) * per_page
+    # Past the end: no query, so a huge page number never reaches the database
+    # as an OFFSET it cannot hold (that was a 500).
+    rows = (
+        db.session.scalars(stmt.limit(per_page).offset(offset))
+        if offset < total
+        else []
+    )
     return {
         "items": [serialize(row) for row in rows],
         "page": page,
         "per_page": per_page,
-        "total": total or 0,
+        "total": total,
     }

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request, session, url_for
 from flask_login import current_user, login_user
+from werkzeug.routing import IntegerConverter, Map
 
 from desa.core.db import SAFE_METHODS
 from desa.core.errors import Forbidden, Unauthorized, wants_json
@@ -29,6 +30,18 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` for row ids: a number no id column can hold is simply not found.
+
+    Without the bound a 30-digit id reaches the database and fails there (SQLite
+    OverflowError, PostgreSQL "integer out of range") as a 500.
+    """
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)  # PostgreSQL INTEGER, the id columns
+        super().__init__(map, *args, **kwargs)
 
 
 def has_bearer_token() -> bool:

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,21 @@ def store_pdf(relative: str, data: bytes) -> str:
 def read_pdf(relative: str) -> bytes:
     """The stored bytes (exactly as issued)."""
     return absolute(relative).read_bytes()
+
+
+def sweep_unreferenced(referenced: set[str], min_age_seconds: float) -> list[str]:
+    """Removes files under `instance/letters/` not in `referenced` (relative paths)."""
+    root = absolute("letters")
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - min_age_seconds
+    removed = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root.parent).as_posix()
+        if not path.is_file() or relative in referenced:
+            continue
+        if path.stat().st_mtime > cutoff:
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(relative)
+    return removed

@@ -485,6 +485,23 @@ def stored_pdf(letter: Letter) -> bytes:
         ) from None
 
 
+ORPHAN_MIN_AGE = dt.timedelta(hours=1)
+
+
+def sweep_orphan_pdfs(min_age: dt.timedelta = ORPHAN_MIN_AGE) -> list[str]:
+    """Deletes stored PDFs no letter points at; returns their relative paths.
+
+    `issue` writes the PDF before its transaction commits, so a request killed in
+    between (a power cut) leaves a file for a letter that is still a draft; it is
+    never referenced, and issuing that letter again replaces it. Only files older
+    than `min_age` go, so a letter being issued right now keeps its file.
+    """
+    referenced = set(
+        db.session.scalars(select(Letter.pdf_path).where(Letter.pdf_path.is_not(None)))
+    )
+    return documents.sweep_unreferenced(referenced, min_age.total_seconds())
+
+
 def download_name(letter: Letter) -> str:
     base = (letter.number or letter.public_id).replace("/", "-")
     return f"{base}.pdf"

@@ -91,7 +91,7 @@ def _copy_database(url: Any, workdir: Path) -> tuple[Path, str]:
                 "pg_dump tidak ditemukan; pasang paket postgresql-client."
             )
         target = workdir / "desa.pgdump"
-        done = subprocess.run(  # noqa: S603 (our own arguments, no shell)
+        done = subprocess.run(  # noqa: S603 - own args, no shell  # nosec B603
             [pg_dump, "--format=custom", "--no-owner", f"--file={target}",
              _pg_dsn(url)],
             capture_output=True, text=True, check=False,
@@ -259,7 +259,7 @@ def _database_is_empty(url: Any) -> bool:
                 if (
                     table in tables
                     and conn.execute(
-                        text(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 (fixed names)
+                        text(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 - fixed names  # nosec B608
                     ).first()
                 ):
                     return False
@@ -310,7 +310,7 @@ def restore_backup(archive: Path) -> dict[str, Any]:
                 raise BackupError(
                     "pg_restore tidak ditemukan; pasang paket postgresql-client."
                 )
-            done = subprocess.run(  # noqa: S603 (our own arguments, no shell)
+            done = subprocess.run(  # noqa: S603 - own args, no shell  # nosec B603
                 [pg_restore, "--no-owner", "--clean", "--if-exists",
                  f"--dbname={_pg_dsn(url)}", str(work / DB_PG)],
                 capture_output=True, text=True, check=False,

@@ -140,11 +140,39 @@ def _backup_age(now: dt.datetime | None = None) -> Verdict:
     return Verdict(OK, name, f"terakhir {hours} jam lalu ({state['file']}).")
 
 
+def _letter_files() -> Verdict:
+    """Sweeps PDFs left by issues cut off before their commit; counts missing ones."""
+    from sqlalchemy import select
+
+    from desa.extensions import db
+    from desa.letters import documents
+    from desa.letters.models import Letter
+    from desa.letters.services import sweep_orphan_pdfs
+
+    name = "Berkas surat"
+    try:
+        removed = sweep_orphan_pdfs()
+        paths = db.session.scalars(
+            select(Letter.pdf_path).where(Letter.pdf_path.is_not(None))
+        ).all()
+    except Exception as err:  # any driver error is a verdict, not a traceback
+        return Verdict(FAIL, name, f"tidak dapat diperiksa ({type(err).__name__}).")
+    missing = sum(not documents.absolute(p).is_file() for p in paths)
+    swept = f"; {len(removed)} berkas yatim dihapus" if removed else ""
+    if missing:
+        return Verdict(
+            FAIL, name, f"{missing} PDF surat terbit hilang; pulihkan dari cadangan"
+            f"{swept}.",
+        )  # fmt: skip
+    return Verdict(OK, name, f"{len(paths)} PDF surat terbit lengkap{swept}.")
+
+
 CHECKS: tuple[Callable[[], Verdict], ...] = (
     _configuration,
     _database,
     _schema,
     _signing_key,
+    _letter_files,
     _free_disk,
     _backup_age,
 )

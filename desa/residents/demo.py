@@ -352,7 +352,9 @@ def build_rows(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Builder(random.Random(seed), today, village_code).build(count)
+        # Seeded on purpose: the same demo village every time, not a secret.
+        rng = random.Random(seed)  # nosec B311
+        return _Builder(rng, today, village_code).build(count)
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -85,7 +85,7 @@ def start(app: Flask, job_id: int) -> int:
     env["DESA_INSTANCE_PATH"] = app.instance_path
     env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
     with (directory / LOG_FILE).open("ab") as log_file:
-        process = subprocess.Popen(  # noqa: S603 - our own module, no shell
+        process = subprocess.Popen(  # noqa: S603 - own module, no shell  # nosec B603
             [sys.executable, "-m", "desa.residents.import_job", str(int(job_id))],
             cwd=ROOT,
             env=env,

@@ -55,7 +55,7 @@ _JSON_COLUMNS = ("nik", "nik_temporary", "kk", "name", "sex", "birth_place",
                  "birth_date", "religion", "marital_status", "family_relation",
                  "occupation", "education", "address", "dusun", "rw", "rt", "phone",
                  "life_status", "ektp_status", "nik_warnings", "citizenship")  # fmt: skip
-_LOOKUP_SQL = f"SELECT {', '.join(_JSON_COLUMNS)} FROM residents WHERE nik = ?"  # noqa: S608 (fixed names)
+_LOOKUP_SQL = f"SELECT {', '.join(_JSON_COLUMNS)} FROM residents WHERE nik = ?"  # noqa: S608 - fixed names  # nosec B608
 
 
 def visible_json(principal: Any, nik: str, today: Any = None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 import pytest
 from conftest import csrf_token
+from werkzeug.routing import IntegerConverter
 
 from desa.auth.permissions import role_can
 
@@ -51,10 +52,8 @@ def _routes(app):
 def _url(rule):
     values = {}
     for arg in rule.arguments:
-        conv = type(rule._converters[arg]).__name__
-        values[arg] = (
-            SAMPLE_ARGS["int"] if conv == "IntegerConverter" else SAMPLE_ARGS["default"]
-        )
+        is_int = isinstance(rule._converters[arg], IntegerConverter)
+        values[arg] = SAMPLE_ARGS["int"] if is_int else SAMPLE_ARGS["default"]
     return rule.build(values, append_unknown=False)[1]
 
 

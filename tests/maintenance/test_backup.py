@@ -122,8 +122,8 @@ def test_doctor_gives_a_verdict_per_check(app, runner, tmp_path):
     lines = result.output.splitlines()
     assert result.exit_code == 1
     assert [line.split(":")[0].split(maxsplit=1)[1] for line in lines] == [
-        "Konfigurasi", "Basis data", "Skema", "Kunci tanda tangan", "Ruang disk",
-        "Cadangan",
+        "Konfigurasi", "Basis data", "Skema", "Kunci tanda tangan", "Berkas surat",
+        "Ruang disk", "Cadangan",
     ]  # fmt: skip
     assert lines[-1].startswith("GAGAL") and "belum pernah" in lines[-1]
 

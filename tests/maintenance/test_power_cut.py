@@ -1,0 +1,279 @@
+"""Power cuts: SIGKILL a big CLI import and a gunicorn server in the middle of a
+burst of letter issues, then find the SQLite file whole and consistent.
+
+Only on SQLite (the village laptop's database); PostgreSQL has its own WAL and is
+not the file these tests are about.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import http.client
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import PG_URL, nik_for
+
+pytestmark = pytest.mark.skipif(
+    bool(PG_URL), reason="power-cut safety is about the SQLite file"
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+HEADER = ["NIK", "NAMA_LGKP", "JENIS_KLMIN", "TGL_LHR", "NO_RT", "NO_RW", "DUSUN"]
+ROWS = 40_000
+
+
+def _env(app) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DESA_DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]),
+        "DESA_INSTANCE_PATH": app.instance_path,
+        "DESA_SECRET_KEY": app.config["SECRET_KEY"],
+        "DESA_BASE_URL": "http://desa.test",
+        "DESA_TEST_TODAY": dt.date.today().isoformat(),
+    }
+
+
+def _db_path(app) -> str:
+    return str(app.config["SQLALCHEMY_DATABASE_URI"]).removeprefix("sqlite:///")
+
+
+def _sqlite(app) -> sqlite3.Connection:
+    """A plain connection, as a fresh process after the cut would open the file."""
+    return sqlite3.connect(_db_path(app))
+
+
+def _dispose(app) -> None:
+    from desa.extensions import db as _db
+
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+# --- (a) a big import killed half-way ------------------------------------------------
+
+
+def _write_big_csv(path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(HEADER)
+        for n in range(ROWS):
+            birth = dt.date(1960 + n // 9999 % 40, 1 + n % 12, 1 + n % 28)
+            out.writerow([nik_for(birth, "L", n % 9999 + 1), f"WARGA IMPOR {n}", "L",
+                          birth.strftime("%d-%m-%Y"), "002", "001", "Sungai Bedung"])  # fmt: skip
+
+
+def test_killed_import_leaves_nothing_and_a_whole_file(app, tmp_path):
+    source = tmp_path / "warga.csv"
+    _write_big_csv(source)
+    with _sqlite(app) as conn:
+        indexes = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = 'residents'"
+        ).fetchall()
+    _dispose(app)
+    proc = subprocess.Popen(
+        [str(BIN / "desa"), "resident", "import", str(source)], env=_env(app),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    # The progress bar appears with the first chunk written inside the transaction.
+    started = proc.stderr.read(len("Mengimpor"))
+    time.sleep(0.3)
+    assert proc.poll() is None, "the import finished before it could be cut"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    proc.stdout.close()
+    proc.stderr.close()
+    assert started == b"Mengimpor"
+
+    with _sqlite(app) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        count = conn.execute(
+            "SELECT count(*) FROM residents WHERE name LIKE 'WARGA IMPOR %'"
+        ).fetchone()[0]
+        after = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = 'residents'"
+        ).fetchall()
+        jobs_running = conn.execute(
+            "SELECT count(*) FROM import_jobs WHERE status = 'running'"
+        ).fetchone()[0]
+    assert count in (0, ROWS), f"partial import: {count} of {ROWS} rows"
+    assert count == 0  # killed before its one commit
+    assert sorted(after) == sorted(indexes)  # dropped for speed, back after the cut
+    assert jobs_running == 0
+
+
+# --- (b) a burst of letter issues, the server killed mid-way ---------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """The app under gunicorn (2 workers × 4 threads) on the test's database."""
+
+    def __init__(self, app) -> None:
+        self.port = _free_port()
+        self.env = _env(app)
+        self.cmd = [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads",
+                    "4", "-b", f"127.0.0.1:{self.port}", "--log-level", "critical",
+                    "--chdir", str(ROOT / "tests" / "appointments"), "race_app:app"]  # fmt: skip
+
+    def start(self) -> Gunicorn:
+        self.proc = subprocess.Popen(self.cmd, env=self.env, start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop(signal.SIGKILL)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)  # the master and every worker
+        self.proc.wait(timeout=30)
+
+    def call(self, method: str, path: str, token: str) -> tuple[int, dict | None]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, headers={"Authorization": f"Bearer {token}"})
+            resp = conn.getresponse()
+            raw = resp.read()
+            return resp.status, json.loads(raw) if raw else None
+        finally:
+            conn.close()
+
+
+def _drafts(app, n: int) -> tuple[list[str], str]:
+    from desa.auth.services import create_token
+    from desa.extensions import db as _db
+    from desa.letters import services
+    from desa.residents.models import Resident
+
+    with app.app_context():
+        resident = Resident(nik=nik_for(dt.date(1990, 5, 17), "L", 1), name="WARGA",
+                            name_key="WARGA", sex="L", birth_date=dt.date(1990, 5, 17),
+                            rw="001", rt="002", life_status="active")  # fmt: skip
+        _db.session.add(resident)
+        _db.session.flush()
+        ids = [
+            services.create_draft("SKD", resident, f"Keperluan {i}", {}).public_id
+            for i in range(n)
+        ]
+        secret = create_token("kepala desa", "head")[1]
+        _db.session.commit()
+    _dispose(app)
+    return ids, secret
+
+
+def test_killed_server_mid_burst_leaves_numbers_and_pdfs_consistent(app):
+    ids, secret = _drafts(app, 40)
+    server = Gunicorn(app).start()
+    results: list = []
+    lock = threading.Lock()
+
+    def issue(public_id: str) -> None:
+        try:
+            got = server.call("POST", f"/api/v1/letters/{public_id}/issue", secret)
+        except OSError as err:  # the cut: the connection drops
+            got = (0, {"error": repr(err)})
+        with lock:
+            results.append(got)
+
+    threads = [threading.Thread(target=issue, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        with lock:
+            if sum(1 for s, _b in results if s == 200) >= 3:
+                break
+        time.sleep(0.005)
+    server.stop(signal.SIGKILL)
+    for t in threads:
+        t.join(timeout=30)
+    ok = [b for s, b in results if s == 200]
+    assert 3 <= len(ok) < len(ids), f"{len(ok)} issued: the cut came too late"
+
+    server = Gunicorn(app).start()  # the power comes back
+    try:
+        status, body = server.call("GET", f"/api/v1/letters/{ids[0]}", secret)
+        assert status == 200
+    finally:
+        server.stop()
+
+    instance = Path(app.instance_path)
+    with _sqlite(app) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        issued = conn.execute(
+            "SELECT public_id, counter_scope, year, seq, pdf_path, pdf_sha256 "
+            "FROM letters WHERE status = 'issued' ORDER BY seq"
+        ).fetchall()
+        counters = {
+            (scope, year): last
+            for scope, year, last in conn.execute(
+                "SELECT scope, year, last FROM letter_counters"
+            )
+        }
+        drafts = {r[0] for r in conn.execute(
+            "SELECT public_id FROM letters WHERE status = 'draft'")}  # fmt: skip
+    # Every answer the client got is in the database (durable once answered).
+    assert {b["id"] for b in ok} <= {row[0] for row in issued}
+    # Numbers: contiguous from 1 per counter and year, and the counter at the top.
+    per_counter: dict = {}
+    for _pid, scope, year, seq, _path, _sha in issued:
+        per_counter.setdefault((scope, year), []).append(seq)
+    for key, seqs in per_counter.items():
+        assert seqs == list(range(1, len(seqs) + 1)), (key, seqs)
+        assert counters[key] == len(seqs), (key, counters[key], len(seqs))
+    assert len(issued) + len(drafts) == len(ids)
+    # Every issued row has its PDF, byte for byte.
+    for public_id, _scope, _year, _seq, path, sha in issued:
+        data = (instance / path).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == sha, public_id
+    # A PDF no row points at can only be a draft's, cut between file and commit;
+    # `desa doctor` sweeps it (services.sweep_orphan_pdfs).
+    referenced = {row[4] for row in issued}
+    files = {p.relative_to(instance).as_posix()
+             for p in (instance / "letters").rglob("*") if p.is_file()}  # fmt: skip
+    orphans = files - referenced
+    assert all(Path(o).name.lstrip(".").split(".")[0] in drafts for o in orphans), (
+        orphans
+    )
+    _sweep_and_recheck(app, referenced)
+
+
+def _sweep_and_recheck(app, referenced: set[str]) -> None:
+    from desa.letters.services import sweep_orphan_pdfs
+
+    with app.app_context():
+        sweep_orphan_pdfs(dt.timedelta(0))
+    _dispose(app)
+    instance = Path(app.instance_path)
+    files = {p.relative_to(instance).as_posix()
+             for p in (instance / "letters").rglob("*") if p.is_file()}  # fmt: skip
+    assert files == referenced

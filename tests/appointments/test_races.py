@@ -7,84 +7,17 @@ Runs on SQLite and on PostgreSQL (DESA_TEST_DATABASE_URL), like the whole suite.
 from __future__ import annotations
 
 import datetime as dt
-import http.client
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
-from pathlib import Path
 
 from conftest import nik_for
+from servers import Gunicorn, call
 from sqlalchemy import func, select
 
 from desa.appointments.models import Booking, RecordingSession
 from desa.extensions import db as _db
 
 from .conftest import DAY, TODAY
-
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _call(port: int, method: str, path: str, token: str, body: dict | None = None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(method, path, body=json.dumps(body) if body else None,
-                     headers={"Authorization": f"Bearer {token}",
-                              "Content-Type": "application/json"})  # fmt: skip
-        resp = conn.getresponse()
-        raw = resp.read()
-        return resp.status, json.loads(raw) if raw else None
-    finally:
-        conn.close()
-
-
-class Server:
-    """gunicorn serving tests/appointments/race_app.py on a free loopback port."""
-
-    def __init__(self, app) -> None:
-        self.port = _free_port()
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DESA_DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]),
-            "DESA_INSTANCE_PATH": app.instance_path,
-            "DESA_SECRET_KEY": app.config["SECRET_KEY"],
-            "DESA_BASE_URL": "http://desa.test",
-            "DESA_TEST_TODAY": TODAY.isoformat(),
-        }
-        self.cmd = [GUNICORN, "-w", "2", "-k", "gthread", "--threads", "4",
-                    "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
-                    "--chdir", str(Path(__file__).parent), "race_app:app"]  # fmt: skip
-
-    def __enter__(self) -> Server:
-        self.proc = subprocess.Popen(self.cmd, env=self.env, start_new_session=True)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        self.__exit__()
-        raise RuntimeError("gunicorn did not start")
-
-    def __exit__(self, *exc) -> None:
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(timeout=30)
 
 
 def _fire(calls: list) -> list:
@@ -152,9 +85,9 @@ def _counts(app, session_id: int) -> tuple[int, int, list[int]]:
 
 def test_100_clients_into_10_places(app):
     niks, secrets, (sid,) = _setup(app, residents=100, tokens=100, capacities=[10])
-    with Server(app) as server:
+    with Gunicorn(app, TODAY) as server:
         results = _fire([
-            (lambda i=i: _call(server.port, "POST", f"/api/v1/sessions/{sid}/bookings",
+            (lambda i=i: call(server.port, "POST", f"/api/v1/sessions/{sid}/bookings",
                                secrets[i], {"niks": [niks[i]]}))
             for i in range(100)
         ])  # fmt: skip
@@ -169,11 +102,11 @@ def test_100_clients_into_10_places(app):
 
 def test_one_resident_never_holds_two_active_bookings(app):
     niks, secrets, (a, b) = _setup(app, residents=25, tokens=50, capacities=[100, 100])
-    with Server(app) as server:
+    with Gunicorn(app, TODAY) as server:
         calls = []
         for i, nik in enumerate(niks):
             for k, sid in enumerate((a, b)):
-                calls.append(lambda sid=sid, nik=nik, t=secrets[2 * i + k]: _call(
+                calls.append(lambda sid=sid, nik=nik, t=secrets[2 * i + k]: call(
                     server.port, "POST", f"/api/v1/sessions/{sid}/bookings", t,
                     {"niks": [nik]}))  # fmt: skip
         results = _fire(calls)
@@ -201,9 +134,9 @@ def test_groups_and_singles_racing_never_overfill(app):
     groups = [niks[3 * g : 3 * g + 3] for g in range(8)]  # 24 people in 8 groups
     singles = [[nik] for nik in niks[24:40]]  # 16 singles
     bodies = groups + singles
-    with Server(app) as server:
+    with Gunicorn(app, TODAY) as server:
         results = _fire([
-            (lambda i=i: _call(server.port, "POST", f"/api/v1/sessions/{sid}/bookings",
+            (lambda i=i: call(server.port, "POST", f"/api/v1/sessions/{sid}/bookings",
                                secrets[i % len(secrets)], {"niks": bodies[i]}))
             for i in range(len(bodies))
         ])  # fmt: skip

@@ -7,15 +7,11 @@ not the file these tests are about.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import hashlib
-import http.client
-import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PG_URL, nik_for
+from servers import Gunicorn, server_env
 
 pytestmark = pytest.mark.skipif(
     bool(PG_URL), reason="power-cut safety is about the SQLite file"
@@ -34,18 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HEADER = ["NIK", "NAMA_LGKP", "JENIS_KLMIN", "TGL_LHR", "NO_RT", "NO_RW", "DUSUN"]
 ROWS = 40_000
-
-
-def _env(app) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DESA_DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]),
-        "DESA_INSTANCE_PATH": app.instance_path,
-        "DESA_SECRET_KEY": app.config["SECRET_KEY"],
-        "DESA_BASE_URL": "http://desa.test",
-        "DESA_TEST_TODAY": dt.date.today().isoformat(),
-    }
 
 
 def _db_path(app) -> str:
@@ -68,13 +53,23 @@ def _dispose(app) -> None:
 # --- (a) a big import killed half-way ------------------------------------------------
 
 
+def _letters(n: int) -> str:
+    """A distinct all-letter name part for row n (names may not hold digits)."""
+    out = ""
+    while True:
+        n, r = divmod(n, 26)
+        out = chr(65 + r) + out
+        if n == 0:
+            return out
+
+
 def _write_big_csv(path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
         out.writerow(HEADER)
         for n in range(ROWS):
             birth = dt.date(1960 + n // 9999 % 40, 1 + n % 12, 1 + n % 28)
-            out.writerow([nik_for(birth, "L", n % 9999 + 1), f"WARGA IMPOR {n}", "L",
+            out.writerow([nik_for(birth, "L", n % 9999 + 1), f"WARGA IMPOR {_letters(n)}", "L",
                           birth.strftime("%d-%m-%Y"), "002", "001", "Sungai Bedung"])  # fmt: skip
 
 
@@ -88,7 +83,8 @@ def test_killed_import_leaves_nothing_and_a_whole_file(app, tmp_path):
         ).fetchall()
     _dispose(app)
     proc = subprocess.Popen(
-        [str(BIN / "desa"), "resident", "import", str(source)], env=_env(app),
+        [str(BIN / "desa"), "resident", "import", str(source)],
+        env=server_env(app, dt.date.today()),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     # The progress bar appears with the first chunk written inside the transaction.
@@ -122,52 +118,6 @@ def test_killed_import_leaves_nothing_and_a_whole_file(app, tmp_path):
 # --- (b) a burst of letter issues, the server killed mid-way ---------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Gunicorn:
-    """The app under gunicorn (2 workers × 4 threads) on the test's database."""
-
-    def __init__(self, app) -> None:
-        self.port = _free_port()
-        self.env = _env(app)
-        self.cmd = [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads",
-                    "4", "-b", f"127.0.0.1:{self.port}", "--log-level", "critical",
-                    "--chdir", str(ROOT / "tests" / "appointments"), "race_app:app"]  # fmt: skip
-
-    def start(self) -> Gunicorn:
-        self.proc = subprocess.Popen(self.cmd, env=self.env, start_new_session=True)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        self.stop(signal.SIGKILL)
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, sig)  # the master and every worker
-        self.proc.wait(timeout=30)
-
-    def call(self, method: str, path: str, token: str) -> tuple[int, dict | None]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, headers={"Authorization": f"Bearer {token}"})
-            resp = conn.getresponse()
-            raw = resp.read()
-            return resp.status, json.loads(raw) if raw else None
-        finally:
-            conn.close()
-
-
 def _drafts(app, n: int) -> tuple[list[str], str]:
     from desa.auth.services import create_token
     from desa.extensions import db as _db
@@ -192,7 +142,7 @@ def _drafts(app, n: int) -> tuple[list[str], str]:
 
 def test_killed_server_mid_burst_leaves_numbers_and_pdfs_consistent(app):
     ids, secret = _drafts(app, 40)
-    server = Gunicorn(app).start()
+    server = Gunicorn(app, dt.date.today()).start()
     results: list = []
     lock = threading.Lock()
 
@@ -219,7 +169,7 @@ def test_killed_server_mid_burst_leaves_numbers_and_pdfs_consistent(app):
     ok = [b for s, b in results if s == 200]
     assert 3 <= len(ok) < len(ids), f"{len(ok)} issued: the cut came too late"
 
-    server = Gunicorn(app).start()  # the power comes back
+    server = Gunicorn(app, dt.date.today()).start()  # the power comes back
     try:
         status, body = server.call("GET", f"/api/v1/letters/{ids[0]}", secret)
         assert status == 200

@@ -297,8 +297,9 @@ class _Job:
             if len(chunk) >= chunk_size:
                 self._flush(chunk)
                 chunk = []
-                if progress is not None:
-                    progress(processed, max(total, processed))
+            if progress is not None and processed % chunk_size == 0:
+                # Counted over every row read, so a file full of rejects moves too.
+                progress(processed, max(total, processed))
         self._flush(chunk)
         result.processed = processed
         if self.write and not (self.strict and result.rejected):

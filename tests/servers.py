@@ -1,0 +1,94 @@
+"""The app under a real gunicorn (2 workers × 4 threads) on a test's database.
+
+For the tests that need real processes and real concurrent HTTP clients: booking
+races, and power cuts (SIGKILL of the whole process group).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(app, today: dt.date) -> dict[str, str]:
+    """The environment that points a subprocess at the test app's database."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DESA_DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]),
+        "DESA_INSTANCE_PATH": app.instance_path,
+        "DESA_SECRET_KEY": app.config["SECRET_KEY"],
+        "DESA_BASE_URL": "http://desa.test",
+        "DESA_TEST_TODAY": today.isoformat(),
+    }
+
+
+def call(port: int, method: str, path: str, token: str, body: dict | None = None):
+    """One JSON request with a bearer token → (status, parsed body or None)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(method, path, body=json.dumps(body) if body else None,
+                     headers={"Authorization": f"Bearer {token}",
+                              "Content-Type": "application/json"})  # fmt: skip
+        resp = conn.getresponse()
+        raw = resp.read()
+        return resp.status, json.loads(raw) if raw else None
+    finally:
+        conn.close()
+
+
+class Gunicorn:
+    """tests/appointments/race_app.py (the app with a fixed date) on a free port."""
+
+    def __init__(self, app, today: dt.date) -> None:
+        self.port = free_port()
+        self.env = server_env(app, today)
+        self.cmd = [GUNICORN, "-w", "2", "-k", "gthread", "--threads", "4",
+                    "-b", f"127.0.0.1:{self.port}", "--log-level", "critical",
+                    "--chdir", str(ROOT / "tests" / "appointments"), "race_app:app"]  # fmt: skip
+
+    def start(self) -> Gunicorn:
+        self.proc = subprocess.Popen(self.cmd, env=self.env, start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop(signal.SIGKILL)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)  # the master and every worker
+        self.proc.wait(timeout=30)
+
+    def call(self, method: str, path: str, token: str, body: dict | None = None):
+        return call(self.port, method, path, token, body)
+
+    def __enter__(self) -> Gunicorn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

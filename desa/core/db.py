@@ -42,6 +42,11 @@ def mark_write_intent() -> None:
     g.desa_write_intent = True
 
 
+def clear_write_intent() -> None:
+    """The rest of this app context only reads: it need not hold the write lock."""
+    g.pop("desa_write_intent", None)
+
+
 def configure_engine(engine: Engine) -> None:
     """Sets durability pragmas and transaction handling on SQLite engines.
 

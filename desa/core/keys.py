@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -38,9 +39,19 @@ def ensure_signing_key(instance_path: str) -> bool:
 
 
 def load_signing_key(instance_path: str) -> Ed25519PrivateKey:
-    """The private key (run `desa init` first)."""
-    data = key_path(instance_path).read_bytes()
-    key = serialization.load_pem_private_key(data, password=None)
+    """The private key (run `desa init` first).
+
+    Every letter issued and every QR checked needs it: the parsed key is kept per
+    process, and read again only when the file changes (a restore).
+    """
+    path = key_path(instance_path)
+    stat = path.stat()
+    return _parsed_key(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_key(path: str, _mtime_ns: int, _size: int) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("signing key is not Ed25519")
     return key

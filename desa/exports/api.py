@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from desa.auth import audit
 from desa.core.api import json_body, page_args
-from desa.core.db import begin_write
+from desa.core.db import begin_write, clear_write_intent
 from desa.core.errors import ValidationError
 from desa.core.openapi import PAGE_PARAMS, page_of, query_param, spec
 from desa.core.security import require
@@ -170,7 +170,7 @@ def _count_and_audit(action: str) -> None:
     db.session.commit()
     if request.method == "GET":
         # The rest only reads: it need not hold SQLite's write lock meanwhile.
-        g.pop("desa_write_intent", None)
+        clear_write_intent()
 
 
 def parse_as_of(raw: str | None) -> dt.date:

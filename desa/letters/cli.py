@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from desa.core.cli import fail
@@ -31,9 +30,9 @@ def letter_verify(token_or_url: str, key_file: Path | None) -> None:
         if key_file is not None:
             key = tokens.public_key_from_pem(key_file.read_bytes())
         else:
-            from desa.core.keys import load_signing_key
+            from desa.letters.verification import public_key
 
-            key = load_signing_key(current_app.instance_path).public_key()
+            key = public_key()
     except FileNotFoundError:
         fail(
             "Berkas kunci tidak ditemukan; beri --public-key atau jalankan `desa init`."

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app, g
+from flask import current_app
 from flask.cli import with_appcontext
 
 from desa.core.cli import command_errors, fail
@@ -24,14 +24,14 @@ from desa.core.cli import command_errors, fail
 def backup_command(file: Path | None, auto: bool) -> None:
     """Writes a consistent backup of the database and instance files."""
     from desa.auth import audit
-    from desa.core.db import begin_write
+    from desa.core.db import begin_write, clear_write_intent
     from desa.extensions import db
     from desa.maintenance.backup import auto_backup, create_backup
 
     if auto == (file is not None):
         fail("Sebutkan satu FILE tujuan, atau pakai --auto.", code=2)
     # Copying reads only: the office keeps working while it runs.
-    g.pop("desa_write_intent", None)
+    clear_write_intent()
     removed: list[Path] = []
     try:
         if auto:

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import g
 from flask.cli import AppGroup
 
 from desa.core.cli import command_errors, fail
+from desa.core.db import clear_write_intent
 from desa.extensions import db
 from desa.residents import services
 
@@ -46,7 +46,7 @@ def resident_import(file: Path, strict: bool, dry_run: bool) -> None:
 
     if dry_run:
         # A dry run only reads: it must not hold the write lock meanwhile.
-        g.pop("desa_write_intent", None)
+        clear_write_intent()
     rejects_path = file.with_name(file.name + ".rejects.csv")
     with contextlib.ExitStack() as stack:
         bar: Any = None
@@ -104,7 +104,7 @@ def resident_export(file: Path) -> None:
 
     if file.suffix.lower() not in (".csv", ".xlsx"):
         fail("Nama berkas harus berakhiran .csv atau .xlsx.")
-    g.pop("desa_write_intent", None)  # reading only
+    clear_write_intent()
     try:
         count = export_residents(file)
     except OSError as err:

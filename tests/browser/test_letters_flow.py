@@ -3,27 +3,12 @@ head's signature, and the QR page on a phone."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
 _FORM_STATUS = re.compile(r"Failed to load resource: .* status of 422 ")
-MIGRATION = Path(__file__).resolve().parents[2] / "migrations/versions/0003_letters.py"
-
-
-@pytest.fixture(autouse=True)
-def letter_types(app):
-    """The seeded letter types (PostgreSQL runs TRUNCATE every table between tests)."""
-    from desa.extensions import db
-
-    spec = importlib.util.spec_from_file_location("letters_migration_0003", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with app.app_context(), db.engine.begin() as conn:
-        module.seed_letter_types(conn)
 
 
 def _sign_in(page, base, username, password):

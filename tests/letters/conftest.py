@@ -1,39 +1,15 @@
-"""Letter fixtures: the seeded types (re-seeded after PostgreSQL's TRUNCATE), a fixed
-village date, and helpers that draft and issue letters through the services."""
+"""Letter fixtures: a fixed village date, and helpers that draft and issue letters
+through the services."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-from pathlib import Path
 
 import pytest
 
 from desa.extensions import db as _db
 
 TODAY = dt.date(2026, 11, 23)
-MIGRATION = Path(__file__).resolve().parents[2] / "migrations/versions/0003_letters.py"
-
-
-def _seed_module():
-    spec = importlib.util.spec_from_file_location("letters_migration_0003", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SEED = _seed_module()
-
-
-@pytest.fixture(autouse=True)
-def letter_types(request):
-    """The twelve seeded types (PostgreSQL runs TRUNCATE every table between tests)."""
-    if "app" not in request.fixturenames:  # pure tests need no database
-        return []
-    app = request.getfixturevalue("app")
-    with app.app_context(), _db.engine.begin() as conn:
-        SEED.seed_letter_types(conn)
-    return [t["code"] for t in SEED.LETTER_TYPES]
 
 
 @pytest.fixture(autouse=True)

@@ -72,7 +72,10 @@ class Config:
         self.SMTP_USER = env.get("DESA_SMTP_USER") or None
         self.SMTP_PASSWORD = env.get("DESA_SMTP_PASSWORD") or None
         self.SMTP_FROM = env.get("DESA_SMTP_FROM") or None
-        # Where `desa backup --auto` writes (a flash disk), and how many it keeps.
+        # Where `desa backup --auto` and the daily automatic backup write (a flash
+        # disk), and how many they keep; the admin may choose another folder and
+        # count on the backup page. DESA_BACKUP_AUTO=0 leaves backups to a timer.
+        self.BACKUP_AUTO = env.get("DESA_BACKUP_AUTO", "1") != "0"
         self.BACKUP_DIR = env.get("DESA_BACKUP_DIR") or str(instance / "backups")
         self.BACKUP_KEEP = int(env.get("DESA_BACKUP_KEEP") or 14)
 

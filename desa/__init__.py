@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from desa.letters.public_views import bp as letters_public_bp
     from desa.letters.self_views import bp as resident_letters_bp
     from desa.letters.views import bp as letters_bp
+    from desa.maintenance.views import bp as maintenance_bp
     from desa.residents.api import bp as residents_api
     from desa.residents.import_views import bp as residents_import_bp
     from desa.residents.self_views import bp as resident_self_bp
@@ -127,5 +128,6 @@ def _register_blueprints(app: Flask) -> None:
         *appointments_bps,
         recording_api,
         exports_bp,
+        maintenance_bp,
     ):
         app.register_blueprint(bp)

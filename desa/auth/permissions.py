@@ -54,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "users:manage",
             "tokens:manage",
             "settings:manage",
+            "backups:manage",
             "audit:read",
             "letter_types:manage",
             "letters:issue",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desa.core.db import utcnow
@@ -15,7 +15,13 @@ class Village(db.Model):
     """The one village an installation serves (a single row, id 1)."""
 
     __tablename__ = "villages"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint(
+            "backup_keep IS NULL OR backup_keep BETWEEN 1 AND 365",
+            name="backup_keep_positive",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(13))  # 61.01.12.2002
@@ -38,6 +44,15 @@ class Village(db.Model):
     )
     # A letterhead logo (PNG/JPEG), relative to the instance folder.
     logo_path: Mapped[str | None] = mapped_column(String(200))
+    # The automatic daily backup: on or off, into which folder (a flash disk),
+    # from what local time of day, and how many archives to keep. An empty folder
+    # or count falls back to DESA_BACKUP_DIR / DESA_BACKUP_KEEP.
+    backup_auto: Mapped[bool] = mapped_column(default=True, server_default=true())
+    backup_dir: Mapped[str | None] = mapped_column(String(500))
+    backup_keep: Mapped[int | None] = mapped_column()
+    backup_time: Mapped[str] = mapped_column(
+        String(5), default="12:00", server_default="12:00"
+    )
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property

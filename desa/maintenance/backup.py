@@ -19,7 +19,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,8 @@ class BackupResult:
     files: int
     size: int
     sha256: str
+    # Older archives an automatic backup removed (retention).
+    removed: list[Path] = field(default_factory=list)
 
 
 def _sha256_file(path: Path) -> str:
@@ -157,30 +159,65 @@ def create_backup(target: Path) -> BackupResult:
     return result
 
 
-def _write_state(instance: Path, result: BackupResult) -> None:
-    state = {
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "file": str(result.path),
-        "size": result.size,
-        "sha256": result.sha256,
-    }
+def _read_state(instance: Path) -> dict[str, Any]:
+    try:
+        state = json.loads((instance / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _save_state(instance: Path, state: dict[str, Any]) -> None:
     partial = instance / (STATE_FILE + ".tmp")
     partial.write_text(json.dumps(state))
     os.replace(partial, instance / STATE_FILE)
 
 
+def _write_state(instance: Path, result: BackupResult) -> None:
+    """A successful backup; it clears an earlier failure."""
+    _save_state(
+        instance,
+        {
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "file": str(result.path),
+            "size": result.size,
+            "sha256": result.sha256,
+        },
+    )
+
+
+def record_failure(instance: Path | str, message: str) -> None:
+    """Keeps why the last automatic backup failed, beside the last good one."""
+    instance = Path(instance)
+    state = _read_state(instance)
+    state["failed_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    state["error"] = message
+    _save_state(instance, state)
+
+
+def _naive_utc(text: Any) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).replace(tzinfo=None)
+
+
 def last_backup(instance: Path | str) -> dict[str, Any] | None:
     """What the last backup was and when (naive UTC, like the database), or None."""
+    state = _read_state(Path(instance))
     try:
-        state = json.loads((Path(instance) / STATE_FILE).read_text())
-        at = dt.datetime.fromisoformat(state["at"])
-        state["at"] = at.astimezone(dt.UTC).replace(tzinfo=None)
-        return state
-    except (OSError, ValueError, KeyError, TypeError):
+        return {**state, "at": _naive_utc(state["at"])}
+    except (ValueError, KeyError, TypeError):
         return None
 
 
-def auto_backup(directory: Path, keep: int) -> tuple[BackupResult, list[Path]]:
+def last_failure(instance: Path | str) -> dict[str, Any] | None:
+    """The failure after the last good backup, if any: `{"at": …, "error": …}`."""
+    state = _read_state(Path(instance))
+    try:
+        return {"at": _naive_utc(state["failed_at"]), "error": str(state["error"])}
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def auto_backup(directory: Path, keep: int) -> BackupResult:
     """A dated archive in `directory`; older ones beyond `keep` are removed."""
     if keep < 1:
         raise ValidationError("Jumlah cadangan yang disimpan paling sedikit 1.")
@@ -190,7 +227,8 @@ def auto_backup(directory: Path, keep: int) -> tuple[BackupResult, list[Path]]:
     removed = archives[:-keep]
     for old in removed:
         old.unlink(missing_ok=True)
-    return result, removed
+    result.removed = removed
+    return result
 
 
 def _read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from desa.core.cli import command_errors, fail
 @click.option(
     "--auto",
     is_flag=True,
-    help="Ke folder DESA_BACKUP_DIR dengan nama bertanggal; simpan DESA_BACKUP_KEEP.",
+    help="Ke folder cadangan desa (halaman Cadangan, atau DESA_BACKUP_DIR) dengan "
+    "nama bertanggal; yang lama dihapus sesuai jumlah yang disimpan.",
 )
 @with_appcontext
 @command_errors
@@ -26,31 +27,33 @@ def backup_command(file: Path | None, auto: bool) -> None:
     from desa.auth import audit
     from desa.core.db import begin_write, clear_write_intent
     from desa.extensions import db
-    from desa.maintenance.backup import auto_backup, create_backup
+    from desa.maintenance.backup import create_backup, last_failure
+    from desa.maintenance.schedule import current_schedule, make_backup
 
     if auto == (file is not None):
         fail("Sebutkan satu FILE tujuan, atau pakai --auto.", code=2)
     # Copying reads only: the office keeps working while it runs.
     clear_write_intent()
-    removed: list[Path] = []
-    try:
-        if auto:
-            directory = Path(current_app.config["BACKUP_DIR"])
-            result, removed = auto_backup(directory, current_app.config["BACKUP_KEEP"])
-        else:
+    if auto:
+        result = make_backup(current_schedule(), how="perintah", actor_name="sistem")
+        if result is None:
+            failure = last_failure(current_app.instance_path)
+            fail(failure["error"] if failure else "Cadangan gagal dibuat.")
+    else:
+        try:
             result = create_backup(file)
-    except OSError as err:
-        fail(f"Cadangan tidak dapat ditulis: {err.strerror or err}.")
-    begin_write()
-    audit.record(
-        "maintenance.backup", detail=f"{result.path.name} ({result.files} berkas)"
-    )
-    db.session.commit()
+        except OSError as err:
+            fail(f"Cadangan tidak dapat ditulis: {err.strerror or err}.")
+        begin_write()
+        audit.record(
+            "maintenance.backup", detail=f"{result.path.name} ({result.files} berkas)"
+        )
+        db.session.commit()
     click.echo(
         f"Cadangan dibuat: {result.path} ({result.files} berkas, "
         f"{result.size / 1024**2:.1f} MB, sha256 {result.sha256[:16]}…)."
     )
-    for old in removed:
+    for old in result.removed:
         click.echo(f"Cadangan lama dihapus: {old.name}")
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from desa.core.db import utcnow
 from desa.core.keys import key_path
-from desa.maintenance.backup import last_backup
+from desa.maintenance.backup import last_backup, last_failure
 
 OK, WARN, FAIL = "OK", "PERINGATAN", "GAGAL"
 MIN_FREE_BYTES = 1024**3
@@ -124,20 +124,35 @@ def _free_disk() -> Verdict:
 
 
 def _backup_age(now: dt.datetime | None = None) -> Verdict:
+    from desa.maintenance.schedule import current_schedule
+
     name = "Cadangan"
     state = last_backup(current_app.instance_path)
+    failure = last_failure(current_app.instance_path)
+    plan = current_schedule()
+    where = (
+        f"otomatis setiap hari mulai pukul {plan.time:%H:%M} ke {plan.directory}"
+        if plan.enabled
+        else "cadangan otomatis dimatikan"
+    )
     if state is None:
         return Verdict(
-            FAIL, name, "belum pernah dibuat; jalankan `desa backup --auto`."
+            FAIL, name, f"belum pernah dibuat ({where}); jalankan `desa backup --auto`."
         )
     now = now or utcnow()
     age = now - state["at"]
     hours = int(age.total_seconds() // 3600)
     if age > BACKUP_MAX_AGE:
-        return Verdict(FAIL, name, f"terakhir {hours} jam lalu; buat cadangan baru.")
+        reason = f" Gagal terakhir: {failure['error']}" if failure else ""
+        return Verdict(
+            FAIL, name, f"terakhir {hours} jam lalu; buat cadangan baru.{reason}"
+        )
+    if failure:
+        return Verdict(WARN, name, f"terakhir {hours} jam lalu, tetapi percobaan "
+                                   f"sesudahnya gagal: {failure['error']}")  # fmt: skip
     if not Path(state["file"]).exists():
         return Verdict(WARN, name, f"berkas terakhir tidak ditemukan: {state['file']}.")
-    return Verdict(OK, name, f"terakhir {hours} jam lalu ({state['file']}).")
+    return Verdict(OK, name, f"terakhir {hours} jam lalu ({state['file']}); {where}.")
 
 
 def _letter_files() -> Verdict:

@@ -108,6 +108,12 @@ def test_a_tampered_archive_is_refused_and_nothing_is_restored(app, runner, tmp_
 def test_auto_backup_keeps_the_newest_ones(app, runner, tmp_path):
     app.config["BACKUP_DIR"] = str(tmp_path / "flashdisk")
     app.config["BACKUP_KEEP"] = 2
+    # A flash disk that is not plugged in is not silently replaced by a new folder.
+    result = runner.invoke(args=["backup", "--auto"])
+    assert result.exit_code == 1
+    assert "Folder cadangan tidak ditemukan" in result.output
+    assert not (tmp_path / "flashdisk").exists()
+    (tmp_path / "flashdisk").mkdir()
     for _ in range(3):
         result = runner.invoke(args=["backup", "--auto"])
         assert result.exit_code == 0, result.output

@@ -44,6 +44,12 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 1024 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 MAX_XLSX_MEMBERS = 10_000
+# openpyxl holds a workbook's whole shared-strings table in memory (about five
+# times its XML); a million real rows need about 64 MB of it.
+MAX_XLSX_SHARED_STRINGS = 96 * 1024 * 1024
+# Data rows in one file: a whole regency (Sambas has about 650,000 residents).
+# Past it a file is refused as a whole, before or while it is read.
+MAX_IMPORT_ROWS = 1_000_000
 CHUNK_SIZE = 10_000
 # SQLite tuning for big imports (see _bulk_sqlite).
 BULK_CACHE_KIB = -128 * 1024
@@ -76,6 +82,15 @@ class ImportFileError(ValidationError):
     """The whole file cannot be imported (unreadable, too big, required columns missing)."""
 
     code = "import_file"
+
+
+def too_many_rows_message(limit: int) -> str:
+    """The refusal of a file with more than `limit` data rows (Indonesian digits)."""
+    shown = f"{limit:,}".replace(",", ".")
+    return (
+        f"Berkas berisi lebih dari {shown} baris data; tidak ada yang disimpan. "
+        "Bagi menjadi beberapa berkas lalu impor satu per satu."
+    )
 
 
 class _Bad:

@@ -20,11 +20,14 @@ from desa.residents.importer.columns import (
     HEADER_SEARCH_ROWS,
     IMPORT_COLUMNS,
     MAX_FILE_BYTES,
+    MAX_IMPORT_ROWS,
     MAX_XLSX_MEMBERS,
     MAX_XLSX_RATIO,
+    MAX_XLSX_SHARED_STRINGS,
     MAX_XLSX_UNCOMPRESSED,
     REQUIRED,
     ImportFileError,
+    too_many_rows_message,
 )
 
 
@@ -233,6 +236,14 @@ def _check_zip(path: Path) -> None:
     total = 0
     for info in infos:
         total += info.file_size
+        if (
+            info.filename.lower().endswith("sharedstrings.xml")
+            and info.file_size > MAX_XLSX_SHARED_STRINGS
+        ):
+            raise ImportFileError(
+                "Berkas XLSX berisi terlalu banyak teks untuk dibaca sekaligus; "
+                "simpan sebagai CSV atau bagi menjadi beberapa berkas."
+            )
         ratio = info.file_size / max(info.compress_size, 1)
         if ratio > MAX_XLSX_RATIO and info.file_size > 16 * 1024 * 1024:
             raise ImportFileError(
@@ -261,6 +272,10 @@ def _read_xlsx(path: Path) -> Table:
         records = _xlsx_records(sheet.iter_rows(values_only=True))
         header, header_line, rest = _find_header(records)
         max_row = sheet.max_row or 0
+        # The sheet's own dimension, when it has one, refuses an oversized file at
+        # once; a file without it (or lying) is stopped while it is read.
+        if max_row - header_line > MAX_IMPORT_ROWS:
+            raise ImportFileError(too_many_rows_message(MAX_IMPORT_ROWS))
     except BaseException:
         workbook.close()
         raise

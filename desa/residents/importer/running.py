@@ -9,7 +9,8 @@ import gc
 import io
 import itertools
 import os
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,10 @@ from desa.residents.importer.columns import (
     ERROR_COLUMN,
     FIRST_ERRORS,
     IMPORT_COLUMNS,
+    MAX_IMPORT_ROWS,
+    ImportFileError,
     Progress,
+    too_many_rows_message,
 )
 from desa.residents.importer.reading import (
     Table,
@@ -228,6 +232,50 @@ def _bulk_sqlite(job: _Job) -> Iterator[None]:
         driver.execute(f"PRAGMA cache_size={int(cache_size):d}")
 
 
+class _SeenNiks:
+    """The NIKs read so far from this file and the line of each, kept on disk.
+
+    Held in a dict, a million-row file would keep a million NIKs in memory; a
+    private temporary SQLite database (which spills to a temporary file beyond a
+    small page cache) keeps the import's memory flat whatever the file's length.
+    """
+
+    BATCH = 500  # NIKs per lookup, well under SQLite's limit on parameters
+
+    def __init__(self) -> None:
+        # "" opens a private temporary database, deleted when closed.
+        self.conn = sqlite3.connect("", isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=OFF")
+        self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.execute("PRAGMA cache_size=-4096")
+        self.conn.execute(
+            "CREATE TABLE seen (nik TEXT PRIMARY KEY, line INTEGER NOT NULL) "
+            "WITHOUT ROWID"
+        )
+
+    def first_lines(self, niks: list[str]) -> dict[str, int]:
+        """The line each of `niks` was first read on, for those read before."""
+        found: dict[str, int] = {}
+        for start in range(0, len(niks), self.BATCH):
+            batch = niks[start : start + self.BATCH]
+            marks = ",".join("?" * len(batch))
+            found.update(
+                self.conn.execute(
+                    f"SELECT nik, line FROM seen WHERE nik IN ({marks})",  # noqa: S608 - only ? marks  # nosec B608
+                    batch,
+                )
+            )
+        return found
+
+    def add(self, pairs: Iterable[tuple[str, int]]) -> None:
+        self.conn.execute("BEGIN")
+        self.conn.executemany("INSERT INTO seen (nik, line) VALUES (?, ?)", pairs)
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 class _Job:
     """One import run: chunks of validated rows written with Core executemany."""
 
@@ -251,7 +299,7 @@ class _Job:
         self.strict = strict
         self.actor_name = actor_name[:120]
         self.reason = reason
-        self.seen: dict[str, int] = {}
+        self.seen = _SeenNiks()
         self.areas: dict[tuple[str, str], str | None] = {}
         self.now = utcnow()
         self.conn = db.session.connection()
@@ -271,41 +319,61 @@ class _Job:
         )
 
     def run(self, progress: Progress | None, chunk_size: int) -> None:
-        """Validates every row, writing each full chunk of accepted rows as it goes."""
+        """Validates every row, settling and writing the rows chunk by chunk."""
         table, result = self.table, self.result
         total = table.total_estimate
         check = self.checker.check
-        seen = self.seen
-        chunk: list[tuple[list[Any], Any]] = []
+        pending: list[tuple[int, Any, list[Any], list[str], Any]] = []
         line = table.header_line
         processed = 0
-        for cells in table.rows:
-            line += 1
-            if not any(cells):
-                continue
-            values, errors, nik_check = check(cells)
-            nik = values[_NIK]
-            if nik is not None:
-                first = seen.setdefault(nik, line)
-                if first != line:
-                    errors.append(f"NIK ganda di berkas, baris {first}")
-            if errors:
-                self._reject(line, cells, _joined(errors))
-            else:
-                chunk.append((values, nik_check))
-            processed += 1
-            if len(chunk) >= chunk_size:
-                self._flush(chunk)
-                chunk = []
-            if progress is not None and processed % chunk_size == 0:
-                # Counted over every row read, so a file full of rejects moves too.
-                progress(processed, max(total, processed))
-        self._flush(chunk)
+        try:
+            for cells in table.rows:
+                line += 1
+                if not any(cells):
+                    continue
+                values, errors, nik_check = check(cells)
+                pending.append((line, cells, values, errors, nik_check))
+                processed += 1
+                if processed > MAX_IMPORT_ROWS:
+                    raise ImportFileError(too_many_rows_message(MAX_IMPORT_ROWS))
+                if len(pending) >= chunk_size:
+                    self._settle(pending)
+                    pending = []
+                    if progress is not None:
+                        # Counted over every row read, so a file full of rejects moves too.
+                        progress(processed, max(total, processed))
+            self._settle(pending)
+        finally:
+            self.seen.close()
         result.processed = processed
         if self.write and not (self.strict and result.rejected):
             self._save_areas()
         if progress is not None:
             progress(processed, processed)
+
+    def _settle(
+        self, pending: list[tuple[int, Any, list[Any], list[str], Any]]
+    ) -> None:
+        """Finds duplicate NIKs among the chunk, rejects or writes each row in order."""
+        niks = [row[2][_NIK] for row in pending if row[2][_NIK] is not None]
+        earlier = self.seen.first_lines(niks) if niks else {}
+        new: dict[str, int] = {}
+        chunk: list[tuple[list[Any], Any]] = []
+        for line, cells, values, errors, nik_check in pending:
+            nik = values[_NIK]
+            if nik is not None:
+                first = earlier.get(nik) or new.get(nik)
+                if first is None:
+                    new[nik] = line
+                else:
+                    errors.append(f"NIK ganda di berkas, baris {first}")
+            if errors:
+                self._reject(line, cells, _joined(errors))
+            else:
+                chunk.append((values, nik_check))
+        if new:
+            self.seen.add(new.items())
+        self._flush(chunk)
 
     def _reject(self, line: int, cells: Any, error: str) -> None:
         result = self.result

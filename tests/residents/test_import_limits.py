@@ -1,0 +1,135 @@
+"""Very large import files: a million-row XLSX is refused at once with bounded
+memory, a file that hides its size is stopped at the row limit with nothing kept,
+a huge shared-strings table is refused before it is loaded, and duplicate NIKs
+are found across chunks (they are kept on disk, not in memory)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from bigxlsx import write_xlsx
+from conftest import nik_for
+from test_importer import count, do_import, read_rejects, write_csv
+
+from desa.residents.importer import ImportFileError, reading, running
+from desa.residents.models import Resident
+
+HEADER = ["nik", "name", "sex", "birth_date", "rt", "rw"]
+XLSX_ROWS = 1_048_575  # every row a sheet can hold, after the header
+# Peak memory of the whole `desa resident import` process refusing that file
+# (a bare Python with the app imported takes about 100 MB).
+REFUSAL_MEMORY_MB = 250
+
+
+def _rows(count: int):
+    base = dt.date(1970, 1, 1)
+    for i in range(count):
+        birth = base + dt.timedelta(days=i % 12_000)
+        yield [nik_for(birth, "L", 1 + i % 9000), f"WARGA {chr(65 + i % 26)}", "L",
+               birth.strftime("%d-%m-%Y"), str(1 + i % 9), "1"]  # fmt: skip
+
+
+def _peak_mb(
+    cmd: list[str], env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess, float]:
+    """Runs `cmd` under a fresh Python and returns (result, its peak RSS in MB)."""
+    probe = textwrap.dedent(
+        """
+        import resource, subprocess, sys
+        done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+        sys.stdout.write(done.stdout)
+        sys.stderr.write(done.stderr)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        sys.stderr.write(f"\\nPEAK_KB={peak}\\n")
+        sys.exit(done.returncode)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *cmd], capture_output=True, text=True, env=env,
+        timeout=600,
+    )  # fmt: skip
+    peak = int(done.stderr.rsplit("PEAK_KB=", 1)[1].split()[0])
+    return done, peak / 1024
+
+
+def test_a_million_row_xlsx_is_refused_at_once_with_bounded_memory(app, tmp_path):
+    path = write_xlsx(tmp_path / "sejuta.xlsx", HEADER, _rows(XLSX_ROWS),
+                      row_count=XLSX_ROWS)  # fmt: skip
+    env = {**os.environ, "DESA_INSTANCE_PATH": app.instance_path,
+           "DESA_DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]),
+           "DESA_SECRET_KEY": app.config["SECRET_KEY"]}  # fmt: skip
+    desa = str(Path(sys.executable).parent / "desa")
+    done, peak = _peak_mb([desa, "resident", "import", str(path)], env)
+    assert done.returncode == 1, done.stderr
+    assert "lebih dari 1.000.000 baris data" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert peak < REFUSAL_MEMORY_MB, f"peak {peak:.0f} MB"
+    assert not (tmp_path / "sejuta.xlsx.rejects.csv").exists()
+    with app.app_context():
+        from desa.extensions import db
+
+        assert count(db, Resident) == 0
+
+
+def test_a_file_hiding_its_size_is_stopped_at_the_limit_with_nothing_kept(
+    db, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(running, "MAX_IMPORT_ROWS", 40)
+    monkeypatch.setattr(reading, "MAX_IMPORT_ROWS", 40)
+    rows = list(_rows(41))
+    # No <dimension>: the size shows only while reading; small chunks were already
+    # written by then, and must go with the rest.
+    path = write_xlsx(tmp_path / "besar.xlsx", HEADER, rows, dimension=False)
+    with pytest.raises(ImportFileError, match="lebih dari 40 baris data"):
+        do_import(path, chunk_size=10)
+    assert count(db, Resident) == 0
+    assert not (tmp_path / "besar.xlsx.rejects.csv").exists()
+
+    # The same rows within the limit import whole.
+    path = write_xlsx(tmp_path / "pas.xlsx", HEADER, rows[:40], dimension=False)
+    assert do_import(path, chunk_size=10).imported == 40
+
+
+def test_an_honest_dimension_refuses_before_any_row_is_read(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "MAX_IMPORT_ROWS", 5)
+    path = write_xlsx(tmp_path / "enam.xlsx", HEADER, _rows(6), row_count=6)
+    with pytest.raises(ImportFileError, match="lebih dari 5 baris data"):
+        do_import(path)
+    assert count(db, Resident) == 0
+
+
+def test_a_huge_shared_strings_table_is_refused_before_it_is_loaded(
+    db, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(reading, "MAX_XLSX_SHARED_STRINGS", 4096)
+    path = write_xlsx(tmp_path / "teks.xlsx", HEADER, _rows(200), row_count=200,
+                      shared_strings=True)  # fmt: skip
+    with pytest.raises(ImportFileError, match="terlalu banyak teks"):
+        do_import(path)
+    monkeypatch.setattr(reading, "MAX_XLSX_SHARED_STRINGS", 10 * 1024 * 1024)
+    assert do_import(path).imported == 200
+
+
+def test_duplicate_niks_are_found_across_chunks_and_rejected_in_order(db, tmp_path):
+    rows = list(_rows(12))
+    first_a, first_b = rows[1], rows[6]
+    rows += [[first_b[0], "WARGA GANDA", *first_b[2:]],
+             [first_a[0], "WARGA GANDA", *first_a[2:]]]  # fmt: skip
+    rows.insert(9, [first_a[0], "WARGA LAIN", *first_a[2:]])  # a duplicate in chunk 3
+    path = write_csv(tmp_path / "ganda.csv", HEADER, rows)
+    result = do_import(path, chunk_size=4)
+    assert (result.imported, result.rejected) == (12, 3)
+    rejects = read_rejects(tmp_path / "ganda.csv.rejects.csv")
+    # File lines: header = 1, so rows[1] is line 3 and rows[6] line 8.
+    assert [(r[1], r[-1]) for r in rejects[1:]] == [
+        ("WARGA LAIN", "NIK ganda di berkas, baris 3."),
+        ("WARGA GANDA", "NIK ganda di berkas, baris 8."),
+        ("WARGA GANDA", "NIK ganda di berkas, baris 3."),
+    ]
+    assert [line for line, _ in result.first_errors] == [11, 15, 16]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,11 +15,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from desa.appointments.sessions import KIND_LABELS
+from desa.core.forms import Form
 
 _REQUIRED = DataRequired(message=_l("Wajib diisi."))
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     """A recording session."""
 
     date = DateField(_l("Tanggal"), validators=[_REQUIRED])
@@ -68,7 +68,7 @@ class SessionForm(FlaskForm):
         }
 
 
-class EmployeeForm(FlaskForm):
+class EmployeeForm(Form):
     """One person on an employer's list."""
 
     nik = StringField(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,9 +14,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from desa.auth.permissions import ROLE_LABELS, STAFF_ROLES, TOKEN_ROLES
+from desa.core.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(
         _l("Nama pengguna"), validators=[DataRequired(), Length(max=60)]
     )
@@ -27,7 +27,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(
         _l("Kata sandi sekarang"), validators=[DataRequired()]
     )
@@ -47,7 +47,7 @@ def _role_choices(roles: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(r, ROLE_LABELS[r]) for r in roles]
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(
         _l("Nama pengguna"), validators=[DataRequired(), Length(max=60)]
     )
@@ -68,18 +68,18 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Aktif"), default=True)
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         _l("Kata sandi baru"), validators=[DataRequired(), Length(min=10, max=200)]
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Nama token"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("Peran"), choices=_role_choices(TOKEN_ROLES))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, RadioField
 
+from desa.core.forms import Form
 
-class ExportForm(FlaskForm):
+
+class ExportForm(Form):
     format = RadioField(
         _l("Format berkas"),
         choices=[("xlsx", _l("Excel (XLSX)")), ("csv", _l("CSV (UTF-8)"))],
@@ -17,7 +18,7 @@ class ExportForm(FlaskForm):
     only_new = BooleanField(_l("Hanya yang belum ada di ekspor sebelumnya"))
 
 
-class ResultsForm(FlaskForm):
+class ResultsForm(Form):
     file = FileField(
         _l("Berkas hasil dari Disdukcapil (CSV atau XLSX)"),
         validators=[

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from desa.core.forms import Form
 from desa.letters.services import STATUS_LABELS
 
 _TOO_LONG = _l("Terlalu panjang (paling banyak %(max)d karakter).")
@@ -24,7 +24,7 @@ def _max(n: int) -> Length:
     return Length(max=n, message=_TOO_LONG)
 
 
-class LetterFilterForm(FlaskForm):
+class LetterFilterForm(Form):
     """The archive's search (GET, no CSRF)."""
 
     class Meta:
@@ -41,7 +41,7 @@ class LetterFilterForm(FlaskForm):
     date_to = DateField(_l("Sampai tanggal"), validators=[Optional()])
 
 
-class DraftForm(FlaskForm):
+class DraftForm(Form):
     """Purpose; the type's extra fields are posted as `f_<name>` beside it."""
 
     purpose = TextAreaField(
@@ -49,13 +49,13 @@ class DraftForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(
         _l("Alasan"), validators=[DataRequired(_l("Wajib diisi.")), _max(300)]
     )
 
 
-class LetterTypeForm(FlaskForm):
+class LetterTypeForm(Form):
     code = StringField(_l("Kode"), validators=[_max(20)])
     title = StringField(_l("Judul surat"), validators=[_max(150)])
     kind = SelectField(
@@ -82,14 +82,14 @@ class LetterTypeForm(FlaskForm):
     active = BooleanField(_l("Aktif (dapat dipilih saat membuat surat)"))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     clerk_may_issue = BooleanField(_l("Operator boleh menerbitkan semua jenis surat"))
     shared_sequence = BooleanField(
         _l("Satu urutan nomor untuk semua jenis surat (bukan per jenis)")
     )
 
 
-class LetterheadForm(FlaskForm):
+class LetterheadForm(Form):
     address = StringField(_l("Alamat kantor desa"), validators=[Optional(), _max(200)])
     phone = StringField(_l("Telepon kantor"), validators=[Optional(), _max(30)])
     email = StringField(_l("E-mail kantor"), validators=[Optional(), _max(120)])
@@ -101,5 +101,5 @@ class LetterheadForm(FlaskForm):
     remove_logo = BooleanField(_l("Hapus logo"))
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     pdf = FileField(_l("Berkas PDF surat"))

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from desa.core.forms import Form
 
-class BackupSettingsForm(FlaskForm):
+
+class BackupSettingsForm(Form):
     backup_auto = BooleanField(_l("Buat cadangan otomatis setiap hari"))
     backup_dir = StringField(
         _l("Folder cadangan"),
         validators=[
             Optional(),
             Length(
-                max=500, message=_l("Terlalu panjang (paling banyak 500 karakter).")
+                max=500, message=_l("Terlalu panjang (paling banyak %(max)d karakter).")
             ),
         ],
     )
@@ -32,5 +33,5 @@ class BackupSettingsForm(FlaskForm):
     )
 
 
-class BackupRunForm(FlaskForm):
+class BackupRunForm(Form):
     """ "Back up now": only the CSRF token."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -14,12 +13,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from desa.core.forms import Form
 from desa.residents import fields
 from desa.residents.models import EKTP_LABELS, MARITAL_STATUSES, RELIGIONS
 from desa.residents.registry import EVENT_LABELS, LABELS
 
 
-class ResidentLoginForm(FlaskForm):
+class ResidentLoginForm(Form):
     nik = StringField(
         _l("NIK"),
         validators=[DataRequired(), Length(max=32)],
@@ -63,7 +63,7 @@ def _blank(label) -> list[tuple[str, object]]:
     return [("", label)]
 
 
-class ResidentForm(FlaskForm):
+class ResidentForm(Form):
     """A resident's data; parsing and rules stay in registry.create/update_resident."""
 
     nik = StringField(
@@ -124,7 +124,7 @@ class ResidentForm(FlaskForm):
     warned_for = HiddenField()
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     """A population event: its type, date and note (rules in registry.record_event)."""
 
     type = SelectField(
@@ -139,7 +139,7 @@ class EventForm(FlaskForm):
     note = TextAreaField(_l("Catatan"), validators=[_max(1000)], render_kw={"rows": 3})
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     """A resident asks for a correction of one field (or of their data in general)."""
 
     field = SelectField(
@@ -155,7 +155,7 @@ class CorrectionForm(FlaskForm):
     )
 
 
-class CorrectionAnswerForm(FlaskForm):
+class CorrectionAnswerForm(Form):
     """The clerk's answer to a correction request."""
 
     status = SelectField(
@@ -168,7 +168,7 @@ class CorrectionAnswerForm(FlaskForm):
     )
 
 
-class ResidentFilterForm(FlaskForm):
+class ResidentFilterForm(Form):
     """The list's filters, read from the query string (GET, so no CSRF)."""
 
     class Meta:

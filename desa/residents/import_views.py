@@ -26,12 +26,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select, update
 from wtforms import BooleanField
 
 from desa.core.db import begin_write, utcnow
+from desa.core.forms import Form
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.extensions import db
@@ -59,7 +59,7 @@ def _allow_large_upload() -> None:
         request.max_content_length = UPLOAD_LIMIT
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(
         _l("Berkas penduduk (CSV atau XLSX)"),
         validators=[
@@ -69,7 +69,7 @@ class UploadForm(FlaskForm):
     )
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     strict = BooleanField(
         _l("Mode ketat: jangan simpan apa pun bila ada satu baris saja yang ditolak")
     )

@@ -76,3 +76,44 @@ def test_unknown_language_is_ignored(client, english_mo):
     client.get("/lang/en")
     client.get("/lang/xx")
     assert "Staff sign-in" in client.get("/login").get_data(as_text=True)
+
+
+def test_wtforms_own_messages_speak_the_interface_language(app, english_mo):
+    """A mistyped number or time gets WTForms' message in Indonesian (or English)."""
+    from wtforms import IntegerField, SelectField, TimeField
+    from wtforms.validators import Optional
+
+    from desa.core.forms import _WTFORMS_MESSAGES, Form
+
+    class Probe(Form):
+        class Meta:
+            csrf = False
+
+        count = IntegerField(validators=[Optional()])
+        at = TimeField(validators=[Optional()])
+        kind = SelectField(choices=[("a", "A")])
+        code = IntegerField(validators=[Optional()])
+
+    data = {"count": "dua", "at": "25:61", "kind": "z", "code": "1.5"}
+    with app.test_request_context(method="POST", data=data):
+        form = Probe()
+        assert not form.validate()
+        assert form.errors == {
+            "count": ["Isi dengan bilangan bulat."],
+            "at": ["Jam tidak sah; isi seperti 08:30."],
+            "kind": ["Pilihan tidak tersedia."],
+            "code": ["Isi dengan bilangan bulat."],
+        }
+    with app.test_request_context(method="POST", data=data):
+        from flask import session
+        from flask_babel import refresh
+
+        session["lang"] = "en"
+        refresh()
+        form = Probe()
+        form.validate()
+        assert form.errors["at"] == ["Not a valid time; type it like 08:30."]
+    # Every one of our sentences is in the English catalogue too.
+    english = _read(EN_PO)
+    assert all(english.get(ours) and english.get(ours).string
+               for ours in set(_WTFORMS_MESSAGES.values()))  # fmt: skip

@@ -1,0 +1,89 @@
+"""A million-row XLSX: refused at once, or read to the row limit in bounded memory.
+
+Run with the project's venv: `.venv/bin/python bench/million.py`.
+Prints one line per figure: `name: value unit (target ≤ X) ok|MISS`.
+
+1. A full sheet (1,048,575 data rows, honest `<dimension>`): `desa resident import`
+   refuses it before reading a row.
+2. 1,000,000 believable residents (exactly the row limit) in a sheet that hides its
+   size: `desa resident import --dry-run` reads and checks every row. Its peak
+   memory is the import's bound: the per-column caches are capped and the NIKs
+   already seen are kept in a temporary database on disk, not in memory.
+The peak is the whole process's resident set (ru_maxrss), Python and app included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import baseline, figure, temp_instance
+
+INSTANCE = temp_instance()
+
+from desa.residents.demo import build_rows  # noqa: E402
+from tests.bigxlsx import write_xlsx  # noqa: E402
+
+COLUMNS = ["nik", "kk", "name", "sex", "birth_place", "birth_date", "religion",
+           "marital_status", "family_relation", "occupation", "education", "address",
+           "rt", "rw", "dusun", "ektp_status", "phone"]  # fmt: skip
+DESA = str(Path(sys.executable).parent / "desa")
+PROBE = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.stderr.write(done.stderr[-500:])\n"
+)
+
+
+def cells(rows: list[dict], count: int):
+    for i in range(count):
+        r = rows[i]
+        yield [r["birth_date"].strftime("%d-%m-%Y") if c == "birth_date" else
+               ("" if r[c] is None else str(r[c])) for c in COLUMNS]  # fmt: skip
+
+
+def run(args: list[str]) -> tuple[int, float, float, str]:
+    """(exit code, seconds, peak MB, stderr tail) of `desa …` in a fresh process."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", PROBE, DESA, *args],
+                          capture_output=True, text=True, env=os.environ)  # fmt: skip
+    seconds = time.perf_counter() - start
+    code, peak_kb = (int(v) for v in done.stdout.split())
+    return code, seconds, peak_kb / 1024, done.stderr
+
+
+def main() -> None:
+    subprocess.run([DESA, "init"], check=True, capture_output=True)
+    code, _, bare_mb, _ = run(["--help"])
+    baseline("import.process_at_rest", bare_mb, "MB")
+
+    start = time.perf_counter()
+    rows, _meta = build_rows(1_048_575, 11, dt.date(2026, 12, 4), "6101122002")
+    full = write_xlsx(INSTANCE / "penuh.xlsx", COLUMNS, cells(rows, 1_048_575),
+                      row_count=1_048_575)  # fmt: skip
+    limit = write_xlsx(INSTANCE / "sejuta.xlsx", COLUMNS, cells(rows, 1_000_000),
+                       dimension=False)  # fmt: skip
+    del rows
+    baseline("million.generate_two_files", time.perf_counter() - start, "s")
+    print(
+        f"# {full.stat().st_size / 1e6:.0f} MB and {limit.stat().st_size / 1e6:.0f} MB"
+    )
+
+    code, seconds, peak, err = run(["resident", "import", str(full)])
+    assert code == 1 and "1.000.000 baris" in err, err
+    figure("million.full_sheet_refusal", seconds, "s", 5)
+    figure("million.full_sheet_refusal_peak", peak, "MB", 256)
+
+    code, seconds, peak, err = run(["resident", "import", "--dry-run", str(limit)])
+    assert code in (0, 3), err
+    baseline("million.check_1m_rows", seconds, "s")
+    figure("million.check_1m_rows_peak", peak, "MB", 512)
+
+
+if __name__ == "__main__":
+    main()

@@ -34,8 +34,12 @@ class Gunicorn:
                     "-k", "sync", "-b", f"127.0.0.1:{self.port}", "--chdir",
                     str(ROOT / "bench") if app.startswith("bare_app") else str(ROOT),
                     app]  # fmt: skip
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT),
-                    "DESA_BACKUP_AUTO": "0", **(env or {})}
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DESA_BACKUP_AUTO": "0",
+            **(env or {}),
+        }
 
     def __enter__(self) -> Gunicorn:
         self.proc = subprocess.Popen(self.cmd, env=self.env, start_new_session=True)

@@ -30,7 +30,10 @@ _CONTENT_TYPES = (
     f'ContentType="{_OOXML}.worksheet+xml"/>'
     "{shared}</Types>"
 )
-_SHARED_TYPE = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_OOXML}.sharedStrings+xml"/>'
+_SHARED_TYPE = (
+    '<Override PartName="/xl/sharedStrings.xml" '
+    f'ContentType="{_OOXML}.sharedStrings+xml"/>'
+)
 _RELS = (
     f'{_XML}<Relationships xmlns="{_RELS_NS}">'
     f'<Relationship Id="rId1" Type="{_DOC_RELS}/officeDocument" Target="xl/workbook.xml"/>'
@@ -47,7 +50,10 @@ _WORKBOOK_RELS = (
     f'<Relationship Id="rId1" Type="{_DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
     "{shared}</Relationships>"
 )
-_SHARED_REL = f'<Relationship Id="rId2" Type="{_DOC_RELS}/sharedStrings" Target="sharedStrings.xml"/>'
+_SHARED_REL = (
+    f'<Relationship Id="rId2" Type="{_DOC_RELS}/sharedStrings" '
+    'Target="sharedStrings.xml"/>'
+)
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 

@@ -64,6 +64,19 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems (FAT on a flash disk)
+        pass
+    finally:
+        os.close(fd)
+
+
 def _database_url() -> Any:
     return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
 
@@ -143,16 +156,20 @@ def create_backup(target: Path) -> BackupResult:
             ],
         }  # fmt: skip
         partial = target.with_name(target.name + ".tmp")
-        with tarfile.open(partial, "w:gz") as tar:
-            data = json.dumps(manifest, indent=2).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mode = len(data), 0o600
-            tar.addfile(info, io.BytesIO(data))
-            for path, name in members:
-                tar.add(path, arcname=name, recursive=False)
-        with partial.open("rb") as fh:
-            os.fsync(fh.fileno())
+        # The archive holds the signing key and the whole register: owner-only.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as raw:
+            with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+                data = json.dumps(manifest, indent=2).encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mode = len(data), 0o600
+                tar.addfile(info, io.BytesIO(data))
+                for path, name in members:
+                    tar.add(path, arcname=name, recursive=False)
+            raw.flush()
+            os.fsync(raw.fileno())
         os.replace(partial, target)
+        _fsync_dir(target.parent)  # the rename itself survives a power cut
     result = BackupResult(target, len(members), target.stat().st_size,
                           _sha256_file(target))  # fmt: skip
     _write_state(instance, result)

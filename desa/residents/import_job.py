@@ -102,8 +102,7 @@ def start(app: Flask, job_id: int) -> int:
         state="starting",
         processed=0,
         total=0,
-        pid=process.pid,
-        host=socket.gethostname(),
+        **identity(process.pid),
     )
     return process.pid
 
@@ -125,13 +124,35 @@ def is_alive(pid: int) -> bool:
     return True
 
 
+def boot_id() -> str | None:
+    """This boot of the machine (Linux); a pid from before a power cut means nothing."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+    except OSError:  # pragma: no cover - not Linux
+        return None
+
+
+def identity(pid: int) -> dict[str, Any]:
+    """Who runs a job: its pid, on which machine, since which boot."""
+    return {"pid": pid, "host": socket.gethostname(), "boot": boot_id()}
+
+
 def abandoned(directory: Path) -> bool:
-    """True when this machine started the job and its process is gone."""
+    """True when this machine started the job and its process is gone.
+
+    After a power cut the machine has rebooted: the recorded pid may belong to
+    some other process by now, so a job from an earlier boot is gone too.
+    """
     data = read_progress(directory)
     pid, host = data.get("pid"), data.get("host")
     if not isinstance(pid, int) or host != socket.gethostname():
         return False
-    return data.get("state") in ("starting", "running") and not is_alive(pid)
+    if data.get("state") not in ("starting", "running"):
+        return False
+    booted = data.get("boot")
+    if booted and booted != boot_id():
+        return True
+    return not is_alive(pid)
 
 
 def run_job(app: Flask, job_id: int) -> int:
@@ -146,12 +167,12 @@ def run_job(app: Flask, job_id: int) -> int:
     path, filename, strict = job.stored_path, job.filename, job.strict
     actor = job.created_by
     db.session.commit()  # ends the read; the import takes the write lock itself
-    identity = {"pid": os.getpid(), "host": socket.gethostname()}
-    write_progress(directory, state="running", processed=0, total=0, **identity)
+    mine = identity(os.getpid())
+    write_progress(directory, state="running", processed=0, total=0, **mine)
 
     def progress(processed: int, total: int) -> None:
         write_progress(
-            directory, state="running", processed=processed, total=total, **identity
+            directory, state="running", processed=processed, total=total, **mine
         )
 
     mark_write_intent()

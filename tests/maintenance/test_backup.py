@@ -48,6 +48,7 @@ def test_backup_then_restore_into_an_empty_instance(
         manifest = json.load(tar.extractfile("manifest.json"))
         names = set(tar.getnames())
     assert manifest["village_code"] == "61.01.12.2002"
+    assert archive.stat().st_mode & 0o777 == 0o600  # keys and personal data inside
     assert {"database/desa.sqlite", "instance/keys/signing-ed25519.pem",
             "instance/letters/2026/abc.pdf"} <= names  # fmt: skip
 

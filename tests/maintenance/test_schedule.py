@@ -147,9 +147,7 @@ def _settings_form(client) -> str:
     return csrf_from(client.get("/admin/backup").get_data(as_text=True))
 
 
-def test_the_admin_chooses_the_folder_hour_and_count(
-    app, db, client, login, tmp_path
-):
+def test_the_admin_chooses_the_folder_hour_and_count(app, db, client, login, tmp_path):
     login("admin")
     page = client.get("/admin/backup")
     assert page.status_code == 200

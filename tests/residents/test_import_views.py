@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import os
 import re
 import socket
 import time
@@ -183,6 +184,33 @@ def test_a_job_whose_process_died_is_shown_as_failed(app, client, login):
     assert "berhenti sebelum selesai" in page
     with app.app_context():
         assert db.session.get(ImportJob, job_id).status == "failed"
+
+
+def test_a_job_from_before_a_power_cut_is_failed_even_if_its_pid_is_reused(
+    app, client, login
+):
+    from desa.extensions import db
+    from desa.residents import import_job
+
+    login("clerk")
+    resp = upload(client, csv_bytes(ROWS[:1]))
+    job_id = int(resp.headers["Location"].split("/")[-2])
+    with app.app_context():
+        db.session.get(ImportJob, job_id).status = "running"
+        db.session.commit()
+        directory = import_job.job_dir(app.instance_path, job_id)
+    # The pid is alive (this very process), but it was recorded in an earlier boot.
+    import_job.write_progress(
+        directory, state="running", processed=5, total=10,
+        **{**import_job.identity(os.getpid()), "boot": "boot-sebelum-listrik-padam"},
+    )  # fmt: skip
+    assert import_job.abandoned(directory)
+    page = client.get(f"/residents/import/{job_id}").get_data(as_text=True)
+    assert "berhenti sebelum selesai" in page
+    # The same pid in this boot is a job still running.
+    import_job.write_progress(directory, state="running", processed=5, total=10,
+                              **import_job.identity(os.getpid()))  # fmt: skip
+    assert not import_job.abandoned(directory)
 
 
 def test_the_progress_page_refreshes_itself_without_script(app, client, login):

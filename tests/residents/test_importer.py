@@ -411,9 +411,13 @@ def test_xlsx_export_keeps_nik_and_kk_as_text_cells(db, tmp_path):
 
 
 def test_progress_moves_through_a_file_of_rejected_rows(db, tmp_path):
-    rows = [[f"61011201019000{i:02d}", f"WARGA {i}", "L", "01-01-1990"] for i in range(6)]
+    rows = [
+        [f"61011201019000{i:02d}", f"WARGA {i}", "L", "01-01-1990"] for i in range(6)
+    ]
     path = write_csv(tmp_path / "tolak.csv", ["nik", "name", "sex", "birth_date"], rows)
     calls = []
-    result = do_import(path, chunk_size=2, progress=lambda done, total: calls.append(done))
+    result = do_import(
+        path, chunk_size=2, progress=lambda done, total: calls.append(done)
+    )
     assert result.rejected == 6 and result.imported == 0
     assert calls[:3] == [2, 4, 6]  # not only once at the end

@@ -56,7 +56,7 @@ BULK_CACHE_KIB = -128 * 1024
 BULK_MIN_ROWS = 20_000
 # A parsed-value cache per column; names and phones are nearly all distinct, so a
 # cap keeps a huge file from holding every one of them twice.
-CACHE_LIMIT = 100_000
+CACHE_LIMIT = 20_000
 FIRST_ERRORS = 50
 HEADER_SEARCH_ROWS = 10
 CSV_FIELD_LIMIT = 1024 * 1024

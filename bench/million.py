@@ -8,7 +8,8 @@ Prints one line per figure: `name: value unit (target ≤ X) ok|MISS`.
 2. 1,000,000 believable residents (exactly the row limit) in a sheet that hides its
    size: `desa resident import --dry-run` reads and checks every row. Its peak
    memory is the import's bound: the per-column caches are capped and the NIKs
-   already seen are kept in a temporary database on disk, not in memory.
+   already seen are kept in a temporary database on disk, not in memory. The
+   same check of 100,000 rows is printed beside it, to show how little it grows.
 The peak is the whole process's resident set (ru_maxrss), Python and app included.
 """
 
@@ -68,6 +69,8 @@ def main() -> None:
                       row_count=1_048_575)  # fmt: skip
     limit = write_xlsx(INSTANCE / "sejuta.xlsx", COLUMNS, cells(rows, 1_000_000),
                        dimension=False)  # fmt: skip
+    tenth = write_xlsx(INSTANCE / "seratus-ribu.xlsx", COLUMNS, cells(rows, 100_000),
+                       dimension=False)  # fmt: skip
     del rows
     baseline("million.generate_two_files", time.perf_counter() - start, "s")
     print(
@@ -78,6 +81,10 @@ def main() -> None:
     assert code == 1 and "1.000.000 baris" in err, err
     figure("million.full_sheet_refusal", seconds, "s", 5)
     figure("million.full_sheet_refusal_peak", peak, "MB", 256)
+
+    code, seconds, peak, err = run(["resident", "import", "--dry-run", str(tenth)])
+    assert code in (0, 3), err
+    baseline("million.check_100k_rows_peak", peak, "MB")
 
     code, seconds, peak, err = run(["resident", "import", "--dry-run", str(limit)])
     assert code in (0, 3), err

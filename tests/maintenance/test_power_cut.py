@@ -7,9 +7,12 @@ not the file these tests are about.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
+import http.cookiejar
+import json
 import os
 import signal
 import sqlite3
@@ -17,10 +20,12 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import PG_URL, nik_for
+from conftest import PASSWORD, PG_URL, csrf_from, nik_for
 from servers import Gunicorn, server_env
 
 pytestmark = pytest.mark.skipif(
@@ -63,11 +68,11 @@ def _letters(n: int) -> str:
             return out
 
 
-def _write_big_csv(path: Path) -> None:
+def _write_big_csv(path: Path, rows: int = ROWS) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
         out.writerow(HEADER)
-        for n in range(ROWS):
+        for n in range(rows):
             birth = dt.date(1960 + n // 9999 % 40, 1 + n % 12, 1 + n % 28)
             out.writerow([nik_for(birth, "L", n % 9999 + 1), f"WARGA IMPOR {_letters(n)}", "L",
                           birth.strftime("%d-%m-%Y"), "002", "001", "Sungai Bedung"])  # fmt: skip
@@ -113,6 +118,109 @@ def test_killed_import_leaves_nothing_and_a_whole_file(app, tmp_path):
     assert count == 0  # killed before its one commit
     assert sorted(after) == sorted(indexes)  # dropped for speed, back after the cut
     assert jobs_running == 0
+
+
+# --- (a') a web import (its own process) when the power goes --------------------------
+
+
+class _Browser:
+    """A clerk's browser against the real server: cookies, CSRF, forms, uploads."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        with self.opener.open(self.base + path, timeout=30) as resp:
+            return resp.status, resp.geturl(), resp.read().decode()
+
+    def post(self, path: str, body: bytes, content_type: str) -> tuple[int, str, str]:
+        request = urllib.request.Request(
+            self.base + path, data=body, headers={"Content-Type": content_type}
+        )
+        with self.opener.open(request, timeout=60) as resp:
+            return resp.status, resp.geturl(), resp.read().decode()
+
+    def form(
+        self, path: str, fields: dict[str, str], page: str | None = None
+    ) -> tuple[int, str, str]:
+        """Submits `fields` to `path` as the form on `page` (default: `path`) would."""
+        token = csrf_from(self.get(page or path)[2])
+        body = urllib.parse.urlencode({**fields, "csrf_token": token}).encode()
+        return self.post(path, body, "application/x-www-form-urlencoded")
+
+    def upload(self, path: str, name: str, data: bytes) -> tuple[int, str, str]:
+        token = csrf_from(self.get(path)[2])
+        boundary = "----desa-uji-7f3a"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f"{token}\r\n--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                "Content-Type: text/csv\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        return self.post(path, body, f"multipart/form-data; boundary={boundary}")
+
+
+def test_power_cut_during_a_web_import_keeps_nothing_and_fails_the_job(
+    app, make_user, tmp_path
+):
+    source = tmp_path / "warga.csv"
+    _write_big_csv(source, rows=150_000)
+    with app.app_context():
+        clerk = make_user("clerk").username
+    _dispose(app)
+    server = Gunicorn(app, dt.date.today()).start()
+    browser = _Browser(server.port)
+    browser.form("/login", {"username": clerk, "password": PASSWORD})
+    _status, preview, _page = browser.upload("/residents/import/", "warga.csv",
+                                              source.read_bytes())  # fmt: skip
+    job_id = int(preview.rstrip("/").split("/")[-2])
+    _status, job_page, _page = browser.form(
+        f"/residents/import/{job_id}/start", {}, page=preview.removeprefix(browser.base)
+    )
+    assert job_page.endswith(f"/residents/import/{job_id}")
+
+    # The job runs in its own process; wait until it has written rows in its
+    # transaction, then cut the power: the server and the job die together.
+    progress = Path(app.instance_path) / "imports" / str(job_id) / "progress.json"
+    deadline = time.time() + 60
+    state: dict = {}
+    while time.time() < deadline:
+        with contextlib.suppress(OSError, ValueError):
+            state = json.loads(progress.read_text())
+        if state.get("state") == "running" and state.get("processed", 0) >= 10_000:
+            break
+        time.sleep(0.01)
+    assert state.get("processed", 0) >= 10_000, state
+    server.stop(signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(state["pid"], signal.SIGKILL)
+    assert state["processed"] < 150_000, "the import finished before the cut"
+
+    with _sqlite(app) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute(
+            "SELECT count(*) FROM residents WHERE name LIKE 'WARGA IMPOR %'"
+        ).fetchone() == (0,)
+
+    server = Gunicorn(app, dt.date.today()).start()  # the power comes back
+    try:
+        browser = _Browser(server.port)
+        browser.form("/login", {"username": clerk, "password": PASSWORD})
+        _status, _url, page = browser.get(f"/residents/import/{job_id}")
+    finally:
+        server.stop()
+    assert "berhenti sebelum selesai" in page  # not "running" for ever
+    with _sqlite(app) as conn:
+        assert conn.execute(
+            "SELECT status FROM import_jobs WHERE id = ?", (job_id,)
+        ).fetchone() == ("failed",)
 
 
 # --- (b) a burst of letter issues, the server killed mid-way ---------------------------

@@ -28,17 +28,12 @@ INSTANCE = temp_instance()
 
 from desa.residents.demo import build_rows  # noqa: E402
 from tests.bigxlsx import write_xlsx  # noqa: E402
+from tests.peakmem import run_measured  # noqa: E402
 
 COLUMNS = ["nik", "kk", "name", "sex", "birth_place", "birth_date", "religion",
            "marital_status", "family_relation", "occupation", "education", "address",
            "rt", "rw", "dusun", "ektp_status", "phone"]  # fmt: skip
 DESA = str(Path(sys.executable).parent / "desa")
-PROBE = (
-    "import resource, subprocess, sys\n"
-    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-    "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    "sys.stderr.write(done.stderr[-500:])\n"
-)
 
 
 def cells(rows: list[dict], count: int):
@@ -49,13 +44,9 @@ def cells(rows: list[dict], count: int):
 
 
 def run(args: list[str]) -> tuple[int, float, float, str]:
-    """(exit code, seconds, peak MB, stderr tail) of `desa …` in a fresh process."""
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", PROBE, DESA, *args],
-                          capture_output=True, text=True, env=os.environ)  # fmt: skip
-    seconds = time.perf_counter() - start
-    code, peak_kb = (int(v) for v in done.stdout.split())
-    return code, seconds, peak_kb / 1024, done.stderr
+    """(exit code, seconds, peak MB, stderr) of `desa …` in a fresh process."""
+    done = run_measured([DESA, *args], dict(os.environ))
+    return done.returncode, done.seconds, done.peak_mb, done.stderr
 
 
 def main() -> None:
@@ -72,10 +63,11 @@ def main() -> None:
     tenth = write_xlsx(INSTANCE / "seratus-ribu.xlsx", COLUMNS, cells(rows, 100_000),
                        dimension=False)  # fmt: skip
     del rows
-    baseline("million.generate_two_files", time.perf_counter() - start, "s")
-    print(
-        f"# {full.stat().st_size / 1e6:.0f} MB and {limit.stat().st_size / 1e6:.0f} MB"
+    baseline("million.generate_files", time.perf_counter() - start, "s")
+    sizes = ", ".join(
+        f"{p.name} {p.stat().st_size / 1e6:.0f} MB" for p in (full, limit, tenth)
     )
+    print(f"# {sizes}")
 
     code, seconds, peak, err = run(["resident", "import", str(full)])
     assert code == 1 and "1.000.000 baris" in err, err

@@ -35,7 +35,6 @@ def server_env(app, today: dt.date) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "DESA_DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]),
         "DESA_INSTANCE_PATH": app.instance_path,
-        "DESA_BACKUP_AUTO": "0",
         "DESA_SECRET_KEY": app.config["SECRET_KEY"],
         "DESA_BASE_URL": "http://desa.test",
         "DESA_TEST_TODAY": today.isoformat(),

@@ -21,12 +21,14 @@ from desa.letters.pdf import (
     SERIF_BOLD,
     SERIF_ITALIC,
     Letterhead,
+    column_edges,
     fit_size,
     kop_lines,
     load_logo,
     new_canvas,
     page_number,
     pdf_text,
+    table_grid,
 )
 
 PAGE_W, PAGE_H = landscape(A4)
@@ -91,9 +93,7 @@ def render_figures(
                 author=head.village_title, subject=title)  # fmt: skip
     widths = [w * mm for w in COL_MM]
     widths.append(PAGE_W - 2 * MARGIN - sum(widths))
-    xs = [MARGIN]
-    for w in widths:
-        xs.append(xs[-1] + w)
+    xs = column_edges(MARGIN, widths)
     headings = [*table_header(), _("Sudah rekam / wajib")]
 
     def header(y: float) -> float:
@@ -109,11 +109,7 @@ def render_figures(
         return y - ROW_H
 
     def grid(top: float, low: float) -> None:
-        c.setLineWidth(0.4)
-        c.line(xs[0], top, xs[-1], top)
-        c.line(xs[0], low, xs[-1], low)
-        for x in xs:
-            c.line(x, top, x, low)
+        table_grid(c, xs, top, low, 0.4)
 
     def row_line(y: float, row: dict[str, Any], no: Any, bold: bool) -> float:
         font = SANS_BOLD if bold else SANS

@@ -23,7 +23,7 @@ from desa.core.openapi import spec
 from desa.core.security import is_safe_next
 from desa.core.village import get_village, village_today
 from desa.extensions import db
-from desa.maintenance.backup import last_backup, last_failure
+from desa.maintenance.backup import backup_status
 from desa.maintenance.doctor import BACKUP_MAX_AGE
 from desa.residents import services as residents
 from desa.residents.models import Resident
@@ -78,8 +78,7 @@ def index():
         ctx["recent"] = db.session.scalars(
             select(AuditEvent).order_by(AuditEvent.id.desc()).limit(10)
         ).all()
-        ctx["backup"] = last_backup(current_app.instance_path)
-        ctx["backup_failure"] = last_failure(current_app.instance_path)
+        ctx["backup"], ctx["backup_failure"] = backup_status(current_app.instance_path)
         ctx["backup_stale"] = (
             ctx["backup"] is None or utcnow() - ctx["backup"]["at"] > BACKUP_MAX_AGE
         )

@@ -216,22 +216,29 @@ def _naive_utc(text: Any) -> dt.datetime:
     return dt.datetime.fromisoformat(text).astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def backup_status(
+    instance: Path | str,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(the last backup, the failure since it), from one read of the state file.
+
+    The last backup is its state with `at` as naive UTC (like the database); the
+    failure is `{"at": …, "error": …}`. Either may be None.
+    """
+    state = _read_state(Path(instance))
+    try:
+        last = {**state, "at": _naive_utc(state["at"])}
+    except (ValueError, KeyError, TypeError):
+        last = None
+    try:
+        failure = {"at": _naive_utc(state["failed_at"]), "error": str(state["error"])}
+    except (ValueError, KeyError, TypeError):
+        failure = None
+    return last, failure
+
+
 def last_backup(instance: Path | str) -> dict[str, Any] | None:
     """What the last backup was and when (naive UTC, like the database), or None."""
-    state = _read_state(Path(instance))
-    try:
-        return {**state, "at": _naive_utc(state["at"])}
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def last_failure(instance: Path | str) -> dict[str, Any] | None:
-    """The failure after the last good backup, if any: `{"at": …, "error": …}`."""
-    state = _read_state(Path(instance))
-    try:
-        return {"at": _naive_utc(state["failed_at"]), "error": str(state["error"])}
-    except (ValueError, KeyError, TypeError):
-        return None
+    return backup_status(instance)[0]
 
 
 def auto_backup(directory: Path, keep: int) -> BackupResult:

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from desa.core.cli import command_errors, fail
@@ -24,11 +23,9 @@ from desa.core.cli import command_errors, fail
 @command_errors
 def backup_command(file: Path | None, auto: bool) -> None:
     """Writes a consistent backup of the database and instance files."""
-    from desa.auth import audit
-    from desa.core.db import begin_write, clear_write_intent
-    from desa.extensions import db
-    from desa.maintenance.backup import create_backup, last_failure
-    from desa.maintenance.schedule import current_schedule, make_backup
+    from desa.core.db import clear_write_intent
+    from desa.maintenance.backup import create_backup
+    from desa.maintenance.schedule import current_schedule, make_backup, record_backup
 
     if auto == (file is not None):
         fail("Sebutkan satu FILE tujuan, atau pakai --auto.", code=2)
@@ -36,19 +33,12 @@ def backup_command(file: Path | None, auto: bool) -> None:
     clear_write_intent()
     if auto:
         result = make_backup(current_schedule(), how="perintah", actor_name="sistem")
-        if result is None:
-            failure = last_failure(current_app.instance_path)
-            fail(failure["error"] if failure else "Cadangan gagal dibuat.")
     else:
         try:
             result = create_backup(file)
         except OSError as err:
             fail(f"Cadangan tidak dapat ditulis: {err.strerror or err}.")
-        begin_write()
-        audit.record(
-            "maintenance.backup", detail=f"{result.path.name} ({result.files} berkas)"
-        )
-        db.session.commit()
+        record_backup(result, how="perintah")
     click.echo(
         f"Cadangan dibuat: {result.path} ({result.files} berkas, "
         f"{result.size / 1024**2:.1f} MB, sha256 {result.sha256[:16]}…)."

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from desa.core.db import utcnow
 from desa.core.keys import key_path
-from desa.maintenance.backup import last_backup, last_failure
+from desa.maintenance.backup import backup_status
 
 OK, WARN, FAIL = "OK", "PERINGATAN", "GAGAL"
 MIN_FREE_BYTES = 1024**3
@@ -127,8 +127,7 @@ def _backup_age(now: dt.datetime | None = None) -> Verdict:
     from desa.maintenance.schedule import current_schedule
 
     name = "Cadangan"
-    state = last_backup(current_app.instance_path)
-    failure = last_failure(current_app.instance_path)
+    state, failure = backup_status(current_app.instance_path)
     plan = current_schedule()
     where = (
         f"otomatis setiap hari mulai pukul {plan.time:%H:%M} ke {plan.directory}"

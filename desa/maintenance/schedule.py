@@ -164,7 +164,7 @@ def _exclusive(instance: Path) -> Iterator[bool]:
 def run_if_due(now: dt.datetime | None = None) -> backup.BackupResult | None:
     """Makes the day's automatic backup if it is due; returns it, or None.
 
-    Needs an app context. A failure is recorded (and logged), never raised: the
+    Needs an app context. A failure is recorded (and logged), not raised: the
     scheduler thread must outlive a missing flash disk.
     """
     from desa.core.db import clear_write_intent, utcnow
@@ -182,21 +182,24 @@ def run_if_due(now: dt.datetime | None = None) -> backup.BackupResult | None:
         last = backup.last_backup(instance)  # it may have just finished one
         if not due(schedule, last["at"] if last else None, now):
             return None
-        return make_backup(schedule, how="jadwal harian", actor_name="sistem")
+        try:
+            return make_backup(schedule, how="jadwal harian", actor_name="sistem")
+        except backup.BackupError:
+            return None  # recorded; the next check tries again
 
 
 def make_backup(
     schedule: Schedule, *, how: str, actor_name: str | None = None
-) -> backup.BackupResult | None:
-    """One backup into the schedule's folder with its retention; failures recorded.
+) -> backup.BackupResult:
+    """One backup into the schedule's folder with its retention, audited.
 
     The folder must exist (a flash disk that is not plugged in must not become a
     folder on the laptop's own disk), except the default one inside the instance.
+    A failure is recorded for the admin home and `desa doctor`, then raised as a
+    BackupError carrying the same sentence.
     """
     from flask_babel import gettext as _
 
-    from desa.auth import audit
-    from desa.core.db import begin_write
     from desa.extensions import db
 
     instance = Path(current_app.instance_path)
@@ -222,17 +225,27 @@ def make_backup(
         backup.record_failure(instance, message)
         log.warning("automatic backup failed: %s", message)
         db.session.rollback()
-        return None
+        raise backup.BackupError(message) from None
+    record_backup(result, how=how, actor_name=actor_name)
+    return result
+
+
+def record_backup(
+    result: backup.BackupResult, *, how: str, actor_name: str | None = None
+) -> None:
+    """The audit line of a backup made (by the schedule, the admin or a command)."""
+    from desa.auth import audit
+    from desa.core.db import begin_write
+    from desa.extensions import db
+
     begin_write()
+    removed = f"; {len(result.removed)} lama dihapus" if result.removed else ""
     audit.record(
         "maintenance.backup",
         actor_name=actor_name,
-        detail=f"{result.path.name} ({result.files} berkas, {how}"
-        + (f"; {len(result.removed)} lama dihapus" if result.removed else "")
-        + ")",
+        detail=f"{result.path.name} ({result.files} berkas, {how}{removed})",
     )
     db.session.commit()
-    return result
 
 
 class _Scheduler:

@@ -44,8 +44,7 @@ def _archives(folder: Path) -> list[dict[str, Any]]:
 def _page(form: BackupSettingsForm, status: int = 200):
     instance = current_app.instance_path
     plan = schedule.current_schedule()
-    last = backup.last_backup(instance)
-    failure = backup.last_failure(instance)
+    last, failure = backup.backup_status(instance)
     return (
         render_template(
             "maintenance/backup.html",
@@ -110,10 +109,10 @@ def run():
         # Copying only reads: no write lock is held while the archive is written.
         clear_write_intent()
         db.session.rollback()
-        result = schedule.make_backup(schedule.current_schedule(), how="admin")
-        if result is None:
-            failure = backup.last_failure(current_app.instance_path)
-            flash(failure["error"] if failure else _("Cadangan gagal dibuat."), "error")
+        try:
+            result = schedule.make_backup(schedule.current_schedule(), how="admin")
+        except backup.BackupError as err:
+            flash(err.message, "error")
         else:
             flash(
                 _("Cadangan dibuat: %(name)s (%(size)s MB).", name=result.path.name,

@@ -107,7 +107,7 @@ def test_a_missing_flash_disk_is_recorded_shown_and_retried(
     flashdisk.rmdir()
     assert schedule.run_if_due(utc("2026-12-04 01:30")) is None
     assert not flashdisk.exists()  # not created on the laptop's own disk
-    failure = backup.last_failure(app.instance_path)
+    failure = backup.backup_status(app.instance_path)[1]
     assert "Folder cadangan tidak ditemukan" in failure["error"]
     assert str(flashdisk) in failure["error"]
 
@@ -119,7 +119,7 @@ def test_a_missing_flash_disk_is_recorded_shown_and_retried(
 
     flashdisk.mkdir()  # plugged in: the next check makes it and clears the failure
     assert schedule.run_if_due(utc("2026-12-04 01:40")) is not None
-    assert backup.last_failure(app.instance_path) is None
+    assert backup.backup_status(app.instance_path)[1] is None
     assert "Cadangan otomatis gagal" not in client.get("/").get_data(as_text=True)
 
 

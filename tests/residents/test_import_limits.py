@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 from bigxlsx import write_xlsx
 from conftest import nik_for
+from peakmem import run_measured
 from test_importer import count, do_import, read_rejects, write_csv
 
 from desa.residents.importer import ImportFileError, reading, running
@@ -35,29 +34,6 @@ def _rows(count: int):
                birth.strftime("%d-%m-%Y"), str(1 + i % 9), "1"]  # fmt: skip
 
 
-def _peak_mb(
-    cmd: list[str], env: dict[str, str]
-) -> tuple[subprocess.CompletedProcess, float]:
-    """Runs `cmd` under a fresh Python and returns (result, its peak RSS in MB)."""
-    probe = textwrap.dedent(
-        """
-        import resource, subprocess, sys
-        done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-        sys.stdout.write(done.stdout)
-        sys.stderr.write(done.stderr)
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        sys.stderr.write(f"\\nPEAK_KB={peak}\\n")
-        sys.exit(done.returncode)
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe, *cmd], capture_output=True, text=True, env=env,
-        timeout=600,
-    )  # fmt: skip
-    peak = int(done.stderr.rsplit("PEAK_KB=", 1)[1].split()[0])
-    return done, peak / 1024
-
-
 def test_a_million_row_xlsx_is_refused_at_once_with_bounded_memory(app, tmp_path):
     path = write_xlsx(tmp_path / "sejuta.xlsx", HEADER, _rows(XLSX_ROWS),
                       row_count=XLSX_ROWS)  # fmt: skip
@@ -65,7 +41,8 @@ def test_a_million_row_xlsx_is_refused_at_once_with_bounded_memory(app, tmp_path
            "DESA_DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]),
            "DESA_SECRET_KEY": app.config["SECRET_KEY"]}  # fmt: skip
     desa = str(Path(sys.executable).parent / "desa")
-    done, peak = _peak_mb([desa, "resident", "import", str(path)], env)
+    done = run_measured([desa, "resident", "import", str(path)], env, timeout=600)
+    peak = done.peak_mb
     assert done.returncode == 1, done.stderr
     assert "lebih dari 1.000.000 baris data" in done.stderr
     assert "Traceback" not in done.stderr

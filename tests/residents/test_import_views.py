@@ -164,7 +164,8 @@ def test_only_csv_and_xlsx_are_accepted(client, login):
     assert "Hanya berkas .csv atau .xlsx" in resp.get_data(as_text=True)
 
 
-def test_a_job_whose_process_died_is_shown_as_failed(app, client, login):
+def _running_job(app, client, login):
+    """A clerk's uploaded job marked running, as its process would: (id, folder)."""
     from desa.extensions import db
     from desa.residents import import_job
 
@@ -174,7 +175,14 @@ def test_a_job_whose_process_died_is_shown_as_failed(app, client, login):
     with app.app_context():
         db.session.get(ImportJob, job_id).status = "running"
         db.session.commit()
-        directory = import_job.job_dir(app.instance_path, job_id)
+    return job_id, import_job.job_dir(app.instance_path, job_id)
+
+
+def test_a_job_whose_process_died_is_shown_as_failed(app, client, login):
+    from desa.extensions import db
+    from desa.residents import import_job
+
+    job_id, directory = _running_job(app, client, login)
     # A pid that cannot exist on Linux (above pid_max), on this host.
     import_job.write_progress(
         directory, state="running", processed=0, total=1, pid=2**22 + 7,
@@ -189,16 +197,9 @@ def test_a_job_whose_process_died_is_shown_as_failed(app, client, login):
 def test_a_job_from_before_a_power_cut_is_failed_even_if_its_pid_is_reused(
     app, client, login
 ):
-    from desa.extensions import db
     from desa.residents import import_job
 
-    login("clerk")
-    resp = upload(client, csv_bytes(ROWS[:1]))
-    job_id = int(resp.headers["Location"].split("/")[-2])
-    with app.app_context():
-        db.session.get(ImportJob, job_id).status = "running"
-        db.session.commit()
-        directory = import_job.job_dir(app.instance_path, job_id)
+    job_id, directory = _running_job(app, client, login)
     # The pid is alive (this very process), but it was recorded in an earlier boot.
     import_job.write_progress(
         directory, state="running", processed=5, total=10,
@@ -214,18 +215,9 @@ def test_a_job_from_before_a_power_cut_is_failed_even_if_its_pid_is_reused(
 
 
 def test_the_progress_page_refreshes_itself_without_script(app, client, login):
-    import os
-
-    from desa.extensions import db
     from desa.residents import import_job
 
-    login("clerk")
-    resp = upload(client, csv_bytes(ROWS[:1]))
-    job_id = int(resp.headers["Location"].split("/")[-2])
-    with app.app_context():
-        db.session.get(ImportJob, job_id).status = "running"
-        db.session.commit()
-    directory = import_job.job_dir(app.instance_path, job_id)
+    job_id, directory = _running_job(app, client, login)
     import_job.write_progress(
         directory, state="running", processed=30000, total=400000, pid=os.getpid(),
         host=socket.gethostname(),

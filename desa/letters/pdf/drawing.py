@@ -149,6 +149,25 @@ def underline(c: Canvas, x: float, y: float, width: float, weight: float = 0.8) 
     c.line(x, y, x + width, y)
 
 
+def column_edges(left: float, widths: list[float]) -> list[float]:
+    """The x of each column's left edge, then the table's right edge."""
+    edges = [left]
+    for width in widths:
+        edges.append(edges[-1] + width)
+    return edges
+
+
+def table_grid(
+    c: Canvas, xs: list[float], top: float, low: float, weight: float
+) -> None:
+    """Ruling for one band of a table: its top and bottom lines and every column edge."""
+    c.setLineWidth(weight)
+    c.line(xs[0], top, xs[-1], top)
+    c.line(xs[0], low, xs[-1], low)
+    for x in xs:
+        c.line(x, top, x, low)
+
+
 # ------------------------------------------------------------------ page handling
 
 

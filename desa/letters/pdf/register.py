@@ -14,9 +14,11 @@ from desa.letters.pdf.drawing import (
     SANS,
     SANS_BOLD,
     SANS_ITALIC,
+    column_edges,
     new_canvas,
     page_number,
     pdf_text,
+    table_grid,
     wrap,
 )
 
@@ -79,9 +81,7 @@ def render_register(title: str, period: str, rows: list[dict]) -> bytes:
         subject=f"Buku Register Surat {period}",
     )
     widths = _register_widths()
-    xs = [REG_MARGIN]
-    for w in widths:
-        xs.append(xs[-1] + w)
+    xs = column_edges(REG_MARGIN, widths)
     bottom = 16 * mm
 
     def header(y: float) -> float:
@@ -96,11 +96,7 @@ def render_register(title: str, period: str, rows: list[dict]) -> bytes:
         return y - h
 
     def grid(top: float, low: float) -> None:
-        c.setLineWidth(0.5)
-        c.line(xs[0], top, xs[-1], top)
-        c.line(xs[0], low, xs[-1], low)
-        for x in xs:
-            c.line(x, top, x, low)
+        table_grid(c, xs, top, low, 0.5)
 
     def first_page_heading() -> float:
         y = REG_H - REG_MARGIN - 4

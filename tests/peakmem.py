@@ -1,0 +1,42 @@
+"""Running a command in a fresh process and reading its peak memory (ru_maxrss).
+
+A small Python parent runs the command and reports RUSAGE_CHILDREN, so the figure
+is the command's own peak, not that of whatever started it (pytest, a benchmark).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+_PROBE = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+sys.stdout.write(done.stdout)
+sys.stderr.write(done.stderr)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stderr.write(f"\\nPEAK_KB={peak}\\n")
+sys.exit(done.returncode)
+"""
+
+
+@dataclass
+class Measured:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mb: float
+
+
+def run_measured(cmd: list[str], env: dict[str, str], timeout: float = 900) -> Measured:
+    """Runs `cmd` and returns its exit code, output, wall time and peak RSS in MB."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _PROBE, *cmd], capture_output=True,
+                          text=True, env=env, timeout=timeout)  # fmt: skip
+    seconds = time.perf_counter() - start
+    stderr, _, peak = done.stderr.rpartition("PEAK_KB=")
+    return Measured(done.returncode, done.stdout, stderr, seconds,
+                    int(peak.split()[0]) / 1024)  # fmt: skip

@@ -30,10 +30,20 @@ class Gunicorn:
         self.port = free_port()
         # Both the app and the bare yardstick run with the project's gunicorn.conf.py
         # (access log through the NIK mask included), so they are served the same way.
-        self.cmd = [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
-                    "-k", "sync", "-b", f"127.0.0.1:{self.port}", "--chdir",
-                    str(ROOT / "bench") if app.startswith("bare_app") else str(ROOT),
-                    app]  # fmt: skip
+        self.cmd = [
+            GUNICORN,
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "-w",
+            str(workers),
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--chdir",
+            str(ROOT / "bench") if app.startswith("bare_app") else str(ROOT),
+            app,
+        ]
         self.env = {
             **os.environ,
             "PYTHONPATH": str(ROOT),
@@ -58,8 +68,13 @@ class Gunicorn:
         self.proc.wait(timeout=30)
 
 
-def request(port: int, method: str, path: str, headers: dict | None = None,
-            body: bytes | None = None) -> tuple[int, bytes]:  # fmt: skip
+def request(
+    port: int,
+    method: str,
+    path: str,
+    headers: dict | None = None,
+    body: bytes | None = None,
+) -> tuple[int, bytes]:
     """One request on a fresh connection (gunicorn's sync workers close it anyway)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:

@@ -46,19 +46,40 @@ def setup(app, clients: int, capacity: int) -> tuple[int, list[str], list[str]]:
             birth = dt.date(1980 + n % 20, 1 + n % 12, 1 + n % 28)
             nik = f"610112{birth.day:02d}{birth.month:02d}{birth.year % 100:02d}{n + 1:04d}"
             niks.append(nik)
-            db.session.add(Resident(nik=nik, name=f"WARGA {n}", name_key=f"WARGA {n}",
-                                    sex="L", birth_date=birth, rw="001", rt="002",
-                                    life_status="active", ektp_status=2))  # fmt: skip
+            db.session.add(
+                Resident(
+                    nik=nik,
+                    name=f"WARGA {n}",
+                    name_key=f"WARGA {n}",
+                    sex="L",
+                    birth_date=birth,
+                    rw="001",
+                    rt="002",
+                    life_status="active",
+                    ektp_status=2,
+                )
+            )
         tokens = [create_token(f"loket {i}", "clerk")[1] for i in range(clients)]
-        base = {"start": "08:00", "end": "15:00", "place": "Kantor Desa",
-                "minutes_per_person": 5, "allow_non_working_day": True}  # fmt: skip
+        base = {
+            "start": "08:00",
+            "end": "15:00",
+            "place": "Kantor Desa",
+            "minutes_per_person": 5,
+            "allow_non_working_day": True,
+        }
         contested = create_session(
             {**base, "date": day.isoformat(), "capacity": capacity}
         )
         for k in range(30):  # what the public calendar lists
             later = day + dt.timedelta(days=1 + k * 2)
-            create_session({**base, "date": later.isoformat(), "capacity": 40,
-                            "place": f"Balai Dusun {k % 5 + 1}"})  # fmt: skip
+            create_session(
+                {
+                    **base,
+                    "date": later.isoformat(),
+                    "capacity": 40,
+                    "place": f"Balai Dusun {k % 5 + 1}",
+                }
+            )
         db.session.commit()
         session_id = contested.id
         db.session.remove()
@@ -73,13 +94,16 @@ def race(port: int, session_id: int, niks: list[str], tokens: list[str]):
 
     def client(i: int) -> None:
         body = json.dumps({"niks": [niks[i]]}).encode()
-        headers = {"Authorization": f"Bearer {tokens[i]}",
-                   "Content-Type": "application/json"}  # fmt: skip
+        headers = {
+            "Authorization": f"Bearer {tokens[i]}",
+            "Content-Type": "application/json",
+        }
         barrier.wait()
         start = time.perf_counter()
         try:
-            status, _ = request(port, "POST", f"/api/v1/sessions/{session_id}/bookings",
-                                headers, body)  # fmt: skip
+            status, _ = request(
+                port, "POST", f"/api/v1/sessions/{session_id}/bookings", headers, body
+            )
         except OSError:
             status = 0
         results[i] = (status, (time.perf_counter() - start) * 1000)
@@ -112,21 +136,37 @@ def main() -> None:
         booked = db.session.scalar(
             select(RecordingSession.booked).where(RecordingSession.id == session_id)
         )
-        active = len(db.session.scalars(
-            select(Booking.id).where(Booking.session_id == session_id,
-                                     Booking.status == "active")).all())  # fmt: skip
+        active = len(
+            db.session.scalars(
+                select(Booking.id).where(
+                    Booking.session_id == session_id, Booking.status == "active"
+                )
+            ).all()
+        )
     n = args.clients
-    figure(f"{n} concurrent clients: requests answered per second",
-           n / elapsed, "req/s", 50, True)  # fmt: skip
-    figure("bookings made per second (201 answers)", booked_ok / elapsed, "bookings/s",
-           25, True)  # fmt: skip
+    figure(
+        f"{n} concurrent clients: requests answered per second",
+        n / elapsed,
+        "req/s",
+        50,
+        True,
+    )
+    figure(
+        "bookings made per second (201 answers)",
+        booked_ok / elapsed,
+        "bookings/s",
+        25,
+        True,
+    )
     figure(
         "booking request p99", percentile([ms for _s, ms in results], 99), "ms", 5000
     )
     figure("answers other than 201/409 (5xx, refused connections)", errors, "", 0)
     full = booked == active == booked_ok == args.capacity
-    print(f"final booked count: {booked} (rows {active}, 201 answers {booked_ok}) of "
-          f"capacity {args.capacity} with {n} clients {'ok' if full else 'MISS'}")  # fmt: skip
+    print(
+        f"final booked count: {booked} (rows {active}, 201 answers {booked_ok}) of "
+        f"capacity {args.capacity} with {n} clients {'ok' if full else 'MISS'}"
+    )
     figure("public session calendar page p95", percentile(pages, 95), "ms", 50)
 
 

@@ -86,8 +86,11 @@ def child(fmt: str) -> None:
         db.session.commit()
         elapsed = time.perf_counter() - start
         peak = sampler.stop()
-        print(json.dumps({"seconds": elapsed, "rows": batch.rows,
-                          "peak_mb": peak - before}))  # fmt: skip
+        print(
+            json.dumps(
+                {"seconds": elapsed, "rows": batch.rows, "peak_mb": peak - before}
+            )
+        )
 
 
 def _is_pending(row: dict, oldest_17: dt.date) -> bool:
@@ -201,30 +204,51 @@ def main() -> None:
     xlsx_run = run_child("xlsx")
     if csv_run["rows"] != pending_count or xlsx_run["rows"] != pending_count:
         raise SystemExit(f"exports wrote {csv_run['rows']}/{xlsx_run['rows']} rows")
-    figure(f"CSV export {pending_count // 1000}k pending of {n}", csv_run["seconds"],
-           "s", 1.5)  # fmt: skip
+    figure(
+        f"CSV export {pending_count // 1000}k pending of {n}",
+        csv_run["seconds"],
+        "s",
+        1.5,
+    )
     figure("CSV export peak memory", csv_run["peak_mb"], "MB", 200)
-    figure(f"XLSX export {pending_count // 1000}k pending of {n}", xlsx_run["seconds"],
-           "s", 10)  # fmt: skip
+    figure(
+        f"XLSX export {pending_count // 1000}k pending of {n}",
+        xlsx_run["seconds"],
+        "s",
+        10,
+    )
     figure("XLSX export peak memory", xlsx_run["peak_mb"], "MB", 200)
 
     heads, village = rt_heads(app), [SimpleNamespace(role="clerk")]
-    figure(f"figures per RT (an RT's own table), {n} residents, median of "
-           f"{FIGURE_RUNS}", time_figures(app, heads), "ms", 50)  # fmt: skip
+    figure(
+        f"figures per RT (an RT's own table), {n} residents, median of {FIGURE_RUNS}",
+        time_figures(app, heads),
+        "ms",
+        50,
+    )
     # The target is per RT; the whole table (every RT at once) is shown
     # for what a clerk waits for on the figures page.
-    baseline(f"figures of the whole village, {len(heads)} RTs at once",
-             time_figures(app, village), "ms")  # fmt: skip
+    baseline(
+        f"figures of the whole village, {len(heads)} RTs at once",
+        time_figures(app, village),
+        "ms",
+    )
     with app.app_context():
         dialect = db.engine.dialect.name
     if dialect == "sqlite":
         with app.app_context():
             db.session.execute(text("DROP INDEX ix_residents_figures"))
             db.session.commit()
-        baseline("figures per RT without the covering index (for comparison)",
-                 time_figures(app, heads), "ms")  # fmt: skip
-        baseline("whole village without the covering index (for comparison)",
-                 time_figures(app, village), "ms")  # fmt: skip
+        baseline(
+            "figures per RT without the covering index (for comparison)",
+            time_figures(app, heads),
+            "ms",
+        )
+        baseline(
+            "whole village without the covering index (for comparison)",
+            time_figures(app, village),
+            "ms",
+        )
     results_back(app, pending_count)
 
 
@@ -257,8 +281,12 @@ def results_back(app, pending_count: int) -> None:
             runs.append((time.perf_counter() - start, summary.line))
     if runs[1][1] != f"matched 0, unchanged {pending_count}, unmatched 0":
         raise SystemExit(f"second results import: {runs[1][1]}")
-    figure(f"results file back, {pending_count // 1000}k rows ({runs[0][1]})",
-           runs[0][0], "s", 60)  # fmt: skip
+    figure(
+        f"results file back, {pending_count // 1000}k rows ({runs[0][1]})",
+        runs[0][0],
+        "s",
+        60,
+    )
     figure("the same file again (all unchanged)", runs[1][0], "s", 60)
 
 

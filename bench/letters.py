@@ -50,8 +50,12 @@ from desa.residents.models import Resident  # noqa: E402
 
 TODAY = dt.date(2026, 11, 23)
 PASSWORD = "kata-sandi-bench-2026"
-PURPOSES = ("Pengurusan BPJS Kesehatan", "Pendaftaran sekolah anak",
-            "Persyaratan melamar pekerjaan", "Pengurusan kredit usaha rakyat")  # fmt: skip
+PURPOSES = (
+    "Pengurusan BPJS Kesehatan",
+    "Pendaftaran sekolah anak",
+    "Persyaratan melamar pekerjaan",
+    "Pengurusan kredit usaha rakyat",
+)
 MERGED = 1000
 
 
@@ -108,13 +112,20 @@ def same_documents(app, head_id: int, letter_ids: list[int]) -> list[LetterDocum
             name, title = services.signer_for(head, village)
             out.append(
                 documents.build_document(
-                    letter_type=letter.type, resident=letter.resident,
-                    purpose=letter.purpose, fields=letter.fields or {}, village=village,
-                    on=letter.issued_on, signer_name=name, signer_title=title,
-                    number=letter.number, qr_url=services.verify_url(letter.token),
-                    valid_until=letter.valid_until, draft=False,
+                    letter_type=letter.type,
+                    resident=letter.resident,
+                    purpose=letter.purpose,
+                    fields=letter.fields or {},
+                    village=village,
+                    on=letter.issued_on,
+                    signer_name=name,
+                    signer_title=title,
+                    number=letter.number,
+                    qr_url=services.verify_url(letter.token),
+                    valid_until=letter.valid_until,
+                    draft=False,
                 )
-            )  # fmt: skip
+            )
         db.session.rollback()
     return out
 
@@ -131,10 +142,12 @@ def bare_letter(doc: LetterDocument, mask: int | None = None) -> bytes:
     left, right = 25 * mm, width - 20 * mm
     y = height - 20 * mm
     head = doc.letterhead
-    for text, size in ((f"PEMERINTAH {head.regency.upper()}", 14),
-                       (head.district.upper(), 14),
-                       (f"KANTOR {head.village_title.upper()}", 17),
-                       (head.address or "", 10)):  # fmt: skip
+    for text, size in (
+        (f"PEMERINTAH {head.regency.upper()}", 14),
+        (head.district.upper(), 14),
+        (f"KANTOR {head.village_title.upper()}", 17),
+        (head.address or "", 10),
+    ):
         c.setFont("Times-Bold", size)
         c.drawCentredString(width / 2, y, text)
         y -= size + 4
@@ -175,8 +188,14 @@ def bare_letter(doc: LetterDocument, mask: int | None = None) -> bytes:
     for r, row in enumerate(matrix):
         for col, dark in enumerate(row):
             if dark:
-                c.rect(left + col * module, top - (r + 1) * module, module, module,
-                       stroke=0, fill=1)  # fmt: skip
+                c.rect(
+                    left + col * module,
+                    top - (r + 1) * module,
+                    module,
+                    module,
+                    stroke=0,
+                    fill=1,
+                )
     c.drawString(left, top - 32 * mm - 10, "Pindai untuk memeriksa keaslian")
     c.showPage()
     c.save()
@@ -239,8 +258,12 @@ def main() -> None:
         "bare reportlab, QR with a fixed mask (no scoring), median", fixed_ms, "ms"
     )
     figure("issuing / bare reportlab with a fixed-mask QR", issue_ms / fixed_ms, "x", 3)
-    figure(f"{MERGED} letters merged into one PDF ({len(merged) / 1e6:.1f} MB)",
-           merge_s, "s", 20)  # fmt: skip
+    figure(
+        f"{MERGED} letters merged into one PDF ({len(merged) / 1e6:.1f} MB)",
+        merge_s,
+        "s",
+        20,
+    )
     figure("size per issued letter, mean", statistics.mean(sizes) / 1024, "KB", 60)
 
 

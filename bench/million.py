@@ -30,17 +30,37 @@ from desa.residents.demo import build_rows  # noqa: E402
 from tests.bigxlsx import write_xlsx  # noqa: E402
 from tests.peakmem import run_measured  # noqa: E402
 
-COLUMNS = ["nik", "kk", "name", "sex", "birth_place", "birth_date", "religion",
-           "marital_status", "family_relation", "occupation", "education", "address",
-           "rt", "rw", "dusun", "ektp_status", "phone"]  # fmt: skip
+COLUMNS = [
+    "nik",
+    "kk",
+    "name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "religion",
+    "marital_status",
+    "family_relation",
+    "occupation",
+    "education",
+    "address",
+    "rt",
+    "rw",
+    "dusun",
+    "ektp_status",
+    "phone",
+]
 DESA = str(Path(sys.executable).parent / "desa")
 
 
 def cells(rows: list[dict], count: int):
     for i in range(count):
         r = rows[i]
-        yield [r["birth_date"].strftime("%d-%m-%Y") if c == "birth_date" else
-               ("" if r[c] is None else str(r[c])) for c in COLUMNS]  # fmt: skip
+        yield [
+            r["birth_date"].strftime("%d-%m-%Y")
+            if c == "birth_date"
+            else ("" if r[c] is None else str(r[c]))
+            for c in COLUMNS
+        ]
 
 
 def run(args: list[str]) -> tuple[int, float, float, str]:
@@ -56,12 +76,15 @@ def main() -> None:
 
     start = time.perf_counter()
     rows, _meta = build_rows(1_048_575, 11, dt.date(2026, 12, 4), "6101122002")
-    full = write_xlsx(INSTANCE / "penuh.xlsx", COLUMNS, cells(rows, 1_048_575),
-                      row_count=1_048_575)  # fmt: skip
-    limit = write_xlsx(INSTANCE / "sejuta.xlsx", COLUMNS, cells(rows, 1_000_000),
-                       dimension=False)  # fmt: skip
-    tenth = write_xlsx(INSTANCE / "seratus-ribu.xlsx", COLUMNS, cells(rows, 100_000),
-                       dimension=False)  # fmt: skip
+    full = write_xlsx(
+        INSTANCE / "penuh.xlsx", COLUMNS, cells(rows, 1_048_575), row_count=1_048_575
+    )
+    limit = write_xlsx(
+        INSTANCE / "sejuta.xlsx", COLUMNS, cells(rows, 1_000_000), dimension=False
+    )
+    tenth = write_xlsx(
+        INSTANCE / "seratus-ribu.xlsx", COLUMNS, cells(rows, 100_000), dimension=False
+    )
     del rows
     baseline("million.generate_files", time.perf_counter() - start, "s")
     sizes = ", ".join(

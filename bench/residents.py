@@ -28,9 +28,25 @@ from desa.core.village import set_village  # noqa: E402
 from desa.extensions import db  # noqa: E402
 from desa.residents.demo import build_rows  # noqa: E402
 
-COLUMNS = ["nik", "kk", "name", "sex", "birth_place", "birth_date", "religion",
-           "marital_status", "family_relation", "occupation", "education", "address",
-           "rt", "rw", "dusun", "ektp_status", "phone"]  # fmt: skip
+COLUMNS = [
+    "nik",
+    "kk",
+    "name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "religion",
+    "marital_status",
+    "family_relation",
+    "occupation",
+    "education",
+    "address",
+    "rt",
+    "rw",
+    "dusun",
+    "ektp_status",
+    "phone",
+]
 PASSWORD = "kata-sandi-bench-2026"
 
 
@@ -40,9 +56,13 @@ def write_csv(rows: list[dict], path: Path) -> None:
         out.writerow(COLUMNS)
         for r in rows:
             out.writerow(
-                [r["birth_date"].strftime("%d-%m-%Y") if c == "birth_date" else
-                 ("" if r[c] is None else r[c]) for c in COLUMNS]
-            )  # fmt: skip
+                [
+                    r["birth_date"].strftime("%d-%m-%Y")
+                    if c == "birth_date"
+                    else ("" if r[c] is None else r[c])
+                    for c in COLUMNS
+                ]
+            )
 
 
 def raw_executemany(rows: list[dict], db_path: Path, schema: list[str]) -> float:
@@ -79,8 +99,13 @@ def import_csv(app, path: Path) -> float:
     with app.app_context():
         mark_write_intent()
         start = time.perf_counter()
-        result = run_import(path, strict=False, dry_run=False, actor_name="bench",
-                            rejects_path=path.with_suffix(".rejects.csv"))  # fmt: skip
+        result = run_import(
+            path,
+            strict=False,
+            dry_run=False,
+            actor_name="bench",
+            rejects_path=path.with_suffix(".rejects.csv"),
+        )
         db.session.commit()
         elapsed = time.perf_counter() - start
     if result.rejected:
@@ -123,9 +148,14 @@ def main() -> None:
         create_user("operator", PASSWORD, "clerk", full_name="Operator")
         _token, secret = create_token("bench", "clerk")
         db.session.commit()
-        schema = [r[0] for r in db.session.execute(db.text(
-            "SELECT sql FROM sqlite_master WHERE tbl_name = 'residents' AND sql IS NOT NULL"
-        ))]  # fmt: skip
+        schema = [
+            r[0]
+            for r in db.session.execute(
+                db.text(
+                    "SELECT sql FROM sqlite_master WHERE tbl_name = 'residents' AND sql IS NOT NULL"
+                )
+            )
+        ]
 
     rows, _meta = build_rows(args.rows, 1, dt.date(2026, 11, 23), "61.01.12.2002")
     csv_path = INSTANCE / "residents.csv"

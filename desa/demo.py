@@ -74,7 +74,9 @@ def load_demo(count: int, seed: int) -> list[str]:
     letter_demo.populate(users["head"], users["clerk"], resident.id, village_today())
     appointment_demo.populate(
         {"rt": users["rt"], "clerk": users["clerk"], "employer": by_name["sawit"]},
-        result.rt_head_area, plantation, village_today(),
-    )  # fmt: skip
+        result.rt_head_area,
+        plantation,
+        village_today(),
+    )
     db.session.commit()
     return lines

@@ -91,8 +91,9 @@ def write_xlsx(
         zf.writestr("_rels/.rels", _RELS)
         zf.writestr("xl/workbook.xml", _WORKBOOK)
         shared_rel = _SHARED_REL if shared_strings else ""
-        zf.writestr("xl/_rels/workbook.xml.rels",
-                    _WORKBOOK_RELS.replace("{shared}", shared_rel))  # fmt: skip
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.replace("{shared}", shared_rel)
+        )
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as raw:
             out: list[str] = [
                 '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'

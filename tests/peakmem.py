@@ -34,9 +34,15 @@ class Measured:
 def run_measured(cmd: list[str], env: dict[str, str], timeout: float = 900) -> Measured:
     """Runs `cmd` and returns its exit code, output, wall time and peak RSS in MB."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _PROBE, *cmd], capture_output=True,
-                          text=True, env=env, timeout=timeout)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *cmd],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
     seconds = time.perf_counter() - start
     stderr, _, peak = done.stderr.rpartition("PEAK_KB=")
-    return Measured(done.returncode, done.stdout, stderr, seconds,
-                    int(peak.split()[0]) / 1024)  # fmt: skip
+    return Measured(
+        done.returncode, done.stdout, stderr, seconds, int(peak.split()[0]) / 1024
+    )

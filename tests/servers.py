@@ -45,9 +45,15 @@ def call(port: int, method: str, path: str, token: str, body: dict | None = None
     """One JSON request with a bearer token → (status, parsed body or None)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn.request(method, path, body=json.dumps(body) if body else None,
-                     headers={"Authorization": f"Bearer {token}",
-                              "Content-Type": "application/json"})  # fmt: skip
+        conn.request(
+            method,
+            path,
+            body=json.dumps(body) if body else None,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+            },
+        )
         resp = conn.getresponse()
         raw = resp.read()
         return resp.status, json.loads(raw) if raw else None
@@ -61,9 +67,22 @@ class Gunicorn:
     def __init__(self, app, today: dt.date) -> None:
         self.port = free_port()
         self.env = server_env(app, today)
-        self.cmd = [GUNICORN, "-w", "2", "-k", "gthread", "--threads", "4",
-                    "-b", f"127.0.0.1:{self.port}", "--log-level", "critical",
-                    "--chdir", str(ROOT / "tests" / "appointments"), "race_app:app"]  # fmt: skip
+        self.cmd = [
+            GUNICORN,
+            "-w",
+            "2",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "critical",
+            "--chdir",
+            str(ROOT / "tests" / "appointments"),
+            "race_app:app",
+        ]
 
     def start(self) -> Gunicorn:
         self.proc = subprocess.Popen(self.cmd, env=self.env, start_new_session=True)

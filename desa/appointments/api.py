@@ -25,16 +25,28 @@ SESSION = spec.schema(
     "RecordingSession",
     {
         "type": "object",
-        "required": ["id", "date", "start", "end", "place", "kind", "capacity",
-                     "booked", "remaining", "status"],
+        "required": [
+            "id",
+            "date",
+            "start",
+            "end",
+            "place",
+            "kind",
+            "capacity",
+            "booked",
+            "remaining",
+            "status",
+        ],
         "properties": {
             "id": {"type": "integer"},
             "date": {"type": "string", "format": "date"},
-            "start": {"type": "string"}, "end": {"type": "string"},
+            "start": {"type": "string"},
+            "end": {"type": "string"},
             "place": {"type": "string"},
             "address": {"type": ["string", "null"]},
             "kind": {"type": "string", "enum": ["office", "rt", "employer", "mobile"]},
-            "capacity": {"type": "integer"}, "booked": {"type": "integer"},
+            "capacity": {"type": "integer"},
+            "booked": {"type": "integer"},
             "remaining": {"type": "integer"},
             "minutes_per_person": {"type": "integer"},
             "status": {"type": "string", "enum": ["open", "cancelled"]},
@@ -44,15 +56,17 @@ SESSION = spec.schema(
             "notes": {"type": "string"},
         },
     },
-)  # fmt: skip
+)
 SESSION_INPUT = spec.schema(
     "RecordingSessionInput",
     {
         "type": "object",
         "properties": {
             "date": {"type": "string", "format": "date"},
-            "start": _TIME, "end": _TIME,
-            "place": {"type": "string"}, "address": {"type": ["string", "null"]},
+            "start": _TIME,
+            "end": _TIME,
+            "place": {"type": "string"},
+            "address": {"type": ["string", "null"]},
             "kind": {"type": "string", "enum": ["office", "rt", "employer", "mobile"]},
             "capacity": {"type": "integer", "minimum": 1},
             "minutes_per_person": {"type": "integer", "minimum": 1},
@@ -62,89 +76,162 @@ SESSION_INPUT = spec.schema(
             "notes": {"type": "string"},
         },
     },
-)  # fmt: skip
+)
 BOOKING = spec.schema(
     "Booking",
     {
         "type": "object",
         "required": ["id", "nik", "queue_number", "estimated_time", "ticket_url"],
         "properties": {
-            "id": {"type": "integer"}, "nik": {"type": "string"},
+            "id": {"type": "integer"},
+            "nik": {"type": "string"},
             "session_id": {"type": "integer"},
             "queue_number": {"type": "integer"},
             "estimated_time": {"type": "string", "format": "date-time"},
-            "ticket_url": {"type": "string"}, "code": {"type": "string"},
-            "status": {"type": "string",
-                       "enum": ["active", "cancelled", "recorded", "no_show"]},
+            "ticket_url": {"type": "string"},
+            "code": {"type": "string"},
+            "status": {
+                "type": "string",
+                "enum": ["active", "cancelled", "recorded", "no_show"],
+            },
         },
     },
-)  # fmt: skip
+)
 _SID = [path_param("session_id", {"type": "integer"})]
 _BID = [path_param("booking_id", {"type": "integer"})]
 _MUTATE = ("400", "401", "403", "404", "409", "422")
 
 spec.operation(
-    "/sessions", "get", summary="Sesi perekaman e-KTP dengan sisa tempat",
-    roles="semua yang sudah masuk", tag="jadwal",
-    parameters=[query_param("from", {"type": "string", "format": "date"}),
-                query_param("to", {"type": "string", "format": "date"}), *PAGE_PARAMS],
-    response=page_of(SESSION), errors=("401", "403", "422"),
-)  # fmt: skip
+    "/sessions",
+    "get",
+    summary="Sesi perekaman e-KTP dengan sisa tempat",
+    roles="semua yang sudah masuk",
+    tag="jadwal",
+    parameters=[
+        query_param("from", {"type": "string", "format": "date"}),
+        query_param("to", {"type": "string", "format": "date"}),
+        *PAGE_PARAMS,
+    ],
+    response=page_of(SESSION),
+    errors=("401", "403", "422"),
+)
 spec.operation(
-    "/sessions", "post", summary="Buat sesi perekaman", roles="clerk", tag="jadwal",
-    body=SESSION_INPUT, response=SESSION, status="201", errors=_MUTATE,
-)  # fmt: skip
+    "/sessions",
+    "post",
+    summary="Buat sesi perekaman",
+    roles="clerk",
+    tag="jadwal",
+    body=SESSION_INPUT,
+    response=SESSION,
+    status="201",
+    errors=_MUTATE,
+)
 spec.operation(
-    "/sessions/{session_id}", "get", summary="Satu sesi", roles="semua yang sudah masuk",
-    tag="jadwal", parameters=_SID, response=SESSION, errors=("401", "403", "404"),
-)  # fmt: skip
+    "/sessions/{session_id}",
+    "get",
+    summary="Satu sesi",
+    roles="semua yang sudah masuk",
+    tag="jadwal",
+    parameters=_SID,
+    response=SESSION,
+    errors=("401", "403", "404"),
+)
 spec.operation(
-    "/sessions/{session_id}", "patch", summary="Ubah sesi (kapasitas tidak di bawah yang "
-    "sudah dipesan)", roles="clerk", tag="jadwal", parameters=_SID,
-    body=SESSION_INPUT, response=SESSION, errors=_MUTATE,
-)  # fmt: skip
+    "/sessions/{session_id}",
+    "patch",
+    summary="Ubah sesi (kapasitas tidak di bawah yang sudah dipesan)",
+    roles="clerk",
+    tag="jadwal",
+    parameters=_SID,
+    body=SESSION_INPUT,
+    response=SESSION,
+    errors=_MUTATE,
+)
 spec.operation(
-    "/sessions/{session_id}/cancel", "post", summary="Batalkan sesi beserta pemesanannya",
-    roles="clerk", tag="jadwal", parameters=_SID,
+    "/sessions/{session_id}/cancel",
+    "post",
+    summary="Batalkan sesi beserta pemesanannya",
+    roles="clerk",
+    tag="jadwal",
+    parameters=_SID,
     body={"type": "object", "properties": {"reason": {"type": "string"}}},
-    response=SESSION, errors=_MUTATE,
-)  # fmt: skip
+    response=SESSION,
+    errors=_MUTATE,
+)
 spec.operation(
-    "/sessions/{session_id}/bookings", "post",
+    "/sessions/{session_id}/bookings",
+    "post",
     summary="Pesan tempat untuk satu orang atau satu kelompok (semua atau tidak sama "
-    "sekali)", roles="clerk, rt (warga RT-nya), employer (karyawannya), resident "
-    "(diri sendiri)", tag="jadwal", parameters=_SID,
-    body={"type": "object", "required": ["niks"], "properties": {
-        "niks": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-        "email": {"type": "string"}}},
-    response={"type": "object", "required": ["bookings"],
-              "properties": {"bookings": {"type": "array", "items": BOOKING}}},
-    status="201", errors=_MUTATE,
-)  # fmt: skip
+    "sekali)",
+    roles="clerk, rt (warga RT-nya), employer (karyawannya), resident (diri sendiri)",
+    tag="jadwal",
+    parameters=_SID,
+    body={
+        "type": "object",
+        "required": ["niks"],
+        "properties": {
+            "niks": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "email": {"type": "string"},
+        },
+    },
+    response={
+        "type": "object",
+        "required": ["bookings"],
+        "properties": {"bookings": {"type": "array", "items": BOOKING}},
+    },
+    status="201",
+    errors=_MUTATE,
+)
 spec.operation(
-    "/sessions/{session_id}/bookings", "get", summary="Pemesanan dalam satu sesi",
-    roles="clerk, head", tag="jadwal", parameters=[*_SID, *PAGE_PARAMS],
-    response=page_of(BOOKING), errors=("401", "403", "404"),
-)  # fmt: skip
+    "/sessions/{session_id}/bookings",
+    "get",
+    summary="Pemesanan dalam satu sesi",
+    roles="clerk, head",
+    tag="jadwal",
+    parameters=[*_SID, *PAGE_PARAMS],
+    response=page_of(BOOKING),
+    errors=("401", "403", "404"),
+)
 spec.operation(
-    "/bookings/{booking_id}", "delete", summary="Batalkan pemesanan; tempatnya kembali kosong",
-    roles="yang memesan, clerk", tag="jadwal", parameters=_BID, response=BOOKING,
+    "/bookings/{booking_id}",
+    "delete",
+    summary="Batalkan pemesanan; tempatnya kembali kosong",
+    roles="yang memesan, clerk",
+    tag="jadwal",
+    parameters=_BID,
+    response=BOOKING,
     errors=("401", "403", "404", "409"),
-)  # fmt: skip
+)
 spec.operation(
-    "/bookings/{booking_id}/move", "post", summary="Pindahkan pemesanan ke sesi lain",
-    roles="yang memesan, clerk", tag="jadwal", parameters=_BID,
-    body={"type": "object", "required": ["session_id"],
-          "properties": {"session_id": {"type": "integer"}}},
-    response=BOOKING, errors=_MUTATE,
-)  # fmt: skip
+    "/bookings/{booking_id}/move",
+    "post",
+    summary="Pindahkan pemesanan ke sesi lain",
+    roles="yang memesan, clerk",
+    tag="jadwal",
+    parameters=_BID,
+    body={
+        "type": "object",
+        "required": ["session_id"],
+        "properties": {"session_id": {"type": "integer"}},
+    },
+    response=BOOKING,
+    errors=_MUTATE,
+)
 spec.operation(
-    "/bookings/{booking_id}/outcome", "post", summary="Catat hasil: direkam atau tidak hadir",
-    roles="clerk", tag="jadwal", parameters=_BID,
-    body={"type": "object", "required": ["outcome"], "properties": {
-        "outcome": {"type": "string", "enum": ["recorded", "no_show"]}}},
-    response=BOOKING, errors=_MUTATE,
-)  # fmt: skip
+    "/bookings/{booking_id}/outcome",
+    "post",
+    summary="Catat hasil: direkam atau tidak hadir",
+    roles="clerk",
+    tag="jadwal",
+    parameters=_BID,
+    body={
+        "type": "object",
+        "required": ["outcome"],
+        "properties": {"outcome": {"type": "string", "enum": ["recorded", "no_show"]}},
+    },
+    response=BOOKING,
+    errors=_MUTATE,
+)
 
 
 def _date_arg(name: str):
@@ -205,9 +292,11 @@ def book(session_id: int):
     body = json_body()
     email = body.get("email") if isinstance(body.get("email"), str) else None
     made = booking.book(
-        sessions.get_session(session_id), body.get("niks"), current_user,
+        sessions.get_session(session_id),
+        body.get("niks"),
+        current_user,
         notify_email=(email or "").strip()[:200] or None,
-    )  # fmt: skip
+    )
     db.session.commit()
     return jsonify({"bookings": [booking_json(b) for b in made]}), 201
 
@@ -242,8 +331,9 @@ def move_booking(booking_id: int):
     body = json_body()
     target_id = body.get("session_id")
     if not isinstance(target_id, int) or isinstance(target_id, bool):
-        raise ValidationError(_("Sebutkan sesi tujuan."),
-                              fields={"session_id": [_("Harus bilangan.")]})  # fmt: skip
+        raise ValidationError(
+            _("Sebutkan sesi tujuan."), fields={"session_id": [_("Harus bilangan.")]}
+        )
     found = booking.get_visible(current_user, booking_id)
     moved = booking.move(found, sessions.get_session(target_id), current_user)
     db.session.commit()

@@ -55,14 +55,20 @@ def check_in(raw_code: str | None, actor: Any, today: dt.date | None = None) -> 
         )
     if booking.session.date != today:
         raise Conflict(
-            _("Tiket ini untuk %(d)s, bukan hari ini.",
-              d=format_day_date(booking.session.date)),
+            _(
+                "Tiket ini untuk %(d)s, bukan hari ini.",
+                d=format_day_date(booking.session.date),
+            ),
             code="wrong_day",
-        )  # fmt: skip
+        )
     if booking.checked_in_at is None:
         booking.checked_in_at = utcnow()
-        audit.record("appointments.check_in", object_type="booking",
-                     object_id=booking.id, detail=mask_nik(booking.resident.nik))  # fmt: skip
+        audit.record(
+            "appointments.check_in",
+            object_type="booking",
+            object_id=booking.id,
+            detail=mask_nik(booking.resident.nik),
+        )
     return booking
 
 
@@ -78,10 +84,12 @@ def set_outcome(
         )
     if today < booking.session.date:
         raise Conflict(
-            _("Hasil baru dapat dicatat mulai hari sesi (%(d)s).",
-              d=format_day_date(booking.session.date)),
+            _(
+                "Hasil baru dapat dicatat mulai hari sesi (%(d)s).",
+                d=format_day_date(booking.session.date),
+            ),
             code="too_early",
-        )  # fmt: skip
+        )
     if booking.status == outcome:
         return booking
     if booking.status != "active":
@@ -104,14 +112,22 @@ def set_outcome(
         if resident.ektp_status in (None, 1, 2):
             before = resident.ektp_status
             resident.ektp_status = 3
-            log_change(resident, "ektp_status", before, 3,
-                       f"Perekaman e-KTP, sesi {booking.session.date.isoformat()}")  # fmt: skip
+            log_change(
+                resident,
+                "ektp_status",
+                before,
+                3,
+                f"Perekaman e-KTP, sesi {booking.session.date.isoformat()}",
+            )
     else:
         booking_service.give_back(booking.session_id)
         db.session.expire(booking.session, ["booked"])
-    audit.record(f"appointments.outcome.{outcome}", object_type="booking",
-                 object_id=booking.id,
-                 detail=f"{mask_nik(resident.nik)} sesi {booking.session_id}")  # fmt: skip
+    audit.record(
+        f"appointments.outcome.{outcome}",
+        object_type="booking",
+        object_id=booking.id,
+        detail=f"{mask_nik(resident.nik)} sesi {booking.session_id}",
+    )
     return booking
 
 
@@ -137,17 +153,23 @@ def reminders_for(day: dt.date) -> list[Booking]:
         db.session.scalars(
             select(Booking)
             .join(Booking.session)
-            .where(RecordingSession.date == day, RecordingSession.status == "open",
-                   Booking.status == "active")
+            .where(
+                RecordingSession.date == day,
+                RecordingSession.status == "open",
+                Booking.status == "active",
+            )
             .order_by(RecordingSession.start_time, Booking.queue_number)
         )
-    )  # fmt: skip
+    )
 
 
 def send_reminders(day: dt.date) -> list:
     """Makes the day-before reminder for everyone booked on `day`."""
     made = [messages.add("reminder", b) for b in reminders_for(day)]
     if made:
-        audit.record("appointments.remind", object_type="recording_session",
-                     detail=f"{len(made)} pengingat untuk {day.isoformat()}")  # fmt: skip
+        audit.record(
+            "appointments.remind",
+            object_type="recording_session",
+            detail=f"{len(made)} pengingat untuk {day.isoformat()}",
+        )
     return made

@@ -40,8 +40,9 @@ REASONS = {
     "duplicate": _l("NIK ini tercantum lebih dari sekali."),
     "unknown": _l("NIK tidak terdaftar di desa ini."),
     "outside_rt": _l("Tidak ditemukan di antara warga RT Anda."),
-    "not_employee": _l("Tidak ada di daftar karyawan Anda yang cocok dengan data "
-                       "penduduk."),
+    "not_employee": _l(
+        "Tidak ada di daftar karyawan Anda yang cocok dengan data penduduk."
+    ),
     "not_self": _l("Anda hanya dapat memesan untuk diri sendiri."),
     "not_allowed": _l("Anda tidak berhak memesan jadwal."),
     "reserved_rt": _l("Sesi ini khusus untuk warga %(who)s."),
@@ -52,7 +53,7 @@ REASONS = {
     "recorded": _l("Sudah merekam e-KTP."),
     "not_wajib": _l("Belum wajib KTP pada tanggal sesi."),
     "already_booked": _l("Sudah punya jadwal perekaman aktif."),
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,9 @@ def check(
 
 
 def _unknown_for(actor: Any) -> str:
-    return {"rt": "outside_rt", "employer": "not_employee",
-            "resident": "not_self"}.get(actor.role, "not_allowed")  # fmt: skip
+    return {"rt": "outside_rt", "employer": "not_employee", "resident": "not_self"}.get(
+        actor.role, "not_allowed"
+    )
 
 
 def _refuse(refusals: list[Refusal]) -> NotEligible:
@@ -205,9 +207,12 @@ def _refuse(refusals: list[Refusal]) -> NotEligible:
     return NotEligible(
         _("%(n)d orang tidak dapat dipesan; tidak ada yang dipesan.", n=len(fields)),
         fields=fields,
-        extra={"refused": [{"nik": r.nik, "code": r.code, "message": r.message}
-                           for r in refusals]},
-    )  # fmt: skip
+        extra={
+            "refused": [
+                {"nik": r.nik, "code": r.code, "message": r.message} for r in refusals
+            ]
+        },
+    )
 
 
 # --- places and queue numbers --------------------------------------------------------
@@ -227,21 +232,27 @@ def _take_places(session: RecordingSession, n: int) -> int:
         .execution_options(synchronize_session=False)
     )
     row = db.session.execute(
-        select(RecordingSession.capacity, RecordingSession.booked,
-               RecordingSession.last_queue, RecordingSession.status)
-        .where(RecordingSession.id == session.id)
-    ).one()  # fmt: skip
+        select(
+            RecordingSession.capacity,
+            RecordingSession.booked,
+            RecordingSession.last_queue,
+            RecordingSession.status,
+        ).where(RecordingSession.id == session.id)
+    ).one()
     db.session.expire(session, ["booked", "last_queue", "status"])
     if result.rowcount != 1:
         if row.status != "open":
             raise Conflict(_("Sesi ini sudah dibatalkan."), code="session_cancelled")
         remaining = max(0, row.capacity - row.booked)
         raise Full(
-            _("Tempat tidak cukup: sisa %(r)d, diminta %(n)d. Tidak ada yang dipesan.",
-              r=remaining, n=n),
+            _(
+                "Tempat tidak cukup: sisa %(r)d, diminta %(n)d. Tidak ada yang dipesan.",
+                r=remaining,
+                n=n,
+            ),
             fields={"niks": [_("Sisa tempat: %(r)d.", r=remaining)]},
             extra={"remaining": remaining},
-        )  # fmt: skip
+        )
     return row.last_queue - n + 1
 
 
@@ -274,8 +285,10 @@ def _require_bookable(session: RecordingSession, today: dt.date) -> None:
 
 def _niks(niks: Any) -> list[str]:
     if not isinstance(niks, list) or not niks:
-        raise ValidationError(_("Sebutkan paling sedikit satu NIK."),
-                              fields={"niks": [_("Daftar NIK kosong.")]})  # fmt: skip
+        raise ValidationError(
+            _("Sebutkan paling sedikit satu NIK."),
+            fields={"niks": [_("Daftar NIK kosong.")]},
+        )
     if len(niks) > MAX_GROUP or not all(isinstance(n, str) for n in niks):
         raise ValidationError(
             _("Daftar NIK harus berisi teks, paling banyak %(m)d.", m=MAX_GROUP),
@@ -286,10 +299,18 @@ def _niks(niks: Any) -> list[str]:
 
 def _booker(actor: Any) -> dict[str, Any]:
     if actor is None:
-        return {"booked_by_kind": "system", "booked_by_id": None,
-                "booked_by_role": "system", "booked_by_name": "daftar tunggu"}  # fmt: skip
-    return {"booked_by_kind": actor.kind, "booked_by_id": actor.id,
-            "booked_by_role": actor.role, "booked_by_name": actor.display_name[:120]}  # fmt: skip
+        return {
+            "booked_by_kind": "system",
+            "booked_by_id": None,
+            "booked_by_role": "system",
+            "booked_by_name": "daftar tunggu",
+        }
+    return {
+        "booked_by_kind": actor.kind,
+        "booked_by_id": actor.id,
+        "booked_by_role": actor.role,
+        "booked_by_name": actor.display_name[:120],
+    }
 
 
 def book(
@@ -313,11 +334,17 @@ def book(
     who = _booker(actor)
     emails = _employee_emails(actor, [r.id for r in people])
     bookings = [
-        Booking(session_id=session.id, resident_id=r.id, queue_number=first + i,
-                code=new_code(), status="active",
-                notify_email=notify_email or emails.get(r.id), **who)
+        Booking(
+            session_id=session.id,
+            resident_id=r.id,
+            queue_number=first + i,
+            code=new_code(),
+            status="active",
+            notify_email=notify_email or emails.get(r.id),
+            **who,
+        )
         for i, r in enumerate(people)
-    ]  # fmt: skip
+    ]
     try:
         with db.session.begin_nested():
             # Inserted in resident order: two groups sharing people then wait for
@@ -328,19 +355,25 @@ def book(
         # Someone booked one of them in a transaction that committed meanwhile.
         taken = _active_ids([r.id for r in people], moving)
         raise _refuse(
-            [Refusal(r.nik, "already_booked", reason("already_booked"))
-             for r in people if r.id in taken]
-            or [Refusal(r.nik, "already_booked", reason("already_booked"))
-                for r in people]
-        ) from None  # fmt: skip
+            [
+                Refusal(r.nik, "already_booked", reason("already_booked"))
+                for r in people
+                if r.id in taken
+            ]
+            or [
+                Refusal(r.nik, "already_booked", reason("already_booked"))
+                for r in people
+            ]
+        ) from None
     for b in bookings:
         messages.add("booked", b)
     audit.record(
         "appointments.move" if moving is not None else "appointments.book",
-        object_type="recording_session", object_id=session.id,
+        object_type="recording_session",
+        object_id=session.id,
         detail=f"{len(bookings)} orang: "
         + ", ".join(f"{mask_nik(b.resident.nik)} #{b.queue_number}" for b in bookings),
-    )  # fmt: skip
+    )
     if moving is not None:
         promote(moving.session, today)
     return bookings
@@ -365,10 +398,13 @@ def _release(booking: Booking, actor: Any) -> None:
     result = db.session.execute(
         update(Booking)
         .where(Booking.id == booking.id, Booking.status == "active")
-        .values(status="cancelled", cancelled_at=utcnow(),
-                cancelled_by=_booker(actor)["booked_by_name"])
+        .values(
+            status="cancelled",
+            cancelled_at=utcnow(),
+            cancelled_by=_booker(actor)["booked_by_name"],
+        )
         .execution_options(synchronize_session=False)
-    )  # fmt: skip
+    )
     if result.rowcount != 1:
         raise Conflict(_("Pemesanan ini sudah tidak aktif."), code="not_active")
     give_back(booking.session_id)
@@ -427,16 +463,22 @@ def cancel(booking: Booking, actor: Any, today: dt.date | None = None) -> list:
     if not may_change(actor, booking):
         raise Forbidden(_("Hanya pemesan atau petugas desa yang dapat membatalkan."))
     if booking.session.date < today:
-        raise Conflict(_("Sesi sudah lewat; catat hasilnya (direkam atau tidak hadir)."),
-                       code="session_past")  # fmt: skip
+        raise Conflict(
+            _("Sesi sudah lewat; catat hasilnya (direkam atau tidak hadir)."),
+            code="session_past",
+        )
     lock_sessions(booking.session_id)
     session = booking.session
     _release(booking, actor)
     made = [messages.add("cancelled", booking)]
     made += promote(session, today)
-    audit.record("appointments.cancel", object_type="booking", object_id=booking.id,
-                 detail=f"{mask_nik(booking.resident.nik)} sesi {session.id} "
-                 f"{session.date.isoformat()}")  # fmt: skip
+    audit.record(
+        "appointments.cancel",
+        object_type="booking",
+        object_id=booking.id,
+        detail=f"{mask_nik(booking.resident.nik)} sesi {session.id} "
+        f"{session.date.isoformat()}",
+    )
     return made
 
 
@@ -453,8 +495,14 @@ def move(
         raise Conflict(_("Itu sesi yang sama."), code="same_session")
     lock_sessions(booking.session_id, target.id)
     nik = booking.resident.nik
-    (moved,) = book(target, [nik], actor, notify_email=booking.notify_email,
-                    moving=booking, today=today)  # fmt: skip
+    (moved,) = book(
+        target,
+        [nik],
+        actor,
+        notify_email=booking.notify_email,
+        moving=booking,
+        today=today,
+    )
     return moved
 
 
@@ -481,18 +529,26 @@ def join_waitlist(
     position = db.session.scalar(
         select(RecordingSession.last_waitlist).where(RecordingSession.id == session.id)
     )
-    entry = WaitlistEntry(session_id=session.id, resident_id=people[0].id,
-                          position=position, added_by=_booker(actor)["booked_by_name"])  # fmt: skip
+    entry = WaitlistEntry(
+        session_id=session.id,
+        resident_id=people[0].id,
+        position=position,
+        added_by=_booker(actor)["booked_by_name"],
+    )
     try:
         with db.session.begin_nested():
             db.session.add(entry)
             db.session.flush()
     except IntegrityError:
-        raise Conflict(_("Sudah ada di daftar tunggu sesi ini."),
-                       code="already_waiting") from None  # fmt: skip
-    audit.record("appointments.waitlist_join", object_type="recording_session",
-                 object_id=session.id,
-                 detail=f"{mask_nik(people[0].nik)} urutan {position}")  # fmt: skip
+        raise Conflict(
+            _("Sudah ada di daftar tunggu sesi ini."), code="already_waiting"
+        ) from None
+    audit.record(
+        "appointments.waitlist_join",
+        object_type="recording_session",
+        object_id=session.id,
+        detail=f"{mask_nik(people[0].nik)} urutan {position}",
+    )
     return entry
 
 
@@ -504,10 +560,11 @@ def promote(session: RecordingSession, today: dt.date | None = None) -> list:
         return made
     entries = db.session.scalars(
         select(WaitlistEntry)
-        .where(WaitlistEntry.session_id == session.id,
-               WaitlistEntry.status == "waiting")
+        .where(
+            WaitlistEntry.session_id == session.id, WaitlistEntry.status == "waiting"
+        )
         .order_by(WaitlistEntry.position)
-    ).all()  # fmt: skip
+    ).all()
     members = employee_resident_ids(session.employer_id)
     for entry in entries:
         resident = entry.resident
@@ -519,9 +576,14 @@ def promote(session: RecordingSession, today: dt.date | None = None) -> list:
             first = _take_places(session, 1)
         except Full:
             break
-        booking = Booking(session_id=session.id, resident_id=resident.id,
-                          queue_number=first, code=new_code(), status="active",
-                          **_booker(None))  # fmt: skip
+        booking = Booking(
+            session_id=session.id,
+            resident_id=resident.id,
+            queue_number=first,
+            code=new_code(),
+            status="active",
+            **_booker(None),
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(booking)
@@ -536,7 +598,11 @@ def promote(session: RecordingSession, today: dt.date | None = None) -> list:
             booking.id,
         )
         made.append(messages.add("promoted", booking))
-        audit.record("appointments.promote", object_type="booking", object_id=booking.id,
-                     detail=f"{mask_nik(resident.nik)} dari daftar tunggu sesi "
-                     f"{session.id} {format_date(session.date)}")  # fmt: skip
+        audit.record(
+            "appointments.promote",
+            object_type="booking",
+            object_id=booking.id,
+            detail=f"{mask_nik(resident.nik)} dari daftar tunggu sesi "
+            f"{session.id} {format_date(session.date)}",
+        )
     return made

@@ -36,6 +36,8 @@ def remind(day: dt.datetime | None, dry_run: bool) -> None:
         db.session.commit()
     for b in bookings:
         link = whatsapp_link(b.resident.phone, compose("reminder", b))
-        click.echo(f"#{b.queue_number} {b.resident.name} ({mask_nik(b.resident.nik)})"
-                   f" {link or 'tanpa nomor HP'}")  # fmt: skip
+        click.echo(
+            f"#{b.queue_number} {b.resident.name} ({mask_nik(b.resident.nik)})"
+            f" {link or 'tanpa nomor HP'}"
+        )
     click.echo(f"{len(bookings)} pengingat untuk {target.isoformat()}.")

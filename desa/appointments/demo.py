@@ -34,31 +34,65 @@ def _pending(today: dt.date, limit: int, **where: Any) -> list[Resident]:
     return list(db.session.scalars(stmt.limit(limit)))
 
 
-def populate(users: dict[str, Any], rt_area: tuple[str, str], plantation: str,
-             today: dt.date) -> None:  # fmt: skip
+def populate(
+    users: dict[str, Any], rt_area: tuple[str, str], plantation: str, today: dt.date
+) -> None:
     """An office day, an RT session, a Saturday at the plantation, a home visit."""
     rw, rt = rt_area
     office_day, rt_day, visit_day = _working_days(today, 3)
-    office = sessions.create_session({
-        "date": office_day.isoformat(), "start": "08:30", "end": "12:00",
-        "place": "Kantor Desa", "kind": "office", "capacity": 30,
-        "minutes_per_person": 7}, today)  # fmt: skip
-    rt_session = sessions.create_session({
-        "date": rt_day.isoformat(), "start": "13:30", "end": "16:00",
-        "place": f"Balai RT {rt} RW {rw}", "kind": "rt", "rt": f"{rw}/{rt}",
-        "capacity": 20, "minutes_per_person": 7}, today)  # fmt: skip
-    weekend = sessions.create_session({
-        "date": _saturday_after(today).isoformat(), "start": "07:30", "end": "11:00",
-        "place": "Kantor kebun, afdeling 1", "kind": "employer",
-        "employer": plantation, "capacity": 25, "minutes_per_person": 7,
-        "allow_non_working_day": True,
-        "notes": "Untuk pekerja kebun yang tidak bisa datang pada jam kerja."},
-        today)  # fmt: skip
-    sessions.create_session({
-        "date": visit_day.isoformat(), "start": "09:00", "end": "11:00",
-        "place": "Kunjungan rumah (lansia)", "kind": "mobile",
-        "address": f"RT {rt} RW {rw}", "capacity": 4, "minutes_per_person": 20},
-        today)  # fmt: skip
+    office = sessions.create_session(
+        {
+            "date": office_day.isoformat(),
+            "start": "08:30",
+            "end": "12:00",
+            "place": "Kantor Desa",
+            "kind": "office",
+            "capacity": 30,
+            "minutes_per_person": 7,
+        },
+        today,
+    )
+    rt_session = sessions.create_session(
+        {
+            "date": rt_day.isoformat(),
+            "start": "13:30",
+            "end": "16:00",
+            "place": f"Balai RT {rt} RW {rw}",
+            "kind": "rt",
+            "rt": f"{rw}/{rt}",
+            "capacity": 20,
+            "minutes_per_person": 7,
+        },
+        today,
+    )
+    weekend = sessions.create_session(
+        {
+            "date": _saturday_after(today).isoformat(),
+            "start": "07:30",
+            "end": "11:00",
+            "place": "Kantor kebun, afdeling 1",
+            "kind": "employer",
+            "employer": plantation,
+            "capacity": 25,
+            "minutes_per_person": 7,
+            "allow_non_working_day": True,
+            "notes": "Untuk pekerja kebun yang tidak bisa datang pada jam kerja.",
+        },
+        today,
+    )
+    sessions.create_session(
+        {
+            "date": visit_day.isoformat(),
+            "start": "09:00",
+            "end": "11:00",
+            "place": "Kunjungan rumah (lansia)",
+            "kind": "mobile",
+            "address": f"RT {rt} RW {rw}",
+            "capacity": 4,
+            "minutes_per_person": 20,
+        },
+        today,
+    )
     db.session.flush()
 
     group = [r.nik for r in _pending(today, 5, rw=rw, rt=rt)]

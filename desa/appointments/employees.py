@@ -19,8 +19,10 @@ from desa.residents.services import clean_nik
 
 # One answer for both reasons: telling "NIK unknown" from "name differs" would let an
 # employer probe which NIKs live in the village. The code is still kept per employee.
-_NO_MATCH = _l("NIK dan nama tidak cocok dengan data penduduk desa ini. Periksa NIK "
-               "pada KTP/KK dan tulis nama seperti di KK.")  # fmt: skip
+_NO_MATCH = _l(
+    "NIK dan nama tidak cocok dengan data penduduk desa ini. Periksa NIK "
+    "pada KTP/KK dan tulis nama seperti di KK."
+)
 MISMATCH_LABELS = {"nik_unknown": _NO_MATCH, "name_differs": _NO_MATCH}
 
 
@@ -52,20 +54,31 @@ def add_employee(employer_id: int, nik_raw: Any, name_raw: Any, email: Any = Non
     if errors:
         raise ValidationError(_("Data karyawan belum benar."), fields=errors)
     resident, mismatch = _match(nik, name)
-    employee = Employee(employer_id=employer_id, nik=nik, name=name.upper(),
-                        email=email, resident=resident, mismatch=mismatch,
-                        created_by=_actor())  # fmt: skip
+    employee = Employee(
+        employer_id=employer_id,
+        nik=nik,
+        name=name.upper(),
+        email=email,
+        resident=resident,
+        mismatch=mismatch,
+        created_by=_actor(),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(employee)
             db.session.flush()
     except IntegrityError:
-        raise Conflict(_("NIK %(n)s sudah ada di daftar Anda.", n=mask_nik(nik)),
-                       code="duplicate",
-                       fields={"nik": [_("Sudah ada di daftar.")]}) from None  # fmt: skip
-    audit.record("appointments.employee_add", object_type="employee",
-                 object_id=employee.id,
-                 detail=f"{mask_nik(nik)} {'cocok' if resident else mismatch}")  # fmt: skip
+        raise Conflict(
+            _("NIK %(n)s sudah ada di daftar Anda.", n=mask_nik(nik)),
+            code="duplicate",
+            fields={"nik": [_("Sudah ada di daftar.")]},
+        ) from None
+    audit.record(
+        "appointments.employee_add",
+        object_type="employee",
+        object_id=employee.id,
+        detail=f"{mask_nik(nik)} {'cocok' if resident else mismatch}",
+    )
     return employee
 
 
@@ -74,8 +87,12 @@ def remove_employee(employer_id: int, employee_id: int) -> None:
     employee = db.session.get(Employee, employee_id)
     if employee is None or employee.employer_id != employer_id:
         raise NotFound(_("Karyawan tidak ditemukan."))
-    audit.record("appointments.employee_remove", object_type="employee",
-                 object_id=employee.id, detail=mask_nik(employee.nik))  # fmt: skip
+    audit.record(
+        "appointments.employee_remove",
+        object_type="employee",
+        object_id=employee.id,
+        detail=mask_nik(employee.nik),
+    )
     db.session.delete(employee)
 
 
@@ -85,13 +102,17 @@ def recheck(employer_id: int) -> int:
     for employee in db.session.scalars(
         select(Employee).where(
             Employee.employer_id == employer_id, Employee.resident_id.is_(None)
-        )  # fmt: skip
+        )
     ):
         resident, mismatch = _match(employee.nik, employee.name)
         employee.resident, employee.mismatch = resident, mismatch
         fixed += resident is not None
-    audit.record("appointments.employee_recheck", object_type="employer",
-                 object_id=employer_id, detail=f"{fixed} kini cocok")  # fmt: skip
+    audit.record(
+        "appointments.employee_recheck",
+        object_type="employer",
+        object_id=employer_id,
+        detail=f"{fixed} kini cocok",
+    )
     return fixed
 
 

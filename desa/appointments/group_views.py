@@ -63,11 +63,13 @@ def index():
         .order_by(Booking.id)
     ).all()
     return render_template(
-        "appointments/group.html", people=people, booked=booked,
+        "appointments/group.html",
+        people=people,
+        booked=booked,
         options=db.session.scalars(sessions.bookable_for(current_user, day)).all(),
         links=last_message_links(booked) if current_user.role == "rt" else {},
         counts=summary.counts(current_user, day),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/book", methods=["POST"])
@@ -91,8 +93,15 @@ def book():
         flash_error(err)
         return redirect(url_for(".index")), 303
     db.session.commit()
-    flash(_("%(n)d orang dipesan ke sesi %(d)s. Sisa tempat: %(r)d.", n=len(made),
-            d=sessions.describe(target), r=target.remaining), "success")  # fmt: skip
+    flash(
+        _(
+            "%(n)d orang dipesan ke sesi %(d)s. Sisa tempat: %(r)d.",
+            n=len(made),
+            d=sessions.describe(target),
+            r=target.remaining,
+        ),
+        "success",
+    )
     return redirect(url_for(".index")), 303
 
 
@@ -125,27 +134,42 @@ def employees_page():
     employer_id = current_user.employer_id
     if form.validate_on_submit():
         try:
-            added = employees.add_employee(employer_id, form.nik.data, form.name.data,
-                                           form.email.data)  # fmt: skip
+            added = employees.add_employee(
+                employer_id, form.nik.data, form.name.data, form.email.data
+            )
         except ServiceError as err:
             status = show_service_error(form, err)
         else:
             db.session.commit()
             if added.resident_id:
-                flash(_("%(n)s ditambahkan dan cocok dengan data penduduk.",
-                        n=added.name), "success")  # fmt: skip
+                flash(
+                    _(
+                        "%(n)s ditambahkan dan cocok dengan data penduduk.",
+                        n=added.name,
+                    ),
+                    "success",
+                )
             else:
-                flash(_("%(n)s ditambahkan, tetapi belum cocok: %(why)s", n=added.name,
-                        why=employees.MISMATCH_LABELS[added.mismatch]), "warning")  # fmt: skip
+                flash(
+                    _(
+                        "%(n)s ditambahkan, tetapi belum cocok: %(why)s",
+                        n=added.name,
+                        why=employees.MISMATCH_LABELS[added.mismatch],
+                    ),
+                    "warning",
+                )
             return redirect(url_for(".employees")), 303
     elif form.is_submitted():
         status = 422
     people = employees.of_employer(employer_id)
     states = _states([e.resident_id for e in people if e.resident_id])
     return render_template(
-        "appointments/employees.html", form=form, people=people, states=states,
+        "appointments/employees.html",
+        form=form,
+        people=people,
+        states=states,
         mismatch=employees.MISMATCH_LABELS,
-    ), status  # fmt: skip
+    ), status
 
 
 def _states(resident_ids: list[int]) -> dict[int, Booking]:
@@ -199,21 +223,29 @@ def pin_slips():
     if request.method == "GET":
         return render_template(
             "appointments/pin_slips.html",
-            without=len(_slip_people("new")), pending=len(_slip_people("all")),
-        )  # fmt: skip
+            without=len(_slip_people("new")),
+            pending=len(_slip_people("all")),
+        )
     which = "all" if request.form.get("which") == "all" else "new"
     people = _slip_people(which)
     if not people:
         flash(_("Tidak ada warga yang perlu dibuatkan PIN."), "info")
         return redirect(url_for(".pin_slips")), 303
     slips = [
-        PinSlip(name=r.name, nik_masked=mask_nik(r.nik), area=r.area_label.split(",")[0],
-                pin=issue_pin(r))
+        PinSlip(
+            name=r.name,
+            nik_masked=mask_nik(r.nik),
+            area=r.area_label.split(",")[0],
+            pin=issue_pin(r),
+        )
         for r in people
-    ]  # fmt: skip
-    audit.record("appointments.pin_slips", object_type="area",
-                 object_id=f"{current_user.rw}/{current_user.rt}",
-                 detail=f"{len(slips)} slip PIN dicetak")  # fmt: skip
+    ]
+    audit.record(
+        "appointments.pin_slips",
+        object_type="area",
+        object_id=f"{current_user.rw}/{current_user.rt}",
+        detail=f"{len(slips)} slip PIN dicetak",
+    )
     village = get_village()
     login_url = current_app.config["BASE_URL"] + url_for("resident.login")
     body = render_pin_slips(village.title if village else "", login_url, slips)

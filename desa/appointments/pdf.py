@@ -57,8 +57,12 @@ def render_ticket(t: Ticket) -> bytes:
     c.setFont(SANS, 8.5)
     c.drawString(left, y, _text(_("NIK %(n)s", n=t.nik_masked)))
     y -= 8 * mm
-    for label, value in ((_("Hari/tanggal"), t.day), (_("Perkiraan jam"), t.time),
-                         (_("Tempat"), t.place), (_("Alamat"), t.address)):  # fmt: skip
+    for label, value in (
+        (_("Hari/tanggal"), t.day),
+        (_("Perkiraan jam"), t.time),
+        (_("Tempat"), t.place),
+        (_("Alamat"), t.address),
+    ):
         if not value:
             continue
         c.setFont(SANS, 7.5)
@@ -123,8 +127,16 @@ def render_pin_slips(village: str, login_url: str, slips: list[PinSlip]) -> byte
     return buf.getvalue()
 
 
-def _slip(c: Canvas, x: float, top: float, w: float, h: float, village: str,
-          login_url: str, s: PinSlip) -> None:  # fmt: skip
+def _slip(
+    c: Canvas,
+    x: float,
+    top: float,
+    w: float,
+    h: float,
+    village: str,
+    login_url: str,
+    s: PinSlip,
+) -> None:
     pad = 7 * mm
     c.setDash(3, 3)
     c.setLineWidth(0.4)
@@ -154,8 +166,10 @@ def _slip(c: Canvas, x: float, top: float, w: float, h: float, village: str,
     c.setFont("Courier-Bold", 22)
     c.drawString(x + pad, inner - 10 * mm, s.pin)
     c.setFont(SANS, 7)
-    lines = [_("Masuk di %(u)s", u=login_url),
-             _("dengan NIK dan PIN ini untuk memesan jadwal"),
-             _("perekaman e-KTP. Jangan beritahukan PIN kepada siapa pun.")]  # fmt: skip
+    lines = [
+        _("Masuk di %(u)s", u=login_url),
+        _("dengan NIK dan PIN ini untuk memesan jadwal"),
+        _("perekaman e-KTP. Jangan beritahukan PIN kepada siapa pun."),
+    ]
     for k, line in enumerate(lines):
         c.drawString(x + pad, inner - 16 * mm - k * 3.6 * mm, _text(line)[:70])

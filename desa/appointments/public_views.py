@@ -43,8 +43,9 @@ def feed():
     employer = request.args.get("employer", "").strip()
     if match:
         rw, rt = pad3(match[1]), pad3(match[2])
-        stmt = stmt.where(or_(open_to_all, (RecordingSession.rw == rw)
-                              & (RecordingSession.rt == rt)))  # fmt: skip
+        stmt = stmt.where(
+            or_(open_to_all, (RecordingSession.rw == rw) & (RecordingSession.rt == rt))
+        )
         name += f" RT {rt}/RW {rw}"
     elif employer.isdigit():
         stmt = stmt.where(

@@ -60,14 +60,21 @@ def index():
         )
     ).all()
     past = db.session.scalars(
-        select(Booking).where(Booking.resident_id == me.id, Booking.status != "active")
-        .order_by(Booking.id.desc()).limit(5)
-    ).all()  # fmt: skip
+        select(Booking)
+        .where(Booking.resident_id == me.id, Booking.status != "active")
+        .order_by(Booking.id.desc())
+        .limit(5)
+    ).all()
     return render_template(
-        "appointments/self.html", me=me, mine=_mine(), options=options,
-        waiting=waiting, past=past, pending=is_pending_recording(me, day),
+        "appointments/self.html",
+        me=me,
+        mine=_mine(),
+        options=options,
+        waiting=waiting,
+        past=past,
+        pending=is_pending_recording(me, day),
         wajib_on={s.id: is_wajib_ktp(me, s.date) for s in options},
-    )  # fmt: skip
+    )
 
 
 def _done(message: str, target: str):
@@ -87,8 +94,9 @@ def book():
     """Books me into the chosen session."""
     email = (request.form.get("email") or "").strip()[:200] or None
     try:
-        (made,) = booking.book(_session_from_form(), [current_user.nik], _me(),
-                               notify_email=email)  # fmt: skip
+        (made,) = booking.book(
+            _session_from_form(), [current_user.nik], _me(), notify_email=email
+        )
     except ServiceError as err:
         return _failed(err)
     return _done(
@@ -138,5 +146,7 @@ def waitlist():
         entry = booking.join_waitlist(_session_from_form(), current_user.nik, _me())
     except ServiceError as err:
         return _failed(err)
-    return _done(_("Anda masuk daftar tunggu, urutan %(p)d.", p=entry.position),
-                 url_for(".index"))  # fmt: skip
+    return _done(
+        _("Anda masuk daftar tunggu, urutan %(p)d.", p=entry.position),
+        url_for(".index"),
+    )

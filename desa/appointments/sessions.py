@@ -136,8 +136,9 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
     if data.get("employer") not in (None, "") and out["employer"] is None:
         errors["employer"] = [_("Pemberi kerja tidak dikenal.")]
     if out["rt"] and out["employer"]:
-        errors["employer"] = [_("Sesi hanya dapat dikhususkan untuk satu RT atau satu "
-                                "pemberi kerja.")]  # fmt: skip
+        errors["employer"] = [
+            _("Sesi hanya dapat dikhususkan untuk satu RT atau satu pemberi kerja.")
+        ]
     if out["kind"] == "rt" and not out["rt"] and "rt" not in errors:
         errors["rt"] = [_("Sesi RT perlu menyebut RT-nya.")]
     if out["kind"] == "employer" and not out["employer"] and "employer" not in errors:
@@ -160,10 +161,13 @@ def _check_day(values: dict[str, Any], today: dt.date) -> None:
     reason = non_working_reason(values["date"])
     if reason and not values["non_working_day_ok"]:
         raise NotWorkingDay(
-            _("%(r)s Centang “hari libur/akhir pekan” bila sesi memang diadakan "
-              "hari itu.", r=reason),
+            _(
+                "%(r)s Centang “hari libur/akhir pekan” bila sesi memang diadakan "
+                "hari itu.",
+                r=reason,
+            ),
             fields={"date": [reason]},
-        )  # fmt: skip
+        )
 
 
 def _apply(session: RecordingSession, values: dict[str, Any]) -> None:
@@ -180,7 +184,7 @@ def _apply(session: RecordingSession, values: dict[str, Any]) -> None:
         "notes",
         "non_working_day_ok",
     ):
-        setattr(session, name, values[name])  # fmt: skip
+        setattr(session, name, values[name])
     session.employer = values["employer"]
 
 
@@ -188,13 +192,22 @@ def create_session(data: Mapping[str, Any], today: dt.date | None = None):
     """Adds an open session; a weekend or holiday needs `allow_non_working_day`."""
     values = clean(data)
     _check_day(values, today or today_())
-    session = RecordingSession(capacity=values["capacity"], created_by=_actor_name(),
-                               booked=0, last_queue=0, last_waitlist=0)  # fmt: skip
+    session = RecordingSession(
+        capacity=values["capacity"],
+        created_by=_actor_name(),
+        booked=0,
+        last_queue=0,
+        last_waitlist=0,
+    )
     _apply(session, values)
     db.session.add(session)
     db.session.flush()
-    audit.record("appointments.session_create", object_type="recording_session",
-                 object_id=session.id, detail=describe(session))  # fmt: skip
+    audit.record(
+        "appointments.session_create",
+        object_type="recording_session",
+        object_id=session.id,
+        detail=describe(session),
+    )
     return session
 
 
@@ -212,10 +225,14 @@ def update_session(
     active = count_active(session.id)
     if values["date"] != session.date and active:
         raise Conflict(
-            _("Tanggal tidak dapat diubah karena sudah ada %(n)d pemesanan. Batalkan "
-              "sesi ini dan buat sesi baru.", n=active),
-            code="has_bookings", fields={"date": [_("Sudah ada pemesanan.")]},
-        )  # fmt: skip
+            _(
+                "Tanggal tidak dapat diubah karena sudah ada %(n)d pemesanan. Batalkan "
+                "sesi ini dan buat sesi baru.",
+                n=active,
+            ),
+            code="has_bookings",
+            fields={"date": [_("Sudah ada pemesanan.")]},
+        )
     # Conditional, so that a booking taken meanwhile is never pushed over capacity.
     result = db.session.execute(
         update(RecordingSession)
@@ -227,14 +244,20 @@ def update_session(
     if result.rowcount == 0:
         db.session.refresh(session)
         raise ValidationError(
-            _("Kapasitas tidak boleh kurang dari %(n)d tempat yang sudah dipesan.",
-              n=session.booked),
+            _(
+                "Kapasitas tidak boleh kurang dari %(n)d tempat yang sudah dipesan.",
+                n=session.booked,
+            ),
             fields={"capacity": [_("Paling sedikit %(n)d.", n=session.booked)]},
-        )  # fmt: skip
+        )
     db.session.refresh(session)
     _apply(session, values)
-    audit.record("appointments.session_update", object_type="recording_session",
-                 object_id=session.id, detail=describe(session))  # fmt: skip
+    audit.record(
+        "appointments.session_update",
+        object_type="recording_session",
+        object_id=session.id,
+        detail=describe(session),
+    )
     return session
 
 
@@ -247,7 +270,7 @@ def cancel_session(session: RecordingSession, reason: str = "") -> list:
     bookings = db.session.scalars(
         select(Booking).where(
             Booking.session_id == session.id, Booking.status == "active"
-        )  # fmt: skip
+        )
     ).all()
     made = []
     for booking in bookings:
@@ -261,18 +284,23 @@ def cancel_session(session: RecordingSession, reason: str = "") -> list:
         .where(WaitlistEntry.status == "waiting")
         .values(status="dropped")
     )
-    audit.record("appointments.session_cancel", object_type="recording_session",
-                 object_id=session.id,
-                 detail=f"{describe(session)}; {len(bookings)} pemesanan dibatalkan"
-                 + (f"; {reason.strip()[:200]}" if reason.strip() else ""))  # fmt: skip
+    audit.record(
+        "appointments.session_cancel",
+        object_type="recording_session",
+        object_id=session.id,
+        detail=f"{describe(session)}; {len(bookings)} pemesanan dibatalkan"
+        + (f"; {reason.strip()[:200]}" if reason.strip() else ""),
+    )
     return made
 
 
 def describe(session: RecordingSession) -> str:
     """One line for the audit log."""
-    line = (f"{session.date.isoformat()} {session.start_time:%H:%M}-"
-            f"{session.end_time:%H:%M} {session.place} ({session.kind}, "
-            f"{session.capacity} tempat)")  # fmt: skip
+    line = (
+        f"{session.date.isoformat()} {session.start_time:%H:%M}-"
+        f"{session.end_time:%H:%M} {session.place} ({session.kind}, "
+        f"{session.capacity} tempat)"
+    )
     return line + (f" untuk {session.reserved_label}" if session.reserved_label else "")
 
 
@@ -330,9 +358,11 @@ def bookable_for(principal: Any, today: dt.date):
     if principal.role == "rt":
         return stmt.where(
             (RecordingSession.rt.is_(None) & RecordingSession.employer_id.is_(None))
-            | ((RecordingSession.rw == principal.rw)
-               & (RecordingSession.rt == principal.rt))
-        )  # fmt: skip
+            | (
+                (RecordingSession.rw == principal.rw)
+                & (RecordingSession.rt == principal.rt)
+            )
+        )
     if principal.role == "employer":
         return stmt.where(
             (RecordingSession.rt.is_(None) & RecordingSession.employer_id.is_(None))
@@ -341,10 +371,12 @@ def bookable_for(principal: Any, today: dt.date):
     if principal.role == "resident":
         return stmt.where(
             (RecordingSession.rt.is_(None) & RecordingSession.employer_id.is_(None))
-            | ((RecordingSession.rw == principal.rw)
-               & (RecordingSession.rt == principal.rt))
+            | (
+                (RecordingSession.rw == principal.rw)
+                & (RecordingSession.rt == principal.rt)
+            )
             | RecordingSession.employer_id.in_(employer_ids_of(principal.id))
-        )  # fmt: skip
+        )
     return stmt
 
 

@@ -80,11 +80,16 @@ def index():
     prev_month = (first - dt.timedelta(days=1)).replace(day=1)
     next_month = (first + dt.timedelta(days=32)).replace(day=1)
     return render_template(
-        "appointments/index.html", weeks=weeks, by_day=by_day, first=first,
-        month_name=f"{MONTHS_ID[first.month - 1]} {first.year}", today=today(),
-        prev_month=prev_month, next_month=next_month,
+        "appointments/index.html",
+        weeks=weeks,
+        by_day=by_day,
+        first=first,
+        month_name=f"{MONTHS_ID[first.month - 1]} {first.year}",
+        today=today(),
+        prev_month=prev_month,
+        next_month=next_month,
         listed=[s for s in found if s.date.month == first.month],
-    )  # fmt: skip
+    )
 
 
 def _employer_choices(form: SessionForm) -> None:
@@ -98,8 +103,12 @@ def _form_page(form: SessionForm, session=None, status: int = 200):
     warning = None
     if form.date.data:
         warning = non_working_reason(form.date.data)
-    return render_template("appointments/session_form.html", form=form,
-                           session=session, day_warning=warning), status  # fmt: skip
+    return render_template(
+        "appointments/session_form.html",
+        form=form,
+        session=session,
+        day_warning=warning,
+    ), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -165,8 +174,14 @@ def cancel(session_id: int):
         flash_error(err)
         return redirect(url_for(".detail", session_id=session_id))
     db.session.commit()
-    flash(_("Sesi dibatalkan; %(n)d pemesanan ikut dibatalkan. Kirim pesannya kepada "
-            "warga lewat tautan WhatsApp di bawah.", n=len(made)), "success")  # fmt: skip
+    flash(
+        _(
+            "Sesi dibatalkan; %(n)d pemesanan ikut dibatalkan. Kirim pesannya kepada "
+            "warga lewat tautan WhatsApp di bawah.",
+            n=len(made),
+        ),
+        "success",
+    )
     return redirect(url_for(".detail", session_id=session_id))
 
 
@@ -182,10 +197,14 @@ def detail(session_id: int):
         .order_by(WaitlistEntry.position)
     ).all()
     return render_template(
-        "appointments/session.html", session=found, bookings=rows, waiting=waiting,
-        links=last_message_links(rows), today=today(),
+        "appointments/session.html",
+        session=found,
+        bookings=rows,
+        waiting=waiting,
+        links=last_message_links(rows),
+        today=today(),
         may_outcome=current_user.can("bookings:outcome") and today() >= found.date,
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<int:session_id>/book", methods=["POST"])
@@ -199,8 +218,14 @@ def desk_book(session_id: int):
         flash_error(err)
         return redirect(url_for(".detail", session_id=session_id))
     db.session.commit()
-    flash(_("%(n)d orang dipesan: nomor antrean %(q)s.", n=len(made),
-            q=", ".join(str(b.queue_number) for b in made)), "success")  # fmt: skip
+    flash(
+        _(
+            "%(n)d orang dipesan: nomor antrean %(q)s.",
+            n=len(made),
+            q=", ".join(str(b.queue_number) for b in made),
+        ),
+        "success",
+    )
     return redirect(url_for(".detail", session_id=session_id))
 
 
@@ -232,8 +257,15 @@ def cancel_booking(booking_id: int):
         return redirect(url_for(".detail", session_id=session_id))
     db.session.commit()
     promoted = sum(1 for m in made if m.kind == "promoted")
-    flash(_("Pemesanan dibatalkan.") + (" " + _("%(n)d orang dari daftar tunggu "
-          "mendapat tempat.", n=promoted) if promoted else ""), "success")  # fmt: skip
+    flash(
+        _("Pemesanan dibatalkan.")
+        + (
+            " " + _("%(n)d orang dari daftar tunggu mendapat tempat.", n=promoted)
+            if promoted
+            else ""
+        ),
+        "success",
+    )
     return redirect(url_for(".detail", session_id=session_id))
 
 
@@ -280,6 +312,12 @@ def check_in():
             status = err.status
         else:
             db.session.commit()
-            flash(_("%(n)s hadir: nomor antrean %(q)d.", n=found.resident.name,
-                    q=found.queue_number), "success")  # fmt: skip
+            flash(
+                _(
+                    "%(n)s hadir: nomor antrean %(q)d.",
+                    n=found.resident.name,
+                    q=found.queue_number,
+                ),
+                "success",
+            )
     return render_template("appointments/check_in.html", found=found), status

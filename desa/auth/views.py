@@ -278,15 +278,35 @@ def audit_csv():
     audit.record("audit.export", detail=request.query_string.decode()[:200])
     db.session.commit()
     rows = (
-        (e.id, format_datetime(e.created_at), e.actor_kind, e.actor_name, e.role or "",
-         e.action, e.object_type or "", e.object_id or "", e.detail, e.ip or "")
+        (
+            e.id,
+            format_datetime(e.created_at),
+            e.actor_kind,
+            e.actor_name,
+            e.role or "",
+            e.action,
+            e.object_type or "",
+            e.object_id or "",
+            e.detail,
+            e.ip or "",
+        )
         for e in db.session.scalars(_audit_query(form).limit(100_000))
-    )  # fmt: skip
+    )
     body = csv_bytes(
-        ["id", "waktu_utc", "jenis_pelaku", "pelaku", "peran", "tindakan",
-         "jenis_objek", "id_objek", "rincian", "alamat_ip"],
+        [
+            "id",
+            "waktu_utc",
+            "jenis_pelaku",
+            "pelaku",
+            "peran",
+            "tindakan",
+            "jenis_objek",
+            "id_objek",
+            "rincian",
+            "alamat_ip",
+        ],
         rows,
-    )  # fmt: skip
+    )
     return Response(
         body,
         mimetype="text/csv",

@@ -96,8 +96,12 @@ def _sqlite_reader(path: str) -> sqlite3.Connection:
         if slot is not None:
             slot[1].close()
         conn = sqlite3.connect(path, isolation_level=None)  # autocommit reads
-        for pragma in ("query_only=1", "busy_timeout=15000", "mmap_size=268435456",
-                       "cache_size=-32768"):  # fmt: skip
+        for pragma in (
+            "query_only=1",
+            "busy_timeout=15000",
+            "mmap_size=268435456",
+            "cache_size=-32768",
+        ):
             conn.execute(f"PRAGMA {pragma}")
         slot = _readers.slot = (path, conn)
     return slot[1]

@@ -41,26 +41,46 @@ _WTFORMS_MESSAGES = {
     "Not a valid week value.": N_("Minggu tidak sah."),
     "Invalid email address.": N_("Alamat e-mail tidak sah."),
     "Invalid URL.": N_("Alamat web tidak sah."),
-    "Field must be equal to %(other_name)s.": N_("Isian harus sama dengan %(other_name)s."),
+    "Field must be equal to %(other_name)s.": N_(
+        "Isian harus sama dengan %(other_name)s."
+    ),
     "Number must be at least %(min)s.": N_("Angka paling kecil %(min)s."),
     "Number must be at most %(max)s.": N_("Angka paling besar %(max)s."),
-    "Number must be between %(min)s and %(max)s.": N_("Isi angka %(min)s sampai %(max)s."),
+    "Number must be between %(min)s and %(max)s.": N_(
+        "Isi angka %(min)s sampai %(max)s."
+    ),
     "Date must be at least %(min)s.": N_("Tanggal paling awal %(min)s."),
     "Date must be at most %(max)s.": N_("Tanggal paling akhir %(max)s."),
-    "Date must be between %(min)s and %(max)s.": N_("Tanggal harus antara %(min)s dan %(max)s."),
-    "Field must be at least %(min)d characters long.": N_("Paling sedikit %(min)d karakter."),
-    "Field cannot be longer than %(max)d characters.":
-        N_("Terlalu panjang (paling banyak %(max)d karakter)."),
-    "Field must be exactly %(max)d characters long.": N_("Harus tepat %(max)d karakter."),
-    "Field must be between %(min)d and %(max)d characters long.":
-        N_("Panjangnya %(min)d sampai %(max)d karakter."),
-    "CSRF token missing.": N_("Formulir kedaluwarsa; muat ulang halaman lalu kirim lagi."),
+    "Date must be between %(min)s and %(max)s.": N_(
+        "Tanggal harus antara %(min)s dan %(max)s."
+    ),
+    "Field must be at least %(min)d characters long.": N_(
+        "Paling sedikit %(min)d karakter."
+    ),
+    "Field cannot be longer than %(max)d characters.": N_(
+        "Terlalu panjang (paling banyak %(max)d karakter)."
+    ),
+    "Field must be exactly %(max)d characters long.": N_(
+        "Harus tepat %(max)d karakter."
+    ),
+    "Field must be between %(min)d and %(max)d characters long.": N_(
+        "Panjangnya %(min)d sampai %(max)d karakter."
+    ),
+    "CSRF token missing.": N_(
+        "Formulir kedaluwarsa; muat ulang halaman lalu kirim lagi."
+    ),
     "CSRF failed.": N_("Formulir kedaluwarsa; muat ulang halaman lalu kirim lagi."),
-    "CSRF token expired.": N_("Formulir kedaluwarsa; muat ulang halaman lalu kirim lagi."),
-    "Invalid CSRF Token.": N_("Formulir kedaluwarsa; muat ulang halaman lalu kirim lagi."),
+    "CSRF token expired.": N_(
+        "Formulir kedaluwarsa; muat ulang halaman lalu kirim lagi."
+    ),
+    "Invalid CSRF Token.": N_(
+        "Formulir kedaluwarsa; muat ulang halaman lalu kirim lagi."
+    ),
     "This field cannot be edited.": N_("Isian ini tidak dapat diubah."),
-    "This field is disabled and cannot have a value.": N_("Isian ini tidak dapat diubah."),
-}  # fmt: skip
+    "This field is disabled and cannot have a value.": N_(
+        "Isian ini tidak dapat diubah."
+    ),
+}
 
 
 class _WTFormsTranslations:

@@ -133,14 +133,23 @@ class ApiSpec:
 
 def query_param(name: str, schema: dict[str, Any], description: str = "") -> dict:
     """A query parameter description."""
-    return {"name": name, "in": "query", "required": False, "schema": schema,
-            "description": description}  # fmt: skip
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
 
 
 def path_param(name: str, schema: dict[str, Any] | None = None) -> dict:
     """A path parameter description."""
-    return {"name": name, "in": "path", "required": True,
-            "schema": schema or {"type": "string"}}  # fmt: skip
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema or {"type": "string"},
+    }
 
 
 PAGE_PARAMS = [

@@ -74,7 +74,7 @@ STATS = spec.schema(
                         "rw": _TEXT,
                         "rt": _TEXT,
                         **_COUNTS,
-                    },  # fmt: skip
+                    },
                 },
             },
             "total": {
@@ -102,7 +102,7 @@ RESULTS_IN = spec.schema(
                         "status": {
                             "type": ["integer", "string"],
                             "description": "Kode 1–8 atau labelnya",
-                        },  # fmt: skip
+                        },
                     },
                 },
             }
@@ -133,26 +133,46 @@ RESULTS_OUT = spec.schema(
     },
 )
 spec.operation(
-    "/recording/pending", "get", summary="Daftar penduduk belum rekam KTP-el (kolom bagian 7)",
-    roles="clerk, head, district", tag="perekaman", parameters=PAGE_PARAMS,
-    response=page_of(PENDING_ROW), errors=("401", "403", "422", "429"),
-)  # fmt: skip
+    "/recording/pending",
+    "get",
+    summary="Daftar penduduk belum rekam KTP-el (kolom bagian 7)",
+    roles="clerk, head, district",
+    tag="perekaman",
+    parameters=PAGE_PARAMS,
+    response=page_of(PENDING_ROW),
+    errors=("401", "403", "422", "429"),
+)
 spec.operation(
-    "/recording/stats", "get", summary="Rekap perekaman per dusun/RW/RT dengan jumlah",
-    roles="clerk, head, district, rt (hanya RT-nya)", tag="perekaman",
+    "/recording/stats",
+    "get",
+    summary="Rekap perekaman per dusun/RW/RT dengan jumlah",
+    roles="clerk, head, district, rt (hanya RT-nya)",
+    tag="perekaman",
     parameters=[
-        query_param("as_of", {"type": "string", "format": "date"},
-                    "Tanggal acuan wajib KTP (bawaan: hari ini)"),
-        query_param("by", {"type": "string", "enum": list(figures.LEVELS)},
-                    "Tingkat rekap (bawaan: rt)"),
+        query_param(
+            "as_of",
+            {"type": "string", "format": "date"},
+            "Tanggal acuan wajib KTP (bawaan: hari ini)",
+        ),
+        query_param(
+            "by",
+            {"type": "string", "enum": list(figures.LEVELS)},
+            "Tingkat rekap (bawaan: rt)",
+        ),
     ],
-    response=STATS, errors=("401", "403", "422", "429"),
-)  # fmt: skip
+    response=STATS,
+    errors=("401", "403", "422", "429"),
+)
 spec.operation(
-    "/recording/results", "post", summary="Kirim hasil perekaman dari Disdukcapil",
-    roles="clerk, district", tag="perekaman", body=RESULTS_IN, response=RESULTS_OUT,
+    "/recording/results",
+    "post",
+    summary="Kirim hasil perekaman dari Disdukcapil",
+    roles="clerk, district",
+    tag="perekaman",
+    body=RESULTS_IN,
+    response=RESULTS_OUT,
     errors=("400", "401", "403", "422", "429"),
-)  # fmt: skip
+)
 
 
 def _count_and_audit(action: str) -> None:
@@ -253,10 +273,14 @@ def post_results():
         actor_name=current_user.display_name,
     )
     db.session.commit()
-    return jsonify({
-        "matched": summary.matched,
-        "unchanged": summary.unchanged,
-        "unmatched": len(summary.unmatched),
-        "unmatched_items": [{"index": i, "nik": nik} for i, nik in summary.unmatched],
-        "summary": summary.line,
-    })  # fmt: skip
+    return jsonify(
+        {
+            "matched": summary.matched,
+            "unchanged": summary.unchanged,
+            "unmatched": len(summary.unmatched),
+            "unmatched_items": [
+                {"index": i, "nik": nik} for i, nik in summary.unmatched
+            ],
+            "summary": summary.line,
+        }
+    )

@@ -23,9 +23,11 @@ ACTOR = "sistem (baris perintah)"
 @recording_cli.command("export-pending")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["xlsx", "csv"]),
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
     help="Format berkas (bawaan: dari akhiran nama berkas, selain itu xlsx).",
-)  # fmt: skip
+)
 @click.option(
     "--only-new",
     is_flag=True,
@@ -44,9 +46,12 @@ def export_pending(file: Path, fmt: str | None, only_new: bool) -> None:
     instance = current_app.instance_path
     try:
         batch = pending.export_pending(
-            fmt, day=village_today(), only_new=only_new, instance_path=instance,
+            fmt,
+            day=village_today(),
+            only_new=only_new,
+            instance_path=instance,
             actor_name=ACTOR,
-        )  # fmt: skip
+        )
         manifest = pending.copy_out(batch, instance, file)
     except OSError as err:
         db.session.rollback()

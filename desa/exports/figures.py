@@ -73,11 +73,12 @@ def figures(principal: Any, as_of: dt.date, level: str = "rt") -> dict[str, Any]
     # Grouped in index order, statuses included, and only counted: the shares of
     # each status are added up here, which costs the database less than CASEs.
     stmt = (
-        select(Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status,
-               func.count())
+        select(
+            Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status, func.count()
+        )
         .where(Resident.life_status == "active", wajib_clause(as_of))
         .group_by(Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status)
-    )  # fmt: skip
+    )
     grouped: dict[tuple, dict[str, Any]] = {}
     for rw, rt, dusun, status, count in db.session.execute(in_scope(stmt, principal)):
         area = {
@@ -140,10 +141,14 @@ def recordings_per_month(
         local = changed_at.replace(tzinfo=dt.UTC).astimezone(zone)
         counts[(local.year, local.month)] += 1
     return [
-        {"month": f"{s.year:04d}-{s.month:02d}", "year": s.year, "month_no": s.month,
-         "recorded": counts[(s.year, s.month)]}
+        {
+            "month": f"{s.year:04d}-{s.month:02d}",
+            "year": s.year,
+            "month_no": s.month,
+            "recorded": counts[(s.year, s.month)],
+        }
         for s in starts
-    ]  # fmt: skip
+    ]
 
 
 def area_label(row: dict[str, Any]) -> str:

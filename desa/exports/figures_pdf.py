@@ -63,8 +63,16 @@ def _letterhead(c: Canvas, head: Letterhead) -> float:
         c.drawCentredString(centre, y, address)
     rule = y - 7
     if logo is not None:
-        c.drawImage(logo, left, rule + 4, width=logo_size, height=TOP - rule - 4,
-                    preserveAspectRatio=True, anchor="c", mask="auto")  # fmt: skip
+        c.drawImage(
+            logo,
+            left,
+            rule + 4,
+            width=logo_size,
+            height=TOP - rule - 4,
+            preserveAspectRatio=True,
+            anchor="c",
+            mask="auto",
+        )
     c.setLineWidth(2)
     c.line(left, rule, right, rule)
     c.setLineWidth(0.6)
@@ -89,8 +97,14 @@ def render_figures(
     `sign` is (place and date, position, name) for the signature block, or None.
     """
     buf = io.BytesIO()
-    c = new_canvas(buf, landscape(A4), _footer, title=f"{title} {subtitle}",
-                author=head.village_title, subject=title)  # fmt: skip
+    c = new_canvas(
+        buf,
+        landscape(A4),
+        _footer,
+        title=f"{title} {subtitle}",
+        author=head.village_title,
+        subject=title,
+    )
     widths = [w * mm for w in COL_MM]
     widths.append(PAGE_W - 2 * MARGIN - sum(widths))
     xs = column_edges(MARGIN, widths)
@@ -113,8 +127,9 @@ def render_figures(
 
     def row_line(y: float, row: dict[str, Any], no: Any, bold: bool) -> float:
         font = SANS_BOLD if bold else SANS
-        for i, (value, x, w) in enumerate(zip(table_cells(row, no), xs, widths,
-                                              strict=False)):  # fmt: skip
+        for i, (value, x, w) in enumerate(
+            zip(table_cells(row, no), xs, widths, strict=False)
+        ):
             text = pct_text(value) if i in (6, 8, 10) else pdf_text(str(value))
             c.setFont(font, fit_size(text, font, SIZE, w - 4, 5.5))
             if i >= 4:
@@ -164,8 +179,9 @@ def render_figures(
         c.setLineWidth(0.4)
         c.rect(x, y - 2 * ROW_H, cell_w, 2 * ROW_H, stroke=1, fill=0)
         c.setFont(SANS, 7.5)
-        c.drawCentredString(x + cell_w / 2, y - ROW_H + 4,
-                            month_label(m["year"], m["month_no"]))  # fmt: skip
+        c.drawCentredString(
+            x + cell_w / 2, y - ROW_H + 4, month_label(m["year"], m["month_no"])
+        )
         c.setFont(SANS_BOLD, 9)
         c.drawCentredString(x + cell_w / 2, y - 2 * ROW_H + 4, str(m["recorded"]))
     y -= 2 * ROW_H

@@ -33,10 +33,24 @@ from desa.residents.models import Resident
 from desa.residents.rules import age_on, pending_clause
 
 COLUMNS = (
-    "NO", "NIK", "NO_KK", "NAMA_LGKP", "JENIS_KLMIN", "TMPT_LHR", "TGL_LHR", "UMUR",
-    "ALAMAT", "NO_RT", "NO_RW", "DUSUN", "KODE_DESA", "NAMA_DESA", "KECAMATAN",
-    "STAT_RKM", "JADWAL_REKAM",
-)  # fmt: skip
+    "NO",
+    "NIK",
+    "NO_KK",
+    "NAMA_LGKP",
+    "JENIS_KLMIN",
+    "TMPT_LHR",
+    "TGL_LHR",
+    "UMUR",
+    "ALAMAT",
+    "NO_RT",
+    "NO_RW",
+    "DUSUN",
+    "KODE_DESA",
+    "NAMA_DESA",
+    "KECAMATAN",
+    "STAT_RKM",
+    "JADWAL_REKAM",
+)
 # Column widths in the XLSX (characters), in COLUMNS order.
 WIDTHS = (6, 19, 19, 30, 13, 16, 12, 6, 34, 7, 7, 18, 15, 16, 16, 10, 14)
 TEXT_COLUMNS = (COLUMNS.index("NIK"), COLUMNS.index("NO_KK"))
@@ -47,9 +61,19 @@ EXPORT_DIR = "exports"
 
 _T = Resident.__table__
 _SELECTED = (
-    _T.c.id, _T.c.nik, _T.c.kk, _T.c.name, _T.c.sex, _T.c.birth_place,
-    _T.c.birth_date, _T.c.address, _T.c.rt, _T.c.rw, _T.c.dusun, _T.c.ektp_status,
-)  # fmt: skip
+    _T.c.id,
+    _T.c.nik,
+    _T.c.kk,
+    _T.c.name,
+    _T.c.sex,
+    _T.c.birth_place,
+    _T.c.birth_date,
+    _T.c.address,
+    _T.c.rt,
+    _T.c.rw,
+    _T.c.dusun,
+    _T.c.ektp_status,
+)
 
 
 @dataclass(frozen=True)
@@ -104,14 +128,41 @@ def _dmy(value: dt.date | None) -> str | None:
 def row_cells(row: Any, no: int, day: dt.date, place: Place) -> list[Any]:
     """One resident (a pending_select row) as the section 7 columns, not yet escaped."""
     # Unpacked rather than read by name: this runs for every row of the file.
-    (_id, nik, kk, name, sex, birth_place, birth, address, rt, rw, dusun, status,
-     booked) = row  # fmt: skip
+    (
+        _id,
+        nik,
+        kk,
+        name,
+        sex,
+        birth_place,
+        birth,
+        address,
+        rt,
+        rw,
+        dusun,
+        status,
+        booked,
+    ) = row
     age = age_on(birth, day) if birth else None
     return [
-        no, nik, kk, name, SEX_WORDS.get(sex, sex), birth_place, _dmy(birth), age,
-        address, rt, rw, dusun, place.code, place.name, place.district, status,
+        no,
+        nik,
+        kk,
+        name,
+        SEX_WORDS.get(sex, sex),
+        birth_place,
+        _dmy(birth),
+        age,
+        address,
+        rt,
+        rw,
+        dusun,
+        place.code,
+        place.name,
+        place.district,
+        status,
         _dmy(booked),
-    ]  # fmt: skip
+    ]
 
 
 def iter_rows(
@@ -325,8 +376,13 @@ def export_pending(
         )
     _serialize_exports()
     place = Place.of_village()
-    batch = ExportBatch(format=fmt, village_code=place.code, as_of=day,
-                        only_new=only_new, created_by=actor_name[:120])  # fmt: skip
+    batch = ExportBatch(
+        format=fmt,
+        village_code=place.code,
+        as_of=day,
+        only_new=only_new,
+        created_by=actor_name[:120],
+    )
     db.session.add(batch)
     db.session.flush()
     directory = export_dir(instance_path)
@@ -350,10 +406,12 @@ def export_pending(
             leftover.with_name(leftover.name + ".part").unlink(missing_ok=True)
         raise
     audit.record(
-        "recording.export", object_type="export_batch", object_id=batch.id,
+        "recording.export",
+        object_type="export_batch",
+        object_id=batch.id,
         detail=f"{fmt}, {batch.rows} baris, {'hanya yang baru' if only_new else 'semua'}"
         f", per {day.isoformat()}, sha256 {batch.sha256[:16]}",
-    )  # fmt: skip
+    )
     return batch
 
 

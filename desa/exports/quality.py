@@ -31,9 +31,16 @@ class QualityList:
 
 def _base(day: dt.date) -> Select:
     return select(
-        Resident.id, Resident.nik, Resident.name, Resident.birth_date, Resident.dusun,
-        Resident.rw, Resident.rt, Resident.nik_warnings, Resident.nik_temporary,
-    ).where(Resident.life_status == "active", wajib_clause(day))  # fmt: skip
+        Resident.id,
+        Resident.nik,
+        Resident.name,
+        Resident.birth_date,
+        Resident.dusun,
+        Resident.rw,
+        Resident.rt,
+        Resident.nik_warnings,
+        Resident.nik_temporary,
+    ).where(Resident.life_status == "active", wajib_clause(day))
 
 
 def _filled(item: QualityList, stmt: Select, order: tuple) -> QualityList:
@@ -50,47 +57,75 @@ def quality_lists(day: dt.date) -> list[QualityList]:
     by_name = (Resident.name_key, Resident.id)
     lists = [
         _filled(
-            QualityList("warnings", _l("NIK dengan peringatan"),
-                        _l("Kode wilayah, tanggal lahir atau jenis kelamin di NIK tidak "
-                           "cocok; pastikan dengan KK atau KTP.")),
-            base.where(Resident.nik_warnings.not_in(("[]", ""))), by_name,
+            QualityList(
+                "warnings",
+                _l("NIK dengan peringatan"),
+                _l(
+                    "Kode wilayah, tanggal lahir atau jenis kelamin di NIK tidak "
+                    "cocok; pastikan dengan KK atau KTP."
+                ),
+            ),
+            base.where(Resident.nik_warnings.not_in(("[]", ""))),
+            by_name,
         ),
         _filled(
-            QualityList("temporary", _l("NIK sementara"),
-                        _l("Belum punya NIK asli; Disdukcapil tidak dapat mencocokkannya.")),
-            base.where(Resident.nik_temporary.is_(True)), by_name,
+            QualityList(
+                "temporary",
+                _l("NIK sementara"),
+                _l("Belum punya NIK asli; Disdukcapil tidak dapat mencocokkannya."),
+            ),
+            base.where(Resident.nik_temporary.is_(True)),
+            by_name,
         ),
         _filled(
-            QualityList("no_birth_date", _l("Tanpa tanggal lahir"),
-                        _l("Umur tidak dapat dihitung.")),
-            base.where(Resident.birth_date.is_(None)), by_name,
+            QualityList(
+                "no_birth_date",
+                _l("Tanpa tanggal lahir"),
+                _l("Umur tidak dapat dihitung."),
+            ),
+            base.where(Resident.birth_date.is_(None)),
+            by_name,
         ),
         _filled(
-            QualityList("old", _l("Umur 100 tahun atau lebih (perlu dicek)"),
-                        _l("Mungkin sudah meninggal atau pindah tanpa dilaporkan.")),
+            QualityList(
+                "old",
+                _l("Umur 100 tahun atau lebih (perlu dicek)"),
+                _l("Mungkin sudah meninggal atau pindah tanpa dilaporkan."),
+            ),
             base.where(Resident.birth_date <= years_before(day, OLD_AGE)),
             (Resident.birth_date, Resident.id),
         ),
-    ]  # fmt: skip
+    ]
     twins = (
         select(Resident.name_key, Resident.birth_date)
-        .where(Resident.life_status == "active", wajib_clause(day),
-               Resident.birth_date.is_not(None))
+        .where(
+            Resident.life_status == "active",
+            wajib_clause(day),
+            Resident.birth_date.is_not(None),
+        )
         .group_by(Resident.name_key, Resident.birth_date)
         .having(func.count() > 1)
         .subquery()
-    )  # fmt: skip
+    )
     duplicates = base.join(
         twins,
-        and_(twins.c.name_key == Resident.name_key,
-             twins.c.birth_date == Resident.birth_date),
-    )  # fmt: skip
+        and_(
+            twins.c.name_key == Resident.name_key,
+            twins.c.birth_date == Resident.birth_date,
+        ),
+    )
     lists.append(
         _filled(
-            QualityList("duplicates", _l("Kemungkinan data ganda"),
-                        _l("Nama dan tanggal lahir sama; periksa apakah orang yang sama "
-                           "tercatat dua kali.")),
-            duplicates, (Resident.name_key, Resident.birth_date, Resident.id),
+            QualityList(
+                "duplicates",
+                _l("Kemungkinan data ganda"),
+                _l(
+                    "Nama dan tanggal lahir sama; periksa apakah orang yang sama "
+                    "tercatat dua kali."
+                ),
+            ),
+            duplicates,
+            (Resident.name_key, Resident.birth_date, Resident.id),
         )
-    )  # fmt: skip
+    )
     return lists

@@ -26,8 +26,16 @@ def month_label(year: int, month: int) -> str:
     return f"{MONTHS_ID[month - 1][:3]} {year}"
 
 
-def _text(x: float, y: float, body: str, *, anchor: str = "start", size: int = 12,
-          weight: str = "normal", fill: str = "#1d2522") -> str:  # fmt: skip
+def _text(
+    x: float,
+    y: float,
+    body: str,
+    *,
+    anchor: str = "start",
+    size: int = 12,
+    weight: str = "normal",
+    fill: str = "#1d2522",
+) -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" '
         f'text-anchor="{anchor}" fill="{fill}">{escape(body)}</text>'
@@ -54,8 +62,10 @@ def figures_svg(data: dict[str, Any]) -> Markup:
     width = label_w + bar_w + right_w
     top = 34
     height = top + row_h * len(rows) + 12
-    title = _("Perekaman KTP-el per wilayah, per %(d)s",
-              d=format_date(dt.date.fromisoformat(data["as_of"])))  # fmt: skip
+    title = _(
+        "Perekaman KTP-el per wilayah, per %(d)s",
+        d=format_date(dt.date.fromisoformat(data["as_of"])),
+    )
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
@@ -70,8 +80,9 @@ def figures_svg(data: dict[str, Any]) -> Markup:
         total = row.get("_total")
         label = labels[i]
         weight = "bold" if total else "normal"
-        out.append(_text(label_w - 8, y + 16, label, anchor="end", size=11,
-                         weight=weight))  # fmt: skip
+        out.append(
+            _text(label_w - 8, y + 16, label, anchor="end", size=11, weight=weight)
+        )
         bar_y, bar_h = y + 4, row_h - 8
         if row["wajib"]:
             done = bar_w * row["recorded"] / row["wajib"]
@@ -104,12 +115,28 @@ def monthly_svg(months: list[dict[str, Any]]) -> Markup:
         h = plot_h * m["recorded"] / peak
         y = height - bottom - h
         out.append(_rect(x, y, step * 0.7, h, GREEN))
-        out.append(_text(x + step * 0.35, y - 4, str(m["recorded"]), anchor="middle",
-                         size=10))  # fmt: skip
-        out.append(_text(x + step * 0.35, height - bottom + 16,
-                         MONTHS_ID[m["month_no"] - 1][:3], anchor="middle", size=10))  # fmt: skip
-        out.append(_text(x + step * 0.35, height - bottom + 30, str(m["year"]),
-                         anchor="middle", size=9, fill=GREY))  # fmt: skip
+        out.append(
+            _text(x + step * 0.35, y - 4, str(m["recorded"]), anchor="middle", size=10)
+        )
+        out.append(
+            _text(
+                x + step * 0.35,
+                height - bottom + 16,
+                MONTHS_ID[m["month_no"] - 1][:3],
+                anchor="middle",
+                size=10,
+            )
+        )
+        out.append(
+            _text(
+                x + step * 0.35,
+                height - bottom + 30,
+                str(m["year"]),
+                anchor="middle",
+                size=9,
+                fill=GREY,
+            )
+        )
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - all text escaped  # nosec B704
 
@@ -117,18 +144,35 @@ def monthly_svg(months: list[dict[str, Any]]) -> Markup:
 def table_header() -> list[str]:
     """The district table's column headings (HTML, XLSX and PDF)."""
     return [
-        _("No"), _("Dusun"), _("RW"), _("RT"), _("Wajib KTP"), _("Sudah rekam"),
-        "%", _("Belum rekam"), "%", _("Sudah cetak"), "%",
-    ]  # fmt: skip
+        _("No"),
+        _("Dusun"),
+        _("RW"),
+        _("RT"),
+        _("Wajib KTP"),
+        _("Sudah rekam"),
+        "%",
+        _("Belum rekam"),
+        "%",
+        _("Sudah cetak"),
+        "%",
+    ]
 
 
 def table_cells(row: dict[str, Any], no: int | str) -> list[Any]:
     """One figures row as table cells, in table_header order."""
     return [
-        no, row.get("dusun") or "", row.get("rw") or "", row.get("rt") or "",
-        row["wajib"], row["recorded"], row["recorded_pct"], row["not_recorded"],
-        row["not_recorded_pct"], row["printed"], row["printed_pct"],
-    ]  # fmt: skip
+        no,
+        row.get("dusun") or "",
+        row.get("rw") or "",
+        row.get("rt") or "",
+        row["wajib"],
+        row["recorded"],
+        row["recorded_pct"],
+        row["not_recorded"],
+        row["not_recorded_pct"],
+        row["printed"],
+        row["printed_pct"],
+    ]
 
 
 def figures_xlsx(

@@ -72,10 +72,12 @@ def parse_nik(value: Any) -> str:
     """A NIK from a results cell; FieldError with the reason otherwise."""
     if isinstance(value, float | int) and not isinstance(value, bool):
         raise fields.FieldError(
-            _("NIK harus teks 16 angka, bukan bilangan: angka sepanjang itu rusak bila "
-              "diformat sebagai angka di Excel. Format kolom NIK sebagai Teks lalu "
-              "kirim ulang.")
-        )  # fmt: skip
+            _(
+                "NIK harus teks 16 angka, bukan bilangan: angka sepanjang itu rusak bila "
+                "diformat sebagai angka di Excel. Format kolom NIK sebagai Teks lalu "
+                "kirim ulang."
+            )
+        )
     nik = clean_nik(str(value or "").strip())
     if not nik:
         raise fields.FieldError(_("NIK kosong."))
@@ -92,9 +94,12 @@ def parse_status(value: Any) -> int:
         code = fields.ektp_status(value)
     except fields.FieldError:
         raise fields.FieldError(
-            _("STAT_RKM harus kode 1–8 atau labelnya (mis. SUDAH REKAM); tertulis "
-              "%(v)s.", v=str(value)[:40])
-        ) from None  # fmt: skip
+            _(
+                "STAT_RKM harus kode 1–8 atau labelnya (mis. SUDAH REKAM); tertulis "
+                "%(v)s.",
+                v=str(value)[:40],
+            )
+        ) from None
     if code is None:
         raise fields.FieldError(_("STAT_RKM kosong."))
     return code
@@ -135,9 +140,12 @@ def parse_entries(
         if nik is not None and code is not None:
             if nik in codes and codes[nik] != code:
                 problems.append(
-                    _("NIK %(n)s muncul lagi dengan status lain (pertama di %(w)s).",
-                      n=mask_nik(nik), w=where % first[nik])
-                )  # fmt: skip
+                    _(
+                        "NIK %(n)s muncul lagi dengan status lain (pertama di %(w)s).",
+                        n=mask_nik(nik),
+                        w=where % first[nik],
+                    )
+                )
             elif nik not in codes:
                 codes[nik], first[nik] = code, position
         if problems:
@@ -151,10 +159,15 @@ def parse_entries(
     if bad:
         first_key = next(iter(errors))
         raise ResultsError(
-            _("%(n)d baris hasil belum benar; tidak ada yang diubah. Pertama: %(k)s: "
-              "%(e)s", n=bad, k=first_key, e=" ".join(errors[first_key])),
+            _(
+                "%(n)d baris hasil belum benar; tidak ada yang diubah. Pertama: %(k)s: "
+                "%(e)s",
+                n=bad,
+                k=first_key,
+                e=" ".join(errors[first_key]),
+            ),
             fields=errors,
-        )  # fmt: skip
+        )
     return parsed
 
 
@@ -188,17 +201,23 @@ def apply_results(
             summary.matched += 1
     summary.unmatched = [(first[n], mask_nik(n)) for n in niks if n not in found]
     record = ResultsImport(
-        source=source, file_name=file_name, sha256=sha256, matched=summary.matched,
-        unchanged=summary.unchanged, unmatched=len(summary.unmatched),
+        source=source,
+        file_name=file_name,
+        sha256=sha256,
+        matched=summary.matched,
+        unchanged=summary.unchanged,
+        unmatched=len(summary.unmatched),
         created_by=actor_name[:120],
-    )  # fmt: skip
+    )
     db.session.add(record)
     db.session.flush()
     summary.import_id = record.id
     audit.record(
-        "recording.results", object_type="results_import", object_id=record.id,
+        "recording.results",
+        object_type="results_import",
+        object_id=record.id,
         detail=f"{file_name or 'API'}: {summary.line}",
-    )  # fmt: skip
+    )
     return summary
 
 
@@ -211,18 +230,22 @@ def _open(path: Path) -> reading.Table:
         raise ResultsError(_("Berkas tidak ditemukan atau tidak dapat dibuka."))
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ResultsError(
-            _("Berkas terlalu besar (paling besar %(m)d MB).",
-              m=MAX_FILE_BYTES // (1024 * 1024))
-        )  # fmt: skip
+            _(
+                "Berkas terlalu besar (paling besar %(m)d MB).",
+                m=MAX_FILE_BYTES // (1024 * 1024),
+            )
+        )
     with path.open("rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"PK\x03\x04"):
         return reading._read_xlsx(path)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
         raise ResultsError(
-            _("Format Excel lama (.xls) tidak didukung; simpan ulang sebagai .xlsx "
-              "atau CSV UTF-8.")
-        )  # fmt: skip
+            _(
+                "Format Excel lama (.xls) tidak didukung; simpan ulang sebagai .xlsx "
+                "atau CSV UTF-8."
+            )
+        )
     if path.suffix.lower() == ".xlsx":
         raise ResultsError(_("Berkas XLSX rusak atau bukan berkas XLSX."))
     return reading._read_csv(path)
@@ -237,13 +260,19 @@ def read_file(path: str | os.PathLike[str]) -> ParsedResults:
         raise ResultsError(err.message) from None
     with table:
         columns = {name: i for i, name in table.mapping.items()}
-        missing = [label for key, label in (("nik", "NIK"), ("ektp_status", "STAT_RKM"))
-                   if key not in columns]  # fmt: skip
+        missing = [
+            label
+            for key, label in (("nik", "NIK"), ("ektp_status", "STAT_RKM"))
+            if key not in columns
+        ]
         if missing:
             raise ResultsError(
-                _("Kolom wajib tidak ditemukan: %(c)s. Berkas hasil harus memuat kolom "
-                  "NIK dan STAT_RKM.", c=", ".join(missing))
-            )  # fmt: skip
+                _(
+                    "Kolom wajib tidak ditemukan: %(c)s. Berkas hasil harus memuat kolom "
+                    "NIK dan STAT_RKM.",
+                    c=", ".join(missing),
+                )
+            )
         nik_at, status_at = columns["nik"], columns["ektp_status"]
 
         def entries() -> Iterator[tuple[int, Any, Any]]:
@@ -270,9 +299,12 @@ def import_file(
     """Reads and applies a results file in the caller's transaction."""
     path = Path(path)
     return apply_results(
-        read_file(path), source="file", actor_name=actor_name,
-        file_name=(file_name or path.name)[:200], sha256=file_sha256(path),
-    )  # fmt: skip
+        read_file(path),
+        source="file",
+        actor_name=actor_name,
+        file_name=(file_name or path.name)[:200],
+        sha256=file_sha256(path),
+    )
 
 
 def status_label(code: int) -> str:

@@ -33,6 +33,9 @@ def count_call(principal: Any) -> None:
     hits = count_hit(RecordingApiThrottle, principal_key(principal), WINDOW)
     if hits > limit():
         raise TooManyRequests(
-            _("Terlalu banyak permintaan ke API perekaman (paling banyak %(n)d per "
-              "menit). Tunggu satu menit lalu coba lagi.", n=limit())
-        )  # fmt: skip
+            _(
+                "Terlalu banyak permintaan ke API perekaman (paling banyak %(n)d per "
+                "menit). Tunggu satu menit lalu coba lagi.",
+                n=limit(),
+            )
+        )

@@ -60,14 +60,19 @@ def _index_page(form: ExportForm, status: int = 200):
     today = village_today()
     page = request.args.get("page", 1, type=int)
     batches = db.paginate(
-        select(ExportBatch).order_by(ExportBatch.id.desc()), page=page, per_page=20,
+        select(ExportBatch).order_by(ExportBatch.id.desc()),
+        page=page,
+        per_page=20,
         error_out=False,
-    )  # fmt: skip
+    )
     return render_template(
-        "exports/index.html", form=form, batches=batches, today=today,
+        "exports/index.html",
+        form=form,
+        batches=batches,
+        today=today,
         pending_total=pending.pending_count(today),
         pending_new=pending.pending_count(today, only_new=True),
-    ), status  # fmt: skip
+    ), status
 
 
 @bp.get("")
@@ -86,18 +91,22 @@ def create():
         return _index_page(form, 422)
     try:
         batch = pending.export_pending(
-            form.format.data, day=village_today(), only_new=bool(form.only_new.data),
+            form.format.data,
+            day=village_today(),
+            only_new=bool(form.only_new.data),
             instance_path=current_app.instance_path,
             actor_name=current_user.display_name,
-        )  # fmt: skip
+        )
     except OSError:
         db.session.rollback()
         current_app.logger.exception("export batch could not be written")
         flash(_("Berkas ekspor tidak dapat ditulis di server. Coba lagi."), "error")
         return _index_page(form, 500)
     db.session.commit()
-    flash(_("Ekspor #%(id)d selesai: %(n)d penduduk.", id=batch.id, n=batch.rows),
-          "success")  # fmt: skip
+    flash(
+        _("Ekspor #%(id)d selesai: %(n)d penduduk.", id=batch.id, n=batch.rows),
+        "success",
+    )
     return redirect(url_for(".index"))
 
 
@@ -110,12 +119,17 @@ def download(batch_id: int):
     if not path.is_file():
         abort(404)
     begin_write()
-    audit.record("recording.export_download", object_type="export_batch",
-                 object_id=batch.id, detail=batch.file_name)  # fmt: skip
+    audit.record(
+        "recording.export_download",
+        object_type="export_batch",
+        object_id=batch.id,
+        detail=batch.file_name,
+    )
     db.session.commit()
     mimetype = XLSX if batch.format == "xlsx" else "text/csv"
-    return send_file(path, mimetype=mimetype, as_attachment=True,
-                     download_name=batch.file_name)  # fmt: skip
+    return send_file(
+        path, mimetype=mimetype, as_attachment=True, download_name=batch.file_name
+    )
 
 
 @bp.get("/batches/<int:batch_id>/manifest")
@@ -125,10 +139,12 @@ def manifest(batch_id: int):
     batch = _batch(batch_id)
     body = json.dumps(pending.manifest(batch), ensure_ascii=False, indent=2) + "\n"
     return Response(
-        body, mimetype="application/json",
-        headers={"Content-Disposition":
-                 f'attachment; filename="{batch.file_name}.manifest.json"'},
-    )  # fmt: skip
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{batch.file_name}.manifest.json"'
+        },
+    )
 
 
 @bp.get("/quality")
@@ -137,17 +153,21 @@ def quality_page():
     """Wajib KTP residents whose data should be checked before exporting."""
     today = village_today()
     return render_template(
-        "exports/quality.html", lists=quality.quality_lists(today), today=today,
+        "exports/quality.html",
+        lists=quality.quality_lists(today),
+        today=today,
         limit=quality.LIMIT,
-    )  # fmt: skip
+    )
 
 
 def _results_page(form: ResultsForm, status: int = 200, **context: Any):
     page = request.args.get("page", 1, type=int)
     imports = db.paginate(
-        select(ResultsImport).order_by(ResultsImport.id.desc()), page=page,
-        per_page=20, error_out=False,
-    )  # fmt: skip
+        select(ResultsImport).order_by(ResultsImport.id.desc()),
+        page=page,
+        per_page=20,
+        error_out=False,
+    )
     return render_template(
         "exports/results.html", form=form, imports=imports, **context
     ), status
@@ -202,8 +222,15 @@ def _heading(as_of: Any) -> tuple[str, str]:
     scope = ""
     if current_user.role == "rt":
         scope = _(" · RT %(rt)s / RW %(rw)s", rt=current_user.rt, rw=current_user.rw)
-    subtitle = _("%(v)s, Kecamatan %(d)s · per %(t)s", v=village.title,
-                 d=village.district, t=format_date(as_of)) + scope  # fmt: skip
+    subtitle = (
+        _(
+            "%(v)s, Kecamatan %(d)s · per %(t)s",
+            v=village.title,
+            d=village.district,
+            t=format_date(as_of),
+        )
+        + scope
+    )
     return title, subtitle
 
 
@@ -214,12 +241,20 @@ def figures_page():
     as_of, level, data, months = _figures_data()
     title, subtitle = _heading(as_of)
     return render_template(
-        "exports/figures.html", data=data, months=months, as_of=as_of, level=level,
-        title=title, subtitle=subtitle, chart=reports.figures_svg(data),
-        month_chart=reports.monthly_svg(months), header=reports.table_header(),
-        area_label=figures.area_label, pct=reports.pct_text,
+        "exports/figures.html",
+        data=data,
+        months=months,
+        as_of=as_of,
+        level=level,
+        title=title,
+        subtitle=subtitle,
+        chart=reports.figures_svg(data),
+        month_chart=reports.monthly_svg(months),
+        header=reports.table_header(),
+        area_label=figures.area_label,
+        pct=reports.pct_text,
         month_label=reports.month_label,
-    )  # fmt: skip
+    )
 
 
 def _file_name(as_of: Any, extension: str) -> str:
@@ -232,8 +267,13 @@ def figures_xlsx():
     """The same figures as an XLSX workbook."""
     as_of, _level, data, months = _figures_data()
     body = reports.figures_xlsx(data, months, list(_heading(as_of)))
-    return Response(body, mimetype=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="{_file_name(as_of, "xlsx")}"'})  # fmt: skip
+    return Response(
+        body,
+        mimetype=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="{_file_name(as_of, "xlsx")}"'
+        },
+    )
 
 
 @bp.get("/figures.pdf")
@@ -248,8 +288,16 @@ def figures_pdf():
     title, subtitle = _heading(as_of)
     sign = None
     if village.head_name:
-        sign = (f"{village.name}, {format_date(village_today())}",
-                village.head_title or _("Kepala Desa"), village.head_name)  # fmt: skip
+        sign = (
+            f"{village.name}, {format_date(village_today())}",
+            village.head_title or _("Kepala Desa"),
+            village.head_name,
+        )
     body = render_figures(letterhead(village), title, subtitle, data, months, sign)
-    return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{_file_name(as_of, "pdf")}"'})  # fmt: skip
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{_file_name(as_of, "pdf")}"'
+        },
+    )

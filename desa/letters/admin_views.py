@@ -96,9 +96,10 @@ def settings():
         form.shared_sequence.data = village.shared_letter_sequence
     if form.validate_on_submit():
         types.update_settings(
-            village, clerk_may_issue=form.clerk_may_issue.data,
+            village,
+            clerk_may_issue=form.clerk_may_issue.data,
             shared_sequence=form.shared_sequence.data,
-        )  # fmt: skip
+        )
         db.session.commit()
         flash(_("Pengaturan surat disimpan."), "success")
         return redirect(url_for(".settings"))
@@ -141,9 +142,10 @@ def letterhead_settings():
     settings_form.clerk_may_issue.data = village.clerk_may_issue
     settings_form.shared_sequence.data = village.shared_letter_sequence
     return render_template(
-        "letters/settings.html", form=settings_form,
+        "letters/settings.html",
+        form=settings_form,
         letterhead=_letterhead_form(village, form),
-    ), status  # fmt: skip
+    ), status
 
 
 @bp.route("/offline-verifier")
@@ -173,9 +175,20 @@ def offline_verifier():
 
 
 def _values(form: LetterTypeForm) -> dict:
-    data = {name: form[name].data for name in
-            ("code", "title", "kind", "addressee", "body", "validity_days",
-             "number_pattern", "issuer", "active")}  # fmt: skip
+    data = {
+        name: form[name].data
+        for name in (
+            "code",
+            "title",
+            "kind",
+            "addressee",
+            "body",
+            "validity_days",
+            "number_pattern",
+            "issuer",
+            "active",
+        )
+    }
     data["fields"] = types.fields_from_text(form.fields.data or "")
     return data
 
@@ -198,6 +211,8 @@ def _save(form: LetterTypeForm, letter_type: LetterType | None):
     elif form.is_submitted():
         status = 422
     return render_template(
-        "letters/type_form.html", form=form, letter_type=letter_type,
+        "letters/type_form.html",
+        form=form,
+        letter_type=letter_type,
         fields_help=types.RESERVED,
-    ), status  # fmt: skip
+    ), status

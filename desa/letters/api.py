@@ -108,8 +108,16 @@ VERIFICATION = spec.schema(
     "LetterVerification",
     {
         "type": "object",
-        "required": ["valid", "status", "number", "type", "issued_on", "holder", "nik",
-                     "village"],
+        "required": [
+            "valid",
+            "status",
+            "number",
+            "type",
+            "issued_on",
+            "holder",
+            "nik",
+            "village",
+        ],
         "properties": {
             "valid": {"type": "boolean"},
             "status": {"type": "string", "enum": ["issued", "revoked", "invalid"]},
@@ -126,48 +134,92 @@ VERIFICATION = spec.schema(
             "revoked_on": {"type": ["string", "null"], "format": "date"},
         },
     },
-)  # fmt: skip
+)
 _ID = [path_param("id")]
 spec.operation(
-    "/letter-types", "get", summary="Jenis surat yang aktif", roles="clerk, head",
-    tag="surat", response={"type": "array", "items": LETTER_TYPE},
-)  # fmt: skip
+    "/letter-types",
+    "get",
+    summary="Jenis surat yang aktif",
+    roles="clerk, head",
+    tag="surat",
+    response={"type": "array", "items": LETTER_TYPE},
+)
 spec.operation(
-    "/letters", "post", summary="Buat konsep surat", roles="clerk", tag="surat",
-    body={"type": "object", "required": ["type", "nik", "purpose"], "properties": {
-        "type": {"type": "string"}, "nik": {"type": "string"},
-        "purpose": {"type": "string"}, "fields": {"type": "object"}}},
-    response=LETTER, status="201", errors=("400", "401", "403", "404", "422"),
-)  # fmt: skip
+    "/letters",
+    "post",
+    summary="Buat konsep surat",
+    roles="clerk",
+    tag="surat",
+    body={
+        "type": "object",
+        "required": ["type", "nik", "purpose"],
+        "properties": {
+            "type": {"type": "string"},
+            "nik": {"type": "string"},
+            "purpose": {"type": "string"},
+            "fields": {"type": "object"},
+        },
+    },
+    response=LETTER,
+    status="201",
+    errors=("400", "401", "403", "404", "422"),
+)
 spec.operation(
-    "/letters/{id}", "get", summary="Satu surat",
-    roles="clerk, head, warga pemilik surat", tag="surat", parameters=_ID,
-    response=LETTER, errors=("401", "403", "404"),
-)  # fmt: skip
+    "/letters/{id}",
+    "get",
+    summary="Satu surat",
+    roles="clerk, head, warga pemilik surat",
+    tag="surat",
+    parameters=_ID,
+    response=LETTER,
+    errors=("401", "403", "404"),
+)
 spec.operation(
-    "/letters/{id}/issue", "post",
+    "/letters/{id}/issue",
+    "post",
     summary="Terbitkan surat: nomor, PDF tersimpan, tanda tangan QR",
-    roles="head (clerk bila desa mengizinkan)", tag="surat", parameters=_ID,
-    response=ISSUED, errors=("401", "403", "404", "409"),
-)  # fmt: skip
+    roles="head (clerk bila desa mengizinkan)",
+    tag="surat",
+    parameters=_ID,
+    response=ISSUED,
+    errors=("401", "403", "404", "409"),
+)
 spec.operation(
-    "/letters/{id}/revoke", "post", summary="Cabut surat yang sudah terbit",
-    roles="head", tag="surat", parameters=_ID,
-    body={"type": "object", "required": ["reason"],
-          "properties": {"reason": {"type": "string"}}},
-    response=LETTER, errors=("400", "401", "403", "404", "409", "422"),
-)  # fmt: skip
+    "/letters/{id}/revoke",
+    "post",
+    summary="Cabut surat yang sudah terbit",
+    roles="head",
+    tag="surat",
+    parameters=_ID,
+    body={
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string"}},
+    },
+    response=LETTER,
+    errors=("400", "401", "403", "404", "409", "422"),
+)
 spec.operation(
-    "/letters/{id}/pdf", "get", summary="PDF surat yang tersimpan (selalu byte yang sama)",
-    roles="clerk, head, warga pemilik surat", tag="surat", parameters=_ID,
+    "/letters/{id}/pdf",
+    "get",
+    summary="PDF surat yang tersimpan (selalu byte yang sama)",
+    roles="clerk, head, warga pemilik surat",
+    tag="surat",
+    parameters=_ID,
     response={"type": "string", "contentMediaType": "application/pdf"},
     errors=("401", "403", "404", "409"),
-)  # fmt: skip
+)
 spec.operation(
-    "/verify/{token}", "get", summary="Periksa keaslian surat dari token QR",
-    roles="publik (dibatasi per alamat)", tag="surat", public=True,
-    parameters=[path_param("token")], response=VERIFICATION, errors=("429",),
-)  # fmt: skip
+    "/verify/{token}",
+    "get",
+    summary="Periksa keaslian surat dari token QR",
+    roles="publik (dibatasi per alamat)",
+    tag="surat",
+    public=True,
+    parameters=[path_param("token")],
+    response=VERIFICATION,
+    errors=("429",),
+)
 
 
 def signed_in(view: Callable) -> Callable:
@@ -186,10 +238,14 @@ def type_json(letter_type, village) -> dict[str, Any]:
     """A type as CONTRACT §4 lists it (the addressee as printed in this village)."""
     addressee = documents.addressee_of(letter_type, {}, village)
     return {
-        "code": letter_type.code, "title": letter_type.title, "kind": letter_type.kind,
-        "addressee": addressee, "validity_days": letter_type.validity_days,
-        "issuer": letter_type.issuer, "fields": letter_type.fields or [],
-    }  # fmt: skip
+        "code": letter_type.code,
+        "title": letter_type.title,
+        "kind": letter_type.kind,
+        "addressee": addressee,
+        "validity_days": letter_type.validity_days,
+        "issuer": letter_type.issuer,
+        "fields": letter_type.fields or [],
+    }
 
 
 @bp.get("/letter-types")
@@ -207,9 +263,12 @@ def create_letter():
     body = json_body()
     resident = get_visible(current_user, str(body.get("nik") or ""))
     letter = services.create_draft(
-        body.get("type"), resident, body.get("purpose"), body.get("fields"),
+        body.get("type"),
+        resident,
+        body.get("purpose"),
+        body.get("fields"),
         current_user._get_current_object(),
-    )  # fmt: skip
+    )
     db.session.commit()
     return jsonify(services.to_json(letter)), 201
 
@@ -228,9 +287,16 @@ def issue_letter(id: str):  # noqa: A002
     letter = services.visible_letter(current_user, id)
     services.issue(letter, current_user._get_current_object())
     db.session.commit()
-    return jsonify({"id": letter.public_id, "number": letter.number,
-                    "status": letter.status, "verify_url": services.verify_url(letter.token),
-                    "pdf_url": services.pdf_url(letter), "sha256": letter.pdf_sha256})  # fmt: skip
+    return jsonify(
+        {
+            "id": letter.public_id,
+            "number": letter.number,
+            "status": letter.status,
+            "verify_url": services.verify_url(letter.token),
+            "pdf_url": services.pdf_url(letter),
+            "sha256": letter.pdf_sha256,
+        }
+    )
 
 
 @bp.post("/letters/<id>/revoke")

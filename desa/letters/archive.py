@@ -73,8 +73,10 @@ def _day(day: dt.date, op: str):
             day + dt.timedelta(1), dt.time()
         )
         issued = Letter.issued_on <= day
-    return or_(and_(Letter.issued_on.is_not(None), issued),
-               and_(Letter.issued_on.is_(None), created))  # fmt: skip
+    return or_(
+        and_(Letter.issued_on.is_not(None), issued),
+        and_(Letter.issued_on.is_(None), created),
+    )
 
 
 def of_resident(resident_id: int) -> list[Letter]:
@@ -88,8 +90,10 @@ def of_resident(resident_id: int) -> list[Letter]:
 def period(year: int, month: int | None) -> tuple[dt.date, dt.date, str]:
     """First day, last day and the printed name of a month or a year."""
     if not 2000 <= year <= 2100 or (month is not None and not 1 <= month <= 12):
-        raise ValidationError(_("Periode register tidak valid."),
-                              fields={"period": [_("Bulan 1–12, tahun 2000–2100.")]})  # fmt: skip
+        raise ValidationError(
+            _("Periode register tidak valid."),
+            fields={"period": [_("Bulan 1–12, tahun 2000–2100.")]},
+        )
     if month is None:
         return dt.date(year, 1, 1), dt.date(year, 12, 31), f"Tahun {year}"
     first = dt.date(year, month, 1)
@@ -133,8 +137,18 @@ def register_pdf(village_title: str, year: int, month: int | None) -> bytes:
     return render_register(f"Buku Register Surat {village_title}", name, rows)
 
 
-REGISTER_HEADER = ["No", "Nomor Surat", "Tanggal", "Jenis Surat", "Nama", "NIK",
-                   "Keperluan", "Status", "Penanda Tangan", "Berlaku Sampai"]  # fmt: skip
+REGISTER_HEADER = [
+    "No",
+    "Nomor Surat",
+    "Tanggal",
+    "Jenis Surat",
+    "Nama",
+    "NIK",
+    "Keperluan",
+    "Status",
+    "Penanda Tangan",
+    "Berlaku Sampai",
+]
 _STATUS_WORDS = {"issued": "Terbit", "revoked": "Dicabut"}
 
 
@@ -150,19 +164,27 @@ def register_xlsx(village_title: str, year: int, month: int | None) -> bytes:
     ws.append([])
     ws.append(REGISTER_HEADER)
     for i, letter in enumerate(register_letters(year, month), start=1):
-        ws.append([
-            i, safe_cell(letter.number), letter.issued_on,
-            safe_cell(letter.type.title), safe_cell(letter.resident.name),
-            safe_cell(letter.resident.nik), safe_cell(letter.purpose),
-            _STATUS_WORDS.get(letter.status, letter.status),
-            safe_cell(letter.signer_name or ""), letter.valid_until,
-        ])  # fmt: skip
+        ws.append(
+            [
+                i,
+                safe_cell(letter.number),
+                letter.issued_on,
+                safe_cell(letter.type.title),
+                safe_cell(letter.resident.name),
+                safe_cell(letter.resident.nik),
+                safe_cell(letter.purpose),
+                _STATUS_WORDS.get(letter.status, letter.status),
+                safe_cell(letter.signer_name or ""),
+                letter.valid_until,
+            ]
+        )
         row = ws.max_row
         ws.cell(row, 3).number_format = "DD-MM-YYYY"
         ws.cell(row, 6).number_format = "@"
         ws.cell(row, 10).number_format = "DD-MM-YYYY"
-    for column, width in zip("ABCDEFGHIJ", (5, 30, 12, 32, 28, 20, 40, 10, 26, 14),
-                             strict=True):  # fmt: skip
+    for column, width in zip(
+        "ABCDEFGHIJ", (5, 30, 12, 32, 28, 20, 40, 10, 26, 14), strict=True
+    ):
         ws.column_dimensions[column].width = width
     buf = io.BytesIO()
     wb.save(buf)
@@ -178,8 +200,10 @@ def merged_pdf(public_ids: list[str]) -> tuple[bytes, int]:
 
     ids = list(dict.fromkeys(p for p in public_ids if p))[:MAX_MERGE]
     if not ids:
-        raise ValidationError(_("Pilih sedikitnya satu surat yang sudah terbit."),
-                              fields={"ids": [_("Belum ada yang dipilih.")]})  # fmt: skip
+        raise ValidationError(
+            _("Pilih sedikitnya satu surat yang sudah terbit."),
+            fields={"ids": [_("Belum ada yang dipilih.")]},
+        )
     found = {
         letter.public_id: letter
         for letter in db.session.scalars(

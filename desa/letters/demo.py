@@ -16,14 +16,26 @@ from desa.residents.models import Resident
 # (type, purpose, fields, what happens after drafting)
 _LETTERS: list[tuple[str, str, dict[str, Any], str]] = [
     ("SKD", "Persyaratan melamar pekerjaan", {}, "collected"),
-    ("SKU", "Pengajuan Kredit Usaha Rakyat (KUR) di BRI Unit Tekarang",
-     {"nama_usaha": "Warung Sembako Berkah", "jenis_usaha": "warung sembako",
-      "alamat_usaha": "Dusun Sungai Bedung", "tahun_mulai": 2019}, "issued"),
+    (
+        "SKU",
+        "Pengajuan Kredit Usaha Rakyat (KUR) di BRI Unit Tekarang",
+        {
+            "nama_usaha": "Warung Sembako Berkah",
+            "jenis_usaha": "warung sembako",
+            "alamat_usaha": "Dusun Sungai Bedung",
+            "tahun_mulai": 2019,
+        },
+        "issued",
+    ),
     ("SPKTP", "Perekaman KTP elektronik", {}, "issued"),
-    ("SKTM", "Pengajuan beasiswa sekolah anak",
-     {"penghasilan": 1_200_000, "jumlah_tanggungan": 4}, "revoked"),
+    (
+        "SKTM",
+        "Pengajuan beasiswa sekolah anak",
+        {"penghasilan": 1_200_000, "jumlah_tanggungan": 4},
+        "revoked",
+    ),
     ("SPSKCK", "Persyaratan melamar pekerjaan di perkebunan", {}, "draft"),
-]  # fmt: skip
+]
 
 
 def populate(head: Any, clerk: Any, requester_id: int, today: dt.date) -> None:

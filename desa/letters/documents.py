@@ -138,8 +138,12 @@ def addressee_of(
     addressee = letter_type.addressee or fields.get(ADDRESSEE_FIELD)
     if not addressee:
         return None
-    values = {"desa": village.name, "kecamatan": village.district,
-              "kabupaten": village.regency, "provinsi": village.province}  # fmt: skip
+    values = {
+        "desa": village.name,
+        "kecamatan": village.district,
+        "kabupaten": village.regency,
+        "provinsi": village.province,
+    }
     return fill(str(addressee), values)
 
 

@@ -24,8 +24,13 @@ LOGO_FILE = Path("branding") / "logo.png"
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_LOGO_PIXELS = 25_000_000  # refused before decoding: no decompression bombs
 LOGO_SIDE = 600
-CONTACT_LIMITS = {"address": 200, "phone": 30, "email": 120, "head_name": 120,
-                  "head_title": 120}  # fmt: skip
+CONTACT_LIMITS = {
+    "address": 200,
+    "phone": 30,
+    "email": 120,
+    "head_name": 120,
+    "head_title": 120,
+}
 
 
 def update_letterhead(village: Village, data: dict[str, Any]) -> Village:
@@ -38,8 +43,12 @@ def update_letterhead(village: Village, data: dict[str, Any]) -> Village:
         setattr(village, name, value)
     if errors:
         raise ValidationError(_("Periksa isian kop surat."), fields=errors)
-    audit.record("letters.letterhead", object_type="village", object_id=village.code,
-                 detail="kop surat diubah")  # fmt: skip
+    audit.record(
+        "letters.letterhead",
+        object_type="village",
+        object_id=village.code,
+        detail="kop surat diubah",
+    )
     return village
 
 
@@ -73,8 +82,12 @@ def store_logo(village: Village, upload: Any) -> Path:
         os.fsync(fh.fileno())
     os.replace(partial, target)
     village.logo_path = LOGO_FILE.as_posix()
-    audit.record("letters.logo", object_type="village", object_id=village.code,
-                 detail=f"logo {kind} {size[0]}x{size[1]} disimpan ulang sebagai PNG")  # fmt: skip
+    audit.record(
+        "letters.logo",
+        object_type="village",
+        object_id=village.code,
+        detail=f"logo {kind} {size[0]}x{size[1]} disimpan ulang sebagai PNG",
+    )
     return target
 
 

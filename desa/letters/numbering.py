@@ -26,8 +26,15 @@ from desa.core.formatting import month_roman
 from desa.extensions import db
 from desa.letters.models import LetterCounter
 
-PLACEHOLDERS = ("code", "seq", "village", "village_code", "month_roman", "month",
-                "year")  # fmt: skip
+PLACEHOLDERS = (
+    "code",
+    "seq",
+    "village",
+    "village_code",
+    "month_roman",
+    "month",
+    "year",
+)
 REQUIRED = ("code", "seq", "year")
 _FORMATTER = string.Formatter()
 

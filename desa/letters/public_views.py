@@ -63,9 +63,12 @@ def verify_upload(token: str):
         result, match = verification.check_pdf(token, data[:MAX_UPLOAD])
     db.session.commit()
     return render_template(
-        "letters/verify.html", result=result, form=form, match=match,
+        "letters/verify.html",
+        result=result,
+        form=form,
+        match=match,
         checked=True,
-    ), status  # fmt: skip
+    ), status
 
 
 def _no_file() -> str:

@@ -26,9 +26,11 @@ def index():
     """The resident's own letters with Diajukan / Diproses / Siap Diambil / … states."""
     letters = archive.of_resident(current_user.id)
     return render_template(
-        "letters/self_list.html", letters=letters, states=services.RESIDENT_STATES,
+        "letters/self_list.html",
+        letters=letters,
+        states=services.RESIDENT_STATES,
         state_of=services.resident_state,
-    )  # fmt: skip
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -40,8 +42,10 @@ def new():
     form = DraftForm()
     status = 200
     if chosen is not None and form.validate_on_submit():
-        fields = {f["name"]: request.form.get(f"f_{f['name']}", "")
-                  for f in chosen.fields or []}  # fmt: skip
+        fields = {
+            f["name"]: request.form.get(f"f_{f['name']}", "")
+            for f in chosen.fields or []
+        }
         try:
             services.request_letter(
                 current_user._get_current_object(),
@@ -58,15 +62,23 @@ def new():
             status = err.status
         else:
             db.session.commit()
-            flash(_("Permintaan surat sudah dikirim. Petugas desa akan memprosesnya; "
-                    "statusnya tampil di halaman ini."), "success")  # fmt: skip
+            flash(
+                _(
+                    "Permintaan surat sudah dikirim. Petugas desa akan memprosesnya; "
+                    "statusnya tampil di halaman ini."
+                ),
+                "success",
+            )
             return redirect(url_for(".index"))
     elif request.method == "POST":
         status = 422
     return render_template(
-        "letters/self_new.html", types=types, chosen=chosen, form=form,
+        "letters/self_new.html",
+        types=types,
+        chosen=chosen,
+        form=form,
         values=request.form,
-    ), status  # fmt: skip
+    ), status
 
 
 @bp.route("/<public_id>/pdf")

@@ -237,11 +237,20 @@ def create_draft(
         raise NotFound(_("Penduduk tidak ditemukan."))
     letter_type = get_type(type_code)
     letter = _new_letter(
-        letter_type, resident, purpose, fields, status="draft",
+        letter_type,
+        resident,
+        purpose,
+        fields,
+        status="draft",
         created_by=_name(actor),
-    )  # fmt: skip
-    audit.record("letters.draft", object_type="letter", object_id=letter.public_id,
-                 detail=_detail(letter, resident), actor=actor)  # fmt: skip
+    )
+    audit.record(
+        "letters.draft",
+        object_type="letter",
+        object_id=letter.public_id,
+        detail=_detail(letter, resident),
+        actor=actor,
+    )
     return letter
 
 
@@ -249,11 +258,21 @@ def request_letter(resident: Any, type_code: str, purpose: Any, fields: Any) -> 
     """A signed-in resident asks for a letter ("Diajukan")."""
     letter_type = get_type(type_code)
     letter = _new_letter(
-        letter_type, resident, purpose, fields, status="requested",
-        requested_by_resident=True, created_by=resident.name,
-    )  # fmt: skip
-    audit.record("letters.request", object_type="letter", object_id=letter.public_id,
-                 detail=_detail(letter, resident), actor=resident)  # fmt: skip
+        letter_type,
+        resident,
+        purpose,
+        fields,
+        status="requested",
+        requested_by_resident=True,
+        created_by=resident.name,
+    )
+    audit.record(
+        "letters.request",
+        object_type="letter",
+        object_id=letter.public_id,
+        detail=_detail(letter, resident),
+        actor=resident,
+    )
     return letter
 
 
@@ -268,28 +287,41 @@ def _transition(letter: Letter, from_states: tuple[str, ...], **values: Any) -> 
     if result.rowcount != 1:
         db.session.refresh(letter)
         raise Conflict(
-            _("Surat ini sudah berstatus %(s)s; tindakan tidak dapat dilakukan.",
-              s=str(STATUS_LABELS.get(letter.status, letter.status)).lower()),
+            _(
+                "Surat ini sudah berstatus %(s)s; tindakan tidak dapat dilakukan.",
+                s=str(STATUS_LABELS.get(letter.status, letter.status)).lower(),
+            ),
             code="state_conflict",
-        )  # fmt: skip
+        )
     db.session.refresh(letter)
 
 
 def take_up(letter: Letter, actor: Any = None) -> Letter:
     """The clerk starts working on a resident's request ("Diproses")."""
     _transition(letter, ("requested",), status="draft")
-    audit.record("letters.take_up", object_type="letter", object_id=letter.public_id,
-                 detail=_detail(letter), actor=actor)  # fmt: skip
+    audit.record(
+        "letters.take_up",
+        object_type="letter",
+        object_id=letter.public_id,
+        detail=_detail(letter),
+        actor=actor,
+    )
     return letter
 
 
 def reject(letter: Letter, reason: Any, actor: Any = None) -> Letter:
     """Turns down a request or drops a draft, with a reason the resident sees."""
     reason = _reason(reason, _("penolakan"))
-    _transition(letter, ("requested", "draft"), status="rejected",
-                rejected_reason=reason)  # fmt: skip
-    audit.record("letters.reject", object_type="letter", object_id=letter.public_id,
-                 detail=f"{_detail(letter)}: {reason}", actor=actor)  # fmt: skip
+    _transition(
+        letter, ("requested", "draft"), status="rejected", rejected_reason=reason
+    )
+    audit.record(
+        "letters.reject",
+        object_type="letter",
+        object_id=letter.public_id,
+        detail=f"{_detail(letter)}: {reason}",
+        actor=actor,
+    )
     return letter
 
 
@@ -301,8 +333,13 @@ def mark_collected(letter: Letter, actor: Any = None) -> Letter:
             code="state_conflict",
         )
     letter.collected_at = utcnow()
-    audit.record("letters.collect", object_type="letter", object_id=letter.public_id,
-                 detail=_detail(letter), actor=actor)  # fmt: skip
+    audit.record(
+        "letters.collect",
+        object_type="letter",
+        object_id=letter.public_id,
+        detail=_detail(letter),
+        actor=actor,
+    )
     return letter
 
 
@@ -379,10 +416,14 @@ def issue(letter: Letter, actor: Any, today: dt.date | None = None) -> Letter:
     ).scalar_one()
     if status != "draft":
         raise Conflict(
-            _("Surat ini tidak dapat diterbitkan karena berstatus %(s)s.",
-              s=str(STATUS_LABELS.get(status, status)).lower()),
-            code="already_issued" if status in ("issued", "revoked") else "state_conflict",
-        )  # fmt: skip
+            _(
+                "Surat ini tidak dapat diterbitkan karena berstatus %(s)s.",
+                s=str(STATUS_LABELS.get(status, status)).lower(),
+            ),
+            code="already_issued"
+            if status in ("issued", "revoked")
+            else "state_conflict",
+        )
     db.session.refresh(letter)
     today = today or village_today()
     letter_type = letter.type
@@ -400,30 +441,56 @@ def issue(letter: Letter, actor: Any, today: dt.date | None = None) -> Letter:
     signed = token.sign(token_payload(letter, village, number, today), _signing_key())
     data = render_letter(
         documents.build_document(
-            letter_type=letter_type, resident=letter.resident, purpose=letter.purpose,
-            fields=letter.fields or {}, village=village, on=today,
-            signer_name=signer_name, signer_title=signer_title, number=number,
-            qr_url=verify_url(signed), valid_until=valid_until, draft=False,
+            letter_type=letter_type,
+            resident=letter.resident,
+            purpose=letter.purpose,
+            fields=letter.fields or {},
+            village=village,
+            on=today,
+            signer_name=signer_name,
+            signer_title=signer_title,
+            number=number,
+            qr_url=verify_url(signed),
+            valid_until=valid_until,
+            draft=False,
         )
-    )  # fmt: skip
+    )
     relative = documents.relative_pdf_path(letter.public_id, today.year)
     sha = documents.store_pdf(relative, data)
     try:
         _transition(
-            letter, ("draft",), status="issued", number=number, counter_scope=scope,
-            seq=seq, year=today.year, issued_on=today, issued_at=utcnow(),
+            letter,
+            ("draft",),
+            status="issued",
+            number=number,
+            counter_scope=scope,
+            seq=seq,
+            year=today.year,
+            issued_on=today,
+            issued_at=utcnow(),
             issued_by=actor.id if getattr(actor, "kind", "") == "user" else None,
-            signer_name=signer_name, signer_title=signer_title,
-            valid_until=valid_until, pdf_sha256=sha, pdf_path=relative, token=signed,
-        )  # fmt: skip
+            signer_name=signer_name,
+            signer_title=signer_title,
+            valid_until=valid_until,
+            pdf_sha256=sha,
+            pdf_path=relative,
+            token=signed,
+        )
     except IntegrityError:
         raise Conflict(
-            _("Nomor %(n)s sudah dipakai surat lain. Periksa pola nomor jenis surat ini.",
-              n=number),
+            _(
+                "Nomor %(n)s sudah dipakai surat lain. Periksa pola nomor jenis surat ini.",
+                n=number,
+            ),
             code="number_taken",
-        ) from None  # fmt: skip
-    audit.record("letters.issue", object_type="letter", object_id=letter.public_id,
-                 detail=_detail(letter), actor=actor)  # fmt: skip
+        ) from None
+    audit.record(
+        "letters.issue",
+        object_type="letter",
+        object_id=letter.public_id,
+        detail=_detail(letter),
+        actor=actor,
+    )
     return letter
 
 
@@ -444,10 +511,21 @@ def revoke(letter: Letter, reason: Any, actor: Any) -> Letter:
     if not actor.can("letters:revoke"):
         raise Forbidden(_("Hanya kepala desa yang dapat mencabut surat."))
     reason = _reason(reason, _("pencabutan"))
-    _transition(letter, ("issued",), status="revoked", revoked_at=utcnow(),
-                revoked_by=_name(actor), revoked_reason=reason)  # fmt: skip
-    audit.record("letters.revoke", object_type="letter", object_id=letter.public_id,
-                 detail=f"{_detail(letter)}: {reason}", actor=actor)  # fmt: skip
+    _transition(
+        letter,
+        ("issued",),
+        status="revoked",
+        revoked_at=utcnow(),
+        revoked_by=_name(actor),
+        revoked_reason=reason,
+    )
+    audit.record(
+        "letters.revoke",
+        object_type="letter",
+        object_id=letter.public_id,
+        detail=f"{_detail(letter)}: {reason}",
+        actor=actor,
+    )
     return letter
 
 
@@ -461,20 +539,26 @@ def preview_pdf(letter: Letter, today: dt.date | None = None) -> bytes:
     village = require_village()
     return render_letter(
         documents.build_document(
-            letter_type=letter.type, resident=letter.resident, purpose=letter.purpose,
-            fields=letter.fields or {}, village=village, on=today or village_today(),
+            letter_type=letter.type,
+            resident=letter.resident,
+            purpose=letter.purpose,
+            fields=letter.fields or {},
+            village=village,
+            on=today or village_today(),
             signer_name=village.head_name or "(nama penanda tangan)",
             signer_title=village.head_title or f"Kepala {village.title}",
-            valid_until=None, draft=True,
+            valid_until=None,
+            draft=True,
         )
-    )  # fmt: skip
+    )
 
 
 def stored_pdf(letter: Letter) -> bytes:
     """The issued PDF, byte for byte as it was issued."""
     if not letter.has_pdf:
-        raise Conflict(_("Surat ini belum diterbitkan; belum ada berkas PDF."),
-                       code="not_issued")  # fmt: skip
+        raise Conflict(
+            _("Surat ini belum diterbitkan; belum ada berkas PDF."), code="not_issued"
+        )
     try:
         return documents.read_pdf(letter.pdf_path)
     except FileNotFoundError:

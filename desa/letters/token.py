@@ -26,8 +26,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 VERSION = 1
 MAX_TOKEN_LENGTH = 2000
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
-_REQUIRED = {"v": int, "id": str, "no": str, "t": str, "d": str, "h": str, "n": str,
-             "vc": str}  # fmt: skip
+_REQUIRED = {
+    "v": int,
+    "id": str,
+    "no": str,
+    "t": str,
+    "d": str,
+    "h": str,
+    "n": str,
+    "vc": str,
+}
 
 
 def b64url(data: bytes) -> str:

@@ -29,22 +29,48 @@ _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MAX_FIELDS = 20
 BODY_MAX = 8000
 RESERVED = frozenset(
-    {"nama", "nik", "no_kk", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "agama",
-     "status_kawin", "pekerjaan", "kewarganegaraan", "alamat", "rt", "rw", "dusun",
-     "desa", "kecamatan", "kabupaten", "provinsi", "keperluan"}
-)  # fmt: skip
+    {
+        "nama",
+        "nik",
+        "no_kk",
+        "tempat_lahir",
+        "tanggal_lahir",
+        "jenis_kelamin",
+        "agama",
+        "status_kawin",
+        "pekerjaan",
+        "kewarganegaraan",
+        "alamat",
+        "rt",
+        "rw",
+        "dusun",
+        "desa",
+        "kecamatan",
+        "kabupaten",
+        "provinsi",
+        "keperluan",
+    }
+)
 _REQUIRED_WORDS = {"wajib", "ya", "required", "1", "true"}
-_TYPE_WORDS = {"text": "text", "teks": "text", "date": "date", "tanggal": "date",
-               "number": "number", "angka": "number"}  # fmt: skip
+_TYPE_WORDS = {
+    "text": "text",
+    "teks": "text",
+    "date": "date",
+    "tanggal": "date",
+    "number": "number",
+    "angka": "number",
+}
 
 
 def fields_to_text(fields: list[dict[str, Any]]) -> str:
     """One line per field, `name | label | type | wajib`, for the admin's textarea."""
     return "\n".join(
-        " | ".join([f["name"], f.get("label", ""), f.get("type", "text")]
-                   + (["wajib"] if f.get("required") else []))
+        " | ".join(
+            [f["name"], f.get("label", ""), f.get("type", "text")]
+            + (["wajib"] if f.get("required") else [])
+        )
         for f in fields or []
-    )  # fmt: skip
+    )
 
 
 def fields_from_text(text: str) -> list[dict[str, Any]]:
@@ -62,8 +88,9 @@ def fields_from_text(text: str) -> list[dict[str, Any]]:
         )
         required = len(parts) > 3 and parts[3].lower() in _REQUIRED_WORDS
         if kind is None:
-            errors.append(_("Baris %(n)d: jenis isian harus teks, tanggal atau angka.",
-                            n=number))  # fmt: skip
+            errors.append(
+                _("Baris %(n)d: jenis isian harus teks, tanggal atau angka.", n=number)
+            )
             continue
         fields.append(
             {"name": name, "label": label, "type": kind, "required": required}
@@ -83,11 +110,14 @@ def _check_fields(fields: Any) -> list[dict[str, Any]]:
         name = str(item.get("name", "")).strip() if isinstance(item, dict) else ""
         problem = None
         if not _FIELD_NAME.fullmatch(name):
-            problem = _("Nama isian %(n)s harus huruf kecil, angka atau garis bawah.",
-                        n=name or "?")  # fmt: skip
+            problem = _(
+                "Nama isian %(n)s harus huruf kecil, angka atau garis bawah.",
+                n=name or "?",
+            )
         elif name in RESERVED:
-            problem = _("Nama isian %(n)s sudah dipakai untuk data penduduk atau desa.",
-                        n=name)  # fmt: skip
+            problem = _(
+                "Nama isian %(n)s sudah dipakai untuk data penduduk atau desa.", n=name
+            )
         elif name in seen:
             problem = _("Nama isian %(n)s muncul dua kali.", n=name)
         elif item.get("type", "text") not in FIELD_TYPES:
@@ -96,8 +126,14 @@ def _check_fields(fields: Any) -> list[dict[str, Any]]:
             raise ValidationError(problem, fields={"fields": [problem]})
         seen.add(name)
         label = " ".join(str(item.get("label") or name).split())[:80]
-        clean.append({"name": name, "label": label, "type": item.get("type", "text"),
-                      "required": bool(item.get("required"))})  # fmt: skip
+        clean.append(
+            {
+                "name": name,
+                "label": label,
+                "type": item.get("type", "text"),
+                "required": bool(item.get("required")),
+            }
+        )
     return clean
 
 
@@ -120,8 +156,9 @@ def clean_type(
         errors["issuer"] = [_("Pilih kepala desa atau operator.")]
     body = str(data.get("body") or "").replace("\r\n", "\n").strip()
     if not body or len(body) > BODY_MAX:
-        errors["body"] = [_("Isi surat wajib diisi (paling banyak %(n)d karakter).",
-                            n=BODY_MAX)]  # fmt: skip
+        errors["body"] = [
+            _("Isi surat wajib diisi (paling banyak %(n)d karakter).", n=BODY_MAX)
+        ]
     validity = data.get("validity_days")
     if validity in (None, ""):
         validity = None
@@ -138,11 +175,17 @@ def clean_type(
     pattern = str(data.get("number_pattern") or DEFAULT_NUMBER_PATTERN).strip()
     numbering.check_pattern(pattern)
     return {
-        "code": code, "title": title, "kind": kind, "issuer": issuer, "body": body,
-        "validity_days": validity, "addressee": addressee, "number_pattern": pattern,
+        "code": code,
+        "title": title,
+        "kind": kind,
+        "issuer": issuer,
+        "body": body,
+        "validity_days": validity,
+        "addressee": addressee,
+        "number_pattern": pattern,
         "fields": _check_fields(data.get("fields") or []),
         "active": bool(data.get("active", True)),
-    }  # fmt: skip
+    }
 
 
 def create_type(data: dict[str, Any]) -> LetterType:
@@ -151,13 +194,20 @@ def create_type(data: dict[str, Any]) -> LetterType:
     if db.session.scalar(
         select(LetterType.id).where(LetterType.code == values["code"])
     ):
-        raise Conflict(_("Kode %(c)s sudah dipakai.", c=values["code"]), code="duplicate",
-                       fields={"code": [_("Sudah dipakai.")]})  # fmt: skip
+        raise Conflict(
+            _("Kode %(c)s sudah dipakai.", c=values["code"]),
+            code="duplicate",
+            fields={"code": [_("Sudah dipakai.")]},
+        )
     letter_type = LetterType(**values)
     db.session.add(letter_type)
     db.session.flush()
-    audit.record("letter_types.create", object_type="letter_type",
-                 object_id=letter_type.code, detail=letter_type.title)  # fmt: skip
+    audit.record(
+        "letter_types.create",
+        object_type="letter_type",
+        object_id=letter_type.code,
+        detail=letter_type.title,
+    )
     return letter_type
 
 
@@ -166,28 +216,43 @@ def update_type(letter_type: LetterType, data: dict[str, Any]) -> LetterType:
     values = clean_type(data, code_fixed=letter_type.code)
     for name, value in values.items():
         setattr(letter_type, name, value)
-    audit.record("letter_types.update", object_type="letter_type",
-                 object_id=letter_type.code, detail=letter_type.title)  # fmt: skip
+    audit.record(
+        "letter_types.update",
+        object_type="letter_type",
+        object_id=letter_type.code,
+        detail=letter_type.title,
+    )
     return letter_type
 
 
 def sample_resident() -> SimpleNamespace:
     """The made-up resident a type preview shows."""
     return SimpleNamespace(
-        name="NAMA WARGA CONTOH", nik="6101120000000001", kk="6101120000000002",
-        birth_place="SAMBAS", birth_date=dt.date(1990, 1, 1), sex="L",
-        religion="ISLAM", marital_status="KAWIN", occupation="PETANI/PEKEBUN",
-        citizenship="WNI", address="Jalan Contoh", rt="001", rw="001",
-        dusun="Contoh", area_label="RT 001 / RW 001, Dusun Contoh",
-    )  # fmt: skip
+        name="NAMA WARGA CONTOH",
+        nik="6101120000000001",
+        kk="6101120000000002",
+        birth_place="SAMBAS",
+        birth_date=dt.date(1990, 1, 1),
+        sex="L",
+        religion="ISLAM",
+        marital_status="KAWIN",
+        occupation="PETANI/PEKEBUN",
+        citizenship="WNI",
+        address="Jalan Contoh",
+        rt="001",
+        rw="001",
+        dusun="Contoh",
+        area_label="RT 001 / RW 001, Dusun Contoh",
+    )
 
 
 def preview_type_pdf(data: dict[str, Any]) -> bytes:
     """A DRAFT letter from unsaved type values, with sample data (admin's live preview)."""
     from desa.letters.pdf import render_letter
 
-    values = clean_type(data, code_fixed=str(data.get("code") or "").strip().upper()
-                        or "CONTOH")  # fmt: skip
+    values = clean_type(
+        data, code_fixed=str(data.get("code") or "").strip().upper() or "CONTOH"
+    )
     letter_type = SimpleNamespace(**values)
     village = require_village()
     today = village_today()
@@ -197,13 +262,17 @@ def preview_type_pdf(data: dict[str, Any]) -> bytes:
     }
     return render_letter(
         documents.build_document(
-            letter_type=letter_type, resident=sample_resident(),
-            purpose="(keperluan yang ditulis warga)", fields=fields, village=village,
-            on=today, signer_name=village.head_name or "(nama penanda tangan)",
+            letter_type=letter_type,
+            resident=sample_resident(),
+            purpose="(keperluan yang ditulis warga)",
+            fields=fields,
+            village=village,
+            on=today,
+            signer_name=village.head_name or "(nama penanda tangan)",
             signer_title=village.head_title or f"Kepala {village.title}",
             draft=True,
         )
-    )  # fmt: skip
+    )
 
 
 def update_settings(
@@ -215,7 +284,11 @@ def update_settings(
         numbering.align_counters(village_today().year, type_ids, bool(shared_sequence))
     village.clerk_may_issue = bool(clerk_may_issue)
     village.shared_letter_sequence = bool(shared_sequence)
-    audit.record("letters.settings", object_type="village", object_id=village.code,
-                 detail=f"clerk_may_issue={village.clerk_may_issue} "
-                 f"shared_sequence={village.shared_letter_sequence}")  # fmt: skip
+    audit.record(
+        "letters.settings",
+        object_type="village",
+        object_id=village.code,
+        detail=f"clerk_may_issue={village.clerk_may_issue} "
+        f"shared_sequence={village.shared_letter_sequence}",
+    )
     return village

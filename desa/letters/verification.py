@@ -29,8 +29,10 @@ UPLOADS_PER_MINUTE = 6
 
 def _limit(kind: str) -> int:
     defaults = {"lookup": LOOKUPS_PER_MINUTE, "upload": UPLOADS_PER_MINUTE}
-    return int(current_app.config.get(f"LETTER_VERIFY_{kind.upper()}S_PER_MINUTE")
-               or defaults[kind])  # fmt: skip
+    return int(
+        current_app.config.get(f"LETTER_VERIFY_{kind.upper()}S_PER_MINUTE")
+        or defaults[kind]
+    )
 
 
 def throttle(kind: str, address: str | None) -> None:
@@ -44,9 +46,11 @@ def throttle(kind: str, address: str | None) -> None:
     )
     if hits > _limit(kind):
         raise TooManyRequests(
-            _("Terlalu banyak pemeriksaan surat dari alamat Anda. Tunggu satu menit "
-              "lalu coba lagi.")
-        )  # fmt: skip
+            _(
+                "Terlalu banyak pemeriksaan surat dari alamat Anda. Tunggu satu menit "
+                "lalu coba lagi."
+            )
+        )
 
 
 def public_key():
@@ -54,10 +58,21 @@ def public_key():
 
 
 def _invalid() -> dict[str, Any]:
-    return {"valid": False, "status": "invalid", "number": None, "type": None,
-            "type_code": None, "issued_on": None, "holder": None, "nik": None,
-            "village": None, "village_code": None, "valid_until": None,
-            "expired": False, "revoked_on": None}  # fmt: skip
+    return {
+        "valid": False,
+        "status": "invalid",
+        "number": None,
+        "type": None,
+        "type_code": None,
+        "issued_on": None,
+        "holder": None,
+        "nik": None,
+        "village": None,
+        "village_code": None,
+        "valid_until": None,
+        "expired": False,
+        "revoked_on": None,
+    }
 
 
 def check(text: str, today: dt.date | None = None) -> dict[str, Any]:

@@ -82,19 +82,24 @@ def index():
     form.type.choices = [("", _("Semua jenis"))] + [(t.code, t.title) for t in types]
     if form.validate():
         stmt = archive.search(
-            q=form.q.data, type_code=form.type.data or None,
-            status=form.status.data or None, date_from=form.date_from.data,
+            q=form.q.data,
+            type_code=form.type.data or None,
+            status=form.status.data or None,
+            date_from=form.date_from.data,
             date_to=form.date_to.data,
-        )  # fmt: skip
+        )
     else:
         stmt = select(Letter).where(False)
     pagination = db.paginate(
         stmt, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False
     )
     return render_template(
-        "letters/list.html", form=form, pagination=pagination,
-        labels=services.STATUS_LABELS, today=village_today(),
-    )  # fmt: skip
+        "letters/list.html",
+        form=form,
+        pagination=pagination,
+        labels=services.STATUS_LABELS,
+        today=village_today(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -114,9 +119,12 @@ def new():
     if resident is not None and chosen is not None and form.validate_on_submit():
         try:
             letter = services.create_draft(
-                chosen.code, resident, form.purpose.data, _posted_fields(chosen),
+                chosen.code,
+                resident,
+                form.purpose.data,
+                _posted_fields(chosen),
                 current_user._get_current_object(),
-            )  # fmt: skip
+            )
         except ServiceError as err:
             status = _form_errors(form, err)
         else:
@@ -129,9 +137,16 @@ def new():
         documents.addressee_of(chosen, {}, require_village()) if chosen else None
     )
     return render_template(
-        "letters/new.html", q=q, matches=matches, resident=resident, types=types,
-        chosen=chosen, form=form, values=request.form, addressee=addressee,
-    ), status  # fmt: skip
+        "letters/new.html",
+        q=q,
+        matches=matches,
+        resident=resident,
+        types=types,
+        chosen=chosen,
+        form=form,
+        values=request.form,
+        addressee=addressee,
+    ), status
 
 
 @bp.route("/<public_id>")
@@ -141,11 +156,14 @@ def detail(public_id: str):
     letter = services.visible_letter(current_user, public_id)
     village = require_village()
     return render_template(
-        "letters/detail.html", letter=letter, labels=services.STATUS_LABELS,
+        "letters/detail.html",
+        letter=letter,
+        labels=services.STATUS_LABELS,
         may_issue=services.can_issue(current_user, letter.type, village),
         addressee=documents.addressee_of(letter.type, letter.fields or {}, village),
-        reason_form=ReasonForm(), today=village_today(),
-    )  # fmt: skip
+        reason_form=ReasonForm(),
+        today=village_today(),
+    )
 
 
 @bp.route("/<public_id>/preview")
@@ -171,8 +189,12 @@ def pdf(public_id: str):
 def issue(public_id: str):
     """Issues the draft: number, signature, QR, stored PDF."""
     letter = services.visible_letter(current_user, public_id)
-    return _act(letter, lambda: services.issue(letter, current_user._get_current_object()),
-                _("Surat terbit dengan nomor %(n)s."), number=True)  # fmt: skip
+    return _act(
+        letter,
+        lambda: services.issue(letter, current_user._get_current_object()),
+        _("Surat terbit dengan nomor %(n)s."),
+        number=True,
+    )
 
 
 @bp.route("/<public_id>/revoke", methods=["POST"])
@@ -181,9 +203,15 @@ def revoke(public_id: str):
     """Revokes an issued letter with a reason."""
     letter = services.visible_letter(current_user, public_id)
     form = ReasonForm()
-    return _act(letter, lambda: services.revoke(
-        letter, form.reason.data if form.validate_on_submit() else "",
-        current_user._get_current_object()), _("Surat dicabut."))  # fmt: skip
+    return _act(
+        letter,
+        lambda: services.revoke(
+            letter,
+            form.reason.data if form.validate_on_submit() else "",
+            current_user._get_current_object(),
+        ),
+        _("Surat dicabut."),
+    )
 
 
 @bp.route("/<public_id>/take-up", methods=["POST"])
@@ -191,8 +219,11 @@ def revoke(public_id: str):
 def take_up(public_id: str):
     """Starts work on a resident's request ("Diproses")."""
     letter = services.visible_letter(current_user, public_id)
-    return _act(letter, lambda: services.take_up(letter, current_user._get_current_object()),
-                _("Permintaan diproses; surat menjadi konsep."))  # fmt: skip
+    return _act(
+        letter,
+        lambda: services.take_up(letter, current_user._get_current_object()),
+        _("Permintaan diproses; surat menjadi konsep."),
+    )
 
 
 @bp.route("/<public_id>/reject", methods=["POST"])
@@ -201,9 +232,15 @@ def reject(public_id: str):
     """Turns down a request (or drops a draft) with a reason for the resident."""
     letter = services.visible_letter(current_user, public_id)
     form = ReasonForm()
-    return _act(letter, lambda: services.reject(
-        letter, form.reason.data if form.validate_on_submit() else "",
-        current_user._get_current_object()), _("Permintaan ditolak."))  # fmt: skip
+    return _act(
+        letter,
+        lambda: services.reject(
+            letter,
+            form.reason.data if form.validate_on_submit() else "",
+            current_user._get_current_object(),
+        ),
+        _("Permintaan ditolak."),
+    )
 
 
 @bp.route("/<public_id>/collected", methods=["POST"])
@@ -211,9 +248,11 @@ def reject(public_id: str):
 def collected(public_id: str):
     """Marks an issued letter as taken by the resident ("Selesai")."""
     letter = services.visible_letter(current_user, public_id)
-    return _act(letter, lambda: services.mark_collected(
-        letter, current_user._get_current_object()),
-        _("Surat ditandai sudah diambil."))  # fmt: skip
+    return _act(
+        letter,
+        lambda: services.mark_collected(letter, current_user._get_current_object()),
+        _("Surat ditandai sudah diambil."),
+    )
 
 
 @bp.route("/register")
@@ -231,14 +270,20 @@ def register():
             return pdf_response(
                 archive.register_pdf(village.title, year, month), filename
             )
-        return file_response(archive.register_xlsx(village.title, year, month),
-                             filename, XLSX)  # fmt: skip
+        return file_response(
+            archive.register_xlsx(village.title, year, month), filename, XLSX
+        )
     letters = archive.register_letters(year, month)
     return render_template(
-        "letters/register.html", letters=letters, year=year, month=month,
-        period=archive.period(year, month)[2], years=range(today.year, today.year - 6, -1),
-        labels=services.STATUS_LABELS, months=MONTHS_ID,
-    )  # fmt: skip
+        "letters/register.html",
+        letters=letters,
+        year=year,
+        month=month,
+        period=archive.period(year, month)[2],
+        years=range(today.year, today.year - 6, -1),
+        labels=services.STATUS_LABELS,
+        months=MONTHS_ID,
+    )
 
 
 @bp.route("/merge", methods=["POST"])
@@ -269,8 +314,10 @@ def _chosen_resident(raw: str | None) -> Resident | None:
 
 
 def _posted_fields(letter_type: LetterType) -> dict[str, str]:
-    return {f["name"]: request.form.get(f"f_{f['name']}", "")
-            for f in letter_type.fields or []}  # fmt: skip
+    return {
+        f["name"]: request.form.get(f"f_{f['name']}", "")
+        for f in letter_type.fields or []
+    }
 
 
 def _form_errors(form, err: ServiceError) -> int:

@@ -107,10 +107,17 @@ def _copy_database(url: Any, workdir: Path) -> tuple[Path, str]:
             )
         target = workdir / "desa.pgdump"
         done = subprocess.run(  # noqa: S603 - own args, no shell  # nosec B603
-            [pg_dump, "--format=custom", "--no-owner", f"--file={target}",
-             _pg_dsn(url)],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            [
+                pg_dump,
+                "--format=custom",
+                "--no-owner",
+                f"--file={target}",
+                _pg_dsn(url),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             raise BackupError("pg_dump gagal: " + done.stderr.strip()[:300])
         return target, DB_PG
@@ -150,11 +157,14 @@ def create_backup(target: Path) -> BackupResult:
             "village_code": village.code if village else None,
             "database": url.get_backend_name(),
             "files": [
-                {"name": name, "size": path.stat().st_size,
-                 "sha256": _sha256_file(path)}
+                {
+                    "name": name,
+                    "size": path.stat().st_size,
+                    "sha256": _sha256_file(path),
+                }
                 for path, name in members
             ],
-        }  # fmt: skip
+        }
         partial = target.with_name(target.name + ".tmp")
         # The archive holds the signing key and the whole register: owner-only.
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -170,8 +180,9 @@ def create_backup(target: Path) -> BackupResult:
             os.fsync(raw.fileno())
         os.replace(partial, target)
         _fsync_dir(target.parent)  # the rename itself survives a power cut
-    result = BackupResult(target, len(members), target.stat().st_size,
-                          _sha256_file(target))  # fmt: skip
+    result = BackupResult(
+        target, len(members), target.stat().st_size, _sha256_file(target)
+    )
     _write_state(instance, result)
     return result
 
@@ -373,10 +384,18 @@ def restore_backup(archive: Path) -> dict[str, Any]:
                     "pg_restore tidak ditemukan; pasang paket postgresql-client."
                 )
             done = subprocess.run(  # noqa: S603 - own args, no shell  # nosec B603
-                [pg_restore, "--no-owner", "--clean", "--if-exists",
-                 f"--dbname={_pg_dsn(url)}", str(work / DB_PG)],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
+                [
+                    pg_restore,
+                    "--no-owner",
+                    "--clean",
+                    "--if-exists",
+                    f"--dbname={_pg_dsn(url)}",
+                    str(work / DB_PG),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if done.returncode != 0:
                 raise BackupError("pg_restore gagal: " + done.stderr.strip()[:300])
         source = work / "instance"

@@ -147,8 +147,12 @@ def _backup_age(now: dt.datetime | None = None) -> Verdict:
             FAIL, name, f"terakhir {hours} jam lalu; buat cadangan baru.{reason}"
         )
     if failure:
-        return Verdict(WARN, name, f"terakhir {hours} jam lalu, tetapi percobaan "
-                                   f"sesudahnya gagal: {failure['error']}")  # fmt: skip
+        return Verdict(
+            WARN,
+            name,
+            f"terakhir {hours} jam lalu, tetapi percobaan "
+            f"sesudahnya gagal: {failure['error']}",
+        )
     if not Path(state["file"]).exists():
         return Verdict(WARN, name, f"berkas terakhir tidak ditemukan: {state['file']}.")
     return Verdict(OK, name, f"terakhir {hours} jam lalu ({state['file']}); {where}.")
@@ -175,9 +179,10 @@ def _letter_files() -> Verdict:
     swept = f"; {len(removed)} berkas yatim dihapus" if removed else ""
     if missing:
         return Verdict(
-            FAIL, name, f"{missing} PDF surat terbit hilang; pulihkan dari cadangan"
-            f"{swept}.",
-        )  # fmt: skip
+            FAIL,
+            name,
+            f"{missing} PDF surat terbit hilang; pulihkan dari cadangan{swept}.",
+        )
     return Verdict(OK, name, f"{len(paths)} PDF surat terbit lengkap{swept}.")
 
 

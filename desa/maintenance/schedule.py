@@ -208,9 +208,12 @@ def make_backup(
             schedule.directory.mkdir(parents=True, exist_ok=True)
         if not schedule.directory.is_dir():
             raise backup.BackupError(
-                _("Folder cadangan tidak ditemukan: %(folder)s. Pasang flash disk "
-                  "atau pilih folder lain.", folder=str(schedule.directory))
-            )  # fmt: skip
+                _(
+                    "Folder cadangan tidak ditemukan: %(folder)s. Pasang flash disk "
+                    "atau pilih folder lain.",
+                    folder=str(schedule.directory),
+                )
+            )
         result = backup.auto_backup(schedule.directory, schedule.keep)
     except (OSError, ServiceError) as err:
         message = (

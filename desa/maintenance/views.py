@@ -115,8 +115,11 @@ def run():
             flash(err.message, "error")
         else:
             flash(
-                _("Cadangan dibuat: %(name)s (%(size)s MB).", name=result.path.name,
-                  size=f"{result.size / 1024**2:.1f}"),
+                _(
+                    "Cadangan dibuat: %(name)s (%(size)s MB).",
+                    name=result.path.name,
+                    size=f"{result.size / 1024**2:.1f}",
+                ),
                 "success",
-            )  # fmt: skip
+            )
     return redirect(url_for(".index"))

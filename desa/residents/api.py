@@ -31,7 +31,7 @@ RESIDENT = spec.schema(
             "wajib_ktp",
             "pending_recording",
             "warnings",
-        ],  # fmt: skip
+        ],
         "properties": {
             "nik": {"type": "string", "pattern": "^[0-9]{16}$"},
             "nik_temporary": {"type": "boolean"},
@@ -92,8 +92,11 @@ RESIDENT_INPUT = spec.schema(
     },
 )
 spec.operation(
-    "/residents", "get", summary="Cari penduduk menurut awalan nama atau NIK",
-    roles="clerk, head, rt (hanya RT-nya)", tag="penduduk",
+    "/residents",
+    "get",
+    summary="Cari penduduk menurut awalan nama atau NIK",
+    roles="clerk, head, rt (hanya RT-nya)",
+    tag="penduduk",
     parameters=[
         query_param("q", {"type": "string"}, "Awalan nama atau NIK"),
         query_param("dusun", {"type": "string"}),
@@ -103,32 +106,61 @@ spec.operation(
         query_param("pending", {"type": "string", "enum": ["true", "false", "1", "0"]}),
         *PAGE_PARAMS,
     ],
-    response=page_of(RESIDENT), errors=("401", "403", "422"),
-)  # fmt: skip
+    response=page_of(RESIDENT),
+    errors=("401", "403", "422"),
+)
 spec.operation(
-    "/residents", "post", summary="Tambah penduduk", roles="clerk", tag="penduduk",
-    body=RESIDENT_INPUT, response=RESIDENT, status="201",
+    "/residents",
+    "post",
+    summary="Tambah penduduk",
+    roles="clerk",
+    tag="penduduk",
+    body=RESIDENT_INPUT,
+    response=RESIDENT,
+    status="201",
     errors=("400", "401", "403", "409", "422"),
-)  # fmt: skip
+)
 spec.operation(
-    "/residents/{nik}", "get", summary="Satu penduduk", roles="clerk, head, rt (hanya RT-nya)",
-    tag="penduduk", parameters=[path_param("nik")], response=RESIDENT,
+    "/residents/{nik}",
+    "get",
+    summary="Satu penduduk",
+    roles="clerk, head, rt (hanya RT-nya)",
+    tag="penduduk",
+    parameters=[path_param("nik")],
+    response=RESIDENT,
     errors=("401", "403", "404"),
-)  # fmt: skip
+)
 spec.operation(
-    "/residents/{nik}", "patch", summary="Ubah data penduduk (bukan status hidup)",
-    roles="clerk", tag="penduduk", parameters=[path_param("nik")], body=RESIDENT_INPUT,
-    response=RESIDENT, errors=("400", "401", "403", "404", "409", "422"),
-)  # fmt: skip
+    "/residents/{nik}",
+    "patch",
+    summary="Ubah data penduduk (bukan status hidup)",
+    roles="clerk",
+    tag="penduduk",
+    parameters=[path_param("nik")],
+    body=RESIDENT_INPUT,
+    response=RESIDENT,
+    errors=("400", "401", "403", "404", "409", "422"),
+)
 spec.operation(
-    "/residents/{nik}/events", "post",
+    "/residents/{nik}/events",
+    "post",
     summary="Catat peristiwa: meninggal, pindah keluar, datang, kawin, cerai",
-    roles="clerk", tag="penduduk", parameters=[path_param("nik")],
-    body={"type": "object", "required": ["type", "date"], "properties": {
-        "type": {"type": "string", "enum": list(registry.EVENT_LABELS)},
-        "date": {"type": "string", "format": "date"}, "note": {"type": "string"}}},
-    response=RESIDENT, status="201", errors=("400", "401", "403", "404", "409", "422"),
-)  # fmt: skip
+    roles="clerk",
+    tag="penduduk",
+    parameters=[path_param("nik")],
+    body={
+        "type": "object",
+        "required": ["type", "date"],
+        "properties": {
+            "type": {"type": "string", "enum": list(registry.EVENT_LABELS)},
+            "date": {"type": "string", "format": "date"},
+            "note": {"type": "string"},
+        },
+    },
+    response=RESIDENT,
+    status="201",
+    errors=("400", "401", "403", "404", "409", "422"),
+)
 
 _TRUE = {"1", "true", "ya", "yes"}
 _FALSE = {"0", "false", "tidak", "no"}
@@ -142,8 +174,10 @@ def _flag(name: str) -> bool | None:
         return True
     if raw.lower() in _FALSE:
         return False
-    raise ValidationError(_("Parameter %(n)s harus true atau false.", n=name),
-                          fields={name: [_("Harus true atau false.")]})  # fmt: skip
+    raise ValidationError(
+        _("Parameter %(n)s harus true atau false.", n=name),
+        fields={name: [_("Harus true atau false.")]},
+    )
 
 
 @bp.get("/residents")
@@ -152,14 +186,20 @@ def list_residents():
     """Search by name prefix or NIK, with area and status filters (RT heads: own RT)."""
     life = request.args.get("life_status") or None
     if life and life not in LIFE_STATUSES:
-        raise ValidationError(_("Status hidup tidak dikenal."),
-                              fields={"life_status": [", ".join(LIFE_STATUSES)]})  # fmt: skip
+        raise ValidationError(
+            _("Status hidup tidak dikenal."),
+            fields={"life_status": [", ".join(LIFE_STATUSES)]},
+        )
     try:
         stmt = services.search(
-            current_user, q=request.args.get("q"), dusun=request.args.get("dusun") or None,
-            rw=request.args.get("rw") or None, rt=request.args.get("rt") or None,
-            life_status=life, pending=_flag("pending"),
-        )  # fmt: skip
+            current_user,
+            q=request.args.get("q"),
+            dusun=request.args.get("dusun") or None,
+            rw=request.args.get("rw") or None,
+            rt=request.args.get("rt") or None,
+            life_status=life,
+            pending=_flag("pending"),
+        )
     except FieldError as err:
         raise ValidationError(str(err), fields={"rt": [str(err)]}) from None
     return jsonify(paginate(stmt, services.to_json))

@@ -58,9 +58,12 @@ def request_correction(
     request = CorrectionRequest(resident=resident, field=field, message=message)
     db.session.add(request)
     db.session.flush()
-    audit.record("residents.correction_request", object_type="correction",
-                 object_id=request.id,
-                 detail=f"{mask_nik(resident.nik)} {field or '-'}")  # fmt: skip
+    audit.record(
+        "residents.correction_request",
+        object_type="correction",
+        object_id=request.id,
+        detail=f"{mask_nik(resident.nik)} {field or '-'}",
+    )
     return request
 
 
@@ -73,9 +76,10 @@ def handle(request: CorrectionRequest, status: str, response: str | None) -> Non
             fields={"status": [_("Pilih salah satu.")]},
         )
     if response and len(response) > MESSAGE_LIMIT:
-        raise ValidationError(_("Jawaban terlalu panjang."),
-                              fields={"response": [_("Paling banyak %(n)d karakter.",
-                                                     n=MESSAGE_LIMIT)]})  # fmt: skip
+        raise ValidationError(
+            _("Jawaban terlalu panjang."),
+            fields={"response": [_("Paling banyak %(n)d karakter.", n=MESSAGE_LIMIT)]},
+        )
     if status == "rejected" and not response:
         raise ValidationError(
             _("Tuliskan alasan penolakan untuk warga."),
@@ -85,16 +89,23 @@ def handle(request: CorrectionRequest, status: str, response: str | None) -> Non
     closed = db.session.execute(
         update(CorrectionRequest)
         .where(CorrectionRequest.id == request.id, CorrectionRequest.status == "open")
-        .values(status=status, response=response, handled_by=_actor_name(),
-                handled_at=utcnow())
+        .values(
+            status=status,
+            response=response,
+            handled_by=_actor_name(),
+            handled_at=utcnow(),
+        )
         .execution_options(synchronize_session=False)
-    ).rowcount  # fmt: skip
+    ).rowcount
     if not closed:
         raise Conflict(_("Permintaan ini sudah dijawab."), code="already_handled")
     db.session.refresh(request)
-    audit.record(f"residents.correction_{status}", object_type="correction",
-                 object_id=request.id,
-                 detail=mask_nik(request.resident.nik))  # fmt: skip
+    audit.record(
+        f"residents.correction_{status}",
+        object_type="correction",
+        object_id=request.id,
+        detail=mask_nik(request.resident.nik),
+    )
 
 
 def queue(principal: Any) -> Select:

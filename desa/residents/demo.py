@@ -64,16 +64,43 @@ MOVED_IN_DISTRICTS = (
 
 # Dusun → (main road, lanes); two RW per dusun, three RT per RW.
 DUSUN = (
-    ("Sungai Bedung", "Jl. Sungai Bedung",
-     ("Gg. Damai", "Gg. Masjid", "Gg. Keluarga", "Gg. Amal", "Gg. Sepakat",
-      "Gg. Mawar")),
-    ("Parit Baru", "Jl. Parit Baru",
-     ("Gg. Melati", "Gg. Kenanga", "Gg. Bersatu", "Gg. Parit Haji", "Gg. Surau",
-      "Gg. Rukun")),
-    ("Tanjung Harapan", "Jl. Tanjung Harapan",
-     ("Gg. Setia", "Gg. Harapan Jaya", "Gg. Pelita", "Gg. Sawit", "Gg. Nelayan",
-      "Gg. Tekarang Indah")),
-)  # fmt: skip
+    (
+        "Sungai Bedung",
+        "Jl. Sungai Bedung",
+        (
+            "Gg. Damai",
+            "Gg. Masjid",
+            "Gg. Keluarga",
+            "Gg. Amal",
+            "Gg. Sepakat",
+            "Gg. Mawar",
+        ),
+    ),
+    (
+        "Parit Baru",
+        "Jl. Parit Baru",
+        (
+            "Gg. Melati",
+            "Gg. Kenanga",
+            "Gg. Bersatu",
+            "Gg. Parit Haji",
+            "Gg. Surau",
+            "Gg. Rukun",
+        ),
+    ),
+    (
+        "Tanjung Harapan",
+        "Jl. Tanjung Harapan",
+        (
+            "Gg. Setia",
+            "Gg. Harapan Jaya",
+            "Gg. Pelita",
+            "Gg. Sawit",
+            "Gg. Nelayan",
+            "Gg. Tekarang Indah",
+        ),
+    ),
+)
 
 KEPALA = "KEPALA KELUARGA"
 ISTRI = "ISTRI"
@@ -111,89 +138,342 @@ CIVIL_SERVANT = "PEGAWAI NEGERI SIPIL (PNS)"
 AWAY_JOBS = frozenset({LABOURER, EMPLOYEE, "NELAYAN", "SOPIR", "BURUH TANI/PERKEBUNAN"})
 
 MALAY_MALE_OLD = (
-    "MUHAMMAD", "AHMAD", "ABDUL", "SYARIF", "HAMDAN", "ZULKIFLI", "RUSDI", "JUMADI",
-    "USMAN", "SAHRUL", "RIDWAN", "HASAN", "JAMALUDIN", "MARZUKI", "ISMAIL", "SULAIMAN",
-    "BUJANG", "MAHMUD", "YUSUF", "SAFARUDIN", "ABDULLAH", "HAMZAH", "SAMSUDIN",
-    "KASIM", "ARSYAD", "IDRIS", "SUPARDI", "HERMANSYAH", "BAHARI", "SUHAIMI",
-    "MUSTAFA", "JUNAIDI", "RAMLI", "ARIFIN", "HARUN", "TAUFIK", "SYAHRANI", "UTUH",
-)  # fmt: skip
+    "MUHAMMAD",
+    "AHMAD",
+    "ABDUL",
+    "SYARIF",
+    "HAMDAN",
+    "ZULKIFLI",
+    "RUSDI",
+    "JUMADI",
+    "USMAN",
+    "SAHRUL",
+    "RIDWAN",
+    "HASAN",
+    "JAMALUDIN",
+    "MARZUKI",
+    "ISMAIL",
+    "SULAIMAN",
+    "BUJANG",
+    "MAHMUD",
+    "YUSUF",
+    "SAFARUDIN",
+    "ABDULLAH",
+    "HAMZAH",
+    "SAMSUDIN",
+    "KASIM",
+    "ARSYAD",
+    "IDRIS",
+    "SUPARDI",
+    "HERMANSYAH",
+    "BAHARI",
+    "SUHAIMI",
+    "MUSTAFA",
+    "JUNAIDI",
+    "RAMLI",
+    "ARIFIN",
+    "HARUN",
+    "TAUFIK",
+    "SYAHRANI",
+    "UTUH",
+)
 MALAY_MALE_OLD_2 = (
-    "HASAN", "RIDWAN", "ISMAIL", "YUSUF", "RAHMAN", "ARIFIN", "SALEH", "HAMID",
-    "RAZAK", "KADIR", "SYUKUR", "JALIL", "MANSUR", "NAWAWI", "RASYID", "HALIM",
-    "SANI", "TAHIR", "BASRI", "ZAINAL", "JUMADI", "RUSDI", "USMAN", "MARZUKI",
-    "HAMDAN", "SAHRUL", "AMRAN", "SUFIAN", "ZAINUDIN", "HUSIN", "JAPAR", "DAHLAN",
-)  # fmt: skip
+    "HASAN",
+    "RIDWAN",
+    "ISMAIL",
+    "YUSUF",
+    "RAHMAN",
+    "ARIFIN",
+    "SALEH",
+    "HAMID",
+    "RAZAK",
+    "KADIR",
+    "SYUKUR",
+    "JALIL",
+    "MANSUR",
+    "NAWAWI",
+    "RASYID",
+    "HALIM",
+    "SANI",
+    "TAHIR",
+    "BASRI",
+    "ZAINAL",
+    "JUMADI",
+    "RUSDI",
+    "USMAN",
+    "MARZUKI",
+    "HAMDAN",
+    "SAHRUL",
+    "AMRAN",
+    "SUFIAN",
+    "ZAINUDIN",
+    "HUSIN",
+    "JAPAR",
+    "DAHLAN",
+)
 MALAY_MALE_NEW = (
-    "MUHAMMAD", "AHMAD", "RIZKY", "FAJAR", "ILHAM", "FIKRI", "RAFI", "AKBAR", "DIMAS",
-    "FARHAN", "HAIKAL", "ZAKI", "ARYA", "ALDI", "RENDI", "HERI", "DENI", "ANDIKA",
-    "REZA", "FAISAL", "IQBAL", "NAUFAL", "RAFFA",
-)  # fmt: skip
+    "MUHAMMAD",
+    "AHMAD",
+    "RIZKY",
+    "FAJAR",
+    "ILHAM",
+    "FIKRI",
+    "RAFI",
+    "AKBAR",
+    "DIMAS",
+    "FARHAN",
+    "HAIKAL",
+    "ZAKI",
+    "ARYA",
+    "ALDI",
+    "RENDI",
+    "HERI",
+    "DENI",
+    "ANDIKA",
+    "REZA",
+    "FAISAL",
+    "IQBAL",
+    "NAUFAL",
+    "RAFFA",
+)
 MALAY_MALE_NEW_2 = (
-    "RAMADHAN", "PRATAMA", "FIRMANSYAH", "SAPUTRA", "HIDAYAT", "MAULANA",
-    "ALFARIZI", "SYAHPUTRA", "HAFIZ", "NUGRAHA", "RIZKI", "ANANDA", "FAUZAN",
-    "RIDHO", "HAKIM", "KURNIAWAN", "SETIAWAN", "ARDIANSYAH", "GUNAWAN", "IRAWAN",
-)  # fmt: skip
+    "RAMADHAN",
+    "PRATAMA",
+    "FIRMANSYAH",
+    "SAPUTRA",
+    "HIDAYAT",
+    "MAULANA",
+    "ALFARIZI",
+    "SYAHPUTRA",
+    "HAFIZ",
+    "NUGRAHA",
+    "RIZKI",
+    "ANANDA",
+    "FAUZAN",
+    "RIDHO",
+    "HAKIM",
+    "KURNIAWAN",
+    "SETIAWAN",
+    "ARDIANSYAH",
+    "GUNAWAN",
+    "IRAWAN",
+)
 MALAY_FEMALE_OLD = (
-    "SITI", "NUR", "SARIFAH", "UTI", "HAIRANI", "JULIANA", "MARIAM", "SALMAH",
-    "AMINAH", "FATIMAH", "ROSMAWATI", "NURLELA", "NURHAYATI", "RAHMAWATI", "HALIMAH",
-    "ZAINAB", "MASNAH", "KAMSIAH", "ROSMINI", "MAIMUNAH", "JUMIATI", "SURIANI",
-    "HASNAH", "DAYANG", "RUSMINAH", "SAMSIAH", "NORMAH", "ASIAH",
-)  # fmt: skip
+    "SITI",
+    "NUR",
+    "SARIFAH",
+    "UTI",
+    "HAIRANI",
+    "JULIANA",
+    "MARIAM",
+    "SALMAH",
+    "AMINAH",
+    "FATIMAH",
+    "ROSMAWATI",
+    "NURLELA",
+    "NURHAYATI",
+    "RAHMAWATI",
+    "HALIMAH",
+    "ZAINAB",
+    "MASNAH",
+    "KAMSIAH",
+    "ROSMINI",
+    "MAIMUNAH",
+    "JUMIATI",
+    "SURIANI",
+    "HASNAH",
+    "DAYANG",
+    "RUSMINAH",
+    "SAMSIAH",
+    "NORMAH",
+    "ASIAH",
+)
 MALAY_FEMALE_OLD_2 = (
-    "AMINAH", "FATIMAH", "SALMAH", "HAWA", "AISYAH", "ZUBAIDAH", "MAISARAH",
-    "HAYATI", "RAHMAH", "ASMAH", "KHADIJAH", "HASANAH", "SAODAH", "MASITAH",
-    "RUKIAH", "NURHAYATI", "KALSUM", "MARIAM", "JAMILAH", "ROSNAH", "HABSAH",
-    "ZALEHA", "NURLELA", "HAIRANI", "JULIANA", "ROSMAWATI",
-)  # fmt: skip
+    "AMINAH",
+    "FATIMAH",
+    "SALMAH",
+    "HAWA",
+    "AISYAH",
+    "ZUBAIDAH",
+    "MAISARAH",
+    "HAYATI",
+    "RAHMAH",
+    "ASMAH",
+    "KHADIJAH",
+    "HASANAH",
+    "SAODAH",
+    "MASITAH",
+    "RUKIAH",
+    "NURHAYATI",
+    "KALSUM",
+    "MARIAM",
+    "JAMILAH",
+    "ROSNAH",
+    "HABSAH",
+    "ZALEHA",
+    "NURLELA",
+    "HAIRANI",
+    "JULIANA",
+    "ROSMAWATI",
+)
 MALAY_FEMALE_NEW = (
-    "NUR", "SITI", "DINDA", "PUTRI", "AULIA", "NABILA", "NAYLA", "SALSABILA",
-    "ZAHRA", "ALYA", "AISYAH", "RINA", "DEWI", "INDAH", "FITRI", "NADIA", "WULAN",
-    "SRI", "YULIANTI", "RISKA",
-)  # fmt: skip
+    "NUR",
+    "SITI",
+    "DINDA",
+    "PUTRI",
+    "AULIA",
+    "NABILA",
+    "NAYLA",
+    "SALSABILA",
+    "ZAHRA",
+    "ALYA",
+    "AISYAH",
+    "RINA",
+    "DEWI",
+    "INDAH",
+    "FITRI",
+    "NADIA",
+    "WULAN",
+    "SRI",
+    "YULIANTI",
+    "RISKA",
+)
 MALAY_FEMALE_NEW_2 = (
-    "AZZAHRA", "RAMADHANI", "PUTRI", "LESTARI", "SAFITRI", "AMELIA", "NURHALIZA",
-    "KHAIRUNNISA", "HUMAIRA", "SYAKIRA", "FEBRIANTI", "WULANDARI", "HASANAH",
-    "AFRIANI", "MAHARANI", "RAHMADANI", "ANGGRAINI", "PERMATASARI", "OKTAVIANI",
-)  # fmt: skip
+    "AZZAHRA",
+    "RAMADHANI",
+    "PUTRI",
+    "LESTARI",
+    "SAFITRI",
+    "AMELIA",
+    "NURHALIZA",
+    "KHAIRUNNISA",
+    "HUMAIRA",
+    "SYAKIRA",
+    "FEBRIANTI",
+    "WULANDARI",
+    "HASANAH",
+    "AFRIANI",
+    "MAHARANI",
+    "RAHMADANI",
+    "ANGGRAINI",
+    "PERMATASARI",
+    "OKTAVIANI",
+)
 # Hakka family names of Sambas and Singkawang, with the Indonesian surname the
 # younger generation of that family tends to carry.
 CHINESE_FAMILIES = (
-    ("BONG", "WIJAYA"), ("LIM", "SALIM"), ("TJHIA", "CAHYADI"), ("LIU", "LUKITO"),
-    ("NG", "GUNAWAN"), ("CHANG", "TANUWIJAYA"), ("THJIN", "SETIAWAN"),
-    ("KHO", "KUSUMA"), ("LIE", "LIMANTO"), ("YAP", "YAPUTRA"), ("TJONG", "SUGIANTO"),
+    ("BONG", "WIJAYA"),
+    ("LIM", "SALIM"),
+    ("TJHIA", "CAHYADI"),
+    ("LIU", "LUKITO"),
+    ("NG", "GUNAWAN"),
+    ("CHANG", "TANUWIJAYA"),
+    ("THJIN", "SETIAWAN"),
+    ("KHO", "KUSUMA"),
+    ("LIE", "LIMANTO"),
+    ("YAP", "YAPUTRA"),
+    ("TJONG", "SUGIANTO"),
     ("HIU", "HARTONO"),
-)  # fmt: skip
+)
 CHINESE_MALE_OLD = (
-    "AKIONG", "AHUI", "APHIN", "AFUK", "ACHONG", "KIMLIONG", "SUNLIE", "ACAI",
-    "FUILIN", "NYUKFO", "KONGLIAN", "TETJHIN",
-)  # fmt: skip
+    "AKIONG",
+    "AHUI",
+    "APHIN",
+    "AFUK",
+    "ACHONG",
+    "KIMLIONG",
+    "SUNLIE",
+    "ACAI",
+    "FUILIN",
+    "NYUKFO",
+    "KONGLIAN",
+    "TETJHIN",
+)
 CHINESE_FEMALE_OLD = (
-    "AMOI", "SUILAN", "MOILAN", "KIMFA", "NYUKLAN", "AKIM", "APIN", "FUNGMOI",
-    "LIMOI", "SIUKHIM",
-)  # fmt: skip
+    "AMOI",
+    "SUILAN",
+    "MOILAN",
+    "KIMFA",
+    "NYUKLAN",
+    "AKIM",
+    "APIN",
+    "FUNGMOI",
+    "LIMOI",
+    "SIUKHIM",
+)
 CHINESE_MALE_NEW = (
-    "HENDRA", "KEVIN", "STEVEN", "WILLIAM", "FELIX", "VINCENT", "JONI", "RUDI",
-    "SUHENDRA", "ANTONI",
-)  # fmt: skip
+    "HENDRA",
+    "KEVIN",
+    "STEVEN",
+    "WILLIAM",
+    "FELIX",
+    "VINCENT",
+    "JONI",
+    "RUDI",
+    "SUHENDRA",
+    "ANTONI",
+)
 CHINESE_FEMALE_NEW = (
-    "LINA", "LILIS", "SULIANA", "JESSICA", "MICHELLE", "VERONIKA", "CINDY", "MELISA",
-    "YENNY", "SUSANTI",
-)  # fmt: skip
+    "LINA",
+    "LILIS",
+    "SULIANA",
+    "JESSICA",
+    "MICHELLE",
+    "VERONIKA",
+    "CINDY",
+    "MELISA",
+    "YENNY",
+    "SUSANTI",
+)
 DAYAK_MALE = (
-    "YOHANES", "PETRUS", "PAULUS", "STEFANUS", "AGUSTINUS", "FRANSISKUS",
-    "ANTONIUS", "YOSEF", "MARKUS", "LUKAS", "YAKOBUS", "SIMON",
-)  # fmt: skip
+    "YOHANES",
+    "PETRUS",
+    "PAULUS",
+    "STEFANUS",
+    "AGUSTINUS",
+    "FRANSISKUS",
+    "ANTONIUS",
+    "YOSEF",
+    "MARKUS",
+    "LUKAS",
+    "YAKOBUS",
+    "SIMON",
+)
 DAYAK_MALE_2 = (
-    "ASIANG", "ALOY", "ATOK", "JIMAN", "LANSAU", "AMAT", "UYUP", "NYAMPUN", "ASUN",
+    "ASIANG",
+    "ALOY",
+    "ATOK",
+    "JIMAN",
+    "LANSAU",
+    "AMAT",
+    "UYUP",
+    "NYAMPUN",
+    "ASUN",
     "BUJANG",
-)  # fmt: skip
+)
 DAYAK_FEMALE = (
-    "MARIA", "YULIANA", "MARSELINA", "FRANSISKA", "KRISTINA", "ELISABETH", "AGNES",
-    "MAGDALENA", "ROSALIA", "VERONIKA",
-)  # fmt: skip
+    "MARIA",
+    "YULIANA",
+    "MARSELINA",
+    "FRANSISKA",
+    "KRISTINA",
+    "ELISABETH",
+    "AGNES",
+    "MAGDALENA",
+    "ROSALIA",
+    "VERONIKA",
+)
 DAYAK_FEMALE_2 = (
-    "ULIN", "ITA", "NANI", "SUSI", "RINA", "MINA", "YATI", "INDAI", "LINA",
-)  # fmt: skip
+    "ULIN",
+    "ITA",
+    "NANI",
+    "SUSI",
+    "RINA",
+    "MINA",
+    "YATI",
+    "INDAI",
+    "LINA",
+)
 
 MALAY_NAMES = {
     ("L", False): (MALAY_MALE_OLD, MALAY_MALE_OLD_2),
@@ -206,9 +486,27 @@ CHINESE_NEW = {"L": CHINESE_MALE_NEW, "P": CHINESE_FEMALE_NEW}
 DAYAK_NAMES = {"L": (DAYAK_MALE, DAYAK_MALE_2), "P": (DAYAK_FEMALE, DAYAK_FEMALE_2)}
 
 MOBILE_PREFIXES = (
-    "0812", "0813", "0821", "0822", "0823", "0852", "0853", "0811", "0857", "0856",
-    "0815", "0817", "0818", "0819", "0877", "0878", "0895", "0896", "0881", "0838",
-)  # fmt: skip
+    "0812",
+    "0813",
+    "0821",
+    "0822",
+    "0823",
+    "0852",
+    "0853",
+    "0811",
+    "0857",
+    "0856",
+    "0815",
+    "0817",
+    "0818",
+    "0819",
+    "0877",
+    "0878",
+    "0895",
+    "0896",
+    "0881",
+    "0838",
+)
 
 MALAY, CHINESE, DAYAK = "malay", "chinese", "dayak"
 
@@ -236,82 +534,192 @@ def _table(pairs: Sequence[tuple[Any, float]]) -> tuple[Any, ...]:
 
 # Household kinds and the age of their head, in five-year bands.
 KINDS = _table(
-    [("couple", 76), ("widow", 9), ("single", 4.5), ("divorced", 4), ("widower", 3),
-     ("young", 0.4)]
-)  # fmt: skip
+    [
+        ("couple", 76),
+        ("widow", 9),
+        ("single", 4.5),
+        ("divorced", 4),
+        ("widower", 3),
+        ("young", 0.4),
+    ]
+)
 COUPLE_HEAD_AGE = _table(
-    [(20, 3), (25, 9), (30, 12), (35, 12), (40, 11), (45, 10), (50, 9), (55, 8),
-     (60, 7), (65, 5), (70, 4), (75, 2.5), (80, 1.2), (85, 0.5)]
-)  # fmt: skip
+    [
+        (20, 3),
+        (25, 9),
+        (30, 12),
+        (35, 12),
+        (40, 11),
+        (45, 10),
+        (50, 9),
+        (55, 8),
+        (60, 7),
+        (65, 5),
+        (70, 4),
+        (75, 2.5),
+        (80, 1.2),
+        (85, 0.5),
+    ]
+)
 WIDOW_HEAD_AGE = _table(
-    [(35, 1), (40, 2), (45, 2.5), (50, 3.5), (55, 4), (60, 5), (65, 5.5), (70, 5),
-     (75, 4), (80, 2.5), (85, 1.2)]
-)  # fmt: skip
+    [
+        (35, 1),
+        (40, 2),
+        (45, 2.5),
+        (50, 3.5),
+        (55, 4),
+        (60, 5),
+        (65, 5.5),
+        (70, 5),
+        (75, 4),
+        (80, 2.5),
+        (85, 1.2),
+    ]
+)
 ETHNICITY = _table([(MALAY, 92.5), (CHINESE, 4.5), (DAYAK, 3)])
-CHINESE_RELIGION = _table([("BUDHA", 50), ("KHONGHUCU", 35), ("KATHOLIK", 10),
-                           ("KRISTEN", 5)])  # fmt: skip
+CHINESE_RELIGION = _table(
+    [("BUDHA", 50), ("KHONGHUCU", 35), ("KATHOLIK", 10), ("KRISTEN", 5)]
+)
 DAYAK_RELIGION = _table([("KATHOLIK", 70), ("KRISTEN", 30)])
-KIDS_BORN = _table([(0, 6), (1, 14), (2, 31), (3, 26), (4, 14), (5, 6), (6, 2),
-                    (7, 1)])  # fmt: skip
+KIDS_BORN = _table([(0, 6), (1, 14), (2, 31), (3, 26), (4, 14), (5, 6), (6, 2), (7, 1)])
 
 BIRTH_PLACE_OLD = _table(
-    [("SAMBAS", 58), ("TEKARANG", 22), ("SINGKAWANG", 5), ("PONTIANAK", 3),
-     ("KUCHING", 4), ("PEMANGKAT", 4), ("TEBAS", 4)]
-)  # fmt: skip
+    [
+        ("SAMBAS", 58),
+        ("TEKARANG", 22),
+        ("SINGKAWANG", 5),
+        ("PONTIANAK", 3),
+        ("KUCHING", 4),
+        ("PEMANGKAT", 4),
+        ("TEBAS", 4),
+    ]
+)
 BIRTH_PLACE_YOUNG = _table(
-    [("SAMBAS", 74), ("TEKARANG", 10), ("SINGKAWANG", 5), ("PONTIANAK", 3),
-     ("KUCHING", 7), ("PEMANGKAT", 1)]
-)  # fmt: skip
+    [
+        ("SAMBAS", 74),
+        ("TEKARANG", 10),
+        ("SINGKAWANG", 5),
+        ("PONTIANAK", 3),
+        ("KUCHING", 7),
+        ("PEMANGKAT", 1),
+    ]
+)
 BIRTH_PLACE_CHINESE = _table(
     [("SINGKAWANG", 40), ("SAMBAS", 30), ("PEMANGKAT", 20), ("PONTIANAK", 10)]
-)  # fmt: skip
+)
 BIRTH_PLACE_DAYAK = _table(
-    [("SAMBAS", 35), ("SAJINGAN", 25), ("BENGKAYANG", 25), ("KUCHING", 10),
-     ("SINGKAWANG", 5)]
-)  # fmt: skip
+    [
+        ("SAMBAS", 35),
+        ("SAJINGAN", 25),
+        ("BENGKAYANG", 25),
+        ("KUCHING", 10),
+        ("SINGKAWANG", 5),
+    ]
+)
 MOVED_IN = _table(MOVED_IN_DISTRICTS)
 # Share of grown-up members registered first in another kecamatan, by relation.
 MOVED_IN_SHARE = {KEPALA: 0.08, ISTRI: 0.2, ORANG_TUA: 0.25, MERTUA: 0.25, FAMILI: 0.08}
 
 JOBS_MAN = _table(
-    [(FARMER, 38), (LABOURER, 17), (EMPLOYEE, 12), (SELF_EMPLOYED, 8), (TRADER, 5),
-     ("NELAYAN", 3), ("BURUH TANI/PERKEBUNAN", 4), ("TUKANG KAYU", 2), ("SOPIR", 2),
-     (TEACHER, 2), (CIVIL_SERVANT, 2), ("PERANGKAT DESA", 1), (NOT_WORKING, 4)]
-)  # fmt: skip
+    [
+        (FARMER, 38),
+        (LABOURER, 17),
+        (EMPLOYEE, 12),
+        (SELF_EMPLOYED, 8),
+        (TRADER, 5),
+        ("NELAYAN", 3),
+        ("BURUH TANI/PERKEBUNAN", 4),
+        ("TUKANG KAYU", 2),
+        ("SOPIR", 2),
+        (TEACHER, 2),
+        (CIVIL_SERVANT, 2),
+        ("PERANGKAT DESA", 1),
+        (NOT_WORKING, 4),
+    ]
+)
 JOBS_WOMAN = _table(
-    [(HOUSEWIFE, 55), (FARMER, 18), (TRADER, 8), (SELF_EMPLOYED, 4), (EMPLOYEE, 4),
-     (LABOURER, 4), (TEACHER, 3), (CIVIL_SERVANT, 1), ("BIDAN", 0.5),
-     ("PERAWAT", 0.5), (NOT_WORKING, 2)]
-)  # fmt: skip
+    [
+        (HOUSEWIFE, 55),
+        (FARMER, 18),
+        (TRADER, 8),
+        (SELF_EMPLOYED, 4),
+        (EMPLOYEE, 4),
+        (LABOURER, 4),
+        (TEACHER, 3),
+        (CIVIL_SERVANT, 1),
+        ("BIDAN", 0.5),
+        ("PERAWAT", 0.5),
+        (NOT_WORKING, 2),
+    ]
+)
 JOBS_YOUNG_MAN = _table(
-    [(STUDENT, 30), (NOT_WORKING, 18), (LABOURER, 18), (EMPLOYEE, 18), (FARMER, 8),
-     (SELF_EMPLOYED, 5), ("BURUH TANI/PERKEBUNAN", 3)]
-)  # fmt: skip
+    [
+        (STUDENT, 30),
+        (NOT_WORKING, 18),
+        (LABOURER, 18),
+        (EMPLOYEE, 18),
+        (FARMER, 8),
+        (SELF_EMPLOYED, 5),
+        ("BURUH TANI/PERKEBUNAN", 3),
+    ]
+)
 JOBS_YOUNG_WOMAN = _table(
-    [(STUDENT, 38), (NOT_WORKING, 25), (EMPLOYEE, 15), (HOUSEWIFE, 8), (TRADER, 6),
-     (TEACHER, 3), (SELF_EMPLOYED, 5)]
-)  # fmt: skip
+    [
+        (STUDENT, 38),
+        (NOT_WORKING, 25),
+        (EMPLOYEE, 15),
+        (HOUSEWIFE, 8),
+        (TRADER, 6),
+        (TEACHER, 3),
+        (SELF_EMPLOYED, 5),
+    ]
+)
 JOBS_OLD_MAN = _table(
-    [(FARMER, 45), (NOT_WORKING, 35), ("PENSIUNAN", 8), (TRADER, 5),
-     (SELF_EMPLOYED, 7)]
-)  # fmt: skip
+    [(FARMER, 45), (NOT_WORKING, 35), ("PENSIUNAN", 8), (TRADER, 5), (SELF_EMPLOYED, 7)]
+)
 JOBS_OLD_WOMAN = _table([(HOUSEWIFE, 55), (NOT_WORKING, 30), (FARMER, 15)])
 JOBS_CHINESE_MAN = _table(
     [(TRADER, 35), (SELF_EMPLOYED, 30), (FARMER, 15), (EMPLOYEE, 12), (NOT_WORKING, 8)]
-)  # fmt: skip
+)
 JOBS_CHINESE_WOMAN = _table(
     [(HOUSEWIFE, 40), (TRADER, 30), (SELF_EMPLOYED, 20), (EMPLOYEE, 10)]
-)  # fmt: skip
+)
 
 EDUCATION_BY_COHORT = (  # (born before year, weights)
-    (1960, _table([(NO_SCHOOL, 25), (SD_UNFINISHED, 25), (SD, 40), (SLTP, 6),
-                   (SLTA, 4)])),
-    (1980, _table([(NO_SCHOOL, 8), (SD_UNFINISHED, 15), (SD, 45), (SLTP, 17),
-                   (SLTA, 13), (S1, 2)])),
-    (1995, _table([(NO_SCHOOL, 2), (SD_UNFINISHED, 6), (SD, 30), (SLTP, 28),
-                   (SLTA, 28), (D12, 1), (D3, 1), (S1, 4)])),
+    (
+        1960,
+        _table([(NO_SCHOOL, 25), (SD_UNFINISHED, 25), (SD, 40), (SLTP, 6), (SLTA, 4)]),
+    ),
+    (
+        1980,
+        _table(
+            [
+                (NO_SCHOOL, 8),
+                (SD_UNFINISHED, 15),
+                (SD, 45),
+                (SLTP, 17),
+                (SLTA, 13),
+                (S1, 2),
+            ]
+        ),
+    ),
+    (
+        1995,
+        _table(
+            [
+                (NO_SCHOOL, 2),
+                (SD_UNFINISHED, 6),
+                (SD, 30),
+                (SLTP, 28),
+                (SLTA, 28),
+                (D12, 1),
+                (D3, 1),
+                (S1, 4),
+            ]
+        ),
+    ),
     (9999, _table([(SD, 12), (SLTP, 28), (SLTA, 48), (D12, 1), (D3, 2), (S1, 9)])),
-)  # fmt: skip
+)
 EDUCATION_QUALIFIED = _table([(S1, 75), (D3, 12), (D12, 5), (SLTA, 8)])
 QUALIFIED_JOBS = frozenset({TEACHER, CIVIL_SERVANT, "BIDAN", "PERAWAT"})
 

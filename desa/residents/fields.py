@@ -27,18 +27,45 @@ _DATE_DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 _INTERNATIONAL = re.compile(r"\+[1-9][0-9]{7,14}")
 _DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
-SEX = {"L": "L", "P": "P", "LAKI-LAKI": "L", "LAKI LAKI": "L", "LAKI": "L", "PRIA": "L",
-       "PEREMPUAN": "P", "WANITA": "P", "1": "L", "2": "P"}  # fmt: skip
+SEX = {
+    "L": "L",
+    "P": "P",
+    "LAKI-LAKI": "L",
+    "LAKI LAKI": "L",
+    "LAKI": "L",
+    "PRIA": "L",
+    "PEREMPUAN": "P",
+    "WANITA": "P",
+    "1": "L",
+    "2": "P",
+}
 _RELIGION_ALIASES = {
-    "KATOLIK": "KATHOLIK", "KRISTEN KATOLIK": "KATHOLIK", "KRISTEN PROTESTAN": "KRISTEN",
-    "PROTESTAN": "KRISTEN", "BUDDHA": "BUDHA", "KONGHUCU": "KHONGHUCU", "KONG HU CU": "KHONGHUCU",
-    "KEPERCAYAAN TERHADAP TUHAN YME": "KEPERCAYAAN", "1": "ISLAM", "2": "KRISTEN",
-    "3": "KATHOLIK", "4": "HINDU", "5": "BUDHA", "6": "KHONGHUCU", "7": "KEPERCAYAAN",
-}  # fmt: skip
+    "KATOLIK": "KATHOLIK",
+    "KRISTEN KATOLIK": "KATHOLIK",
+    "KRISTEN PROTESTAN": "KRISTEN",
+    "PROTESTAN": "KRISTEN",
+    "BUDDHA": "BUDHA",
+    "KONGHUCU": "KHONGHUCU",
+    "KONG HU CU": "KHONGHUCU",
+    "KEPERCAYAAN TERHADAP TUHAN YME": "KEPERCAYAAN",
+    "1": "ISLAM",
+    "2": "KRISTEN",
+    "3": "KATHOLIK",
+    "4": "HINDU",
+    "5": "BUDHA",
+    "6": "KHONGHUCU",
+    "7": "KEPERCAYAAN",
+}
 _MARITAL = {str(i + 1): status for i, status in enumerate(MARITAL_STATUSES)}
 _MARITAL.update({s: s for s in MARITAL_STATUSES})
-_MARITAL.update({"BELUM KAWIN": "BELUM KAWIN", "KAWIN TERCATAT": "KAWIN",
-                 "KAWIN BELUM TERCATAT": "KAWIN", "CERAI": "CERAI HIDUP"})  # fmt: skip
+_MARITAL.update(
+    {
+        "BELUM KAWIN": "BELUM KAWIN",
+        "KAWIN TERCATAT": "KAWIN",
+        "KAWIN BELUM TERCATAT": "KAWIN",
+        "CERAI": "CERAI HIDUP",
+    }
+)
 _EKTP_BY_LABEL = {label: code for code, label in EKTP_LABELS.items()}
 
 

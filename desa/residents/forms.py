@@ -44,14 +44,36 @@ LIFE_LABELS = {
 SEX_LABELS = {"L": _l("Laki-laki"), "P": _l("Perempuan")}
 # Family relations (SHDK) as Disdukcapil writes them; offered, not enforced.
 FAMILY_RELATIONS = (
-    "KEPALA KELUARGA", "SUAMI", "ISTRI", "ANAK", "MENANTU", "CUCU", "ORANG TUA",
-    "MERTUA", "FAMILI LAIN", "PEMBANTU", "LAINNYA",
-)  # fmt: skip
+    "KEPALA KELUARGA",
+    "SUAMI",
+    "ISTRI",
+    "ANAK",
+    "MENANTU",
+    "CUCU",
+    "ORANG TUA",
+    "MERTUA",
+    "FAMILI LAIN",
+    "PEMBANTU",
+    "LAINNYA",
+)
 CORRECTION_FIELDS = (
-    "name", "nik", "kk", "family_relation", "sex", "birth_place", "birth_date",
-    "religion", "marital_status", "occupation", "education", "address", "dusun",
-    "rw", "rt", "phone",
-)  # fmt: skip
+    "name",
+    "nik",
+    "kk",
+    "family_relation",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "religion",
+    "marital_status",
+    "occupation",
+    "education",
+    "address",
+    "dusun",
+    "rw",
+    "rt",
+    "phone",
+)
 _TOO_LONG = _l("Terlalu panjang (paling banyak %(max)d karakter).")
 
 

@@ -27,18 +27,45 @@ from desa.residents.nik import check_nik, is_temporary_nik, temporary_nik
 
 # Field name → parser; each parser takes the raw value and returns the stored one.
 EDITABLE = (
-    "kk", "family_relation", "name", "sex", "birth_place", "birth_date", "religion",
-    "marital_status", "occupation", "education", "address", "dusun", "rw", "rt",
-    "phone", "ektp_status", "citizenship",
-)  # fmt: skip
+    "kk",
+    "family_relation",
+    "name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "religion",
+    "marital_status",
+    "occupation",
+    "education",
+    "address",
+    "dusun",
+    "rw",
+    "rt",
+    "phone",
+    "ektp_status",
+    "citizenship",
+)
 LABELS = {
-    "nik": "NIK", "kk": "Nomor KK", "family_relation": "Hubungan keluarga", "name": "Nama",
-    "sex": "Jenis kelamin", "birth_place": "Tempat lahir", "birth_date": "Tanggal lahir",
-    "religion": "Agama", "marital_status": "Status kawin", "occupation": "Pekerjaan",
-    "education": "Pendidikan", "address": "Alamat", "dusun": "Dusun", "rw": "RW", "rt": "RT",
-    "phone": "Telepon", "ektp_status": "Status e-KTP", "life_status": "Status hidup",
+    "nik": "NIK",
+    "kk": "Nomor KK",
+    "family_relation": "Hubungan keluarga",
+    "name": "Nama",
+    "sex": "Jenis kelamin",
+    "birth_place": "Tempat lahir",
+    "birth_date": "Tanggal lahir",
+    "religion": "Agama",
+    "marital_status": "Status kawin",
+    "occupation": "Pekerjaan",
+    "education": "Pendidikan",
+    "address": "Alamat",
+    "dusun": "Dusun",
+    "rw": "RW",
+    "rt": "RT",
+    "phone": "Telepon",
+    "ektp_status": "Status e-KTP",
+    "life_status": "Status hidup",
     "citizenship": "Kewarganegaraan",
-}  # fmt: skip
+}
 
 
 class NeedsConfirmation(ServiceError):
@@ -72,8 +99,14 @@ def parse_field(name: str, value: Any, today: dt.date | None = None) -> Any:
         if value not in ("WNI", "WNA"):
             raise fields.FieldError("Kewarganegaraan harus WNI atau WNA.")
         return value
-    limits = {"family_relation": 40, "birth_place": 80, "occupation": 80, "education": 80,
-              "address": 200, "dusun": 60}  # fmt: skip
+    limits = {
+        "family_relation": 40,
+        "birth_place": 80,
+        "occupation": 80,
+        "education": 80,
+        "address": 200,
+        "dusun": 60,
+    }
     upper = name in ("family_relation", "birth_place", "occupation", "education")
     return fields.text(value, limit=limits[name], upper=upper)
 
@@ -105,9 +138,13 @@ def _nik_issues(
     nik_raw: Any, birth: dt.date | None, sex: str | None, confirm: bool
 ) -> tuple[str, list[str]]:
     village = get_village()
-    check = check_nik(nik_raw, birth_date=birth, sex=sex,
-                      village_code=village.code if village else None,
-                      today=village_today())  # fmt: skip
+    check = check_nik(
+        nik_raw,
+        birth_date=birth,
+        sex=sex,
+        village_code=village.code if village else None,
+        today=village_today(),
+    )
     if check.errors:
         raise ValidationError(
             check.errors[0].message, fields={"nik": [e.message for e in check.errors]}
@@ -204,8 +241,12 @@ def create_resident(
         ) from None
     ensure_area(resident.dusun, resident.rw, resident.rt)
     log_change(resident, "created", None, mask_nik(nik), "data baru")
-    audit.record("residents.create", object_type="resident", object_id=resident.id,
-                 detail=f"{mask_nik(nik)} {resident.area_label}")  # fmt: skip
+    audit.record(
+        "residents.create",
+        object_type="resident",
+        object_id=resident.id,
+        detail=f"{mask_nik(nik)} {resident.area_label}",
+    )
     return resident
 
 
@@ -251,9 +292,13 @@ def update_resident(
         )
     changed = []
     if "nik" in changes and fields.text(changes["nik"], limit=64) != resident.nik:
-        replace_nik(resident, changes["nik"], confirm_warnings=confirm_warnings,
-                    birth=values.get("birth_date", resident.birth_date),
-                    sex=values.get("sex", resident.sex))  # fmt: skip
+        replace_nik(
+            resident,
+            changes["nik"],
+            confirm_warnings=confirm_warnings,
+            birth=values.get("birth_date", resident.birth_date),
+            sex=values.get("sex", resident.sex),
+        )
         changed.append("nik")
     for name, value in values.items():
         before = getattr(resident, name)
@@ -268,8 +313,12 @@ def update_resident(
     if {"rw", "rt", "dusun"} & set(changed):
         ensure_area(resident.dusun, resident.rw, resident.rt)
     if changed:
-        audit.record("residents.update", object_type="resident", object_id=resident.id,
-                     detail=f"{mask_nik(resident.nik)}: {', '.join(changed)}")  # fmt: skip
+        audit.record(
+            "residents.update",
+            object_type="resident",
+            object_id=resident.id,
+            detail=f"{mask_nik(resident.nik)}: {', '.join(changed)}",
+        )
     return changed
 
 
@@ -292,8 +341,11 @@ def replace_nik(
         )
     nik, warnings = _nik_issues(raw, birth, sex, confirm_warnings)
     if db.session.scalar(select(Resident.id).where(Resident.nik == nik)):
-        raise Conflict(_("NIK %(n)s sudah terdaftar.", n=mask_nik(nik)), code="duplicate",
-                       fields={"nik": [_("NIK sudah terdaftar.")]})  # fmt: skip
+        raise Conflict(
+            _("NIK %(n)s sudah terdaftar.", n=mask_nik(nik)),
+            code="duplicate",
+            fields={"nik": [_("NIK sudah terdaftar.")]},
+        )
     log_change(resident, "nik", resident.nik, nik, "NIK sementara diganti NIK asli")
     resident.nik, resident.nik_temporary = nik, False
     resident.nik_warnings = json.dumps(warnings)
@@ -302,10 +354,12 @@ def replace_nik(
 # --- population events ----------------------------------------------------------------
 
 EVENT_LABELS = {
-    "death": N_("Kematian"), "move_out": N_("Pindah keluar"),
-    "move_in": N_("Datang / kembali"), "marriage": N_("Perkawinan"),
+    "death": N_("Kematian"),
+    "move_out": N_("Pindah keluar"),
+    "move_in": N_("Datang / kembali"),
+    "marriage": N_("Perkawinan"),
     "divorce": N_("Perceraian"),
-}  # fmt: skip
+}
 
 
 def record_event(
@@ -314,8 +368,12 @@ def record_event(
     """Records a dated population event and applies it (life or marital status)."""
     errors: dict[str, list[str]] = {}
     if type_ not in EVENT_LABELS:
-        errors["type"] = [_("Jenis peristiwa harus salah satu dari: %(t)s.",
-                            t=", ".join(EVENT_LABELS))]  # fmt: skip
+        errors["type"] = [
+            _(
+                "Jenis peristiwa harus salah satu dari: %(t)s.",
+                t=", ".join(EVENT_LABELS),
+            )
+        ]
     try:
         day = fields.birth_date(date, today=village_today())
     except fields.FieldError:
@@ -336,14 +394,19 @@ def record_event(
     field, after = _event_effect(resident, type_)
     before = getattr(resident, field)
     setattr(resident, field, after)
-    event = ResidentEvent(resident=resident, type=type_, date=day, note=note,
-                          created_by=_actor_name())  # fmt: skip
+    event = ResidentEvent(
+        resident=resident, type=type_, date=day, note=note, created_by=_actor_name()
+    )
     db.session.add(event)
     log_change(
         resident, field, before, after, f"{EVENT_LABELS[type_]} {day.isoformat()}"
     )
-    audit.record(f"residents.event.{type_}", object_type="resident", object_id=resident.id,
-                 detail=f"{mask_nik(resident.nik)} {day.isoformat()}")  # fmt: skip
+    audit.record(
+        f"residents.event.{type_}",
+        object_type="resident",
+        object_id=resident.id,
+        detail=f"{mask_nik(resident.nik)} {day.isoformat()}",
+    )
     return event
 
 
@@ -374,6 +437,7 @@ def _event_effect(resident: Resident, type_: str) -> tuple[str, str]:
             )
         return "marital_status", "KAWIN"
     if resident.marital_status != "KAWIN":
-        raise Conflict(_("Perceraian hanya untuk penduduk berstatus kawin."),
-                       code="state_conflict")  # fmt: skip
+        raise Conflict(
+            _("Perceraian hanya untuk penduduk berstatus kawin."), code="state_conflict"
+        )
     return "marital_status", "CERAI HIDUP"

@@ -31,10 +31,12 @@ def correction():
         else:
             db.session.commit()
             flash(
-                _("Permintaan perbaikan data sudah dikirim. Petugas desa akan "
-                  "memeriksanya dan jawabannya muncul di halaman permintaan Anda."),
+                _(
+                    "Permintaan perbaikan data sudah dikirim. Petugas desa akan "
+                    "memeriksanya dan jawabannya muncul di halaman permintaan Anda."
+                ),
                 "success",
-            )  # fmt: skip
+            )
             return redirect(url_for("home.index"))
     elif request.method == "POST":
         status = 422

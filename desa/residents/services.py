@@ -51,10 +51,29 @@ def get_visible(principal: Any, nik: str) -> Resident:
 
 
 # What `to_json` reads, for the NIK lookup that skips the ORM.
-_JSON_COLUMNS = ("nik", "nik_temporary", "kk", "name", "sex", "birth_place",
-                 "birth_date", "religion", "marital_status", "family_relation",
-                 "occupation", "education", "address", "dusun", "rw", "rt", "phone",
-                 "life_status", "ektp_status", "nik_warnings", "citizenship")  # fmt: skip
+_JSON_COLUMNS = (
+    "nik",
+    "nik_temporary",
+    "kk",
+    "name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "religion",
+    "marital_status",
+    "family_relation",
+    "occupation",
+    "education",
+    "address",
+    "dusun",
+    "rw",
+    "rt",
+    "phone",
+    "life_status",
+    "ektp_status",
+    "nik_warnings",
+    "citizenship",
+)
 _LOOKUP_SQL = f"SELECT {', '.join(_JSON_COLUMNS)} FROM residents WHERE nik = ?"  # noqa: S608 - fixed names  # nosec B608
 
 

@@ -71,10 +71,13 @@ def index():
     )
     today = village_today()
     return render_template(
-        "residents/list.html", form=form, pagination=pagination,
+        "residents/list.html",
+        form=form,
+        pagination=pagination,
         whole_village=whole_village,
-        is_pending=lambda r: is_pending_recording(r, today), **_labels(),
-    )  # fmt: skip
+        is_pending=lambda r: is_pending_recording(r, today),
+        **_labels(),
+    )
 
 
 @bp.route("/<int:resident_id>")
@@ -84,12 +87,14 @@ def detail(resident_id: int):
     resident = _visible(resident_id)
     today = village_today()
     return render_template(
-        "residents/detail.html", resident=resident, family=_family(resident),
+        "residents/detail.html",
+        resident=resident,
+        family=_family(resident),
         wajib=is_wajib_ktp(resident, today),
         pending=is_pending_recording(resident, today),
         warnings=[services.WARNING_MESSAGES.get(c, c) for c in resident.warning_codes],
         **_labels(),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -123,9 +128,11 @@ def edit(resident_id: int):
             changes["nik"] = form.nik.data
         try:
             changed = registry.update_resident(
-                resident, changes, confirm_warnings=_confirmed(form),
+                resident,
+                changes,
+                confirm_warnings=_confirmed(form),
                 reason=(form.reason.data or "").strip() or None,
-            )  # fmt: skip
+            )
         except ServiceError as err:
             return _form_error(form, err, resident)
         db.session.commit()
@@ -159,8 +166,11 @@ def events(resident_id: int):
     elif request.method == "POST":
         status = 422
     return render_template(
-        "residents/events.html", form=form, resident=resident, **_labels(),
-    ), status  # fmt: skip
+        "residents/events.html",
+        form=form,
+        resident=resident,
+        **_labels(),
+    ), status
 
 
 @bp.route("/<int:resident_id>/family")
@@ -181,14 +191,18 @@ def family(resident_id: int):
 def correction_queue():
     """Residents' correction requests, open ones first."""
     pagination = db.paginate(
-        corrections.queue(current_user), per_page=PER_PAGE, max_per_page=PER_PAGE,
+        corrections.queue(current_user),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
         error_out=False,
-    )  # fmt: skip
+    )
     return render_template(
-        "residents/corrections.html", pagination=pagination,
-        answer_form=_answer_form, labels=registry.LABELS,
+        "residents/corrections.html",
+        pagination=pagination,
+        answer_form=_answer_form,
+        labels=registry.LABELS,
         open_count=corrections.open_count(current_user),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/corrections/<int:request_id>", methods=["POST"])
@@ -245,10 +259,13 @@ def _filtered(form: ResidentFilterForm) -> Select:
     area = {n: form[n].data or None for n in ("dusun", "rw", "rt") if n in form}
     life = form.life_status.data if form.life_status.data in LIFE_LABELS else None
     return services.search(
-        current_user, q=form.q.data, life_status=life,
+        current_user,
+        q=form.q.data,
+        life_status=life,
         ektp_status=form.ektp_status.data or None,
-        pending={"1": True, "0": False}.get(form.pending.data or ""), **area,
-    )  # fmt: skip
+        pending={"1": True, "0": False}.get(form.pending.data or ""),
+        **area,
+    )
 
 
 def _dusun_names() -> list[str]:
@@ -290,15 +307,23 @@ def _form_error(form: ResidentForm, err: ServiceError, resident: Resident | None
 def _render_form(form: ResidentForm, resident: Resident | None, warnings=()):
     """The form page; 422 when a submitted form comes back to be fixed."""
     return render_template(
-        "residents/form.html", form=form, resident=resident, warnings=warnings,
+        "residents/form.html",
+        form=form,
+        resident=resident,
+        warnings=warnings,
         relations=FAMILY_RELATIONS,
-    ), 422 if form.is_submitted() else 200  # fmt: skip
+    ), 422 if form.is_submitted() else 200
 
 
 def _labels() -> dict[str, Any]:
-    return {"life_labels": LIFE_LABELS, "sex_labels": SEX_LABELS,
-            "ektp_labels": EKTP_LABELS, "field_labels": registry.LABELS,
-            "event_labels": registry.EVENT_LABELS, "shown": _shown}  # fmt: skip
+    return {
+        "life_labels": LIFE_LABELS,
+        "sex_labels": SEX_LABELS,
+        "ektp_labels": EKTP_LABELS,
+        "field_labels": registry.LABELS,
+        "event_labels": registry.EVENT_LABELS,
+        "shown": _shown,
+    }
 
 
 def _shown(field: str, value: str | None) -> str:

@@ -27,9 +27,15 @@ def make_session(app):
     from desa.appointments.sessions import create_session
 
     def factory(**overrides):
-        data = {"date": DAY.isoformat(), "start": "08:00", "end": "12:00",
-                "place": "Kantor Desa Merubung", "kind": "office", "capacity": 10,
-                "minutes_per_person": 10}  # fmt: skip
+        data = {
+            "date": DAY.isoformat(),
+            "start": "08:00",
+            "end": "12:00",
+            "place": "Kantor Desa Merubung",
+            "kind": "office",
+            "capacity": 10,
+            "minutes_per_person": 10,
+        }
         data.update(overrides)
         with app.app_context():
             session = create_session(data, today=TODAY)

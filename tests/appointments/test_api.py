@@ -12,8 +12,9 @@ from .conftest import DAY
 
 
 def _book(client, session_id, niks, headers):
-    return client.post(f"/api/v1/sessions/{session_id}/bookings", json={"niks": niks},
-                       headers=headers)  # fmt: skip
+    return client.post(
+        f"/api/v1/sessions/{session_id}/bookings", json={"niks": niks}, headers=headers
+    )
 
 
 def test_sessions_list_for_any_signed_in_role(client, make_session, bearer, login):
@@ -34,8 +35,15 @@ def test_sessions_list_for_any_signed_in_role(client, make_session, bearer, logi
 
 def test_clerk_creates_sessions_weekends_only_when_asked(client, bearer):
     clerk = bearer("clerk")
-    body = {"date": "2027-02-06", "start": "08:00", "end": "11:00", "place": "Kebun",
-            "kind": "employer", "capacity": 30, "minutes_per_person": 6}  # fmt: skip
+    body = {
+        "date": "2027-02-06",
+        "start": "08:00",
+        "end": "11:00",
+        "place": "Kebun",
+        "kind": "employer",
+        "capacity": 30,
+        "minutes_per_person": 6,
+    }
     assert (
         client.post("/api/v1/sessions", json=body, headers=bearer("head")).status_code
         == 403
@@ -54,8 +62,9 @@ def test_clerk_creates_sessions_weekends_only_when_asked(client, bearer):
     assert client.post("/api/v1/sessions", data="x", headers=clerk).status_code == 400
 
 
-def test_booking_answers_with_queue_time_and_ticket(client, make_session, make_resident,
-                                                    bearer):  # fmt: skip
+def test_booking_answers_with_queue_time_and_ticket(
+    client, make_session, make_resident, bearer
+):
     s = make_session(capacity=2, minutes_per_person=12)
     a, b, c = make_resident(), make_resident(), make_resident()
     clerk = bearer("clerk")
@@ -80,8 +89,10 @@ def test_not_eligible_names_each_nik(client, make_session, make_resident, bearer
     assert resp.status_code == 422
     error = resp.get_json()["error"]
     assert error["code"] == "not_eligible"
-    assert error["fields"] == {done.nik: ["Sudah merekam e-KTP."],
-                               "123": ["NIK harus 16 angka."]}  # fmt: skip
+    assert error["fields"] == {
+        done.nik: ["Sudah merekam e-KTP."],
+        "123": ["NIK harus 16 angka."],
+    }
     assert (
         client.get(f"/api/v1/sessions/{s.id}", headers=bearer("clerk")).get_json()[
             "booked"
@@ -107,8 +118,9 @@ def test_rt_head_books_own_rt_by_session(client, login, make_session, make_resid
     assert resp.status_code == 201
 
 
-def test_cancel_by_booker_resident_or_clerk_only(app, client, login, make_session,
-                                                 make_resident, bearer):  # fmt: skip
+def test_cancel_by_booker_resident_or_clerk_only(
+    app, client, login, make_session, make_resident, bearer
+):
     s = make_session()
     resident = login("resident")
     headers = {"X-CSRFToken": csrf_token(client)}
@@ -138,8 +150,9 @@ def test_cancel_by_booker_resident_or_clerk_only(app, client, login, make_sessio
     assert staff.status_code == 200
 
 
-def test_outcome_from_the_session_day(client, make_session, make_resident, bearer,
-                                      monkeypatch, db):  # fmt: skip
+def test_outcome_from_the_session_day(
+    client, make_session, make_resident, bearer, monkeypatch, db
+):
     from desa.core import village
 
     s = make_session()
@@ -169,15 +182,17 @@ def test_move_keeps_one_booking(client, make_session, make_resident, bearer, db)
     r = make_resident()
     clerk = bearer("clerk")
     (made,) = _book(client, a.id, [r.nik], clerk).get_json()["bookings"]
-    resp = client.post(f"/api/v1/bookings/{made['id']}/move", json={"session_id": b.id},
-                       headers=clerk)  # fmt: skip
+    resp = client.post(
+        f"/api/v1/bookings/{made['id']}/move", json={"session_id": b.id}, headers=clerk
+    )
     assert resp.status_code == 200 and resp.get_json()["session_id"] == b.id
     statuses = db.session.scalars(select(Booking.status).order_by(Booking.id)).all()
     assert statuses == ["cancelled", "active"]
 
 
-def test_a_lock_that_times_out_is_a_409_never_a_500(client, make_session, bearer,
-                                                    monkeypatch):  # fmt: skip
+def test_a_lock_that_times_out_is_a_409_never_a_500(
+    client, make_session, bearer, monkeypatch
+):
     from sqlalchemy.exc import OperationalError
 
     from desa.appointments import booking

@@ -51,17 +51,33 @@ def _setup(app, *, residents: int, tokens: int, capacities: list[int]):
         for n in range(residents):
             birth = dt.date(1990, 1, 1 + n % 28)
             niks.append(nik_for(birth, "L", n + 1))
-            _db.session.add(Resident(nik=niks[-1], name=f"WARGA {n}",
-                                     name_key=f"WARGA {n}", sex="L", birth_date=birth,
-                                     rw="001", rt="002", life_status="active",
-                                     ektp_status=2))  # fmt: skip
+            _db.session.add(
+                Resident(
+                    nik=niks[-1],
+                    name=f"WARGA {n}",
+                    name_key=f"WARGA {n}",
+                    sex="L",
+                    birth_date=birth,
+                    rw="001",
+                    rt="002",
+                    life_status="active",
+                    ektp_status=2,
+                )
+            )
         secrets = [create_token(f"loket {i}", "clerk")[1] for i in range(tokens)]
         ids = []
         for capacity in capacities:
-            s = create_session({"date": DAY.isoformat(), "start": "08:00",
-                                "end": "15:00", "place": "Kantor Desa",
-                                "capacity": capacity, "minutes_per_person": 5},
-                               today=TODAY)  # fmt: skip
+            s = create_session(
+                {
+                    "date": DAY.isoformat(),
+                    "start": "08:00",
+                    "end": "15:00",
+                    "place": "Kantor Desa",
+                    "capacity": capacity,
+                    "minutes_per_person": 5,
+                },
+                today=TODAY,
+            )
             ids.append(s.id)
         _db.session.commit()
         _db.session.remove()
@@ -86,11 +102,20 @@ def _counts(app, session_id: int) -> tuple[int, int, list[int]]:
 def test_100_clients_into_10_places(app):
     niks, secrets, (sid,) = _setup(app, residents=100, tokens=100, capacities=[10])
     with Gunicorn(app, TODAY) as server:
-        results = _fire([
-            (lambda i=i: call(server.port, "POST", f"/api/v1/sessions/{sid}/bookings",
-                               secrets[i], {"niks": [niks[i]]}))
-            for i in range(100)
-        ])  # fmt: skip
+        results = _fire(
+            [
+                (
+                    lambda i=i: call(
+                        server.port,
+                        "POST",
+                        f"/api/v1/sessions/{sid}/bookings",
+                        secrets[i],
+                        {"niks": [niks[i]]},
+                    )
+                )
+                for i in range(100)
+            ]
+        )
     statuses = Counter(status for status, _body in results)
     assert statuses == {201: 10, 409: 90}, results[:3]
     assert {b["error"]["code"] for s, b in results if s == 409} == {"full"}
@@ -106,9 +131,15 @@ def test_one_resident_never_holds_two_active_bookings(app):
         calls = []
         for i, nik in enumerate(niks):
             for k, sid in enumerate((a, b)):
-                calls.append(lambda sid=sid, nik=nik, t=secrets[2 * i + k]: call(
-                    server.port, "POST", f"/api/v1/sessions/{sid}/bookings", t,
-                    {"niks": [nik]}))  # fmt: skip
+                calls.append(
+                    lambda sid=sid, nik=nik, t=secrets[2 * i + k]: call(
+                        server.port,
+                        "POST",
+                        f"/api/v1/sessions/{sid}/bookings",
+                        t,
+                        {"niks": [nik]},
+                    )
+                )
         results = _fire(calls)
     assert all(status in (201, 409, 422) for status, _b in results), results
     assert Counter(s for s, _b in results)[201] == 25
@@ -135,11 +166,20 @@ def test_groups_and_singles_racing_never_overfill(app):
     singles = [[nik] for nik in niks[24:40]]  # 16 singles
     bodies = groups + singles
     with Gunicorn(app, TODAY) as server:
-        results = _fire([
-            (lambda i=i: call(server.port, "POST", f"/api/v1/sessions/{sid}/bookings",
-                               secrets[i % len(secrets)], {"niks": bodies[i]}))
-            for i in range(len(bodies))
-        ])  # fmt: skip
+        results = _fire(
+            [
+                (
+                    lambda i=i: call(
+                        server.port,
+                        "POST",
+                        f"/api/v1/sessions/{sid}/bookings",
+                        secrets[i % len(secrets)],
+                        {"niks": bodies[i]},
+                    )
+                )
+                for i in range(len(bodies))
+            ]
+        )
     assert all(status in (201, 409) for status, _b in results), results
     made = sum(len(b["bookings"]) for s, b in results if s == 201)
     booked, active, queue = _counts(app, sid)

@@ -21,8 +21,14 @@ def _session(db, session_id: int) -> RecordingSession:
 
 
 def _data(**overrides):
-    data = {"date": DAY.isoformat(), "start": "08:00", "end": "12:00",
-            "place": "Kantor Desa", "capacity": 5, "minutes_per_person": 15}  # fmt: skip
+    data = {
+        "date": DAY.isoformat(),
+        "start": "08:00",
+        "end": "12:00",
+        "place": "Kantor Desa",
+        "capacity": 5,
+        "minutes_per_person": 15,
+    }
     data.update(overrides)
     return data
 
@@ -55,8 +61,12 @@ def test_weekends_and_holidays_need_the_clerk_to_say_so(db, day, why):
 
 
 def test_session_fields_are_checked_together(db):
-    err = _error(lambda: sessions.create_session(
-        _data(start="13:00", end="12:00", capacity=0, kind="mobile", place=""), TODAY))  # fmt: skip
+    err = _error(
+        lambda: sessions.create_session(
+            _data(start="13:00", end="12:00", capacity=0, kind="mobile", place=""),
+            TODAY,
+        )
+    )
     assert err.code == "invalid"
     assert set(err.fields) >= {"end", "capacity", "address", "place"}
     past = _error(lambda: sessions.create_session(_data(date="2027-01-29"), TODAY))
@@ -111,8 +121,11 @@ def test_booking_gives_queue_numbers_times_messages_and_audit(db, make_resident,
     s = sessions.create_session(_data(), TODAY)
     made = booking.book(s, [p.nik for p in people], actor("clerk"), today=TODAY)
     assert [b.queue_number for b in made] == [1, 2, 3]
-    assert [b.estimated_time for b in made] == [dt.time(8, 0), dt.time(8, 15),
-                                                dt.time(8, 30)]  # fmt: skip
+    assert [b.estimated_time for b in made] == [
+        dt.time(8, 0),
+        dt.time(8, 15),
+        dt.time(8, 30),
+    ]
     assert _session(db, s.id).booked == 3 and s.remaining == 2
     assert len({b.code for b in made}) == 3 and all(len(b.code) == 8 for b in made)
     body = db.session.scalars(select(Message.body)).first()
@@ -134,15 +147,30 @@ def test_every_refusal_has_its_reason_and_nothing_is_booked(db, make_resident, a
     s = sessions.create_session(_data(capacity=20), TODAY)
     later = sessions.create_session(_data(date="2027-02-10"), TODAY)
     booking.book(later, [booked.nik], actor("clerk"), today=TODAY)
-    niks = [ok.nik, recorded.nik, young.nik, dead.nik, moved.nik, booked.nik,
-            "6101120000000000", "12345", ok.nik]  # fmt: skip
+    niks = [
+        ok.nik,
+        recorded.nik,
+        young.nik,
+        dead.nik,
+        moved.nik,
+        booked.nik,
+        "6101120000000000",
+        "12345",
+        ok.nik,
+    ]
     err = _error(lambda: booking.book(s, niks, actor("clerk"), today=TODAY))
     assert err.status == 422 and err.code == "not_eligible"
     codes = {r["nik"]: r["code"] for r in err.extra["refused"]}
-    assert codes == {recorded.nik: "recorded", young.nik: "not_wajib",
-                     dead.nik: "deceased", moved.nik: "moved", booked.nik: "already_booked",
-                     "6101120000000000": "unknown", "12345": "invalid_nik",
-                     ok.nik: "duplicate"}  # fmt: skip
+    assert codes == {
+        recorded.nik: "recorded",
+        young.nik: "not_wajib",
+        dead.nik: "deceased",
+        moved.nik: "moved",
+        booked.nik: "already_booked",
+        "6101120000000000": "unknown",
+        "12345": "invalid_nik",
+        ok.nik: "duplicate",
+    }
     assert err.fields[recorded.nik] == ["Sudah merekam e-KTP."]
     assert err.fields[young.nik] == ["Belum wajib KTP pada tanggal sesi."]
     assert _session(db, s.id).booked == 0
@@ -158,8 +186,11 @@ def test_rt_heads_book_only_their_rt_and_reserved_sessions_hold(
     other = make_resident(rw="001", rt="003")
     head = actor("rt", rw="001", rt="002")
     s = sessions.create_session(_data(), TODAY)
-    err = _error(lambda: booking.book(s, [mine.nik, other.nik, "6101120000000001"],
-                                      head, today=TODAY))  # fmt: skip
+    err = _error(
+        lambda: booking.book(
+            s, [mine.nik, other.nik, "6101120000000001"], head, today=TODAY
+        )
+    )
     assert {r["code"] for r in err.extra["refused"]} == {"outside_rt"}
     assert len(err.extra["refused"]) == 2  # unknown and elsewhere answer alike
     assert booking.book(s, [mine.nik], head, today=TODAY)[0].booked_by_role == "rt"
@@ -203,8 +234,9 @@ def test_residents_book_only_themselves(db, make_resident, actor):
     me_actor = actor("resident", id=me.id, kind="resident")
     err = _error(lambda: booking.book(s, [neighbour.nik], me_actor, today=TODAY))
     assert err.extra["refused"][0]["code"] == "not_self"
-    made = booking.book(s, [me.nik], actor("resident", id=me.id, kind="resident"),
-                        today=TODAY)  # fmt: skip
+    made = booking.book(
+        s, [me.nik], actor("resident", id=me.id, kind="resident"), today=TODAY
+    )
     assert made[0].booked_by_kind == "resident"
 
 
@@ -214,8 +246,11 @@ def test_full_sessions_refuse_groups_whole_and_say_what_is_left(
     people = [make_resident() for _ in range(5)]
     s = sessions.create_session(_data(capacity=3), TODAY)
     booking.book(s, [people[0].nik], actor("clerk"), today=TODAY)
-    err = _error(lambda: booking.book(s, [p.nik for p in people[1:]], actor("clerk"),
-                                      today=TODAY))  # fmt: skip
+    err = _error(
+        lambda: booking.book(
+            s, [p.nik for p in people[1:]], actor("clerk"), today=TODAY
+        )
+    )
     assert err.status == 409 and err.code == "full" and err.extra == {"remaining": 2}
     assert _session(db, s.id).booked == 1
     assert db.session.scalar(select(func.count(Booking.id))) == 1
@@ -228,9 +263,17 @@ def test_one_active_booking_per_resident_is_enforced_by_the_database(db, make_re
     a = sessions.create_session(_data(), TODAY)
     b = sessions.create_session(_data(date="2027-02-04"), TODAY)
     for s, n, code in ((a, 1, "AAAA2222"), (b, 1, "BBBB2222")):
-        db.session.add(Booking(session=s, resident_id=r.id, queue_number=n, code=code,
-                               booked_by_kind="system", booked_by_role="system",
-                               booked_by_name="uji"))  # fmt: skip
+        db.session.add(
+            Booking(
+                session=s,
+                resident_id=r.id,
+                queue_number=n,
+                code=code,
+                booked_by_kind="system",
+                booked_by_role="system",
+                booked_by_name="uji",
+            )
+        )
     with pytest.raises(IntegrityError):
         db.session.flush()
 
@@ -242,16 +285,20 @@ def test_cancel_frees_the_place_and_promotes_the_waitlist_in_order(
     s = sessions.create_session(_data(capacity=1), TODAY)
     (held,) = booking.book(s, [first.nik], actor("clerk"), today=TODAY)
     with pytest.raises(Conflict):
-        booking.join_waitlist(sessions.create_session(_data(), TODAY), gone.nik,
-                              actor("clerk"), TODAY)  # fmt: skip
+        booking.join_waitlist(
+            sessions.create_session(_data(), TODAY), gone.nik, actor("clerk"), TODAY
+        )
     for person in (gone, second, third):
         booking.join_waitlist(s, person.nik, actor("clerk"), TODAY)
     db.session.get(Resident, gone.id).life_status = "deceased"
     made = booking.cancel(held, actor("clerk"), TODAY)
     assert [m.kind for m in made] == ["cancelled", "promoted"]
     assert "daftar tunggu" in made[1].body and "C" in made[1].body
-    entries = dict(db.session.execute(
-        select(WaitlistEntry.resident_id, WaitlistEntry.status)).all())  # fmt: skip
+    entries = dict(
+        db.session.execute(
+            select(WaitlistEntry.resident_id, WaitlistEntry.status)
+        ).all()
+    )
     assert entries == {gone.id: "dropped", second.id: "promoted", third.id: "waiting"}
     promoted = db.session.scalar(
         select(Booking).where(Booking.resident_id == second.id)
@@ -351,16 +398,27 @@ def test_email_goes_out_only_after_commit(app, db, make_resident, actor):
         one, two = make_resident(), make_resident()
         s = sessions.create_session(_data(), TODAY)
         db.session.commit()
-        booking.book(_session(db, s.id), [one.nik], actor("clerk"),
-                     notify_email="warga@example.test", today=TODAY)  # fmt: skip
+        booking.book(
+            _session(db, s.id),
+            [one.nik],
+            actor("clerk"),
+            notify_email="warga@example.test",
+            today=TODAY,
+        )
         db.session.rollback()
         assert sent == []
-        booking.book(_session(db, s.id), [two.nik], actor("clerk"),
-                     notify_email="warga@example.test", today=TODAY)  # fmt: skip
+        booking.book(
+            _session(db, s.id),
+            [two.nik],
+            actor("clerk"),
+            notify_email="warga@example.test",
+            today=TODAY,
+        )
         assert sent == []
         db.session.commit()
-        assert [m[:2] for m in sent] == [("warga@example.test",
-                                          "Jadwal perekaman e-KTP")]  # fmt: skip
+        assert [m[:2] for m in sent] == [
+            ("warga@example.test", "Jadwal perekaman e-KTP")
+        ]
     finally:
         del app.extensions["desa_mailer"]
 
@@ -369,8 +427,9 @@ def test_no_email_without_smtp(app, db, make_resident, actor):
     assert app.config["SMTP_HOST"] is None
     r = make_resident()
     s = sessions.create_session(_data(), TODAY)
-    (b,) = booking.book(s, [r.nik], actor("clerk"),
-                        notify_email="warga@example.test", today=TODAY)  # fmt: skip
+    (b,) = booking.book(
+        s, [r.nik], actor("clerk"), notify_email="warga@example.test", today=TODAY
+    )
     assert db.session.scalar(select(Message.emailed_at)) is None
     assert "desa_outbox" not in db.session.info
 

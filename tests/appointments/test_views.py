@@ -29,8 +29,15 @@ def test_clerk_creates_a_session_and_books_at_the_desk(
     client, login, make_resident, db
 ):
     login("clerk")
-    form = {"date": "2027-02-06", "start": "08:00", "end": "12:00", "kind": "office",
-            "place": "Kantor Desa", "capacity": "3", "minutes_per_person": "10"}  # fmt: skip
+    form = {
+        "date": "2027-02-06",
+        "start": "08:00",
+        "end": "12:00",
+        "kind": "office",
+        "place": "Kantor Desa",
+        "capacity": "3",
+        "minutes_per_person": "10",
+    }
     refused = _post(client, "/appointments/new", form)
     assert refused.status_code == 422 and "akhir pekan" in text_of(refused)
     form["allow_non_working_day"] = "y"
@@ -60,8 +67,15 @@ def test_edit_and_cancel_a_session(client, login, make_session, make_resident, d
     _post(client, f"/appointments/{s.id}/book", {"niks": r.nik})
     page = text_of(client.get(f"/appointments/{s.id}/edit"))
     assert 'value="Kantor Desa Merubung"' in page and 'value="5"' in page
-    form = {"date": DAY.isoformat(), "start": "08:00", "end": "12:00", "kind": "office",
-            "place": "Balai Dusun", "capacity": "0", "minutes_per_person": "10"}  # fmt: skip
+    form = {
+        "date": DAY.isoformat(),
+        "start": "08:00",
+        "end": "12:00",
+        "kind": "office",
+        "place": "Balai Dusun",
+        "capacity": "0",
+        "minutes_per_person": "10",
+    }
     assert _post(client, f"/appointments/{s.id}/edit", form).status_code == 422
     form["capacity"] = "4"
     assert _post(client, f"/appointments/{s.id}/edit", form).status_code == 302
@@ -73,8 +87,9 @@ def test_edit_and_cancel_a_session(client, login, make_session, make_resident, d
     assert db.session.scalar(select(Booking.status)) == "cancelled"
 
 
-def test_check_in_outcomes_and_attendance(client, login, make_session, make_resident,
-                                          monkeypatch, db):  # fmt: skip
+def test_check_in_outcomes_and_attendance(
+    client, login, make_session, make_resident, monkeypatch, db
+):
     from desa.core import village
 
     login("clerk")
@@ -102,8 +117,9 @@ def test_check_in_outcomes_and_attendance(client, login, make_session, make_resi
     assert "1 hasil dicatat." in text_of(client.get(f"/appointments/{s.id}"))
 
 
-def test_rt_head_books_a_group_and_sees_only_their_rt(client, login, make_session,
-                                                      make_resident, db):  # fmt: skip
+def test_rt_head_books_a_group_and_sees_only_their_rt(
+    client, login, make_session, make_resident, db
+):
     s = make_session(capacity=3)
     mine = [make_resident(name=f"WARGA RT {i}", rw="001", rt="002") for i in range(2)]
     make_resident(name="WARGA LAIN", rw="002", rt="001")
@@ -114,8 +130,11 @@ def test_rt_head_books_a_group_and_sees_only_their_rt(client, login, make_sessio
     assert "WARGA LAIN" not in page and "SUDAH REKAM" not in page
     assert "sisa 3 tempat" in page
     other = db.session.scalar(select(Resident.id).where(Resident.name == "WARGA LAIN"))
-    resp = _post(client, "/group/book", {"session_id": str(s.id),
-                                         "people": [str(mine[0].id), str(other)]})  # fmt: skip
+    resp = _post(
+        client,
+        "/group/book",
+        {"session_id": str(s.id), "people": [str(mine[0].id), str(other)]},
+    )
     assert resp.status_code == 303
     page = text_of(client.get("/group"))
     assert "1 orang dipesan" in page and "Sisa tempat: 2." in page
@@ -125,8 +144,11 @@ def test_rt_head_books_a_group_and_sees_only_their_rt(client, login, make_sessio
     assert re.search(
         r'<span class="num">1</span><span class="lbl">sudah terjadwal', home
     )
-    assert re.search(r'<span class="num">1</span><span class="lbl">belum rekam, belum '
-                     r"terjadwal", home)  # fmt: skip
+    assert re.search(
+        r'<span class="num">1</span><span class="lbl">belum rekam, belum '
+        r"terjadwal",
+        home,
+    )
     booking_id = db.session.scalar(select(Booking.id))
     assert _post(client, f"/group/bookings/{booking_id}/cancel").status_code == 303
     db.session.rollback()
@@ -150,13 +172,15 @@ def test_rt_head_prints_sealed_pin_slips(client, login, make_resident, db):
     assert line.detail == "1 slip PIN dicetak"
     resident = client.application.test_client()
     token = csrf_token(resident)
-    signed = resident.post("/resident/login", data={"nik": a.nik, "pin": pin,
-                                                   "csrf_token": token})  # fmt: skip
+    signed = resident.post(
+        "/resident/login", data={"nik": a.nik, "pin": pin, "csrf_token": token}
+    )
     assert signed.status_code == 302
 
 
-def test_employer_keeps_a_list_and_books_it(app, client, login, make_session,
-                                            make_resident, db):  # fmt: skip
+def test_employer_keeps_a_list_and_books_it(
+    app, client, login, make_session, make_resident, db
+):
     s = make_session()
     worker = make_resident(name="JOKO SUSILO")
     make_resident(name="RUDI HARTONO")
@@ -197,8 +221,9 @@ def test_employer_keeps_a_list_and_books_it(app, client, login, make_session,
     assert second.get(f"/tickets/{booking_id}").status_code == 404
 
 
-def test_resident_books_moves_and_cancels_without_javascript(client, login,
-                                                              make_session, db):  # fmt: skip
+def test_resident_books_moves_and_cancels_without_javascript(
+    client, login, make_session, db
+):
     a = make_session(place="Kantor Desa")
     b = make_session(date="2027-02-04", place="Balai Dusun Sungai Bedung")
     me = login("resident", name="SITI AMINAH", sex="P", birth_date=dt.date(1999, 3, 4))
@@ -230,15 +255,19 @@ def test_resident_books_moves_and_cancels_without_javascript(client, login,
     assert "Riwayat" in text_of(client.get("/me/appointments"))
 
 
-def test_public_calendar_and_ics_have_no_personal_data(client, make_session,
-                                                        make_resident, bearer):  # fmt: skip
+def test_public_calendar_and_ics_have_no_personal_data(
+    client, make_session, make_resident, bearer
+):
     make_session(place="Kantor Desa Merubung")
     home = make_session(
         kind="mobile", place="Rumah warga", address="Jl. Parit Rahasia 7"
     )
     r = make_resident(name="NENEK SALMAH")
-    client.post(f"/api/v1/sessions/{home.id}/bookings", json={"niks": [r.nik]},
-                headers=bearer("clerk"))  # fmt: skip
+    client.post(
+        f"/api/v1/sessions/{home.id}/bookings",
+        json={"niks": [r.nik]},
+        headers=bearer("clerk"),
+    )
     page = text_of(client.get("/jadwal"))
     assert "Kantor Desa Merubung" in page and "Kunjungan rumah" in page
     for secret in ("Parit Rahasia", "NENEK", r.nik, "Rumah warga"):
@@ -269,12 +298,16 @@ def test_ics_folds_long_lines_at_75_octets():
     assert b"".join(parts).decode() == line
 
 
-def test_remind_command_lists_tomorrows_people(app, runner, make_session, make_resident,
-                                               bearer, client):  # fmt: skip
+def test_remind_command_lists_tomorrows_people(
+    app, runner, make_session, make_resident, bearer, client
+):
     s = make_session()
     r = make_resident(name="EKO", phone="0812-3456-7890")
-    client.post(f"/api/v1/sessions/{s.id}/bookings", json={"niks": [r.nik]},
-                headers=bearer("clerk"))  # fmt: skip
+    client.post(
+        f"/api/v1/sessions/{s.id}/bookings",
+        json={"niks": [r.nik]},
+        headers=bearer("clerk"),
+    )
     result = runner.invoke(args=["appointments", "remind", "--date", DAY.isoformat()])
     assert result.exit_code == 0, result.output
     assert "EKO" in result.output and "https://wa.me/6281234567890" in result.output
@@ -297,8 +330,16 @@ def test_the_resident_page_lists_their_bookings(app, client, login, make_residen
     with app.app_context():
         mark_write_intent()
         session = sessions.create_session(
-            {"date": "2030-01-07", "start": "08:00", "end": "12:00", "place": "Kantor Desa",
-             "kind": "office", "capacity": 5}, today=dt.date(2030, 1, 2))  # fmt: skip
+            {
+                "date": "2030-01-07",
+                "start": "08:00",
+                "end": "12:00",
+                "place": "Kantor Desa",
+                "kind": "office",
+                "capacity": 5,
+            },
+            today=dt.date(2030, 1, 2),
+        )
         booking.book(session, [person.nik], clerk, today=dt.date(2030, 1, 2))
         db.session.commit()
     page = client.get(f"/residents/{person.id}").get_data(as_text=True)

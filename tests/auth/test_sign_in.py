@@ -137,9 +137,13 @@ def test_weak_new_password_is_refused_with_the_field_named(client, login):
     page = client.get("/account/password").get_data(as_text=True)
     resp = client.post(
         "/account/password",
-        data={"current_password": PASSWORD, "new_password": user.username + "123",
-              "confirm": user.username + "123", "csrf_token": csrf_from(page)},
-    )  # fmt: skip
+        data={
+            "current_password": PASSWORD,
+            "new_password": user.username + "123",
+            "confirm": user.username + "123",
+            "csrf_token": csrf_from(page),
+        },
+    )
     assert resp.status_code == 200
     assert "nama pengguna" in resp.get_data(as_text=True)
 

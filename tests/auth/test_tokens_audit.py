@@ -73,8 +73,12 @@ def test_admin_makes_and_revokes_a_token_in_the_ui(client, login, db):
 
 
 def test_audit_details_never_hold_a_full_nik(db):
-    audit.record("residents.update", object_type="resident", object_id=7,
-                 detail="NIK 6101124503090001 → 6101124503090002")  # fmt: skip
+    audit.record(
+        "residents.update",
+        object_type="resident",
+        object_id=7,
+        detail="NIK 6101124503090001 → 6101124503090002",
+    )
     db.session.commit()
     detail = db.session.scalar(select(AuditEvent.detail))
     assert "6101124503090001" not in detail and "6101********0001" in detail

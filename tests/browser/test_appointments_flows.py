@@ -30,9 +30,14 @@ def make_session(app):
     from desa.extensions import db
 
     def factory(**overrides):
-        data = {"date": DAY.isoformat(), "start": "08:00", "end": "12:00",
-                "place": "Kantor Desa Merubung", "capacity": 10,
-                "minutes_per_person": 10}  # fmt: skip
+        data = {
+            "date": DAY.isoformat(),
+            "start": "08:00",
+            "end": "12:00",
+            "place": "Kantor Desa Merubung",
+            "capacity": 10,
+            "minutes_per_person": 10,
+        }
         data.update(overrides)
         with app.app_context():
             session = create_session(data, today=TODAY)
@@ -65,8 +70,15 @@ def _fits_width(page) -> bool:
 
 
 @pytest.mark.browser
-def test_resident_books_on_a_phone(live_server, phone_page, village_date, make_session,
-                                   make_resident, issue_pin, shots_dir):  # fmt: skip
+def test_resident_books_on_a_phone(
+    live_server,
+    phone_page,
+    village_date,
+    make_session,
+    make_resident,
+    issue_pin,
+    shots_dir,
+):
     page = phone_page
     errors = _watch(page)
     make_session(place="Kantor Desa Merubung")
@@ -107,16 +119,27 @@ def test_resident_books_on_a_phone(live_server, phone_page, village_date, make_s
 
 
 @pytest.mark.browser
-def test_rt_head_books_a_group(live_server, page, village_date, make_session, make_user,
-                               make_resident, password, app, shots_dir):  # fmt: skip
+def test_rt_head_books_a_group(
+    live_server,
+    page,
+    village_date,
+    make_session,
+    make_user,
+    make_resident,
+    password,
+    app,
+    shots_dir,
+):
     from desa.appointments.models import Booking
     from desa.extensions import db
 
     errors = _watch(page)
     session_id = make_session(capacity=5, place="Balai RT 002")
     head = make_user("rt")  # RT 002 / RW 001
-    people = [make_resident(name=n, rw="001", rt="002")
-              for n in ("ABDUL MANAF", "BAHRUDIN", "CHAIRUL ANWAR")]  # fmt: skip
+    people = [
+        make_resident(name=n, rw="001", rt="002")
+        for n in ("ABDUL MANAF", "BAHRUDIN", "CHAIRUL ANWAR")
+    ]
     make_resident(name="ORANG RT LAIN", rw="004", rt="001")
     _staff_sign_in(page, live_server.url, head.username, password)
     with page.expect_navigation():
@@ -148,9 +171,16 @@ def test_rt_head_books_a_group(live_server, page, village_date, make_session, ma
 
 @pytest.mark.browser
 def test_clerk_checks_someone_in_by_typing_the_code(
-    live_server, page, village_date, make_session, make_user, make_resident, password,
-    app, shots_dir,
-):  # fmt: skip
+    live_server,
+    page,
+    village_date,
+    make_session,
+    make_user,
+    make_resident,
+    password,
+    app,
+    shots_dir,
+):
     from desa.appointments.booking import book
     from desa.appointments.models import Booking, RecordingSession
     from desa.extensions import db
@@ -159,8 +189,12 @@ def test_clerk_checks_someone_in_by_typing_the_code(
     session_id = make_session()
     person = make_resident(name="DARMAWAN")
     with app.app_context():
-        (made,) = book(db.session.get(RecordingSession, session_id), [person.nik], None,
-                       today=TODAY)  # fmt: skip
+        (made,) = book(
+            db.session.get(RecordingSession, session_id),
+            [person.nik],
+            None,
+            today=TODAY,
+        )
         code = made.code
         db.session.commit()
     village_date(DAY)

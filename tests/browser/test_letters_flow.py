@@ -13,8 +13,14 @@ _FORM_STATUS = re.compile(r"Failed to load resource: .* status of 422 ")
 
 def _sign_in(page, base, username, password):
     errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and not _FORM_STATUS.match(m.text)
-            and errors.append(m.text))  # fmt: skip
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and not _FORM_STATUS.match(m.text)
+            and errors.append(m.text)
+        ),
+    )
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"{base}/login")

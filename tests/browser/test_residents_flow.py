@@ -43,10 +43,17 @@ def test_clerk_records_a_move_out(
     live_server, page, make_user, make_resident, password, shots_dir
 ):
     clerk = make_user("clerk")
-    rahmat = make_resident(name="RAHMAT HIDAYAT", kk="6101120101880007",
-                           family_relation="KEPALA KELUARGA")  # fmt: skip
-    make_resident(name="RAHMA WATI", kk="6101120101880007", family_relation="ISTRI",
-                  sex="P", birth_date=dt.date(1992, 2, 3), ektp_status=3)  # fmt: skip
+    rahmat = make_resident(
+        name="RAHMAT HIDAYAT", kk="6101120101880007", family_relation="KEPALA KELUARGA"
+    )
+    make_resident(
+        name="RAHMA WATI",
+        kk="6101120101880007",
+        family_relation="ISTRI",
+        sex="P",
+        birth_date=dt.date(1992, 2, 3),
+        ektp_status=3,
+    )
     make_resident(name="SUPARDI")
     errors = _sign_in(page, live_server.url, clerk.username, password)
 
@@ -106,8 +113,12 @@ def test_resident_screens_fit_a_phone(
 ):
     page = phone_page
     clerk = make_user("clerk")
-    resident = make_resident(name="SITI NURHALIZA BINTI ABDULLAH", sex="P",
-                             birth_date=dt.date(1985, 8, 17), occupation="PEDAGANG")  # fmt: skip
+    resident = make_resident(
+        name="SITI NURHALIZA BINTI ABDULLAH",
+        sex="P",
+        birth_date=dt.date(1985, 8, 17),
+        occupation="PEDAGANG",
+    )
     for i in range(5):
         make_resident(name=f"WARGA CONTOH {chr(65 + i)}")
     errors = _sign_in(page, live_server.url, clerk.username, password)

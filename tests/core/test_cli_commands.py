@@ -104,8 +104,11 @@ def test_init_is_idempotent_and_names_the_village(cli_env, db):
     db.session.rollback()
     village = db.session.get(Village, 1)
     assert (village.name, village.district, village.regency, village.province) == (
-        "Merubung", "Tekarang", "Kabupaten Sambas", "Kalimantan Barat"
-    )  # fmt: skip
+        "Merubung",
+        "Tekarang",
+        "Kabupaten Sambas",
+        "Kalimantan Barat",
+    )
 
 
 def test_exit_codes_and_no_tracebacks(cli_env):
@@ -131,7 +134,12 @@ def test_demo_fills_an_empty_database_once(runner, db):
     db.session.rollback()
     assert db.session.query(Resident).count() == 300
     assert {u.role for u in db.session.scalars(select(User))} == {
-        "admin", "clerk", "head", "rt", "employer"}  # fmt: skip
+        "admin",
+        "clerk",
+        "head",
+        "rt",
+        "employer",
+    }
     from desa.appointments.models import Booking, RecordingSession
 
     kinds = {s.kind for s in db.session.scalars(select(RecordingSession))}

@@ -25,8 +25,19 @@ def test_dates_are_written_the_indonesian_way():
 
 def test_roman_months_for_letter_numbers():
     assert [month_roman(m) for m in range(1, 13)] == [
-        "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII",
-    ]  # fmt: skip
+        "I",
+        "II",
+        "III",
+        "IV",
+        "V",
+        "VI",
+        "VII",
+        "VIII",
+        "IX",
+        "X",
+        "XI",
+        "XII",
+    ]
 
 
 def test_nik_masking():
@@ -50,9 +61,14 @@ def test_masked_text_never_holds_sixteen_digits_in_a_row(text):
 
 def test_log_filter_masks_nik_in_formatted_messages():
     record = logging.LogRecord(
-        "werkzeug", logging.INFO, __file__, 1,
-        '127.0.0.1 "GET /api/v1/residents/%s HTTP/1.1" 200', ("6101124503090001",), None,
-    )  # fmt: skip
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '127.0.0.1 "GET /api/v1/residents/%s HTTP/1.1" 200',
+        ("6101124503090001",),
+        None,
+    )
     MaskNikFilter().filter(record)
     assert "6101124503090001" not in record.getMessage()
     assert "6101********0001" in record.getMessage()

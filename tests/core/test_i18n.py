@@ -115,5 +115,7 @@ def test_wtforms_own_messages_speak_the_interface_language(app, english_mo):
         assert form.errors["at"] == ["Not a valid time; type it like 08:30."]
     # Every one of our sentences is in the English catalogue too.
     english = _read(EN_PO)
-    assert all(english.get(ours) and english.get(ours).string
-               for ours in set(_WTFORMS_MESSAGES.values()))  # fmt: skip
+    assert all(
+        english.get(ours) and english.get(ours).string
+        for ours in set(_WTFORMS_MESSAGES.values())
+    )

@@ -35,24 +35,50 @@ def village(make_resident):
         "dedi": {"birth_date": d(2009, 11, 24), "ektp_status": 1},  # 17 tomorrow
         "rekam": {"birth_date": d(1985, 3, 3), "ektp_status": 3},
         "cetak": {"birth_date": d(1975, 3, 3), "ektp_status": 4},
-        "mati": {"birth_date": d(1950, 3, 3), "ektp_status": 2,
-                 "life_status": "deceased"},
-        "pindah": {"birth_date": d(1991, 3, 3), "ektp_status": 2,
-                   "life_status": "moved"},
+        "mati": {
+            "birth_date": d(1950, 3, 3),
+            "ektp_status": 2,
+            "life_status": "deceased",
+        },
+        "pindah": {
+            "birth_date": d(1991, 3, 3),
+            "ektp_status": 2,
+            "life_status": "moved",
+        },
         "asing": {"birth_date": d(1970, 3, 3), "ektp_status": 2, "citizenship": "WNA"},
         # RW 001 / RT 003, Dusun Sungai Bedung
-        "eko": {"birth_date": d(2010, 6, 1), "ektp_status": 2, "rt": "003",
-                "marital_status": "KAWIN"},
+        "eko": {
+            "birth_date": d(2010, 6, 1),
+            "ektp_status": 2,
+            "rt": "003",
+            "marital_status": "KAWIN",
+        },
         "terbit": {"birth_date": d(1960, 8, 8), "ektp_status": 8, "rt": "003"},
         "siap": {"birth_date": d(1962, 8, 8), "ektp_status": 5, "rt": "003"},
         # RW 002 / RT 001, Dusun Tanjung
-        "fajar": {"birth_date": d(1999, 9, 9), "ektp_status": None, "rw": "002",
-                  "rt": "001", "dusun": "Tanjung"},
-        "gita": {"birth_date": d(1998, 9, 9), "ektp_status": 6, "rw": "002",
-                 "rt": "001", "dusun": "Tanjung", "sex": "P"},
-        "anak": {"birth_date": d(2015, 9, 9), "ektp_status": None, "rw": "002",
-                 "rt": "001", "dusun": "Tanjung"},
-    }  # fmt: skip
+        "fajar": {
+            "birth_date": d(1999, 9, 9),
+            "ektp_status": None,
+            "rw": "002",
+            "rt": "001",
+            "dusun": "Tanjung",
+        },
+        "gita": {
+            "birth_date": d(1998, 9, 9),
+            "ektp_status": 6,
+            "rw": "002",
+            "rt": "001",
+            "dusun": "Tanjung",
+            "sex": "P",
+        },
+        "anak": {
+            "birth_date": d(2015, 9, 9),
+            "ektp_status": None,
+            "rw": "002",
+            "rt": "001",
+            "dusun": "Tanjung",
+        },
+    }
     return {
         key: make_resident(name=f"{key.upper()} WARGA", **values)
         for key, values in people.items()

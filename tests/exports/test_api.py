@@ -45,8 +45,9 @@ def test_district_token_pages_through_the_pending_list(
 
 @pytest.mark.parametrize("query", ["per_page=0", "per_page=501", "page=x", "page=0"])
 def test_bad_paging_is_a_422(client, make_token, query):
-    resp = client.get(f"/api/v1/recording/pending?{query}",
-                      headers=_bearer(make_token("district")))  # fmt: skip
+    resp = client.get(
+        f"/api/v1/recording/pending?{query}", headers=_bearer(make_token("district"))
+    )
     assert resp.status_code == 422
     assert resp.get_json()["error"]["code"] == "invalid"
 
@@ -84,25 +85,34 @@ def test_other_roles_are_refused(client, login, role):
 
 def test_anonymous_and_revoked_tokens_get_401(app, client, make_token):
     assert client.get("/api/v1/recording/stats").status_code == 401
-    assert client.get("/api/v1/recording/pending",
-                      headers=_bearer("desa_bukan-token")).status_code == 401  # fmt: skip
+    assert (
+        client.get(
+            "/api/v1/recording/pending", headers=_bearer("desa_bukan-token")
+        ).status_code
+        == 401
+    )
 
 
 def test_head_reads_but_may_not_send_results(client, login, village):
     login("head")
     assert client.get("/api/v1/recording/pending").status_code == 200
-    resp = client.post("/api/v1/recording/results", json={"results": []},
-                       headers={"X-CSRFToken": csrf_token(client)})  # fmt: skip
+    resp = client.post(
+        "/api/v1/recording/results",
+        json={"results": []},
+        headers={"X-CSRFToken": csrf_token(client)},
+    )
     assert resp.status_code == 403
 
 
 def test_district_sends_results_twice(app, client, make_token, village):
     auth = _bearer(make_token("district"))
-    body = {"results": [
-        {"nik": village["ani"].nik, "status": 3},
-        {"nik": village["budi"].nik, "status": "SUDAH REKAM"},
-        {"nik": "6101125505990001", "status": 3},
-    ]}  # fmt: skip
+    body = {
+        "results": [
+            {"nik": village["ani"].nik, "status": 3},
+            {"nik": village["budi"].nik, "status": "SUDAH REKAM"},
+            {"nik": "6101125505990001", "status": 3},
+        ]
+    }
     resp = client.post("/api/v1/recording/results", json=body, headers=auth)
     assert resp.status_code == 200
     data = resp.get_json()
@@ -119,8 +129,11 @@ def test_clerk_sends_results_with_the_session_and_csrf(client, login, village):
     login("clerk")
     body = {"results": [{"nik": village["eko"].nik, "status": 8}]}
     assert client.post("/api/v1/recording/results", json=body).status_code == 400
-    resp = client.post("/api/v1/recording/results", json=body,
-                       headers={"X-CSRFToken": csrf_token(client)})  # fmt: skip
+    resp = client.post(
+        "/api/v1/recording/results",
+        json=body,
+        headers={"X-CSRFToken": csrf_token(client)},
+    )
     assert resp.get_json()["matched"] == 1
 
 
@@ -138,8 +151,9 @@ def test_clerk_sends_results_with_the_session_and_csrf(client, login, village):
     ],
 )
 def test_bad_results_are_422_and_change_nothing(client, make_token, body, field):
-    resp = client.post("/api/v1/recording/results", json=body,
-                       headers=_bearer(make_token("district")))  # fmt: skip
+    resp = client.post(
+        "/api/v1/recording/results", json=body, headers=_bearer(make_token("district"))
+    )
     assert resp.status_code == 422
     error = resp.get_json()["error"]
     assert field in error["fields"]
@@ -147,9 +161,11 @@ def test_bad_results_are_422_and_change_nothing(client, make_token, body, field)
 
 
 def test_malformed_json_is_a_400(client, make_token):
-    resp = client.post("/api/v1/recording/results", data="{nik",
-                       headers={**_bearer(make_token("district")),
-                                "Content-Type": "application/json"})  # fmt: skip
+    resp = client.post(
+        "/api/v1/recording/results",
+        data="{nik",
+        headers={**_bearer(make_token("district")), "Content-Type": "application/json"},
+    )
     assert resp.status_code == 400
 
 

@@ -18,19 +18,23 @@ def test_export_pending_writes_the_file_and_its_manifest(runner, village, tmp_pa
     assert f"{len(PENDING)} penduduk" in result.output
     rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_index(0).to_python()
     assert len(rows) == 1 + len(PENDING)
-    manifest = json.loads((tmp_path / "flashdisk" / "belum-rekam.xlsx.manifest.json")
-                          .read_text())  # fmt: skip
+    manifest = json.loads(
+        (tmp_path / "flashdisk" / "belum-rekam.xlsx.manifest.json").read_text()
+    )
     assert manifest["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
     assert manifest["rows"] == len(PENDING) and manifest["file"] == "belum-rekam.xlsx"
     assert manifest["batch_id"] == 1
     assert sorted(p.name for p in target.parent.iterdir()) == [
-        "belum-rekam.xlsx", "belum-rekam.xlsx.manifest.json"]  # fmt: skip
+        "belum-rekam.xlsx",
+        "belum-rekam.xlsx.manifest.json",
+    ]
 
 
 def test_export_format_option_and_only_new(runner, village, tmp_path):
     first = tmp_path / "semua.dat"
-    result = runner.invoke(args=["recording", "export-pending", str(first),
-                                 "--format", "csv"])  # fmt: skip
+    result = runner.invoke(
+        args=["recording", "export-pending", str(first), "--format", "csv"]
+    )
     assert result.exit_code == 0, result.output
     assert first.read_bytes().startswith(b"\xef\xbb\xbfNO,NIK,NO_KK,")
     again = tmp_path / "baru.csv"
@@ -45,11 +49,13 @@ def test_export_format_option_and_only_new(runner, village, tmp_path):
 
 
 def test_export_errors_exit_1_or_2(runner, village, tmp_path):
-    result = runner.invoke(args=["recording", "export-pending",
-                                 str(tmp_path / "tidak-ada" / "x.csv")])  # fmt: skip
+    result = runner.invoke(
+        args=["recording", "export-pending", str(tmp_path / "tidak-ada" / "x.csv")]
+    )
     assert result.exit_code == 1 and "tidak ada" in result.output
-    result = runner.invoke(args=["recording", "export-pending", str(tmp_path / "x"),
-                                 "--format", "pdf"])  # fmt: skip
+    result = runner.invoke(
+        args=["recording", "export-pending", str(tmp_path / "x"), "--format", "pdf"]
+    )
     assert result.exit_code == 2
 
 

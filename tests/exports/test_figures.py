@@ -11,8 +11,18 @@ from desa.extensions import db as _db
 from .conftest import TODAY
 
 VILLAGE_WIDE = SimpleNamespace(role="clerk")
-KEYS = ["dusun", "rw", "rt", "wajib", "recorded", "recorded_pct", "not_recorded",
-        "not_recorded_pct", "printed", "printed_pct"]  # fmt: skip
+KEYS = [
+    "dusun",
+    "rw",
+    "rt",
+    "wajib",
+    "recorded",
+    "recorded_pct",
+    "not_recorded",
+    "not_recorded_pct",
+    "printed",
+    "printed_pct",
+]
 
 
 def _figures(app, principal=VILLAGE_WIDE, day=TODAY, level="rt"):
@@ -31,15 +41,30 @@ def test_shape_and_arithmetic_per_rt(app, village):
     ]
     rt2, rt3, tanjung = data["rows"]
     # Dead, moved, foreign and not-yet-17 people do not count.
-    assert rt2 == {"dusun": "Sungai Bedung", "rw": "001", "rt": "002", "wajib": 5,
-                   "recorded": 2, "recorded_pct": 40.0, "not_recorded": 3,
-                   "not_recorded_pct": 60.0, "printed": 1, "printed_pct": 50.0}  # fmt: skip
+    assert rt2 == {
+        "dusun": "Sungai Bedung",
+        "rw": "001",
+        "rt": "002",
+        "wajib": 5,
+        "recorded": 2,
+        "recorded_pct": 40.0,
+        "not_recorded": 3,
+        "not_recorded_pct": 60.0,
+        "printed": 1,
+        "printed_pct": 50.0,
+    }
     assert (rt3["wajib"], rt3["recorded"], rt3["printed"]) == (3, 2, 1)
     assert (rt3["recorded_pct"], rt3["not_recorded_pct"]) == (66.67, 33.33)
     assert (tanjung["wajib"], tanjung["printed_pct"]) == (2, 100.0)
-    assert data["total"] == {"wajib": 10, "recorded": 5, "recorded_pct": 50.0,
-                             "not_recorded": 5, "not_recorded_pct": 50.0,
-                             "printed": 3, "printed_pct": 60.0}  # fmt: skip
+    assert data["total"] == {
+        "wajib": 10,
+        "recorded": 5,
+        "recorded_pct": 50.0,
+        "not_recorded": 5,
+        "not_recorded_pct": 50.0,
+        "printed": 3,
+        "printed_pct": 60.0,
+    }
 
 
 def test_the_date_decides_who_is_wajib(app, village):
@@ -71,10 +96,14 @@ def test_rt_heads_see_only_their_rt(app, village):
 def test_grouping_per_rw_and_per_dusun(app, village):
     per_rw = _figures(app, level="rw")["rows"]
     assert [(r["dusun"], r["rw"], r["rt"], r["wajib"]) for r in per_rw] == [
-        ("Sungai Bedung", "001", None, 8), ("Tanjung", "002", None, 2)]  # fmt: skip
+        ("Sungai Bedung", "001", None, 8),
+        ("Tanjung", "002", None, 2),
+    ]
     per_dusun = _figures(app, level="dusun")["rows"]
     assert [(r["dusun"], r["rw"], r["recorded"]) for r in per_dusun] == [
-        ("Sungai Bedung", None, 4), ("Tanjung", None, 1)]  # fmt: skip
+        ("Sungai Bedung", None, 4),
+        ("Tanjung", None, 1),
+    ]
     assert per_dusun[0]["recorded_pct"] == 50.0
 
 
@@ -95,9 +124,16 @@ def test_recordings_per_month_from_history(app, village):
     from desa.residents.models import ResidentChange
 
     def change(key, when, before, after, field="ektp_status"):
-        _db.session.add(ResidentChange(resident_id=village[key].id, changed_at=when,
-                                       changed_by="uji", field=field, before=before,
-                                       after=after))  # fmt: skip
+        _db.session.add(
+            ResidentChange(
+                resident_id=village[key].id,
+                changed_at=when,
+                changed_by="uji",
+                field=field,
+                before=before,
+                after=after,
+            )
+        )
 
     with app.app_context():
         change("ani", dt.datetime(2026, 11, 5, 3), "2", "3")
@@ -110,8 +146,9 @@ def test_recordings_per_month_from_history(app, village):
         change("terbit", dt.datetime(2026, 11, 8, 3), "2", "8")  # other RT
         _db.session.commit()
         months = figures.recordings_per_month(VILLAGE_WIDE, TODAY)
-        own = figures.recordings_per_month(SimpleNamespace(role="rt", rw="001",
-                                                           rt="002"), TODAY)  # fmt: skip
+        own = figures.recordings_per_month(
+            SimpleNamespace(role="rt", rw="001", rt="002"), TODAY
+        )
     assert [m["month"] for m in months][0] == "2025-12"
     assert len(months) == 12 and months[-1]["month"] == "2026-11"
     by_month = {m["month"]: m["recorded"] for m in months}

@@ -24,9 +24,12 @@ from .conftest import PENDING, TODAY
 def _export(app, fmt="csv", only_new=False, day=TODAY):
     with app.app_context():
         batch = pending.export_pending(
-            fmt, day=day, only_new=only_new, instance_path=app.instance_path,
+            fmt,
+            day=day,
+            only_new=only_new,
+            instance_path=app.instance_path,
             actor_name="Petugas Uji",
-        )  # fmt: skip
+        )
         _db.session.commit()
         path = pending.stored_file(batch, app.instance_path)
         return batch.id, path
@@ -128,8 +131,11 @@ def test_xlsx_styles_frozen_header_widths_and_text_format(app, village):
     header_style = int(re.search(r'<c r="A1" s="(\d+)"', sheet).group(1))
     header_xf = re.findall(r"<xf [^>]*?/?>", xfs)[header_style]
     font_id = int(re.search(r'fontId="(\d+)"', header_xf).group(1))
-    fonts = re.findall(r"<font>.*?</font>|<font/>", re.search(
-        r"<fonts[^>]*>(.*?)</fonts>", styles, re.S).group(1), re.S)  # fmt: skip
+    fonts = re.findall(
+        r"<font>.*?</font>|<font/>",
+        re.search(r"<fonts[^>]*>(.*?)</fonts>", styles, re.S).group(1),
+        re.S,
+    )
     assert "<b" in fonts[font_id]
     assert 'fillId="0"' not in header_xf
 
@@ -198,8 +204,13 @@ def test_unknown_format_is_refused(app, village):
     from desa.core.errors import ValidationError
 
     with app.app_context(), pytest.raises(ValidationError):
-        pending.export_pending("pdf", day=TODAY, only_new=False,
-                               instance_path=app.instance_path, actor_name="x")  # fmt: skip
+        pending.export_pending(
+            "pdf",
+            day=TODAY,
+            only_new=False,
+            instance_path=app.instance_path,
+            actor_name="x",
+        )
 
 
 def test_a_failed_write_leaves_no_file_and_no_batch(app, village, monkeypatch):
@@ -210,8 +221,13 @@ def test_a_failed_write_leaves_no_file_and_no_batch(app, village, monkeypatch):
     monkeypatch.setattr(pending, "write_csv", broken)
     with app.app_context():
         with pytest.raises(OSError):
-            pending.export_pending("csv", day=TODAY, only_new=False,
-                                   instance_path=app.instance_path, actor_name="x")  # fmt: skip
+            pending.export_pending(
+                "csv",
+                day=TODAY,
+                only_new=False,
+                instance_path=app.instance_path,
+                actor_name="x",
+            )
         _db.session.rollback()
         assert _db.session.scalar(select(func.count(ExportBatch.id))) == 0
     assert list(pending.export_dir(app.instance_path).iterdir()) == []
@@ -223,21 +239,36 @@ def test_jadwal_rekam_is_the_active_booking_date(app, village):
     day = dt.date(2026, 12, 2)
     with app.app_context():
         session = RecordingSession(
-            date=day, start_time=dt.time(8), end_time=dt.time(12), place="Kantor Desa",
-            kind="office", capacity=10, minutes_per_person=10, created_by="uji",
-        )  # fmt: skip
+            date=day,
+            start_time=dt.time(8),
+            end_time=dt.time(12),
+            place="Kantor Desa",
+            kind="office",
+            capacity=10,
+            minutes_per_person=10,
+            created_by="uji",
+        )
         _db.session.add(session)
         _db.session.flush()
         for queue, (key, status) in enumerate(
             (("ani", "active"), ("cici", "cancelled"))
         ):
-            _db.session.add(Booking(
-                session_id=session.id, resident_id=village[key].id, queue_number=queue + 1,
-                code=f"KODE{key}", status=status, booked_by_kind="user",
-                booked_by_role="clerk", booked_by_name="uji",
-            ))  # fmt: skip
+            _db.session.add(
+                Booking(
+                    session_id=session.id,
+                    resident_id=village[key].id,
+                    queue_number=queue + 1,
+                    code=f"KODE{key}",
+                    status=status,
+                    booked_by_kind="user",
+                    booked_by_role="clerk",
+                    booked_by_name="uji",
+                )
+            )
         _db.session.commit()
-        rows = {c[3]: dict(zip(pending.COLUMNS, c, strict=True))
-                for _i, c in pending.iter_rows(TODAY)}  # fmt: skip
+        rows = {
+            c[3]: dict(zip(pending.COLUMNS, c, strict=True))
+            for _i, c in pending.iter_rows(TODAY)
+        }
     assert rows["ANI WARGA"]["JADWAL_REKAM"] == "02-12-2026"
     assert rows["CICI WARGA"]["JADWAL_REKAM"] is None

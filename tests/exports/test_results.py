@@ -29,10 +29,13 @@ def _status(app, resident):
 def _history(app, resident):
     with app.app_context():
         return _db.session.execute(
-            select(ResidentChange.before, ResidentChange.after, ResidentChange.reason)
-            .where(ResidentChange.resident_id == resident.id,
-                   ResidentChange.field == "ektp_status")
-        ).all()  # fmt: skip
+            select(
+                ResidentChange.before, ResidentChange.after, ResidentChange.reason
+            ).where(
+                ResidentChange.resident_id == resident.id,
+                ResidentChange.field == "ektp_status",
+            )
+        ).all()
 
 
 def _import(app, path):
@@ -43,11 +46,16 @@ def _import(app, path):
 
 
 def test_codes_and_labels_update_with_history(app, village, tmp_path):
-    path = _write_csv(tmp_path / "hasil.csv", [
-        (village["ani"].nik, 3), (village["budi"].nik, "SUDAH REKAM"),
-        (village["cici"].nik, " card printed "), (village["rekam"].nik, 3),
-        (UNKNOWN, 3),
-    ])  # fmt: skip
+    path = _write_csv(
+        tmp_path / "hasil.csv",
+        [
+            (village["ani"].nik, 3),
+            (village["budi"].nik, "SUDAH REKAM"),
+            (village["cici"].nik, " card printed "),
+            (village["rekam"].nik, 3),
+            (UNKNOWN, 3),
+        ],
+    )
     summary = _import(app, path)
     assert summary.line == "matched 3, unchanged 1, unmatched 1"
     assert summary.unmatched == [(6, "6101********0001")]
@@ -59,8 +67,10 @@ def test_codes_and_labels_update_with_history(app, village, tmp_path):
 
 
 def test_the_same_file_twice_changes_nothing_the_second_time(app, village, tmp_path):
-    path = _write_csv(tmp_path / "hasil.csv",
-                      [(village["ani"].nik, 3), (village["eko"].nik, 8), (UNKNOWN, 3)])  # fmt: skip
+    path = _write_csv(
+        tmp_path / "hasil.csv",
+        [(village["ani"].nik, 3), (village["eko"].nik, 8), (UNKNOWN, 3)],
+    )
     assert _import(app, path).line == "matched 2, unchanged 0, unmatched 1"
     with app.app_context():
         changes = _db.session.scalar(select(func.count(ResidentChange.id)))
@@ -93,9 +103,13 @@ def test_xlsx_with_a_title_row_and_number_cells(app, village, tmp_path):
     ],
 )
 def test_a_bad_row_refuses_the_whole_file(app, village, tmp_path, nik, status, message):
-    path = _write_csv(tmp_path / "hasil.csv", [
-        (village["budi"].nik, 3), (nik.format(ani=village["ani"].nik), status),
-    ])  # fmt: skip
+    path = _write_csv(
+        tmp_path / "hasil.csv",
+        [
+            (village["budi"].nik, 3),
+            (nik.format(ani=village["ani"].nik), status),
+        ],
+    )
     with app.app_context(), pytest.raises(results.ResultsError) as caught:
         results.import_file(path, actor_name="uji")
     assert message in " ".join(caught.value.fields["baris 3"])
@@ -115,8 +129,9 @@ def test_a_nik_mangled_by_excel_is_explained(app, village, tmp_path):
     assert "Format kolom NIK sebagai Teks" in caught.value.message
 
 
-def test_conflicting_duplicates_are_refused_and_equal_ones_counted_once(app, village,
-                                                                          tmp_path):  # fmt: skip
+def test_conflicting_duplicates_are_refused_and_equal_ones_counted_once(
+    app, village, tmp_path
+):
     nik = village["ani"].nik
     path = _write_csv(tmp_path / "a.csv", [(nik, 3), (nik, 3)])
     assert _import(app, path).line == "matched 1, unchanged 0, unmatched 0"
@@ -150,8 +165,11 @@ def test_unreadable_files_get_a_clear_message(app, tmp_path):
     fake = tmp_path / "hasil.xlsx"
     fake.write_text("bukan excel")
     with app.app_context():
-        for path, message in ((latin, "UTF-8"), (fake, "XLSX"),
-                              (tmp_path / "tidak-ada.csv", "tidak ditemukan")):  # fmt: skip
+        for path, message in (
+            (latin, "UTF-8"),
+            (fake, "XLSX"),
+            (tmp_path / "tidak-ada.csv", "tidak ditemukan"),
+        ):
             with pytest.raises(results.ResultsError) as caught:
                 results.import_file(path, actor_name="uji")
             assert message in caught.value.message
@@ -173,8 +191,13 @@ def test_our_own_export_back_with_blank_statuses_skips_those_rows(app, village):
     from desa.exports import pending
 
     with app.app_context():
-        batch = pending.export_pending("xlsx", day=TODAY, only_new=False,
-                                       instance_path=app.instance_path, actor_name="x")  # fmt: skip
+        batch = pending.export_pending(
+            "xlsx",
+            day=TODAY,
+            only_new=False,
+            instance_path=app.instance_path,
+            actor_name="x",
+        )
         _db.session.commit()
         path = pending.stored_file(batch, app.instance_path)
     summary = _import(app, path)

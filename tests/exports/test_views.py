@@ -21,8 +21,10 @@ def test_export_page_creates_and_lists_batches(app, client, login, village):
     page = client.get("/recording").get_data(as_text=True)
     assert "Ekspor untuk Disdukcapil" in page and ">5<" in page
     token = csrf_token(client)
-    resp = client.post("/recording/export",
-                       data={"csrf_token": token, "format": "xlsx", "only_new": "y"})  # fmt: skip
+    resp = client.post(
+        "/recording/export",
+        data={"csrf_token": token, "format": "xlsx", "only_new": "y"},
+    )
     assert resp.status_code == 302
     page = client.get("/recording").get_data(as_text=True)
     assert "Ekspor #1 selesai: 5 penduduk." in page
@@ -30,24 +32,31 @@ def test_export_page_creates_and_lists_batches(app, client, login, village):
     download = client.get("/recording/batches/1/file")
     assert download.status_code == 200
     assert download.headers["Content-Disposition"].startswith("attachment;")
-    rows = CalamineWorkbook.from_filelike(io.BytesIO(download.data)).get_sheet_by_index(
-        0).to_python()  # fmt: skip
+    rows = (
+        CalamineWorkbook.from_filelike(io.BytesIO(download.data))
+        .get_sheet_by_index(0)
+        .to_python()
+    )
     assert len(rows) == 1 + len(PENDING)
     manifest = client.get("/recording/batches/1/manifest").get_json()
     import hashlib
 
     assert manifest["sha256"] == hashlib.sha256(download.data).hexdigest()
     with app.app_context():
-        downloads = _db.session.scalar(select(func.count(AuditEvent.id)).where(
-            AuditEvent.action == "recording.export_download"))  # fmt: skip
+        downloads = _db.session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == "recording.export_download"
+            )
+        )
     assert downloads == 1
 
 
 def test_export_needs_csrf_and_a_known_format(client, login, village):
     login("clerk")
     assert client.post("/recording/export", data={"format": "csv"}).status_code == 400
-    resp = client.post("/recording/export",
-                       data={"csrf_token": csrf_token(client), "format": "pdf"})  # fmt: skip
+    resp = client.post(
+        "/recording/export", data={"csrf_token": csrf_token(client), "format": "pdf"}
+    )
     assert resp.status_code == 422
     assert client.get("/recording/batches/99/file").status_code == 404
 
@@ -56,8 +65,9 @@ def test_head_may_read_batches_but_not_export(client, login, village):
     login("head")
     page = client.get("/recording").get_data(as_text=True)
     assert "Buat ekspor baru" not in page
-    resp = client.post("/recording/export",
-                       data={"csrf_token": csrf_token(client), "format": "csv"})  # fmt: skip
+    resp = client.post(
+        "/recording/export", data={"csrf_token": csrf_token(client), "format": "csv"}
+    )
     assert resp.status_code == 403
 
 
@@ -70,8 +80,9 @@ def test_quality_list_links_each_resident(client, login, make_resident, village)
     twin_a = make_resident(name="SITI AMINAH", birth_date=dt.date(1988, 2, 2))
     twin_b = make_resident(name="SITI AMINAH", birth_date=dt.date(1988, 2, 2), rt="003")
     make_resident(name="SITI AMINAH", birth_date=dt.date(1988, 2, 3))
-    nobirth = make_resident(name="KAWIN TANPA TGL", birth_date=None,
-                            marital_status="KAWIN")  # fmt: skip
+    nobirth = make_resident(
+        name="KAWIN TANPA TGL", birth_date=None, marital_status="KAWIN"
+    )
     login("clerk")
     page = client.get("/recording/quality").get_data(as_text=True)
     sections = {
@@ -91,35 +102,56 @@ def test_quality_list_links_each_resident(client, login, make_resident, village)
 
 def test_results_upload_applies_and_lists_unmatched_masked(app, client, login, village):
     login("clerk")
-    content = (f"NIK,STAT_RKM\n{village['ani'].nik},SUDAH REKAM\n"
-               "6101125505990001,3\n").encode()  # fmt: skip
-    resp = client.post("/recording/results", data={
-        "csrf_token": csrf_token(client), "file": (io.BytesIO(content), "hasil.csv"),
-    }, content_type="multipart/form-data")  # fmt: skip
+    content = (
+        f"NIK,STAT_RKM\n{village['ani'].nik},SUDAH REKAM\n6101125505990001,3\n"
+    ).encode()
+    resp = client.post(
+        "/recording/results",
+        data={
+            "csrf_token": csrf_token(client),
+            "file": (io.BytesIO(content), "hasil.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert "matched 1, unchanged 0, unmatched 1" in page
     assert "6101********0001" in page and "6101125505990001" not in page
-    resp = client.post("/recording/results", data={
-        "csrf_token": csrf_token(client), "file": (io.BytesIO(content), "hasil.csv"),
-    }, content_type="multipart/form-data")  # fmt: skip
+    resp = client.post(
+        "/recording/results",
+        data={
+            "csrf_token": csrf_token(client),
+            "file": (io.BytesIO(content), "hasil.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     assert "matched 0, unchanged 1, unmatched 1" in resp.get_data(as_text=True)
-    assert not list((app.instance_path and __import__("pathlib").Path(
-        app.instance_path) / "tmp").iterdir())  # fmt: skip
+    assert not list(
+        (
+            app.instance_path and __import__("pathlib").Path(app.instance_path) / "tmp"
+        ).iterdir()
+    )
 
 
 def test_results_upload_with_a_bad_row_changes_nothing(client, login, village):
     login("clerk")
     content = f"NIK,STAT_RKM\n{village['ani'].nik},3\n{village['budi'].nik},99\n"
-    resp = client.post("/recording/results", data={
-        "csrf_token": csrf_token(client),
-        "file": (io.BytesIO(content.encode()), "hasil.csv"),
-    }, content_type="multipart/form-data")  # fmt: skip
+    resp = client.post(
+        "/recording/results",
+        data={
+            "csrf_token": csrf_token(client),
+            "file": (io.BytesIO(content.encode()), "hasil.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422
     assert "tidak ada yang diubah" in page and "baris 3" in page
-    resp = client.post("/recording/results", data={"csrf_token": csrf_token(client)},
-                       content_type="multipart/form-data")  # fmt: skip
+    resp = client.post(
+        "/recording/results",
+        data={"csrf_token": csrf_token(client)},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 422 and "Pilih berkas hasil." in resp.get_data(
         as_text=True
     )

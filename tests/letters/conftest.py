@@ -27,9 +27,13 @@ def today(monkeypatch):
 def holder(make_resident):
     """The resident most letters are for."""
     return make_resident(
-        name="SITI AMINAH", sex="P", birth_date=dt.date(1988, 4, 12),
-        birth_place="SAMBAS", occupation="PETANI/PEKEBUN", address="Jl. Parit Baru",
-    )  # fmt: skip
+        name="SITI AMINAH",
+        sex="P",
+        birth_date=dt.date(1988, 4, 12),
+        birth_place="SAMBAS",
+        occupation="PETANI/PEKEBUN",
+        address="Jl. Parit Baru",
+    )
 
 
 @pytest.fixture
@@ -44,14 +48,18 @@ def letters(app, make_user):
         clerk = make_user("clerk", full_name="Operator Uji")
         head = make_user("head", full_name="H. Abdul Rahman")
 
-        def draft(self, resident, type_code="SKD", purpose="Melamar pekerjaan",
-                  fields=None) -> str:  # fmt: skip
+        def draft(
+            self, resident, type_code="SKD", purpose="Melamar pekerjaan", fields=None
+        ) -> str:
             with app.app_context():
                 mark_write_intent()
                 letter = services.create_draft(
-                    type_code, _db.session.get(Resident, resident.id), purpose,
-                    fields or {}, self.clerk,
-                )  # fmt: skip
+                    type_code,
+                    _db.session.get(Resident, resident.id),
+                    purpose,
+                    fields or {},
+                    self.clerk,
+                )
                 _db.session.commit()
                 return letter.public_id
 

@@ -17,8 +17,11 @@ def api(client):
     """call(method, url, json=None, token=None): bearer token, or the session + CSRF."""
 
     def call(method, url, json=None, token=None):
-        headers = {"Authorization": f"Bearer {token}"} if token else {
-            "X-CSRFToken": csrf_token(client)}  # fmt: skip
+        headers = (
+            {"Authorization": f"Bearer {token}"}
+            if token
+            else {"X-CSRFToken": csrf_token(client)}
+        )
         return client.open(url, method=method, json=json, headers=headers)
 
     return call
@@ -47,8 +50,12 @@ def test_letter_types_list_the_seeded_types(api, clerk_token, make_token):
     assert (
         by_code["SPN"]["addressee"] == "Kepala Kantor Urusan Agama Kecamatan Tekarang"
     )
-    assert {"name": "nama_usaha", "label": "Nama usaha", "type": "text",
-            "required": True} in by_code["SKU"]["fields"]  # fmt: skip
+    assert {
+        "name": "nama_usaha",
+        "label": "Nama usaha",
+        "type": "text",
+        "required": True,
+    } in by_code["SKU"]["fields"]
     assert api("GET", "/api/v1/letter-types").status_code == 401
     assert (
         api("GET", "/api/v1/letter-types", token=make_token("district")).status_code
@@ -57,9 +64,18 @@ def test_letter_types_list_the_seeded_types(api, clerk_token, make_token):
 
 
 def test_draft_issue_fetch_and_download(api, clerk_token, head_token, holder):
-    resp = _draft(api, clerk_token, holder.nik, "SKU", fields={
-        "nama_usaha": "Warung Berkah", "jenis_usaha": "warung", "alamat_usaha": "Parit",
-        "tahun_mulai": 2019})  # fmt: skip
+    resp = _draft(
+        api,
+        clerk_token,
+        holder.nik,
+        "SKU",
+        fields={
+            "nama_usaha": "Warung Berkah",
+            "jenis_usaha": "warung",
+            "alamat_usaha": "Parit",
+            "tahun_mulai": 2019,
+        },
+    )
     assert resp.status_code == 201, resp.get_json()
     draft = resp.get_json()
     assert (
@@ -106,8 +122,10 @@ def test_bad_fields_are_422_naming_the_field(api, clerk_token, holder):
     )
     assert resp.status_code == 422
     fields = resp.get_json()["error"]["fields"]
-    assert "Tanggal meninggal harus berupa tanggal (HH-BB-TTTT)." in fields[
-        "fields.tanggal_meninggal"]  # fmt: skip
+    assert (
+        "Tanggal meninggal harus berupa tanggal (HH-BB-TTTT)."
+        in fields["fields.tanggal_meninggal"]
+    )
     assert fields["fields.sebab"] == ["Sebab kematian wajib diisi."]
     assert _draft(api, clerk_token, holder.nik, fields=[1, 2]).status_code == 422
     assert _draft(api, clerk_token, holder.nik, purpose="").status_code == 422
@@ -159,8 +177,9 @@ def test_resident_sees_own_letters_only(
     assert client.get(f"/api/v1/letters/{mine}/pdf").data.startswith(b"%PDF")
     assert client.get(f"/api/v1/letters/{theirs}").status_code == 404
     assert client.get(f"/api/v1/letters/{theirs}/pdf").status_code == 404
-    resp = client.post(f"/api/v1/letters/{mine}/issue",
-                       headers={"X-CSRFToken": csrf_token(client)})  # fmt: skip
+    resp = client.post(
+        f"/api/v1/letters/{mine}/issue", headers={"X-CSRFToken": csrf_token(client)}
+    )
     assert resp.status_code == 403
 
 
@@ -202,8 +221,9 @@ def test_an_expired_letter_is_authentic_but_not_valid(
 
     from desa.letters import verification
 
-    public_id = _draft(api, clerk_token, holder.nik, "SRP", fields={"keluhan": "batuk"}
-                       ).get_json()["id"]  # fmt: skip
+    public_id = _draft(
+        api, clerk_token, holder.nik, "SRP", fields={"keluhan": "batuk"}
+    ).get_json()["id"]
     issued = api(
         "POST", f"/api/v1/letters/{public_id}/issue", token=head_token
     ).get_json()
@@ -244,10 +264,13 @@ def test_openapi_describes_the_letter_endpoints(client):
 
 @pytest.mark.parametrize(
     "body",
-    [{"type": ["SKD"], "nik": "1", "purpose": "x"}, {"type": "SKD", "nik": {"a": 1}},
-     {"type": "SKU", "nik": None, "purpose": 5, "fields": {"nama_usaha": {"x": 1}}},
-     {"type": None, "nik": [], "purpose": None, "fields": None}],
-)  # fmt: skip
+    [
+        {"type": ["SKD"], "nik": "1", "purpose": "x"},
+        {"type": "SKD", "nik": {"a": 1}},
+        {"type": "SKU", "nik": None, "purpose": 5, "fields": {"nama_usaha": {"x": 1}}},
+        {"type": None, "nik": [], "purpose": None, "fields": None},
+    ],
+)
 def test_odd_json_is_an_error_never_a_500(api, clerk_token, holder, body):
     body = {**body, "nik": holder.nik} if body.get("nik") == "1" else body
     resp = api("POST", "/api/v1/letters", body, clerk_token)

@@ -44,8 +44,13 @@ def test_another_villages_key_says_not_valid(runner, holder, letters, tmp_path):
 
     letter = letters.issue(letters.draft(holder))
     other = tmp_path / "lain.pem"
-    other.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+    other.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     result = runner.invoke(
         args=["letter", "verify", letter.token, "--public-key", str(other)]
     )
@@ -57,8 +62,15 @@ def test_bad_key_files_are_one_sentence(runner, tmp_path):
     junk.write_text("bukan kunci")
     result = runner.invoke(args=["letter", "verify", "x.y", "--public-key", str(junk)])
     assert result.exit_code == 1 and "Ed25519" in result.output
-    result = runner.invoke(args=["letter", "verify", "x.y", "--public-key",
-                                 str(tmp_path / "tidak-ada.pem")])  # fmt: skip
+    result = runner.invoke(
+        args=[
+            "letter",
+            "verify",
+            "x.y",
+            "--public-key",
+            str(tmp_path / "tidak-ada.pem"),
+        ]
+    )
     assert result.exit_code == 1 and "tidak ditemukan" in result.output
 
 
@@ -71,11 +83,19 @@ def test_works_without_a_database(tmp_path, holder, letters, app):
     letter = letters.issue(letters.draft(holder))
     key_file = tmp_path / "desa.pem"
     key_file.write_text(public_key_pem(app.instance_path))
-    env = {**os.environ, "DESA_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x",
-           "DESA_INSTANCE_PATH": str(tmp_path / "kosong"), "DESA_SECRET_KEY": "x" * 32}  # fmt: skip
+    env = {
+        **os.environ,
+        "DESA_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x",
+        "DESA_INSTANCE_PATH": str(tmp_path / "kosong"),
+        "DESA_SECRET_KEY": "x" * 32,
+    }
     desa = os.path.join(os.path.dirname(sys.executable), "desa")
-    out = subprocess.run([desa, "letter", "verify", letter.token, "--public-key",
-                          str(key_file)], env=env, capture_output=True, text=True,
-                         timeout=60)  # fmt: skip
+    out = subprocess.run(
+        [desa, "letter", "verify", letter.token, "--public-key", str(key_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("Sah:")

@@ -72,7 +72,7 @@ def test_two_processes_get_gapless_distinct_numbers(app, holder, letters):
         context.Process(
             target=_issue_all,
             args=(url, app.instance_path, chunk, letters.head.id, start),
-        )  # fmt: skip
+        )
         for chunk in (ids[:PER_PROCESS], ids[PER_PROCESS:])
     ]
     for worker in workers:

@@ -31,11 +31,14 @@ def test_the_office_address_and_logo_reach_the_issued_letter(
 ):
     login("admin")
     jpeg = _image("JPEG") + b"trailing bytes that must not survive"
-    resp = _post(client, {
-        "kop-address": "Jl. Raya Merubung No. 1, Kode Pos 79468",
-        "kop-phone": "0562 123456",
-        "kop-logo": (io.BytesIO(jpeg), "logo.jpg"),
-    })  # fmt: skip
+    resp = _post(
+        client,
+        {
+            "kop-address": "Jl. Raya Merubung No. 1, Kode Pos 79468",
+            "kop-phone": "0562 123456",
+            "kop-logo": (io.BytesIO(jpeg), "logo.jpg"),
+        },
+    )
     assert resp.status_code == 302, resp.get_data(as_text=True)
     with app.app_context():
         village = db.session.get(Village, 1)

@@ -23,20 +23,41 @@ pytestmark = pytest.mark.skipif(
 
 
 def _decode_qr(pdf: Path, tmp_path: Path) -> str:
-    subprocess.run([PDFTOPPM, "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf),
-                    str(tmp_path / "page")], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            PDFTOPPM,
+            "-png",
+            "-r",
+            "150",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(pdf),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
     image = next(tmp_path.glob("page*.png"))
-    out = subprocess.run([ZBARIMG, "--raw", "-q", str(image)], capture_output=True,
-                         text=True, check=True)  # fmt: skip
+    out = subprocess.run(
+        [ZBARIMG, "--raw", "-q", str(image)], capture_output=True, text=True, check=True
+    )
     return out.stdout.strip()
 
 
 @pytest.fixture
 def issued(app, holder, letters):
     """An issued Surat Pengantar Nikah and the path of its stored PDF."""
-    public_id = letters.draft(holder, "SPN", purpose="Pendaftaran nikah", fields={
-        "nama_pasangan": "AHMAD FAUZI", "tanggal_nikah": "2026-12-20",
-        "tempat_nikah": "KUA Kecamatan Tekarang"})  # fmt: skip
+    public_id = letters.draft(
+        holder,
+        "SPN",
+        purpose="Pendaftaran nikah",
+        fields={
+            "nama_pasangan": "AHMAD FAUZI",
+            "tanggal_nikah": "2026-12-20",
+            "tempat_nikah": "KUA Kecamatan Tekarang",
+        },
+    )
     letter = letters.issue(public_id)
     return letter, Path(app.instance_path) / letter.pdf_path
 
@@ -62,14 +83,24 @@ def test_the_pdf_says_what_it_should(issued, holder):
         for page in PdfReader(io.BytesIO(pdf.read_bytes())).pages
     )
     text = " ".join(text.split())
-    for expected in ("PEMERINTAH KABUPATEN SAMBAS", "KECAMATAN TEKARANG",
-                     "KANTOR DESA MERUBUNG", "SURAT PENGANTAR NIKAH",
-                     f"Nomor: {letter.number}", "SPN/001/2002/XI/2026",
-                     "Kepala Kantor Urusan Agama Kecamatan Tekarang", "SITI AMINAH",
-                     holder.nik, "SAMBAS, 12 April 1988", "AHMAD FAUZI",
-                     "20 Desember 2026", "Merubung, 23 November 2026",
-                     "Kepala Desa Merubung", "H. Abdul Rahman",
-                     "Pindai untuk memeriksa keaslian"):  # fmt: skip
+    for expected in (
+        "PEMERINTAH KABUPATEN SAMBAS",
+        "KECAMATAN TEKARANG",
+        "KANTOR DESA MERUBUNG",
+        "SURAT PENGANTAR NIKAH",
+        f"Nomor: {letter.number}",
+        "SPN/001/2002/XI/2026",
+        "Kepala Kantor Urusan Agama Kecamatan Tekarang",
+        "SITI AMINAH",
+        holder.nik,
+        "SAMBAS, 12 April 1988",
+        "AHMAD FAUZI",
+        "20 Desember 2026",
+        "Merubung, 23 November 2026",
+        "Kepala Desa Merubung",
+        "H. Abdul Rahman",
+        "Pindai untuk memeriksa keaslian",
+    ):
         assert expected in text, expected
     assert "{" not in text and "DRAF" not in text
 
@@ -85,8 +116,11 @@ def test_draft_preview_has_no_number_and_no_qr(app, holder, letters, tmp_path):
     subprocess.run(
         [PDFTOPPM, "-png", "-r", "100", str(path), str(tmp_path / "d")], check=True
     )
-    out = subprocess.run([ZBARIMG, "--raw", "-q", str(next(tmp_path.glob("d*.png")))],
-                         capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [ZBARIMG, "--raw", "-q", str(next(tmp_path.glob("d*.png")))],
+        capture_output=True,
+        text=True,
+    )
     assert out.stdout.strip() == ""
 
 
@@ -113,8 +147,11 @@ def test_a_forged_token_page_is_invalid_and_shows_nothing(issued, client):
 
 def _upload(client, path, data, name="surat.pdf"):
     token = csrf_from(client.get(path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, "pdf": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")  # fmt: skip
+    return client.post(
+        path,
+        data={"csrf_token": token, "pdf": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_uploading_the_pdf_checks_it_is_unaltered(issued, client):
@@ -126,11 +163,15 @@ def test_uploading_the_pdf_checks_it_is_unaltered(issued, client):
     edited = pdf.read_bytes() + b"\n% diubah\n"  # what an incremental edit appends
     differs = _upload(client, path, edited)
     assert "BERBEDA" in differs.get_data(as_text=True)
-    empty = client.post(path, data={"csrf_token": csrf_from(client.get(path).get_data(
-        as_text=True))})  # fmt: skip
+    empty = client.post(
+        path, data={"csrf_token": csrf_from(client.get(path).get_data(as_text=True))}
+    )
     assert empty.status_code == 422
-    no_csrf = client.post(path, data={"pdf": (io.BytesIO(b"x"), "a.pdf")},
-                          content_type="multipart/form-data")  # fmt: skip
+    no_csrf = client.post(
+        path,
+        data={"pdf": (io.BytesIO(b"x"), "a.pdf")},
+        content_type="multipart/form-data",
+    )
     assert no_csrf.status_code == 400
 
 

@@ -15,8 +15,12 @@ from desa.letters import numbering, services, types
 from desa.letters.models import LetterCounter, LetterType
 from desa.residents.models import Resident
 
-SKU_FIELDS = {"nama_usaha": "Warung Berkah", "jenis_usaha": "warung kelontong",
-              "alamat_usaha": "Dusun Sungai Bedung", "tahun_mulai": "2019"}  # fmt: skip
+SKU_FIELDS = {
+    "nama_usaha": "Warung Berkah",
+    "jenis_usaha": "warung kelontong",
+    "alamat_usaha": "Dusun Sungai Bedung",
+    "tahun_mulai": "2019",
+}
 
 
 def _village(app, **values):
@@ -78,8 +82,9 @@ def test_bad_dates_numbers_unknown_fields_and_missing_purpose(app, holder, lette
         letters.draft(holder, "SKKTP", fields={"tanggal_rekam": "31-02-2026"})
     assert "tanggal" in err.value.fields["fields.tanggal_rekam"][0]
     with pytest.raises(ValidationError) as err:
-        letters.draft(holder, "SKTM", fields={"penghasilan": "sejuta",
-                                             "jumlah_tanggungan": "3"})  # fmt: skip
+        letters.draft(
+            holder, "SKTM", fields={"penghasilan": "sejuta", "jumlah_tanggungan": "3"}
+        )
     assert "angka" in err.value.fields["fields.penghasilan"][0]
     with pytest.raises(ValidationError) as err:
         letters.draft(holder, "SKD", fields={"hack": "x"})
@@ -93,8 +98,9 @@ def test_bad_dates_numbers_unknown_fields_and_missing_purpose(app, holder, lette
 
 
 def test_thousands_with_dots_are_one_number(app, holder, letters):
-    public_id = letters.draft(holder, "SKTM", fields={"penghasilan": "1.500.000",
-                                                      "jumlah_tanggungan": "4"})  # fmt: skip
+    public_id = letters.draft(
+        holder, "SKTM", fields={"penghasilan": "1.500.000", "jumlah_tanggungan": "4"}
+    )
     with app.app_context():
         assert letters.get(public_id).fields["penghasilan"] == 1500000
 
@@ -138,14 +144,16 @@ def test_switching_to_a_shared_sequence_mid_year_never_reuses_a_number(
     letters.issue(letters.draft(holder, "SKD"))
     letters.issue(letters.draft(holder, "SKD"))
     with app.app_context():
-        types.update_settings(db.session.get(Village, 1), clerk_may_issue=False,
-                              shared_sequence=True)  # fmt: skip
+        types.update_settings(
+            db.session.get(Village, 1), clerk_may_issue=False, shared_sequence=True
+        )
         db.session.commit()
     third = letters.issue(letters.draft(holder, "SKD"))
     assert third.number == "SKD/003/2002/XI/2026"
     with app.app_context():
-        types.update_settings(db.session.get(Village, 1), clerk_may_issue=False,
-                              shared_sequence=False)  # fmt: skip
+        types.update_settings(
+            db.session.get(Village, 1), clerk_may_issue=False, shared_sequence=False
+        )
         db.session.commit()
     assert letters.issue(letters.draft(holder, "SKD")).number == "SKD/004/2002/XI/2026"
 
@@ -197,8 +205,12 @@ def test_rt_and_residents_never_issue(app, holder, letters, make_user):
 def test_a_number_pattern_collision_is_a_conflict_not_a_crash(app, holder, letters):
     letters.issue(letters.draft(holder, "SKD"))
     # Type "SK" with "{code}D/…" prints "SKD/001/…" too: the unique number catches it.
-    _type(app, "SPSKCK", code="SK",
-          number_pattern="{code}D/{seq:03}/{village}/{month_roman}/{year}")  # fmt: skip
+    _type(
+        app,
+        "SPSKCK",
+        code="SK",
+        number_pattern="{code}D/{seq:03}/{village}/{month_roman}/{year}",
+    )
     public_id = letters.draft(holder, "SK")
     with pytest.raises(Conflict) as err:
         letters.issue(public_id)
@@ -306,9 +318,15 @@ def test_stored_pdf_is_the_same_bytes_every_time(app, holder, letters):
 
 @pytest.mark.parametrize(
     "pattern",
-    ["{seq}/{year}", "{code}/{seq}", "{code}/{seq}/{year}/{nope}", "{code}/{seq:zz}/{year}",
-     "{code}/{seq}/{year", "{code:>5}/{seq}/{year}"],
-)  # fmt: skip
+    [
+        "{seq}/{year}",
+        "{code}/{seq}",
+        "{code}/{seq}/{year}/{nope}",
+        "{code}/{seq:zz}/{year}",
+        "{code}/{seq}/{year",
+        "{code:>5}/{seq}/{year}",
+    ],
+)
 def test_bad_number_patterns_are_refused(pattern):
     with pytest.raises(ValidationError) as err:
         numbering.check_pattern(pattern)
@@ -317,31 +335,46 @@ def test_bad_number_patterns_are_refused(pattern):
 
 def test_number_format():
     number = numbering.format_number(
-        "{code}/{seq:03}/{village}/{month_roman}/{year}", "SKD", 7, "61.01.12.2002",
+        "{code}/{seq:03}/{village}/{month_roman}/{year}",
+        "SKD",
+        7,
+        "61.01.12.2002",
         dt.date(2026, 4, 1),
-    )  # fmt: skip
+    )
     assert number == "SKD/007/2002/IV/2026"
     numbering.check_pattern("470/{code}/{seq:04}/{village_code}/{month}/{year}")
 
 
 def test_types_are_created_checked_and_keep_their_code(app):
-    data = {"code": "skbb", "title": "Surat Keterangan Berkelakuan Baik",
-            "kind": "letter", "issuer": "clerk", "body": "Pembuka.\n\n[data]\n\nPenutup.",
-            "validity_days": "30", "number_pattern": "",
-            "fields": types.fields_from_text("alasan | Alasan | teks | wajib")}  # fmt: skip
+    data = {
+        "code": "skbb",
+        "title": "Surat Keterangan Berkelakuan Baik",
+        "kind": "letter",
+        "issuer": "clerk",
+        "body": "Pembuka.\n\n[data]\n\nPenutup.",
+        "validity_days": "30",
+        "number_pattern": "",
+        "fields": types.fields_from_text("alasan | Alasan | teks | wajib"),
+    }
     with app.app_context():
         created = types.create_type(data)
         db.session.commit()
         assert created.code == "SKBB" and created.validity_days == 30
-        assert created.fields == [{"name": "alasan", "label": "Alasan", "type": "text",
-                                   "required": True}]  # fmt: skip
+        assert created.fields == [
+            {"name": "alasan", "label": "Alasan", "type": "text", "required": True}
+        ]
         with pytest.raises(Conflict):
             types.create_type(data)
         db.session.rollback()
         types.update_type(created, {**data, "code": "OTHER", "title": "Judul Baru"})
         assert created.code == "SKBB" and created.title == "Judul Baru"
-        for bad in ({"fields": [{"name": "nama"}]}, {"fields": [{"name": "Bad Name"}]},
-                    {"validity_days": "0"}, {"body": ""}, {"code": "a b"}):  # fmt: skip
+        for bad in (
+            {"fields": [{"name": "nama"}]},
+            {"fields": [{"name": "Bad Name"}]},
+            {"validity_days": "0"},
+            {"body": ""},
+            {"code": "a b"},
+        ):
             with pytest.raises(ValidationError):
                 types.create_type({**data, "code": "NEW", **bad})
     with pytest.raises(ValidationError):

@@ -15,9 +15,15 @@ from desa.letters import token
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 PAYLOAD = {
-    "v": 1, "id": "hObOPU3oCK4fU_IHb2kYhA", "no": "SKD/001/2002/XI/2026", "t": "SKD",
-    "d": "2026-11-23", "h": "S*** A*****", "n": "6101********0002", "vc": "61.01.12.2002",
-}  # fmt: skip
+    "v": 1,
+    "id": "hObOPU3oCK4fU_IHb2kYhA",
+    "no": "SKD/001/2002/XI/2026",
+    "t": "SKD",
+    "d": "2026-11-23",
+    "h": "S*** A*****",
+    "n": "6101********0002",
+    "vc": "61.01.12.2002",
+}
 
 
 def _unpad(text: str) -> bytes:
@@ -56,9 +62,20 @@ def test_a_signed_payload_missing_fields_is_refused():
 
 @pytest.mark.parametrize(
     "garbage",
-    ["", ".", "abc", "a.b", "!!!.???", "é.é", "x" * 5000, None, 42, "a" * 86 + ".b",
-     token.b64url(b"[1,2]") + "." + token.b64url(b"x" * 64)],
-)  # fmt: skip
+    [
+        "",
+        ".",
+        "abc",
+        "a.b",
+        "!!!.???",
+        "é.é",
+        "x" * 5000,
+        None,
+        42,
+        "a" * 86 + ".b",
+        token.b64url(b"[1,2]") + "." + token.b64url(b"x" * 64),
+    ],
+)
 def test_garbage_is_none_never_an_exception(garbage):
     assert token.verify(garbage, KEY.public_key()) is None
 
@@ -80,9 +97,10 @@ def test_public_key_from_pem_accepts_public_and_private_pem():
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     private_pem = KEY.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
-    )  # fmt: skip
+    )
     raw = token.raw_public_key(KEY.public_key())
     assert token.raw_public_key(token.public_key_from_pem(public_pem)) == raw
     assert token.raw_public_key(token.public_key_from_pem(private_pem)) == raw

@@ -19,8 +19,9 @@ SKD_PURPOSE = "Melamar pekerjaan di PT Sawit"
 
 
 def _post(client, url, data=None, **kwargs):
-    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})},
-                       **kwargs)  # fmt: skip
+    return client.post(
+        url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs
+    )
 
 
 def _letter(app, **where):
@@ -48,9 +49,17 @@ def test_clerk_drafts_by_finding_the_resident(client, login, holder, app):
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     assert "Jenis usaha wajib diisi." in html and 'value="Warung"' in html
-    resp = _post(client, form_url, {
-        "purpose": SKD_PURPOSE, "f_nama_usaha": "Warung Berkah", "f_jenis_usaha": "warung",
-        "f_alamat_usaha": "Parit Baru", "f_tahun_mulai": "2019"})  # fmt: skip
+    resp = _post(
+        client,
+        form_url,
+        {
+            "purpose": SKD_PURPOSE,
+            "f_nama_usaha": "Warung Berkah",
+            "f_jenis_usaha": "warung",
+            "f_alamat_usaha": "Parit Baru",
+            "f_tahun_mulai": "2019",
+        },
+    )
     assert resp.status_code == 302
     letter = _letter(app)
     assert resp.headers["Location"].endswith(f"/letters/{letter.public_id}")
@@ -100,8 +109,12 @@ def test_clerk_sees_no_issue_button_unless_allowed(client, login, holder, letter
 def test_head_revokes_with_a_reason(client, login, holder, letters, app):
     letter = letters.issue(letters.draft(holder))
     login("head")
-    resp = _post(client, f"/letters/{letter.public_id}/revoke", {"reason": ""},
-                 follow_redirects=True)  # fmt: skip
+    resp = _post(
+        client,
+        f"/letters/{letter.public_id}/revoke",
+        {"reason": ""},
+        follow_redirects=True,
+    )
     assert "Alasan pencabutan wajib diisi." in resp.get_data(as_text=True)
     assert _letter(app, public_id=letter.public_id).status == "issued"
     _post(client, f"/letters/{letter.public_id}/revoke", {"reason": "Data salah"})
@@ -162,8 +175,13 @@ def test_many_letters_merge_into_one_pdf(client, login, holder, letters):
     b = letters.issue(letters.draft(holder, "SPSKCK"))
     draft = letters.draft(holder, "SKD")
     login("clerk")
-    resp = client.post("/letters/merge", data={
-        "csrf_token": csrf_token(client), "ids": [a.public_id, b.public_id, draft]})  # fmt: skip
+    resp = client.post(
+        "/letters/merge",
+        data={
+            "csrf_token": csrf_token(client),
+            "ids": [a.public_id, b.public_id, draft],
+        },
+    )
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(resp.data))
     text = " ".join(p.extract_text() for p in reader.pages)
@@ -212,11 +230,17 @@ def test_admin_adds_and_edits_a_type_with_preview(client, login, app):
     )
     page = client.get("/letters/types/new").get_data(as_text=True)
     assert "letter-type-preview.js" in page and "<script>" not in page
-    data = {"code": "SKBB", "title": "Surat Keterangan Berkelakuan Baik", "kind": "letter",
-            "body": "Menerangkan bahwa:\n\n[data]\n\nberkelakuan baik di Desa {desa}.",
-            "fields": "alasan | Alasan | teks | wajib", "validity_days": "30",
-            "number_pattern": "{code}/{seq:03}/{village}/{month_roman}/{year}",
-            "issuer": "head", "active": "y"}  # fmt: skip
+    data = {
+        "code": "SKBB",
+        "title": "Surat Keterangan Berkelakuan Baik",
+        "kind": "letter",
+        "body": "Menerangkan bahwa:\n\n[data]\n\nberkelakuan baik di Desa {desa}.",
+        "fields": "alasan | Alasan | teks | wajib",
+        "validity_days": "30",
+        "number_pattern": "{code}/{seq:03}/{village}/{month_roman}/{year}",
+        "issuer": "head",
+        "active": "y",
+    }
     preview = _post(client, "/letters/types/preview", data)
     assert preview.status_code == 200 and preview.mimetype == "application/pdf"
     text = " ".join(PdfReader(io.BytesIO(preview.data)).pages[0].extract_text().split())
@@ -230,8 +254,11 @@ def test_admin_adds_and_edits_a_type_with_preview(client, login, app):
         assert created.fields[0]["required"] is True and created.validity_days == 30
     dup = _post(client, "/letters/types/new", data)
     assert dup.status_code == 409 and "sudah dipakai" in dup.get_data(as_text=True)
-    resp = _post(client, "/letters/types/SKBB/edit", {**data, "title": "Surat Kelakuan Baik",
-                                                     "active": ""})  # fmt: skip
+    resp = _post(
+        client,
+        "/letters/types/SKBB/edit",
+        {**data, "title": "Surat Kelakuan Baik", "active": ""},
+    )
     assert resp.status_code == 302
     with app.app_context():
         edited = db.session.scalar(select(LetterType).where(LetterType.code == "SKBB"))
@@ -283,8 +310,15 @@ def test_resident_asks_for_a_letter_and_follows_it(client, login, letters, app):
     resp = _post(client, url, {"purpose": "Beasiswa anak", "f_penghasilan": "sejuta"})
     assert resp.status_code == 422
     assert "harus berupa angka" in resp.get_data(as_text=True)
-    resp = _post(client, url, {"purpose": "Beasiswa anak", "f_penghasilan": "900.000",
-                               "f_jumlah_tanggungan": "4"})  # fmt: skip
+    resp = _post(
+        client,
+        url,
+        {
+            "purpose": "Beasiswa anak",
+            "f_penghasilan": "900.000",
+            "f_jumlah_tanggungan": "4",
+        },
+    )
     assert resp.status_code == 302
     assert "Diajukan" in client.get("/me/letters").get_data(as_text=True)
     letter = _letter(app, resident_id=me.id)

@@ -49,8 +49,11 @@ def test_backup_then_restore_into_an_empty_instance(
         names = set(tar.getnames())
     assert manifest["village_code"] == "61.01.12.2002"
     assert archive.stat().st_mode & 0o777 == 0o600  # keys and personal data inside
-    assert {"database/desa.sqlite", "instance/keys/signing-ed25519.pem",
-            "instance/letters/2026/abc.pdf"} <= names  # fmt: skip
+    assert {
+        "database/desa.sqlite",
+        "instance/keys/signing-ed25519.pem",
+        "instance/letters/2026/abc.pdf",
+    } <= names
 
     fresh = tmp_path / "baru"
     other = create_app(_test_config(fresh, f"sqlite:///{fresh / 'desa.sqlite'}"))
@@ -129,9 +132,14 @@ def test_doctor_gives_a_verdict_per_check(app, runner, tmp_path):
     lines = result.output.splitlines()
     assert result.exit_code == 1
     assert [line.split(":")[0].split(maxsplit=1)[1] for line in lines] == [
-        "Konfigurasi", "Basis data", "Skema", "Kunci tanda tangan", "Berkas surat",
-        "Ruang disk", "Cadangan",
-    ]  # fmt: skip
+        "Konfigurasi",
+        "Basis data",
+        "Skema",
+        "Kunci tanda tangan",
+        "Berkas surat",
+        "Ruang disk",
+        "Cadangan",
+    ]
     assert lines[-1].startswith("GAGAL") and "belum pernah" in lines[-1]
 
     assert runner.invoke(args=["backup", str(tmp_path / "c.tar.gz")]).exit_code == 0

@@ -74,8 +74,17 @@ def _write_big_csv(path: Path, rows: int = ROWS) -> None:
         out.writerow(HEADER)
         for n in range(rows):
             birth = dt.date(1960 + n // 9999 % 40, 1 + n % 12, 1 + n % 28)
-            out.writerow([nik_for(birth, "L", n % 9999 + 1), f"WARGA IMPOR {_letters(n)}", "L",
-                          birth.strftime("%d-%m-%Y"), "002", "001", "Sungai Bedung"])  # fmt: skip
+            out.writerow(
+                [
+                    nik_for(birth, "L", n % 9999 + 1),
+                    f"WARGA IMPOR {_letters(n)}",
+                    "L",
+                    birth.strftime("%d-%m-%Y"),
+                    "002",
+                    "001",
+                    "Sungai Bedung",
+                ]
+            )
 
 
 def test_killed_import_leaves_nothing_and_a_whole_file(app, tmp_path):
@@ -90,8 +99,10 @@ def test_killed_import_leaves_nothing_and_a_whole_file(app, tmp_path):
     proc = subprocess.Popen(
         [str(BIN / "desa"), "resident", "import", str(source)],
         env=server_env(app, dt.date.today()),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     # The progress bar appears with the first chunk written inside the transaction.
     started = proc.stderr.read(len("Mengimpor"))
     time.sleep(0.3)
@@ -178,8 +189,9 @@ def test_power_cut_during_a_web_import_keeps_nothing_and_fails_the_job(
     server = Gunicorn(app, dt.date.today()).start()
     browser = _Browser(server.port)
     browser.form("/login", {"username": clerk, "password": PASSWORD})
-    _status, preview, _page = browser.upload("/residents/import/", "warga.csv",
-                                              source.read_bytes())  # fmt: skip
+    _status, preview, _page = browser.upload(
+        "/residents/import/", "warga.csv", source.read_bytes()
+    )
     job_id = int(preview.rstrip("/").split("/")[-2])
     _status, job_page, _page = browser.form(
         f"/residents/import/{job_id}/start", {}, page=preview.removeprefix(browser.base)
@@ -233,9 +245,16 @@ def _drafts(app, n: int) -> tuple[list[str], str]:
     from desa.residents.models import Resident
 
     with app.app_context():
-        resident = Resident(nik=nik_for(dt.date(1990, 5, 17), "L", 1), name="WARGA",
-                            name_key="WARGA", sex="L", birth_date=dt.date(1990, 5, 17),
-                            rw="001", rt="002", life_status="active")  # fmt: skip
+        resident = Resident(
+            nik=nik_for(dt.date(1990, 5, 17), "L", 1),
+            name="WARGA",
+            name_key="WARGA",
+            sex="L",
+            birth_date=dt.date(1990, 5, 17),
+            rw="001",
+            rt="002",
+            life_status="active",
+        )
         _db.session.add(resident)
         _db.session.flush()
         ids = [
@@ -297,8 +316,12 @@ def test_killed_server_mid_burst_leaves_numbers_and_pdfs_consistent(app):
                 "SELECT scope, year, last FROM letter_counters"
             )
         }
-        drafts = {r[0] for r in conn.execute(
-            "SELECT public_id FROM letters WHERE status = 'draft'")}  # fmt: skip
+        drafts = {
+            r[0]
+            for r in conn.execute(
+                "SELECT public_id FROM letters WHERE status = 'draft'"
+            )
+        }
     # Every answer the client got is in the database (durable once answered).
     assert {b["id"] for b in ok} <= {row[0] for row in issued}
     # Numbers: contiguous from 1 per counter and year, and the counter at the top.
@@ -316,8 +339,11 @@ def test_killed_server_mid_burst_leaves_numbers_and_pdfs_consistent(app):
     # A PDF no row points at can only be a draft's, cut between file and commit;
     # `desa doctor` sweeps it (services.sweep_orphan_pdfs).
     referenced = {row[4] for row in issued}
-    files = {p.relative_to(instance).as_posix()
-             for p in (instance / "letters").rglob("*") if p.is_file()}  # fmt: skip
+    files = {
+        p.relative_to(instance).as_posix()
+        for p in (instance / "letters").rglob("*")
+        if p.is_file()
+    }
     orphans = files - referenced
     assert all(Path(o).name.lstrip(".").split(".")[0] in drafts for o in orphans), (
         orphans
@@ -332,6 +358,9 @@ def _sweep_and_recheck(app, referenced: set[str]) -> None:
         sweep_orphan_pdfs(dt.timedelta(0))
     _dispose(app)
     instance = Path(app.instance_path)
-    files = {p.relative_to(instance).as_posix()
-             for p in (instance / "letters").rglob("*") if p.is_file()}  # fmt: skip
+    files = {
+        p.relative_to(instance).as_posix()
+        for p in (instance / "letters").rglob("*")
+        if p.is_file()
+    }
     assert files == referenced

@@ -153,8 +153,12 @@ def test_the_admin_chooses_the_folder_hour_and_count(app, db, client, login, tmp
     assert page.status_code == 200
     assert "Belum pernah ada cadangan." in page.get_data(as_text=True)
     token = _settings_form(client)
-    form = {"csrf_token": token, "backup_auto": "y", "backup_time": "07:30",
-            "backup_keep": "5"}  # fmt: skip
+    form = {
+        "csrf_token": token,
+        "backup_auto": "y",
+        "backup_time": "07:30",
+        "backup_keep": "5",
+    }
 
     for folder, message in [
         ("cadangan", "Tulis folder lengkap dari akar"),

@@ -27,10 +27,24 @@ HEADER = ["nik", "name", "birth_date", "sex", "rt", "rw", "phone", "ektp_status"
 cell = st.one_of(
     st.text(max_size=40),
     st.from_regex(r"[0-9]{10,20}", fullmatch=True),
-    st.sampled_from(["=1+1", "+62812", "-3", "@SUM(A1)", "6.10112E+15", "٦١٠١",
-                     "31-02-2000", "2000-13-01", "\x00", "P", "L", "9"]),
+    st.sampled_from(
+        [
+            "=1+1",
+            "+62812",
+            "-3",
+            "@SUM(A1)",
+            "6.10112E+15",
+            "٦١٠١",
+            "31-02-2000",
+            "2000-13-01",
+            "\x00",
+            "P",
+            "L",
+            "9",
+        ]
+    ),
     st.integers(5000, 200_000).map(lambda n: "A" * n),  # huge cells, cheaply
-)  # fmt: skip
+)
 
 
 def _attempt(path):

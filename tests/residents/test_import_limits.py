@@ -30,16 +30,26 @@ def _rows(count: int):
     base = dt.date(1970, 1, 1)
     for i in range(count):
         birth = base + dt.timedelta(days=i % 12_000)
-        yield [nik_for(birth, "L", 1 + i % 9000), f"WARGA {chr(65 + i % 26)}", "L",
-               birth.strftime("%d-%m-%Y"), str(1 + i % 9), "1"]  # fmt: skip
+        yield [
+            nik_for(birth, "L", 1 + i % 9000),
+            f"WARGA {chr(65 + i % 26)}",
+            "L",
+            birth.strftime("%d-%m-%Y"),
+            str(1 + i % 9),
+            "1",
+        ]
 
 
 def test_a_million_row_xlsx_is_refused_at_once_with_bounded_memory(app, tmp_path):
-    path = write_xlsx(tmp_path / "sejuta.xlsx", HEADER, _rows(XLSX_ROWS),
-                      row_count=XLSX_ROWS)  # fmt: skip
-    env = {**os.environ, "DESA_INSTANCE_PATH": app.instance_path,
-           "DESA_DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]),
-           "DESA_SECRET_KEY": app.config["SECRET_KEY"]}  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "sejuta.xlsx", HEADER, _rows(XLSX_ROWS), row_count=XLSX_ROWS
+    )
+    env = {
+        **os.environ,
+        "DESA_INSTANCE_PATH": app.instance_path,
+        "DESA_DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]),
+        "DESA_SECRET_KEY": app.config["SECRET_KEY"],
+    }
     desa = str(Path(sys.executable).parent / "desa")
     done = run_measured([desa, "resident", "import", str(path)], env, timeout=600)
     peak = done.peak_mb
@@ -85,8 +95,9 @@ def test_a_huge_shared_strings_table_is_refused_before_it_is_loaded(
     db, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(reading, "MAX_XLSX_SHARED_STRINGS", 4096)
-    path = write_xlsx(tmp_path / "teks.xlsx", HEADER, _rows(200), row_count=200,
-                      shared_strings=True)  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "teks.xlsx", HEADER, _rows(200), row_count=200, shared_strings=True
+    )
     with pytest.raises(ImportFileError, match="terlalu banyak teks"):
         do_import(path)
     monkeypatch.setattr(reading, "MAX_XLSX_SHARED_STRINGS", 10 * 1024 * 1024)
@@ -96,8 +107,10 @@ def test_a_huge_shared_strings_table_is_refused_before_it_is_loaded(
 def test_duplicate_niks_are_found_across_chunks_and_rejected_in_order(db, tmp_path):
     rows = list(_rows(12))
     first_a, first_b = rows[1], rows[6]
-    rows += [[first_b[0], "WARGA GANDA", *first_b[2:]],
-             [first_a[0], "WARGA GANDA", *first_a[2:]]]  # fmt: skip
+    rows += [
+        [first_b[0], "WARGA GANDA", *first_b[2:]],
+        [first_a[0], "WARGA GANDA", *first_a[2:]],
+    ]
     rows.insert(9, [first_a[0], "WARGA LAIN", *first_a[2:]])  # a duplicate in chunk 3
     path = write_csv(tmp_path / "ganda.csv", HEADER, rows)
     result = do_import(path, chunk_size=4)

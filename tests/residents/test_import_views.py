@@ -185,9 +185,13 @@ def test_a_job_whose_process_died_is_shown_as_failed(app, client, login):
     job_id, directory = _running_job(app, client, login)
     # A pid that cannot exist on Linux (above pid_max), on this host.
     import_job.write_progress(
-        directory, state="running", processed=0, total=1, pid=2**22 + 7,
+        directory,
+        state="running",
+        processed=0,
+        total=1,
+        pid=2**22 + 7,
         host=socket.gethostname(),
-    )  # fmt: skip
+    )
     page = client.get(f"/residents/import/{job_id}").get_data(as_text=True)
     assert "berhenti sebelum selesai" in page
     with app.app_context():
@@ -202,15 +206,23 @@ def test_a_job_from_before_a_power_cut_is_failed_even_if_its_pid_is_reused(
     job_id, directory = _running_job(app, client, login)
     # The pid is alive (this very process), but it was recorded in an earlier boot.
     import_job.write_progress(
-        directory, state="running", processed=5, total=10,
+        directory,
+        state="running",
+        processed=5,
+        total=10,
         **{**import_job.identity(os.getpid()), "boot": "boot-sebelum-listrik-padam"},
-    )  # fmt: skip
+    )
     assert import_job.abandoned(directory)
     page = client.get(f"/residents/import/{job_id}").get_data(as_text=True)
     assert "berhenti sebelum selesai" in page
     # The same pid in this boot is a job still running.
-    import_job.write_progress(directory, state="running", processed=5, total=10,
-                              **import_job.identity(os.getpid()))  # fmt: skip
+    import_job.write_progress(
+        directory,
+        state="running",
+        processed=5,
+        total=10,
+        **import_job.identity(os.getpid()),
+    )
     assert not import_job.abandoned(directory)
 
 
@@ -219,9 +231,13 @@ def test_the_progress_page_refreshes_itself_without_script(app, client, login):
 
     job_id, directory = _running_job(app, client, login)
     import_job.write_progress(
-        directory, state="running", processed=30000, total=400000, pid=os.getpid(),
+        directory,
+        state="running",
+        processed=30000,
+        total=400000,
+        pid=os.getpid(),
         host=socket.gethostname(),
-    )  # fmt: skip
+    )
     resp = client.get(f"/residents/import/{job_id}")
     page = resp.get_data(as_text=True)
     assert resp.headers["Refresh"] == "2"

@@ -18,10 +18,28 @@ HEADER = ["nik", "kk", "name", "sex", "birth_date", "rt", "rw", "dusun", "phone"
 BIRTH = dt.date(1990, 5, 17)
 NIK_A = nik_for(BIRTH, "L", 11)
 NIK_B = nik_for(dt.date(1985, 2, 3), "P", 12)
-ROW_A = [NIK_A, "6101120101900001", "budi  santoso", "L", "17-05-1990", "2", "1",
-         "Sungai Bedung", "0812 3456 7890"]  # fmt: skip
-ROW_B = [NIK_B, "6101120101900001", "SITI AMINAH", "P", "1985-02-03", "002", "001",
-         "Sungai Bedung", ""]  # fmt: skip
+ROW_A = [
+    NIK_A,
+    "6101120101900001",
+    "budi  santoso",
+    "L",
+    "17-05-1990",
+    "2",
+    "1",
+    "Sungai Bedung",
+    "0812 3456 7890",
+]
+ROW_B = [
+    NIK_B,
+    "6101120101900001",
+    "SITI AMINAH",
+    "P",
+    "1985-02-03",
+    "002",
+    "001",
+    "Sungai Bedung",
+    "",
+]
 
 
 def write_csv(path, header, rows, *, delimiter=",", bom=True):
@@ -84,10 +102,36 @@ def test_comma_with_bom_imports_and_normalises(db, tmp_path):
 
 
 def test_semicolon_without_bom_and_siak_headers(db, tmp_path):
-    header = ["NIK", "NO_KK", "nama_lgkp", "Jenis_Klmin", "TGL_LHR", "NO_RT", "NO_RW",
-              "DUSUN", "STAT_RKM", "STAT_KWN", "AGAMA", "SHDK", "KODE_POS"]  # fmt: skip
-    row = [NIK_B, "6101120101900001", "Siti Aminah", "PEREMPUAN", "03/02/1985", "3",
-           "2", "Parit Baru", "SUDAH REKAM", "2", "islam", "istri", "79466"]  # fmt: skip
+    header = [
+        "NIK",
+        "NO_KK",
+        "nama_lgkp",
+        "Jenis_Klmin",
+        "TGL_LHR",
+        "NO_RT",
+        "NO_RW",
+        "DUSUN",
+        "STAT_RKM",
+        "STAT_KWN",
+        "AGAMA",
+        "SHDK",
+        "KODE_POS",
+    ]
+    row = [
+        NIK_B,
+        "6101120101900001",
+        "Siti Aminah",
+        "PEREMPUAN",
+        "03/02/1985",
+        "3",
+        "2",
+        "Parit Baru",
+        "SUDAH REKAM",
+        "2",
+        "islam",
+        "istri",
+        "79466",
+    ]
     path = write_csv(tmp_path / "siak.csv", header, [row], delimiter=";", bom=False)
     result = do_import(path)
     assert (result.imported, result.rejected) == (1, 0), result.first_errors
@@ -120,18 +164,63 @@ def test_every_kind_of_bad_row_lands_in_rejects_with_its_column(db, tmp_path):
         ["6.10112E+15", "", "ANI", "P", "17-05-1990", "1", "1", "", ""],
         ["61011217059", "", "ANI", "P", "17-05-1990", "1", "1", "", ""],
         [NIK_B, "", "SITI", "P", "31-02-1985", "1", "1", "", ""],
-        [nik_for(dt.date(1991, 1, 1), "L", 5), "", "ANDI 2", "L", "01-01-1991", "1",
-         "1", "", ""],
-        [nik_for(dt.date(1992, 1, 1), "L", 6), "", "", "L", "01-01-1992", "1", "1",
-         "", ""],
-        [nik_for(dt.date(1993, 1, 1), "L", 7), "", "JOKO", "X", "01-01-1993", "1", "1",
-         "", ""],
-        [nik_for(dt.date(1994, 1, 1), "L", 8), "123", "EKO", "L", "01-01-1994", "0",
-         "1", "", ""],
-        [nik_for(dt.date(1995, 1, 1), "L", 9), "", "DONI", "L", "01-01-2099", "1", "1",
-         "", ""],
+        [
+            nik_for(dt.date(1991, 1, 1), "L", 5),
+            "",
+            "ANDI 2",
+            "L",
+            "01-01-1991",
+            "1",
+            "1",
+            "",
+            "",
+        ],
+        [
+            nik_for(dt.date(1992, 1, 1), "L", 6),
+            "",
+            "",
+            "L",
+            "01-01-1992",
+            "1",
+            "1",
+            "",
+            "",
+        ],
+        [
+            nik_for(dt.date(1993, 1, 1), "L", 7),
+            "",
+            "JOKO",
+            "X",
+            "01-01-1993",
+            "1",
+            "1",
+            "",
+            "",
+        ],
+        [
+            nik_for(dt.date(1994, 1, 1), "L", 8),
+            "123",
+            "EKO",
+            "L",
+            "01-01-1994",
+            "0",
+            "1",
+            "",
+            "",
+        ],
+        [
+            nik_for(dt.date(1995, 1, 1), "L", 9),
+            "",
+            "DONI",
+            "L",
+            "01-01-2099",
+            "1",
+            "1",
+            "",
+            "",
+        ],
         [NIK_A, "", "BUDI LAGI", "L", "17-05-1990", "1", "1", "", ""],
-    ]  # fmt: skip
+    ]
     path = write_csv(tmp_path / "campur.csv", HEADER, rows)
     result = do_import(path)
     assert (result.imported, result.rejected) == (1, 9)
@@ -158,8 +247,11 @@ def test_every_kind_of_bad_row_lands_in_rejects_with_its_column(db, tmp_path):
 
 def test_nik_warnings_do_not_reject_and_are_stored(db, tmp_path):
     nik = nik_for(dt.date(1990, 5, 18), "L", 21)  # the NIK says the 18th
-    path = write_csv(tmp_path / "w.csv", HEADER, [[nik, "", "ANDI", "L", "17-05-1990",
-                                                    "1", "1", "", ""]])  # fmt: skip
+    path = write_csv(
+        tmp_path / "w.csv",
+        HEADER,
+        [[nik, "", "ANDI", "L", "17-05-1990", "1", "1", "", ""]],
+    )
     result = do_import(path)
     assert (result.imported, result.rejected) == (1, 0)
     andi = db.session.scalar(select(Resident).where(Resident.nik == nik))
@@ -168,16 +260,19 @@ def test_nik_warnings_do_not_reject_and_are_stored(db, tmp_path):
 
 def test_sex_comes_from_the_nik_when_the_column_is_absent(db, tmp_path):
     nik = nik_for(dt.date(1988, 4, 12), "P", 31)
-    path = write_csv(tmp_path / "s.csv", ["NIK", "NAMA", "TGL_LHR"],
-                     [[nik, "RINA", "12-04-1988"]])  # fmt: skip
+    path = write_csv(
+        tmp_path / "s.csv", ["NIK", "NAMA", "TGL_LHR"], [[nik, "RINA", "12-04-1988"]]
+    )
     assert do_import(path).imported == 1
     assert db.session.scalar(select(Resident.sex).where(Resident.nik == nik)) == "P"
 
 
 def test_temporary_village_nik_is_flagged(db, tmp_path):
-    path = write_csv(tmp_path / "t.csv", HEADER,
-                     [["0610112200200007", "", "TANPA NIK", "L", "01-01-2000", "1",
-                       "1", "", ""]])  # fmt: skip
+    path = write_csv(
+        tmp_path / "t.csv",
+        HEADER,
+        [["0610112200200007", "", "TANPA NIK", "L", "01-01-2000", "1", "1", "", ""]],
+    )
     assert do_import(path).imported == 1
     resident = db.session.scalar(select(Resident))
     assert resident.nik == "0610112200200007" and resident.nik_temporary is True
@@ -270,10 +365,19 @@ def test_a_crash_after_the_first_chunk_leaves_the_database_as_it_was(
 ):
     old = make_resident(nik=NIK_A, name="BUDI LAMA", birth_date=BIRTH)
     rows = [ROW_A, ROW_B] + [
-        [nik_for(dt.date(2000, 1, 1), "L", n), "", f"WARGA {chr(65 + n)}", "L",
-         "01-01-2000", "9", "9", "Baru", ""]
+        [
+            nik_for(dt.date(2000, 1, 1), "L", n),
+            "",
+            f"WARGA {chr(65 + n)}",
+            "L",
+            "01-01-2000",
+            "9",
+            "9",
+            "Baru",
+            "",
+        ]
         for n in range(1, 6)
-    ]  # fmt: skip
+    ]
     path = write_csv(tmp_path / "c.csv", HEADER, rows)
     flushes = []
     original = importer.running._Job._flush
@@ -334,8 +438,9 @@ def test_life_status_of_an_existing_resident_is_not_changed_by_an_import(
 ):
     make_resident(nik=NIK_A, name="BUDI", birth_date=BIRTH, life_status="deceased")
     header = ["nik", "name", "birth_date", "life_status"]
-    result = do_import(write_csv(tmp_path / "l.csv", header,
-                                 [[NIK_A, "BUDI", "17-05-1990", "active"]]))  # fmt: skip
+    result = do_import(
+        write_csv(tmp_path / "l.csv", header, [[NIK_A, "BUDI", "17-05-1990", "active"]])
+    )
     assert result.unchanged == 1
     assert db.session.scalar(select(Resident.life_status)) == "deceased"
 
@@ -362,20 +467,78 @@ COMPARED = [
 def test_export_then_import_into_an_empty_register_gives_identical_rows(
     db, tmp_path, suffix
 ):
-    header = [*HEADER, "religion", "marital_status", "family_relation", "occupation",
-              "education", "address", "birth_place", "ektp_status", "citizenship",
-              "life_status"]  # fmt: skip
-    extra = ["ISLAM", "KAWIN", "KEPALA KELUARGA", "PETANI/PEKEBUN", "SLTA/SEDERAJAT",
-             "=Jl. Parit Baru", "SAMBAS", "8", "WNI", "active"]  # fmt: skip
+    header = [
+        *HEADER,
+        "religion",
+        "marital_status",
+        "family_relation",
+        "occupation",
+        "education",
+        "address",
+        "birth_place",
+        "ektp_status",
+        "citizenship",
+        "life_status",
+    ]
+    extra = [
+        "ISLAM",
+        "KAWIN",
+        "KEPALA KELUARGA",
+        "PETANI/PEKEBUN",
+        "SLTA/SEDERAJAT",
+        "=Jl. Parit Baru",
+        "SAMBAS",
+        "8",
+        "WNI",
+        "active",
+    ]
     mismatch = nik_for(dt.date(1970, 1, 2), "L", 41)
     rows = [
         ROW_A + extra,
         ROW_B + ["KRISTEN", "", "ISTRI", "", "", "", "", "", "", "deceased"],
-        [mismatch, "", "ABDUL", "L", "01-01-1970", "", "", "", "+60123456789",
-         "", "", "", "", "", "-", "", "2", "WNA", "moved"],
-        ["0610112200200003", "", "TANPA NIK", "P", "01-01-2001", "1", "1", "", "",
-         "", "", "", "", "", "", "", "", "", ""],
-    ]  # fmt: skip
+        [
+            mismatch,
+            "",
+            "ABDUL",
+            "L",
+            "01-01-1970",
+            "",
+            "",
+            "",
+            "+60123456789",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "-",
+            "",
+            "2",
+            "WNA",
+            "moved",
+        ],
+        [
+            "0610112200200003",
+            "",
+            "TANPA NIK",
+            "P",
+            "01-01-2001",
+            "1",
+            "1",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+    ]
     do_import(write_csv(tmp_path / "asal.csv", header, rows))
     stmt = select(*(Resident.__table__.c[n] for n in COMPARED)).order_by(Resident.nik)
     original = db.session.execute(stmt).all()

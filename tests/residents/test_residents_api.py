@@ -70,10 +70,16 @@ def test_nik_warnings_need_confirmation(clerk_api):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("nik", "6.10112E+15"), ("nik", "６１０１１２５２０４８８００７７"),
-     ("birth_date", "31-02-1990"), ("sex", "X"), ("rt", "0"), ("religion", "JEDI"),
-     ("name", "")],
-)  # fmt: skip
+    [
+        ("nik", "6.10112E+15"),
+        ("nik", "６１０１１２５２０４８８００７７"),
+        ("birth_date", "31-02-1990"),
+        ("sex", "X"),
+        ("rt", "0"),
+        ("religion", "JEDI"),
+        ("name", ""),
+    ],
+)
 def test_bad_fields_are_422_naming_the_field(clerk_api, field, value):
     resp = clerk_api("POST", "/api/v1/residents", {**NEW, field: value})
     assert resp.status_code == 422
@@ -126,7 +132,9 @@ def test_patch_keeps_history_and_refuses_life_status(clerk_api, make_resident, d
     assert resp.status_code == 200 and resp.get_json()["rt"] == "003"
     changes = db.session.query(ResidentChange).filter_by(resident_id=r.id).all()
     assert {(c.field, c.before, c.after) for c in changes} >= {
-        ("occupation", None, "NELAYAN"), ("rt", "002", "003")}  # fmt: skip
+        ("occupation", None, "NELAYAN"),
+        ("rt", "002", "003"),
+    }
     resp = clerk_api("PATCH", f"/api/v1/residents/{r.nik}", {"life_status": "deceased"})
     assert resp.status_code == 422
     assert db.session.get(Resident, r.id).life_status == "active"
@@ -137,24 +145,36 @@ def test_death_event_drops_the_resident_from_pending(clerk_api, make_resident):
     assert clerk_api("GET", f"/api/v1/residents/{r.nik}").get_json()[
         "pending_recording"
     ]
-    resp = clerk_api("POST", f"/api/v1/residents/{r.nik}/events",
-                     {"type": "death", "date": "2026-11-01", "note": "Surat RT"})  # fmt: skip
+    resp = clerk_api(
+        "POST",
+        f"/api/v1/residents/{r.nik}/events",
+        {"type": "death", "date": "2026-11-01", "note": "Surat RT"},
+    )
     assert resp.status_code == 201
     body = resp.get_json()
     assert body["life_status"] == "deceased" and body["pending_recording"] is False
-    again = clerk_api("POST", f"/api/v1/residents/{r.nik}/events",
-                      {"type": "death", "date": "2026-11-01"})  # fmt: skip
+    again = clerk_api(
+        "POST",
+        f"/api/v1/residents/{r.nik}/events",
+        {"type": "death", "date": "2026-11-01"},
+    )
     assert again.status_code == 409
-    future = clerk_api("POST", f"/api/v1/residents/{r.nik}/events",
-                       {"type": "move_in", "date": "2099-01-01"})  # fmt: skip
+    future = clerk_api(
+        "POST",
+        f"/api/v1/residents/{r.nik}/events",
+        {"type": "move_in", "date": "2099-01-01"},
+    )
     assert future.status_code == 422 and "date" in future.get_json()["error"]["fields"]
 
 
 def test_marriage_makes_a_minor_wajib(clerk_api, make_resident):
     r = make_resident(birth_date=dt.date(2010, 6, 1), ektp_status=1)
     assert not clerk_api("GET", f"/api/v1/residents/{r.nik}").get_json()["wajib_ktp"]
-    resp = clerk_api("POST", f"/api/v1/residents/{r.nik}/events",
-                     {"type": "marriage", "date": "2026-10-01"})  # fmt: skip
+    resp = clerk_api(
+        "POST",
+        f"/api/v1/residents/{r.nik}/events",
+        {"type": "marriage", "date": "2026-10-01"},
+    )
     body = resp.get_json()
     assert (
         body["marital_status"] == "KAWIN"
@@ -167,8 +187,11 @@ def test_head_reads_but_cannot_write(client, login, make_resident):
     r = make_resident()
     login("head")
     assert client.get(f"/api/v1/residents/{r.nik}").status_code == 200
-    resp = client.patch(f"/api/v1/residents/{r.nik}", json={"name": "X"},
-                        headers={"X-CSRFToken": csrf_token(client)})  # fmt: skip
+    resp = client.patch(
+        f"/api/v1/residents/{r.nik}",
+        json={"name": "X"},
+        headers={"X-CSRFToken": csrf_token(client)},
+    )
     assert resp.status_code == 403
 
 

@@ -16,8 +16,13 @@ from desa.residents.rules import (
 
 
 def person(**kw) -> Resident:
-    values = {"citizenship": "WNI", "marital_status": "BELUM KAWIN", "life_status": "active",
-              "ektp_status": 2, "birth_date": dt.date(2009, 11, 23)}  # fmt: skip
+    values = {
+        "citizenship": "WNI",
+        "marital_status": "BELUM KAWIN",
+        "life_status": "active",
+        "ektp_status": 2,
+        "birth_date": dt.date(2009, 11, 23),
+    }
     values.update(kw)
     return Resident(**values)
 
@@ -54,11 +59,18 @@ def test_married_minor_is_wajib_and_foreigners_are_not():
 
 @pytest.mark.parametrize(
     ("changes", "pending"),
-    [({}, True), ({"ektp_status": None}, True), ({"ektp_status": 1}, True),
-     ({"ektp_status": 3}, False), ({"ektp_status": 8}, False),
-     ({"life_status": "deceased"}, False), ({"life_status": "moved"}, False),
-     ({"birth_date": dt.date(2012, 1, 1)}, False), ({"birth_date": None}, False)],
-)  # fmt: skip
+    [
+        ({}, True),
+        ({"ektp_status": None}, True),
+        ({"ektp_status": 1}, True),
+        ({"ektp_status": 3}, False),
+        ({"ektp_status": 8}, False),
+        ({"life_status": "deceased"}, False),
+        ({"life_status": "moved"}, False),
+        ({"birth_date": dt.date(2012, 1, 1)}, False),
+        ({"birth_date": None}, False),
+    ],
+)
 def test_pending_recording(changes, pending, db, make_resident):
     day = dt.date(2026, 11, 23)
     assert is_pending_recording(person(**changes), day) is pending

@@ -45,8 +45,10 @@ def test_correction_round_trip(app, db, client, login, make_user):
     assert "Tanggal lahir saya 12 April 1988." in mine and "sedang diperiksa" in mine
 
     clerk = clerk_client(app, make_user)
-    assert re.search(r'Permintaan perbaikan data <span class="count">1</span>',
-                     text_of(clerk.get("/")))  # fmt: skip
+    assert re.search(
+        r'Permintaan perbaikan data <span class="count">1</span>',
+        text_of(clerk.get("/")),
+    )
     queue = text_of(clerk.get("/residents/corrections"))
     assert "SITI AMINAH" in queue and "Tanggal lahir saya 12 April 1988." in queue
     assert "1 menunggu jawaban" in queue
@@ -75,9 +77,12 @@ def test_correction_round_trip(app, db, client, login, make_user):
     # Answering twice is refused; the first answer stays.
     resp = clerk.post(
         f"/residents/corrections/{request_id}",
-        data={f"c{request_id}-status": "rejected", f"c{request_id}-response": "x",
-              "csrf_token": csrf_token(clerk)},
-    )  # fmt: skip
+        data={
+            f"c{request_id}-status": "rejected",
+            f"c{request_id}-response": "x",
+            "csrf_token": csrf_token(clerk),
+        },
+    )
     assert "Permintaan ini sudah dijawab." in text_of(
         clerk.get(resp.headers["Location"])
     )

@@ -400,8 +400,9 @@ def test_event_form_errors(clerk, make_resident):
 
 def test_family_page_lists_the_kk_head_first(clerk, make_resident):
     kk = "6101120101770001"
-    child = make_resident(name="ANAK SATU", kk=kk, family_relation="ANAK",
-                          birth_date=dt.date(2010, 3, 1))  # fmt: skip
+    child = make_resident(
+        name="ANAK SATU", kk=kk, family_relation="ANAK", birth_date=dt.date(2010, 3, 1)
+    )
     make_resident(name="ISTRI SAJA", kk=kk, family_relation="ISTRI", sex="P")
     make_resident(name="ZAINAL KEPALA", kk=kk, family_relation="KEPALA KELUARGA")
     make_resident(

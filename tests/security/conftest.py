@@ -99,11 +99,21 @@ def _resident(nik: str, name: str, rt: str):
     from desa.residents.models import Resident
 
     resident = Resident(
-        nik=nik, kk=nik[:6] + "0101" + nik[-6:], name=name, name_key=name,
-        sex="L", birth_date=dt.date(1990, 5, 17), birth_place="SAMBAS",
-        religion="ISLAM", marital_status="BELUM KAWIN", dusun="Sungai Bedung",
-        rw="001", rt=rt, life_status="active", ektp_status=2,
-    )  # fmt: skip
+        nik=nik,
+        kk=nik[:6] + "0101" + nik[-6:],
+        name=name,
+        name_key=name,
+        sex="L",
+        birth_date=dt.date(1990, 5, 17),
+        birth_place="SAMBAS",
+        religion="ISLAM",
+        marital_status="BELUM KAWIN",
+        dusun="Sungai Bedung",
+        rw="001",
+        rt=rt,
+        life_status="active",
+        ektp_status=2,
+    )
     _db.session.add(resident)
     _db.session.flush()
     return resident
@@ -127,9 +137,12 @@ def world(app) -> World:
         for name, spec in USERS.items():
             spec = dict(spec)
             users[name] = create_user(
-                name.replace("_", ""), PASSWORD, spec.pop("role"),
-                full_name=f"Uji {name}", **spec,
-            )  # fmt: skip
+                name.replace("_", ""),
+                PASSWORD,
+                spec.pop("role"),
+                full_name=f"Uji {name}",
+                **spec,
+            )
         _db.session.flush()
         rows = {
             "resident_a": _resident("6101121705900001", "ANI RT DUA", "002"),
@@ -146,13 +159,23 @@ def world(app) -> World:
             assert e.resident_id == rows[worker].id
             w.employee_ids[emp] = e.id
         s = create_session(
-            {"date": DAY.isoformat(), "start": "08:00", "end": "15:00",
-             "place": "Kantor Desa", "capacity": 20, "minutes_per_person": 10},
+            {
+                "date": DAY.isoformat(),
+                "start": "08:00",
+                "end": "15:00",
+                "place": "Kantor Desa",
+                "capacity": 20,
+                "minutes_per_person": 10,
+            },
             today=TODAY,
-        )  # fmt: skip
+        )
         w.session_id = s.id
-        booked_by = {"resident_a": rows["resident_a"], "resident_b": rows["resident_b"],
-                     "worker_a": users["employer_a"], "worker_b": users["employer_b"]}  # fmt: skip
+        booked_by = {
+            "resident_a": rows["resident_a"],
+            "resident_b": rows["resident_b"],
+            "worker_a": users["employer_a"],
+            "worker_b": users["employer_b"],
+        }
         for key, actor in booked_by.items():
             (b,) = booking.book(s, [rows[key].nik], actor, today=TODAY)
             w.people[key].booking, w.people[key].booking_code = b.id, b.code
@@ -165,9 +188,12 @@ def world(app) -> World:
         for key in ("resident_a", "resident_b"):
             mark_write_intent()
             letter = letters.create_draft(
-                "SKD", _db.session.get(type(rows[key]), rows[key].id),
-                "Melamar pekerjaan", {}, users["clerk"],
-            )  # fmt: skip
+                "SKD",
+                _db.session.get(type(rows[key]), rows[key].id),
+                "Melamar pekerjaan",
+                {},
+                users["clerk"],
+            )
             letters.issue(letter, users["head"])
             _db.session.commit()
             w.people[key].letter = letter.public_id
@@ -175,9 +201,12 @@ def world(app) -> World:
 
         mark_write_intent()
         batch = export_pending(
-            "csv", day=TODAY, only_new=False, instance_path=app.instance_path,
+            "csv",
+            day=TODAY,
+            only_new=False,
+            instance_path=app.instance_path,
             actor_name="Uji clerk",
-        )  # fmt: skip
+        )
         _db.session.commit()
         w.batch_id = batch.id
         _db.session.remove()

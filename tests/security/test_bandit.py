@@ -22,11 +22,17 @@ def test_bandit_is_clean():
     exe = str(BANDIT if BANDIT.exists() else shutil.which("bandit"))
     done = subprocess.run(  # noqa: S603 - our own arguments
         [exe, "-r", "desa", "-q", "-c", "pyproject.toml", "-f", "json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     report = json.loads(done.stdout)
-    findings = [f"{r['filename']}:{r['line_number']} {r['test_id']} {r['issue_text']}"
-                for r in report["results"]]  # fmt: skip
+    findings = [
+        f"{r['filename']}:{r['line_number']} {r['test_id']} {r['issue_text']}"
+        for r in report["results"]
+    ]
     assert findings == []
     assert report["errors"] == []
     assert done.returncode == 0

@@ -43,16 +43,19 @@ def test_resident_sign_in_answers_alike(world, app):
         no_pin.pin_hash = None
         _db.session.commit()
     answers = []
-    for n, (nik, pin) in enumerate([
-        (UNKNOWN_NIK, "123456"),
-        (world.people["resident_a"].nik, "000000"),  # known, wrong PIN
-        (world.people["worker_b"].nik, "123456"),  # known, no PIN at all
-    ]):  # fmt: skip
+    for n, (nik, pin) in enumerate(
+        [
+            (UNKNOWN_NIK, "123456"),
+            (world.people["resident_a"].nik, "000000"),  # known, wrong PIN
+            (world.people["worker_b"].nik, "123456"),  # known, no PIN at all
+        ]
+    ):
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = f"10.8.0.{n}"
         token = csrf_from(client.get("/resident/login").get_data(as_text=True))
-        resp = client.post("/resident/login",
-                           data={"nik": nik, "pin": pin, "csrf_token": token})  # fmt: skip
+        resp = client.post(
+            "/resident/login", data={"nik": nik, "pin": pin, "csrf_token": token}
+        )
         status, location, body = _answer(resp)
         answers.append((status, location, body.replace(nik, "<nik>")))  # the echo
     assert answers[0][0] == 401
@@ -116,8 +119,11 @@ def test_group_booking_form_answers_alike_for_ids_outside_the_scope(world):
         c = world.client(who)
         answers = []
         for resident_id in ("999999", str(world.people[victim].id)):
-            resp = post(c, "/group/book",
-                        {"session_id": str(world.session_id), "people": [resident_id]})  # fmt: skip
+            resp = post(
+                c,
+                "/group/book",
+                {"session_id": str(world.session_id), "people": [resident_id]},
+            )
             answers.append(_answer(resp, c))
         assert answers[0][0] == 303, who
         assert answers[0] == answers[1], who
@@ -174,16 +180,25 @@ def test_cookie_posts_without_the_csrf_token_are_refused(world):
         assert resp.status_code == 400, url
         assert resp.get_json()["error"]["code"] == "csrf_failed", url
     # A bogus bearer header does not let the cookie ride along without the token.
-    resp = clerk.post("/api/v1/letters", json={"nik": a.nik, "type": "SKD",
-                      "purpose": "x"}, headers={"Authorization": "Bearer nope"})  # fmt: skip
+    resp = clerk.post(
+        "/api/v1/letters",
+        json={"nik": a.nik, "type": "SKD", "purpose": "x"},
+        headers={"Authorization": "Bearer nope"},
+    )
     assert resp.status_code == 401
-    for who, url in (("resident_a", "/me/appointments/cancel"),
-                     ("employer_a", "/group/employees"),
-                     ("rt_a", f"/group/bookings/{a.booking}/cancel")):  # fmt: skip
+    for who, url in (
+        ("resident_a", "/me/appointments/cancel"),
+        ("employer_a", "/group/employees"),
+        ("rt_a", f"/group/bookings/{a.booking}/cancel"),
+    ):
         assert world.client(who).post(url, data={"nik": UNKNOWN_NIK}).status_code == 400
     with world.app.app_context():
-        assert _db.session.scalar(select(Letter.collected_at).where(
-            Letter.public_id == a.letter)) is None  # fmt: skip
+        assert (
+            _db.session.scalar(
+                select(Letter.collected_at).where(Letter.public_id == a.letter)
+            )
+            is None
+        )
         _db.session.remove()
     # The control: with the token the same session gets through.
     assert post(clerk, f"/letters/{a.letter}/collected").status_code in (302, 303)
@@ -197,15 +212,21 @@ def test_sixth_sign_in_from_one_address_across_usernames_is_refused(app, make_us
     users = [make_user("clerk") for _ in range(6)]
     client = app.test_client()
     for n, user in enumerate(users[:5]):
-        resp = post_login_as(client, user.username if n % 2 else f"tidakada{n}",
-                             "salah-salah-salah", address="10.7.0.1")  # fmt: skip
+        resp = post_login_as(
+            client,
+            user.username if n % 2 else f"tidakada{n}",
+            "salah-salah-salah",
+            address="10.7.0.1",
+        )
         assert resp.status_code == 401
     resp = post_login_as(client, users[5].username, PASSWORD, address="10.7.0.1")
     assert resp.status_code == 429
     assert "Terlalu banyak percobaan" in resp.get_data(as_text=True)
     # The resident form shares the address limit.
     token = csrf_from(client.get("/resident/login").get_data(as_text=True))
-    resp = client.post("/resident/login",
-                       data={"nik": UNKNOWN_NIK, "pin": "123456", "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": "10.7.0.1"})  # fmt: skip
+    resp = client.post(
+        "/resident/login",
+        data={"nik": UNKNOWN_NIK, "pin": "123456", "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "10.7.0.1"},
+    )
     assert resp.status_code == 429

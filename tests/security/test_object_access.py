@@ -53,22 +53,45 @@ def test_resident_reaches_only_their_own_letter_booking_and_ticket(world):
     for url in _reads(world, "resident_b"):
         _denied(a.get(url), world, "resident_b")
     own = world.people["resident_a"]
-    for url in (f"/me/letters/{own.letter}/pdf", f"/api/v1/letters/{own.letter}",
-                f"/tickets/{own.booking}", f"/tickets/{own.booking}.pdf"):  # fmt: skip
+    for url in (
+        f"/me/letters/{own.letter}/pdf",
+        f"/api/v1/letters/{own.letter}",
+        f"/tickets/{own.booking}",
+        f"/tickets/{own.booking}.pdf",
+    ):
         assert a.get(url).status_code == 200, url
     b = world.people["resident_b"]
     _denied(api(a, "DELETE", f"/api/v1/bookings/{b.booking}"), world, "resident_b")
-    _denied(api(a, "POST", f"/api/v1/bookings/{b.booking}/move",
-                {"session_id": world.session_id}), world, "resident_b")  # fmt: skip
-    _denied(api(a, "POST", f"/api/v1/bookings/{b.booking}/outcome",
-                {"outcome": "no_show"}), world, "resident_b")  # fmt: skip
+    _denied(
+        api(
+            a,
+            "POST",
+            f"/api/v1/bookings/{b.booking}/move",
+            {"session_id": world.session_id},
+        ),
+        world,
+        "resident_b",
+    )
+    _denied(
+        api(a, "POST", f"/api/v1/bookings/{b.booking}/outcome", {"outcome": "no_show"}),
+        world,
+        "resident_b",
+    )
     _denied(post(a, f"/group/bookings/{b.booking}/cancel"), world, "resident_b")
     _denied(post(a, f"/appointments/bookings/{b.booking}/cancel"), world, "resident_b")
-    _denied(api(a, "POST", f"/api/v1/letters/{b.letter}/revoke",
-                {"reason": "x"}), world, "resident_b")  # fmt: skip
+    _denied(
+        api(a, "POST", f"/api/v1/letters/{b.letter}/revoke", {"reason": "x"}),
+        world,
+        "resident_b",
+    )
     _denied(post(a, f"/letters/{b.letter}/collected"), world, "resident_b")
-    _denied(a.get(f"/api/v1/sessions/{world.session_id}/bookings"), world,
-            "resident_b", "worker_a", "worker_b")  # fmt: skip
+    _denied(
+        a.get(f"/api/v1/sessions/{world.session_id}/bookings"),
+        world,
+        "resident_b",
+        "worker_a",
+        "worker_b",
+    )
     _denied(a.get(f"/appointments/{world.session_id}"), world, "resident_b")
     # The resident's own pages carry nothing of the other resident.
     for url in ("/me/letters", "/me/appointments", "/resident/corrections", "/"):
@@ -83,20 +106,28 @@ def test_rt_head_never_reaches_another_rt(world):
     rt = world.client("rt_a")
     for owner in ("resident_b", "worker_b"):
         p = world.people[owner]
-        for url in (f"/residents/{p.id}", f"/residents/{p.id}/family",
-                    f"/api/v1/residents/{p.nik}", f"/tickets/{p.booking}",
-                    f"/tickets/{p.booking}.pdf"):  # fmt: skip
+        for url in (
+            f"/residents/{p.id}",
+            f"/residents/{p.id}/family",
+            f"/api/v1/residents/{p.nik}",
+            f"/tickets/{p.booking}",
+            f"/tickets/{p.booking}.pdf",
+        ):
             _denied(rt.get(url), world, owner)
         _denied(post(rt, f"/group/bookings/{p.booking}/cancel"), world, owner)
         _denied(api(rt, "DELETE", f"/api/v1/bookings/{p.booking}"), world, owner)
     b = world.people["resident_b"]
-    for url in (f"/letters/{b.letter}", f"/letters/{b.letter}/pdf",
-                f"/api/v1/letters/{b.letter}", f"/api/v1/letters/{b.letter}/pdf",
-                f"/recording/batches/{world.batch_id}/file",
-                f"/recording/batches/{world.batch_id}/manifest",
-                f"/residents/import/{world.import_job_id}",
-                f"/residents/import/{world.import_job_id}/rejects.csv",
-                f"/api/v1/sessions/{world.session_id}/bookings"):  # fmt: skip
+    for url in (
+        f"/letters/{b.letter}",
+        f"/letters/{b.letter}/pdf",
+        f"/api/v1/letters/{b.letter}",
+        f"/api/v1/letters/{b.letter}/pdf",
+        f"/recording/batches/{world.batch_id}/file",
+        f"/recording/batches/{world.batch_id}/manifest",
+        f"/residents/import/{world.import_job_id}",
+        f"/residents/import/{world.import_job_id}/rejects.csv",
+        f"/api/v1/sessions/{world.session_id}/bookings",
+    ):
         _denied(rt.get(url), world, "resident_b", "worker_b")
     for url in ("/residents", "/group", "/recording/figures", "/api/v1/residents"):
         resp = rt.get(url)
@@ -116,9 +147,14 @@ def test_employer_never_reaches_another_employers_people(world):
     emp = world.client("employer_a")
     for owner in ("worker_b", "resident_a", "resident_b"):
         p = world.people[owner]
-        for url in (f"/tickets/{p.booking}", f"/tickets/{p.booking}.pdf",
-                    f"/residents/{p.id}", f"/api/v1/residents/{p.nik}",
-                    f"/letters/{p.letter}", f"/api/v1/letters/{p.letter}"):  # fmt: skip
+        for url in (
+            f"/tickets/{p.booking}",
+            f"/tickets/{p.booking}.pdf",
+            f"/residents/{p.id}",
+            f"/api/v1/residents/{p.nik}",
+            f"/letters/{p.letter}",
+            f"/api/v1/letters/{p.letter}",
+        ):
             _denied(emp.get(url), world, owner)
         _denied(post(emp, f"/group/bookings/{p.booking}/cancel"), world, owner)
         _denied(api(emp, "DELETE", f"/api/v1/bookings/{p.booking}"), world, owner)
@@ -129,9 +165,11 @@ def test_employer_never_reaches_another_employers_people(world):
         assert resp.status_code == 200
         for secret in world.secrets_of("worker_b"):
             assert secret not in resp.get_data(as_text=True), (url, secret)
-    for url in (f"/recording/batches/{world.batch_id}/file",
-                f"/residents/import/{world.import_job_id}",
-                f"/appointments/{world.session_id}"):  # fmt: skip
+    for url in (
+        f"/recording/batches/{world.batch_id}/file",
+        f"/residents/import/{world.import_job_id}",
+        f"/appointments/{world.session_id}",
+    ):
         _denied(emp.get(url), world, "worker_b")
     # The control: their own employee's ticket.
     assert emp.get(f"/tickets/{world.people['worker_a'].booking}").status_code == 200
@@ -145,10 +183,14 @@ def test_employer_never_reaches_another_employers_people(world):
 def test_district_token_reads_figures_but_no_person_object(world, client):
     token = world.district_token
     b = world.people["resident_b"]
-    for url in (f"/api/v1/residents/{b.nik}", "/api/v1/residents",
-                f"/api/v1/letters/{b.letter}", f"/api/v1/letters/{b.letter}/pdf",
-                f"/api/v1/sessions/{world.session_id}/bookings",
-                "/api/v1/audit-events"):  # fmt: skip
+    for url in (
+        f"/api/v1/residents/{b.nik}",
+        "/api/v1/residents",
+        f"/api/v1/letters/{b.letter}",
+        f"/api/v1/letters/{b.letter}/pdf",
+        f"/api/v1/sessions/{world.session_id}/bookings",
+        "/api/v1/audit-events",
+    ):
         _denied(api(client, "GET", url, token=token), world, "resident_b")
     for method, url, body in (
         ("DELETE", f"/api/v1/bookings/{b.booking}", None),
@@ -168,12 +210,20 @@ def test_district_token_reads_figures_but_no_person_object(world, client):
 @pytest.mark.parametrize("role", ["clerk", "head"])
 def test_staff_with_changed_ids_get_not_found(world, role):
     staff = world.client(role)
-    for url in ("/residents/999999", "/letters/no-such-letter",
-                "/letters/no-such-letter/pdf", "/api/v1/letters/no-such-letter",
-                "/api/v1/residents/6101121705909999", "/tickets/999999",
-                "/recording/batches/999999/file", f"/appointments/{999999}",
-                f"/residents/{HUGE}", f"/tickets/{HUGE}", f"/api/v1/sessions/{HUGE}",
-                f"/recording/batches/{HUGE}/file"):  # fmt: skip
+    for url in (
+        "/residents/999999",
+        "/letters/no-such-letter",
+        "/letters/no-such-letter/pdf",
+        "/api/v1/letters/no-such-letter",
+        "/api/v1/residents/6101121705909999",
+        "/tickets/999999",
+        "/recording/batches/999999/file",
+        f"/appointments/{999999}",
+        f"/residents/{HUGE}",
+        f"/tickets/{HUGE}",
+        f"/api/v1/sessions/{HUGE}",
+        f"/recording/batches/{HUGE}/file",
+    ):
         resp = staff.get(url)
         assert resp.status_code in (403, 404), (url, resp.status_code)
     # A page number no OFFSET can hold is past the end: an empty page, not a 500.
@@ -183,8 +233,15 @@ def test_staff_with_changed_ids_get_not_found(world, role):
     if role == "head":
         b = world.people["resident_b"]
         _denied(api(staff, "DELETE", f"/api/v1/bookings/{b.booking}"), world)
-        _denied(api(staff, "POST", f"/api/v1/bookings/{b.booking}/outcome",
-                    {"outcome": "no_show"}), world)  # fmt: skip
+        _denied(
+            api(
+                staff,
+                "POST",
+                f"/api/v1/bookings/{b.booking}/outcome",
+                {"outcome": "no_show"},
+            ),
+            world,
+        )
         _denied(staff.get(f"/residents/import/{world.import_job_id}"), world)
         _assert_booking_active(world, "resident_b")
 
@@ -192,12 +249,16 @@ def test_staff_with_changed_ids_get_not_found(world, role):
 def test_import_job_belongs_to_the_staff_who_may_import(world):
     for who in ("rt_a", "employer_a", "resident_a", "head"):
         c = world.client(who)
-        for url in (f"/residents/import/{world.import_job_id}",
-                    f"/residents/import/{world.import_job_id}/preview",
-                    f"/residents/import/{world.import_job_id}/rejects.csv"):  # fmt: skip
+        for url in (
+            f"/residents/import/{world.import_job_id}",
+            f"/residents/import/{world.import_job_id}/preview",
+            f"/residents/import/{world.import_job_id}/rejects.csv",
+        ):
             assert c.get(url).status_code in DENIED, (who, url)
-        assert post(c, f"/residents/import/{world.import_job_id}/start").status_code \
-            in DENIED  # fmt: skip
+        assert (
+            post(c, f"/residents/import/{world.import_job_id}/start").status_code
+            in DENIED
+        )
     # The control: a clerk reaches it (an uploaded job sends on to its preview).
     resp = world.client("clerk").get(f"/residents/import/{world.import_job_id}")
     assert resp.status_code in (200, 302) and "/login" not in (resp.location or "")
@@ -206,8 +267,11 @@ def test_import_job_belongs_to_the_staff_who_may_import(world):
 def test_export_batches_are_staff_only(world):
     for who in ("rt_a", "employer_a", "resident_a"):
         c = world.client(who)
-        for url in (f"/recording/batches/{world.batch_id}/file",
-                    f"/recording/batches/{world.batch_id}/manifest", "/recording"):  # fmt: skip
+        for url in (
+            f"/recording/batches/{world.batch_id}/file",
+            f"/recording/batches/{world.batch_id}/manifest",
+            "/recording",
+        ):
             assert c.get(url).status_code in DENIED, (who, url)
     resp = world.client("clerk").get(f"/recording/batches/{world.batch_id}/file")
     assert resp.status_code == 200

@@ -28,7 +28,22 @@ from desa.letters.pdf.letter import render_letter
 from desa.letters.pdf.register import merge_pdfs, render_register
 
 __all__ = [
-    "SANS", "SANS_BOLD", "SERIF", "SERIF_BOLD", "SERIF_ITALIC", "LetterDocument",
-    "Letterhead", "column_edges", "fit_size", "kop_lines", "load_logo", "merge_pdfs", "new_canvas",
-    "page_number", "pdf_text", "render_letter", "render_register", "table_grid",
-]  # fmt: skip
+    "SANS",
+    "SANS_BOLD",
+    "SERIF",
+    "SERIF_BOLD",
+    "SERIF_ITALIC",
+    "LetterDocument",
+    "Letterhead",
+    "column_edges",
+    "fit_size",
+    "kop_lines",
+    "load_logo",
+    "merge_pdfs",
+    "new_canvas",
+    "page_number",
+    "pdf_text",
+    "render_letter",
+    "render_register",
+    "table_grid",
+]

@@ -118,8 +118,9 @@ def render_register(title: str, period: str, rows: list[dict]) -> bytes:
     if not rows:
         h = REG_LEADING + 2 * REG_PAD
         c.setFont(SANS_ITALIC, REG_SIZE)
-        c.drawCentredString(REG_W / 2, y - REG_PAD - REG_SIZE + 0.5,
-                            "Tidak ada surat pada periode ini.")  # fmt: skip
+        c.drawCentredString(
+            REG_W / 2, y - REG_PAD - REG_SIZE + 0.5, "Tidak ada surat pada periode ini."
+        )
         c.setLineWidth(0.5)
         c.rect(xs[0], y - h, xs[-1] - xs[0], h, stroke=1, fill=0)
         y -= h

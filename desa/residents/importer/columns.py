@@ -10,10 +10,26 @@ from desa.core.errors import ValidationError
 
 # Our column names, in the order the export writes them.
 IMPORT_COLUMNS = (
-    "nik", "kk", "name", "sex", "birth_place", "birth_date", "religion",
-    "marital_status", "family_relation", "occupation", "education", "address",
-    "rt", "rw", "dusun", "ektp_status", "phone", "citizenship", "life_status",
-)  # fmt: skip
+    "nik",
+    "kk",
+    "name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "religion",
+    "marital_status",
+    "family_relation",
+    "occupation",
+    "education",
+    "address",
+    "rt",
+    "rw",
+    "dusun",
+    "ektp_status",
+    "phone",
+    "citizenship",
+    "life_status",
+)
 # The Disdukcapil/SIAK names each column also answers to (CONTRACT §5).
 ALIASES: dict[str, tuple[str, ...]] = {
     "nik": ("NIK",),
@@ -71,10 +87,17 @@ _UPDATABLE_POS = tuple((n, _POS[n]) for n in _UPDATABLE)
 _FORMULA_START = frozenset("=+-@\t\r")
 _HEADER_SEPARATORS = re.compile(r"[\s\-.]+")
 _LIFE_WORDS = {
-    "ACTIVE": "active", "AKTIF": "active", "HIDUP": "active", "DECEASED": "deceased",
-    "MENINGGAL": "deceased", "MATI": "deceased", "MOVED": "moved", "PINDAH": "moved",
-    "MISSING": "missing", "HILANG": "missing",
-}  # fmt: skip
+    "ACTIVE": "active",
+    "AKTIF": "active",
+    "HIDUP": "active",
+    "DECEASED": "deceased",
+    "MENINGGAL": "deceased",
+    "MATI": "deceased",
+    "MOVED": "moved",
+    "PINDAH": "moved",
+    "MISSING": "missing",
+    "HILANG": "missing",
+}
 Progress = Callable[[int, int], None]
 
 

@@ -15,9 +15,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def create_app(config: Any = None) -> Flask:
     """Builds the app: extensions, blueprints, error handlers and the CLI."""
     from config import Config
+    from desa.core.unit_of_work import UnitOfWorkFlask
 
     cfg = config if config is not None else Config()
-    app = Flask(
+    app = UnitOfWorkFlask(
         __name__,
         instance_path=getattr(cfg, "INSTANCE_PATH", None) or Config().INSTANCE_PATH,
         template_folder=os.path.join(ROOT, "templates"),
@@ -34,7 +35,7 @@ def create_app(config: Any = None) -> Flask:
     _init_extensions(app)
     _bound_int_ids(app)
     _register_blueprints(app)
-
+    import desa.scopes  # noqa: F401 - fills the scope registry
     from desa.core.errors import register_error_handlers
     from desa.core.logging import install_mask_filter
     from desa.core.security import init_security

@@ -50,7 +50,6 @@ def init_command(village_code: str | None) -> None:
     village = get_village()
     if village_code or village is None:
         village = set_village(village_code or "61.01.12.2002")
-        db.session.commit()
     click.echo(f"Basis data siap ({db.engine.url.get_backend_name()}).")
     if made_key:
         click.echo("Kunci tanda tangan surat dibuat.")
@@ -75,13 +74,14 @@ def init_command(village_code: str | None) -> None:
 @command_errors
 def demo_command(count: int, seed: int, if_empty: bool) -> None:
     """Fills an empty database with a believable demo village and prints the sign-ins."""
+    from desa.auth.actor import command_actor
     from desa.demo import database_is_empty, load_demo
 
     if if_empty and not database_is_empty():
         click.echo("Basis data sudah berisi data; data contoh tidak dimuat ulang.")
         return
 
-    accounts = load_demo(count, seed)
+    accounts = load_demo(command_actor(), count, seed)
     click.echo("Desa contoh dimuat. Akun untuk mencoba:")
     for line in accounts:
         click.echo("  " + line)

@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from desa.appointments import demo as appointment_demo
 from desa.auth import services as auth
+from desa.auth.actor import Actor
 from desa.auth.models import User
 from desa.core.errors import Conflict
-from desa.core.village import get_village, set_village, village_today
+from desa.core.village import get_village, set_village
 from desa.extensions import db
 from desa.letters import demo as letter_demo
 from desa.residents import demo as resident_demo
@@ -27,7 +28,7 @@ def database_is_empty() -> bool:
     )
 
 
-def load_demo(count: int, seed: int) -> list[str]:
+def load_demo(actor: Actor, count: int, seed: int) -> list[str]:
     """Fills an empty database; returns the sign-in lines to print."""
     if not database_is_empty():
         raise Conflict(
@@ -38,7 +39,7 @@ def load_demo(count: int, seed: int) -> list[str]:
     village = get_village() or set_village("61.01.12.2002")
     db.session.flush()
     result = resident_demo.populate(
-        count=count, seed=seed, today=village_today(), village_code=village.code
+        count=count, seed=seed, today=actor.today, village_code=village.code
     )
     rw, rt = result.rt_head_area
     plantation, school = result.employers
@@ -63,20 +64,24 @@ def load_demo(count: int, seed: int) -> list[str]:
     for username, role, extra in accounts:
         password = DEMO_PASSWORD
         users[role] = by_name[username] = auth.create_user(
-            username, password, role, **extra
+            actor, username, password, role, **extra
         )
         lines.append(f"{role:<9} {username:<12} kata sandi: {password}")
     village.head_name = result.head_name
     village.head_title = "Kepala Desa " + village.name
     resident = db.session.get(Resident, result.self_service_resident_id)
-    pin = residents.issue_pin(resident)
+    pin = residents.issue_pin(actor, resident)
     lines.append(f"{'resident':<9} NIK {resident.nik}  PIN: {pin}  ({resident.name})")
-    letter_demo.populate(users["head"], users["clerk"], resident.id, village_today())
+    letter_demo.populate(
+        actor.as_(users["head"]), actor.as_(users["clerk"]), resident.id
+    )
     appointment_demo.populate(
-        {"rt": users["rt"], "clerk": users["clerk"], "employer": by_name["sawit"]},
+        {
+            "rt": actor.as_(users["rt"]),
+            "clerk": actor.as_(users["clerk"]),
+            "employer": actor.as_(by_name["sawit"]),
+        },
         result.rt_head_area,
         plantation,
-        village_today(),
     )
-    db.session.commit()
     return lines

@@ -156,6 +156,62 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
+def freeze(app):
+    """freeze(day_or_datetime): stops the app's one clock (the only way tests freeze
+    time). A date means 09:00 in the village on that day; a naive datetime is
+    village time. Requests, commands and jobs then all see that moment."""
+    from desa.core import clock
+
+    def set_to(when: dt.date | dt.datetime) -> dt.datetime:
+        instant = _village_instant(when)
+        clock.freeze(app, instant)
+        return instant
+
+    yield set_to
+    clock.freeze(app, None)
+
+
+def _village_instant(when: dt.date | dt.datetime) -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Pontianak")  # Desa Merubung's zone
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime.combine(when, dt.time(9, 0))
+    return when if when.tzinfo else when.replace(tzinfo=zone)
+
+
+@pytest.fixture
+def make_actor(app):
+    """make_actor(principal=None, today=…, now=…, ip=…, via=…) → an Actor.
+
+    Services take the actor as their first argument; tests give it a fixed date
+    instead of patching a clock. Without `today`/`now` it is the app clock's moment.
+    Without a principal it is the system (a CLI command).
+    """
+    from desa.auth.actor import Actor, Via
+    from desa.core import clock
+
+    def factory(principal=None, *, today=None, now=None, ip=None, via=None):
+        if today is None and now is None:
+            now = clock_now(app)
+        elif now is not None:
+            now = _village_instant(now)
+        return Actor(
+            principal=principal,
+            today=today,
+            now=now,
+            ip=ip,
+            via=via or (Via.WEB if principal is not None else Via.CLI),
+        )
+
+    def clock_now(application):
+        with application.app_context():
+            return clock.utc_now().astimezone(_village_instant(dt.date.today()).tzinfo)
+
+    return factory
+
+
+@pytest.fixture
 def db(app):
     """The database, inside an app context."""
     with app.app_context():
@@ -220,13 +276,20 @@ def make_user(app):
         username = kwargs.pop("username", f"{role}{n}")
         password = kwargs.pop("password", PASSWORD)
         with app.app_context():
-            user = create_user(username, password, role, **kwargs)
+            user = create_user(system(), username, password, role, **kwargs)
             _db.session.commit()
             _db.session.refresh(user)
             _db.session.expunge(user)
         return user
 
     return factory
+
+
+def system():
+    """The actor of a set-up step (a CLI command at the app clock's moment)."""
+    from desa.auth.actor import command_actor
+
+    return command_actor()
 
 
 def nik_for(birth: dt.date, sex: str, serial: int, district: str = "610112") -> str:
@@ -280,7 +343,7 @@ def issue_pin(app):
 
     def factory(resident) -> str:
         with app.app_context():
-            pin = _issue(_db.session.get(Resident, resident.id))
+            pin = _issue(system(), _db.session.get(Resident, resident.id))
             _db.session.commit()
         return pin
 
@@ -321,7 +384,7 @@ def make_token(app):
 
     def factory(role: str = "district", name: str | None = None) -> str:
         with app.app_context():
-            _token, secret = create_token(name or f"token {role}", role)
+            _token, secret = create_token(system(), name or f"token {role}", role)
             _db.session.commit()
         return secret
 

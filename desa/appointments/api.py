@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import select
 
 from desa.appointments import attendance, booking, sessions
 from desa.appointments.models import Booking
 from desa.appointments.serialize import booking_json, session_json
 from desa.appointments.views_common import handle_busy
+from desa.auth.actor import current_actor
 from desa.core.api import json_body, paginate
 from desa.core.errors import Conflict, ValidationError
 from desa.core.openapi import PAGE_PARAMS, page_of, path_param, query_param, spec
 from desa.core.security import require
-from desa.extensions import db
 
 bp = Blueprint("appointments_api", __name__, url_prefix="/api/v1")
 handle_busy(bp)
@@ -245,7 +243,9 @@ def list_sessions():
     """Sessions between `from` and `to`, with capacity, booked and remaining."""
     start, end = _date_arg("from"), _date_arg("to")
     return jsonify(
-        paginate(sessions.between(start, end), lambda s: session_json(s, current_user))
+        paginate(
+            sessions.between(start, end), lambda s: session_json(s, current_actor())
+        )
     )
 
 
@@ -253,25 +253,26 @@ def list_sessions():
 @require("sessions:manage")
 def create_session():
     """Adds a session; weekends and holidays need `allow_non_working_day`."""
-    session = sessions.create_session(json_body())
-    db.session.commit()
-    return jsonify(session_json(session, current_user)), 201
+    actor = current_actor()
+    session = sessions.create_session(actor, json_body())
+    return jsonify(session_json(session, actor)), 201
 
 
 @bp.get("/sessions/<int:session_id>")
 @require("sessions:read")
 def get_session(session_id: int):
     """One session."""
-    return jsonify(session_json(sessions.get_session(session_id), current_user))
+    return jsonify(session_json(sessions.get_session(session_id), current_actor()))
 
 
 @bp.patch("/sessions/<int:session_id>")
 @require("sessions:manage")
 def update_session(session_id: int):
     """Changes a session."""
-    session = sessions.update_session(sessions.get_session(session_id), json_body())
-    db.session.commit()
-    return jsonify(session_json(session, current_user))
+    actor = current_actor()
+    found = sessions.get_session(session_id)
+    session = sessions.update_session(actor, found, json_body())
+    return jsonify(session_json(session, actor))
 
 
 @bp.post("/sessions/<int:session_id>/cancel")
@@ -279,10 +280,10 @@ def update_session(session_id: int):
 def cancel_session(session_id: int):
     """Cancels a session and every active booking in it."""
     body = request.get_json(silent=True) or {}
+    actor = current_actor()
     session = sessions.get_session(session_id)
-    sessions.cancel_session(session, str(body.get("reason") or ""))
-    db.session.commit()
-    return jsonify(session_json(session, current_user))
+    sessions.cancel_session(actor, session, str(body.get("reason") or ""))
+    return jsonify(session_json(session, actor))
 
 
 @bp.post("/sessions/<int:session_id>/bookings")
@@ -292,12 +293,11 @@ def book(session_id: int):
     body = json_body()
     email = body.get("email") if isinstance(body.get("email"), str) else None
     made = booking.book(
+        current_actor(),
         sessions.get_session(session_id),
         body.get("niks"),
-        current_user,
         notify_email=(email or "").strip()[:200] or None,
     )
-    db.session.commit()
     return jsonify({"bookings": [booking_json(b) for b in made]}), 201
 
 
@@ -307,7 +307,7 @@ def session_bookings(session_id: int):
     """The bookings of one session, in queue order."""
     sessions.get_session(session_id)
     stmt = (
-        select(Booking)
+        booking.visible_bookings(current_actor())
         .where(Booking.session_id == session_id)
         .order_by(Booking.queue_number)
     )
@@ -318,9 +318,9 @@ def session_bookings(session_id: int):
 @require("bookings:cancel")
 def cancel_booking(booking_id: int):
     """Cancels a booking (whoever booked it, the resident, or a clerk)."""
-    found = booking.get_visible(current_user, booking_id)
-    booking.cancel(found, current_user)
-    db.session.commit()
+    actor = current_actor()
+    found = booking.get_visible(actor, booking_id)
+    booking.cancel(actor, found)
     return jsonify(booking_json(found))
 
 
@@ -334,9 +334,9 @@ def move_booking(booking_id: int):
         raise ValidationError(
             _("Sebutkan sesi tujuan."), fields={"session_id": [_("Harus bilangan.")]}
         )
-    found = booking.get_visible(current_user, booking_id)
-    moved = booking.move(found, sessions.get_session(target_id), current_user)
-    db.session.commit()
+    actor = current_actor()
+    found = booking.get_visible(actor, booking_id)
+    moved = booking.move(actor, found, sessions.get_session(target_id))
     return jsonify(booking_json(moved))
 
 
@@ -345,9 +345,9 @@ def move_booking(booking_id: int):
 def outcome(booking_id: int):
     """Records the outcome from the session's day on (409 `too_early` before)."""
     body = json_body()
-    found = booking.get_visible(current_user, booking_id)
+    actor = current_actor()
+    found = booking.get_visible(actor, booking_id)
     if found.status == "cancelled":
         raise Conflict(_("Pemesanan ini dibatalkan."), code="not_active")
-    attendance.set_outcome(found, body.get("outcome"), current_user)
-    db.session.commit()
+    attendance.set_outcome(actor, found, body.get("outcome"))
     return jsonify(booking_json(found))

@@ -10,10 +10,9 @@ from sqlalchemy import select, update
 
 from desa.appointments import booking as booking_service
 from desa.appointments import messages
-from desa.appointments.calendar import today as today_
 from desa.appointments.models import Booking, RecordingSession
 from desa.auth import audit
-from desa.core.db import utcnow
+from desa.auth.actor import Actor
 from desa.core.errors import Conflict, NotFound, ValidationError
 from desa.core.formatting import format_day_date, mask_nik
 from desa.core.i18n import N_
@@ -29,10 +28,6 @@ STATUS_LABELS = {
 }
 
 
-def _who(actor: Any) -> str:
-    return actor.display_name[:120] if actor is not None else "sistem"
-
-
 def find_by_code(raw: str | None) -> Booking:
     """The booking with that check-in code, or 404."""
     code = booking_service.normalise_code(raw)
@@ -44,9 +39,9 @@ def find_by_code(raw: str | None) -> Booking:
     return found
 
 
-def check_in(raw_code: str | None, actor: Any, today: dt.date | None = None) -> Booking:
+def check_in(actor: Actor, raw_code: str | None) -> Booking:
     """Marks the ticket's holder present; only on the session's day."""
-    today = today or today_()
+    today = actor.today
     booking = find_by_code(raw_code)
     if booking.status != "active":
         raise Conflict(
@@ -62,8 +57,9 @@ def check_in(raw_code: str | None, actor: Any, today: dt.date | None = None) -> 
             code="wrong_day",
         )
     if booking.checked_in_at is None:
-        booking.checked_in_at = utcnow()
+        booking.checked_in_at = actor.utcnow
         audit.record(
+            actor,
             "appointments.check_in",
             object_type="booking",
             object_id=booking.id,
@@ -72,11 +68,9 @@ def check_in(raw_code: str | None, actor: Any, today: dt.date | None = None) -> 
     return booking
 
 
-def set_outcome(
-    booking: Booking, outcome: Any, actor: Any, today: dt.date | None = None
-) -> Booking:
+def set_outcome(actor: Actor, booking: Booking, outcome: Any) -> Booking:
     """Recorded (e-KTP status → 3 SUDAH REKAM, with history) or no-show (place freed)."""
-    today = today or today_()
+    today = actor.today
     if outcome not in OUTCOMES:
         raise ValidationError(
             _("Hasil harus recorded atau no_show."),
@@ -101,7 +95,11 @@ def set_outcome(
     result = db.session.execute(
         update(Booking)
         .where(Booking.id == booking.id, Booking.status == "active")
-        .values(status=outcome, outcome_at=utcnow(), outcome_by=_who(actor))
+        .values(
+            status=outcome,
+            outcome_at=actor.utcnow,
+            outcome_by=actor.display_name[:120],
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -113,6 +111,7 @@ def set_outcome(
             before = resident.ektp_status
             resident.ektp_status = 3
             log_change(
+                actor,
                 resident,
                 "ektp_status",
                 before,
@@ -123,6 +122,7 @@ def set_outcome(
         booking_service.give_back(booking.session_id)
         db.session.expire(booking.session, ["booked"])
     audit.record(
+        actor,
         f"appointments.outcome.{outcome}",
         object_type="booking",
         object_id=booking.id,
@@ -132,17 +132,14 @@ def set_outcome(
 
 
 def set_outcomes(
-    session: RecordingSession,
-    outcomes: dict[int, str],
-    actor: Any,
-    today: dt.date | None = None,
+    actor: Actor, session: RecordingSession, outcomes: dict[int, str]
 ) -> int:
     """Bulk outcomes for one session's bookings; returns how many changed."""
     changed = 0
     for booking in list(session.bookings):
         wanted = outcomes.get(booking.id)
         if wanted in OUTCOMES and booking.status == "active":
-            set_outcome(booking, wanted, actor, today)
+            set_outcome(actor, booking, wanted)
             changed += 1
     return changed
 
@@ -163,11 +160,12 @@ def reminders_for(day: dt.date) -> list[Booking]:
     )
 
 
-def send_reminders(day: dt.date) -> list:
+def send_reminders(actor: Actor, day: dt.date) -> list:
     """Makes the day-before reminder for everyone booked on `day`."""
     made = [messages.add("reminder", b) for b in reminders_for(day)]
     if made:
         audit.record(
+            actor,
             "appointments.remind",
             object_type="recording_session",
             detail=f"{len(made)} pengingat untuk {day.isoformat()}",

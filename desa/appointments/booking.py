@@ -20,10 +20,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from desa.appointments import messages
-from desa.appointments.calendar import today as today_
 from desa.appointments.models import Booking, Employee, RecordingSession, WaitlistEntry
 from desa.auth import audit
-from desa.core.db import utcnow
+from desa.auth.actor import Actor
+from desa.auth.scope import scopes
 from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from desa.core.formatting import format_date, mask_nik
 from desa.extensions import db
@@ -102,18 +102,30 @@ def employee_resident_ids(employer_id: int | None) -> set[int]:
     )
 
 
-def _scope_check(actor: Any) -> Any:
-    """A function resident → refusal code (or None) for what the actor may book."""
-    if actor is None or actor.can("bookings:manage"):
+# The refusal a NIK outside the actor's scope gets, whether or not it exists.
+OUTSIDE_SCOPE = {"rt": "outside_rt", "employer": "not_employee", "resident": "not_self"}
+
+
+def _outside_scope(actor: Actor, residents: list[Resident]) -> Any:
+    """A function resident → refusal code (or None) for whom the actor may book.
+
+    Whom an actor may book is whom it sees (the scope registry's Resident rule),
+    once it may book at all.
+    """
+    if actor.can("bookings:manage"):
         return lambda r: None
-    if actor.role == "rt":
-        return lambda r: None if (r.rw, r.rt) == (actor.rw, actor.rt) else "outside_rt"
-    if actor.role == "employer":
-        mine = employee_resident_ids(actor.employer_id)
-        return lambda r: None if r.id in mine else "not_employee"
-    if actor.role == "resident":
-        return lambda r: None if r.id == actor.id else "not_self"
-    return lambda r: "not_allowed"
+    code = OUTSIDE_SCOPE.get(actor.role, "not_allowed")
+    if not actor.can("bookings:create") or not residents:
+        return lambda r: code
+    ids = [r.id for r in residents]
+    seen = set(
+        db.session.scalars(
+            scopes.restrict(
+                select(Resident.id).where(Resident.id.in_(ids)), actor, Resident
+            )
+        )
+    )
+    return lambda r: None if r.id in seen else code
 
 
 def person_refusal(
@@ -151,9 +163,9 @@ def _active_ids(resident_ids: list[int], moving: Booking | None = None) -> set[i
 
 
 def check(
+    actor: Actor,
     session: RecordingSession,
     niks: list[str],
-    actor: Any,
     *,
     moving: Booking | None = None,
 ) -> tuple[list[Resident], list[Refusal]]:
@@ -166,7 +178,7 @@ def check(
         r.nik: r
         for r in db.session.scalars(select(Resident).where(Resident.nik.in_(cleaned)))
     }
-    out_of_scope = _scope_check(actor)
+    out_of_scope = _outside_scope(actor, list(found.values()))
     members = employee_resident_ids(session.employer_id)
     active = _active_ids([r.id for r in found.values()], moving)
     people: list[Resident] = []
@@ -179,8 +191,9 @@ def check(
         elif nik in seen:
             code, values = "duplicate", {}
         elif resident is None:
-            staff = actor is None or actor.can("bookings:manage")
-            code, values = ("unknown" if staff else _unknown_for(actor)), {}
+            staff = actor.can("bookings:manage")
+            code = "unknown" if staff else OUTSIDE_SCOPE.get(actor.role, "not_allowed")
+            values = {}
         elif out_of_scope(resident):
             code, values = out_of_scope(resident), {}
         else:
@@ -194,17 +207,11 @@ def check(
     return people, refusals
 
 
-def _unknown_for(actor: Any) -> str:
-    return {"rt": "outside_rt", "employer": "not_employee", "resident": "not_self"}.get(
-        actor.role, "not_allowed"
-    )
-
-
 def _refuse(refusals: list[Refusal]) -> NotEligible:
     fields: dict[str, list[str]] = {}
     for r in refusals:
         fields.setdefault(r.nik, []).append(r.message)
-    return NotEligible(
+    err = NotEligible(
         _("%(n)d orang tidak dapat dipesan; tidak ada yang dipesan.", n=len(fields)),
         fields=fields,
         extra={
@@ -213,6 +220,8 @@ def _refuse(refusals: list[Refusal]) -> NotEligible:
             ]
         },
     )
+    err.details = [f"{r.nik}: {r.message}" for r in refusals]
+    return err
 
 
 # --- places and queue numbers --------------------------------------------------------
@@ -297,14 +306,16 @@ def _niks(niks: Any) -> list[str]:
     return niks
 
 
-def _booker(actor: Any) -> dict[str, Any]:
-    if actor is None:
-        return {
-            "booked_by_kind": "system",
-            "booked_by_id": None,
-            "booked_by_role": "system",
-            "booked_by_name": "daftar tunggu",
-        }
+# Who a booking promoted from the waitlist was made by.
+_WAITLIST = {
+    "booked_by_kind": "system",
+    "booked_by_id": None,
+    "booked_by_role": "system",
+    "booked_by_name": "daftar tunggu",
+}
+
+
+def _booker(actor: Actor) -> dict[str, Any]:
     return {
         "booked_by_kind": actor.kind,
         "booked_by_id": actor.id,
@@ -314,22 +325,20 @@ def _booker(actor: Any) -> dict[str, Any]:
 
 
 def book(
+    actor: Actor,
     session: RecordingSession,
     niks: Any,
-    actor: Any,
     *,
     notify_email: str | None = None,
     moving: Booking | None = None,
-    today: dt.date | None = None,
 ) -> list[Booking]:
     """Books everyone or no one: 422 `not_eligible` per NIK, 409 `full` with `remaining`."""
-    today = today or today_()
-    _require_bookable(session, today)
-    people, refusals = check(session, _niks(niks), actor, moving=moving)
+    _require_bookable(session, actor.today)
+    people, refusals = check(actor, session, _niks(niks), moving=moving)
     if refusals:
         raise _refuse(refusals)
     if moving is not None:
-        _release(moving, actor)
+        _release(actor, moving)
     first = _take_places(session, len(people))
     who = _booker(actor)
     emails = _employee_emails(actor, [r.id for r in people])
@@ -341,6 +350,7 @@ def book(
             code=new_code(),
             status="active",
             notify_email=notify_email or emails.get(r.id),
+            created_at=actor.utcnow,
             **who,
         )
         for i, r in enumerate(people)
@@ -368,6 +378,7 @@ def book(
     for b in bookings:
         messages.add("booked", b)
     audit.record(
+        actor,
         "appointments.move" if moving is not None else "appointments.book",
         object_type="recording_session",
         object_id=session.id,
@@ -375,17 +386,17 @@ def book(
         + ", ".join(f"{mask_nik(b.resident.nik)} #{b.queue_number}" for b in bookings),
     )
     if moving is not None:
-        promote(moving.session, today)
+        promote(actor, moving.session)
     return bookings
 
 
-def _employee_emails(actor: Any, resident_ids: list[int]) -> dict[int, str]:
+def _employee_emails(actor: Actor, resident_ids: list[int]) -> dict[int, str]:
     """The work e-mail an employer keeps for each of its people, if any."""
-    if actor is None or actor.role != "employer" or not resident_ids:
+    if actor.role != "employer" or not resident_ids:
         return {}
     rows = db.session.execute(
         select(Employee.resident_id, Employee.email).where(
-            Employee.employer_id == actor.employer_id,
+            Employee.employer_id == actor.principal.employer_id,
             Employee.resident_id.in_(resident_ids),
             Employee.email.is_not(None),
         )
@@ -393,14 +404,14 @@ def _employee_emails(actor: Any, resident_ids: list[int]) -> dict[int, str]:
     return dict(rows.all())
 
 
-def _release(booking: Booking, actor: Any) -> None:
+def _release(actor: Actor, booking: Booking) -> None:
     """Marks an active booking cancelled and frees its place (no waitlist yet)."""
     result = db.session.execute(
         update(Booking)
         .where(Booking.id == booking.id, Booking.status == "active")
         .values(
             status="cancelled",
-            cancelled_at=utcnow(),
+            cancelled_at=actor.utcnow,
             cancelled_by=_booker(actor)["booked_by_name"],
         )
         .execution_options(synchronize_session=False)
@@ -416,39 +427,20 @@ def _release(booking: Booking, actor: Any) -> None:
 # --- who may change a booking ----------------------------------------------------
 
 
-def visible_bookings(principal: Any):
-    """A select of the bookings the principal may see."""
-    stmt = select(Booking)
-    if principal.can("bookings:read"):
-        return stmt
-    if principal.role == "rt":
-        return stmt.join(Booking.resident).where(
-            Resident.rw == principal.rw, Resident.rt == principal.rt
-        )
-    if principal.role == "employer":
-        return stmt.where(
-            Booking.resident_id.in_(
-                select(Employee.resident_id).where(
-                    Employee.employer_id == principal.employer_id
-                )
-            )
-        )
-    if principal.role == "resident":
-        return stmt.where(Booking.resident_id == principal.id)
-    return stmt.where(False)
+def visible_bookings(actor: Actor):
+    """A select of the bookings the actor may see (the scope registry's rule)."""
+    return scopes.select(actor, Booking)
 
 
-def get_visible(principal: Any, booking_id: int) -> Booking:
-    """The booking if the principal may see it; 404 alike otherwise."""
-    booking = db.session.scalar(
-        visible_bookings(principal).where(Booking.id == booking_id)
-    )
+def get_visible(actor: Actor, booking_id: int) -> Booking:
+    """The booking if the actor may see it; 404 alike otherwise."""
+    booking = scopes.get(actor, Booking, Booking.id == booking_id)
     if booking is None:
         raise NotFound(_("Pemesanan tidak ditemukan."))
     return booking
 
 
-def may_change(actor: Any, booking: Booking) -> bool:
+def may_change(actor: Actor, booking: Booking) -> bool:
     """Clerk, whoever booked it, or the booked resident themself."""
     if actor.can("bookings:manage"):
         return True
@@ -457,9 +449,9 @@ def may_change(actor: Any, booking: Booking) -> bool:
     return actor.role == "resident" and booking.resident_id == actor.id
 
 
-def cancel(booking: Booking, actor: Any, today: dt.date | None = None) -> list:
+def cancel(actor: Actor, booking: Booking) -> list:
     """Cancels an active booking, frees its place, promotes the waitlist."""
-    today = today or today_()
+    today = actor.today
     if not may_change(actor, booking):
         raise Forbidden(_("Hanya pemesan atau petugas desa yang dapat membatalkan."))
     if booking.session.date < today:
@@ -469,10 +461,11 @@ def cancel(booking: Booking, actor: Any, today: dt.date | None = None) -> list:
         )
     lock_sessions(booking.session_id)
     session = booking.session
-    _release(booking, actor)
+    _release(actor, booking)
     made = [messages.add("cancelled", booking)]
-    made += promote(session, today)
+    made += promote(actor, session)
     audit.record(
+        actor,
         "appointments.cancel",
         object_type="booking",
         object_id=booking.id,
@@ -482,11 +475,8 @@ def cancel(booking: Booking, actor: Any, today: dt.date | None = None) -> list:
     return made
 
 
-def move(
-    booking: Booking, target: RecordingSession, actor: Any, today: dt.date | None = None
-) -> Booking:
+def move(actor: Actor, booking: Booking, target: RecordingSession) -> Booking:
     """Moves an active booking to another session atomically (cancel + book)."""
-    today = today or today_()
     if not may_change(actor, booking):
         raise Forbidden(_("Hanya pemesan atau petugas desa yang dapat memindahkan."))
     if not booking.is_active:
@@ -496,12 +486,7 @@ def move(
     lock_sessions(booking.session_id, target.id)
     nik = booking.resident.nik
     (moved,) = book(
-        target,
-        [nik],
-        actor,
-        notify_email=booking.notify_email,
-        moving=booking,
-        today=today,
+        actor, target, [nik], notify_email=booking.notify_email, moving=booking
     )
     return moved
 
@@ -509,15 +494,12 @@ def move(
 # --- the waitlist ----------------------------------------------------------------
 
 
-def join_waitlist(
-    session: RecordingSession, nik: str, actor: Any, today: dt.date | None = None
-) -> WaitlistEntry:
+def join_waitlist(actor: Actor, session: RecordingSession, nik: str) -> WaitlistEntry:
     """Puts an eligible person on a full session's waitlist."""
-    today = today or today_()
-    _require_bookable(session, today)
+    _require_bookable(session, actor.today)
     if session.remaining > 0:
         raise Conflict(_("Masih ada tempat; langsung pesan saja."), code="not_full")
-    people, refusals = check(session, [nik], actor)
+    people, refusals = check(actor, session, [nik])
     if refusals:
         raise _refuse(refusals)
     db.session.execute(
@@ -534,6 +516,7 @@ def join_waitlist(
         resident_id=people[0].id,
         position=position,
         added_by=_booker(actor)["booked_by_name"],
+        created_at=actor.utcnow,
     )
     try:
         with db.session.begin_nested():
@@ -544,6 +527,7 @@ def join_waitlist(
             _("Sudah ada di daftar tunggu sesi ini."), code="already_waiting"
         ) from None
     audit.record(
+        actor,
         "appointments.waitlist_join",
         object_type="recording_session",
         object_id=session.id,
@@ -552,11 +536,14 @@ def join_waitlist(
     return entry
 
 
-def promote(session: RecordingSession, today: dt.date | None = None) -> list:
-    """Fills freed places from the waitlist, in order; returns the messages made."""
-    today = today or today_()
+def promote(actor: Actor, session: RecordingSession) -> list:
+    """Fills freed places from the waitlist, in order; returns the messages made.
+
+    Done for the actor whose change freed the places (its audit lines name them);
+    the bookings themselves are made by the waitlist.
+    """
     made: list = []
-    if not session.is_open or session.date < today:
+    if not session.is_open or session.date < actor.today:
         return made
     entries = db.session.scalars(
         select(WaitlistEntry)
@@ -582,7 +569,8 @@ def promote(session: RecordingSession, today: dt.date | None = None) -> list:
             queue_number=first,
             code=new_code(),
             status="active",
-            **_booker(None),
+            created_at=actor.utcnow,
+            **_WAITLIST,
         )
         try:
             with db.session.begin_nested():
@@ -594,11 +582,12 @@ def promote(session: RecordingSession, today: dt.date | None = None) -> list:
             continue
         entry.status, entry.promoted_at, entry.booking_id = (
             "promoted",
-            utcnow(),
+            actor.utcnow,
             booking.id,
         )
         made.append(messages.add("promoted", booking))
         audit.record(
+            actor,
             "appointments.promote",
             object_type="booking",
             object_id=booking.id,

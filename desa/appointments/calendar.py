@@ -92,10 +92,10 @@ def ics_feed(
     zone: ZoneInfo,
     name: str,
     host: str,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> str:
     """A VCALENDAR of sessions (no personal data: no home-visit address, no names)."""
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -128,10 +128,3 @@ def ics_feed(
         ]
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines)
-
-
-def today() -> dt.date:
-    """The village's date, looked up at call time (tests and the race server freeze it)."""
-    from desa.core import village
-
-    return village.village_today()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from desa.appointments import booking, employees, sessions
 from desa.appointments.calendar import non_working_reason
+from desa.auth.actor import Actor
 from desa.extensions import db
 from desa.residents.models import Resident
 from desa.residents.rules import pending_clause
@@ -35,12 +36,15 @@ def _pending(today: dt.date, limit: int, **where: Any) -> list[Resident]:
 
 
 def populate(
-    users: dict[str, Any], rt_area: tuple[str, str], plantation: str, today: dt.date
+    actors: dict[str, Actor], rt_area: tuple[str, str], plantation: str
 ) -> None:
     """An office day, an RT session, a Saturday at the plantation, a home visit."""
+    clerk = actors["clerk"]
+    today = clerk.today
     rw, rt = rt_area
     office_day, rt_day, visit_day = _working_days(today, 3)
     office = sessions.create_session(
+        clerk,
         {
             "date": office_day.isoformat(),
             "start": "08:30",
@@ -50,9 +54,9 @@ def populate(
             "capacity": 30,
             "minutes_per_person": 7,
         },
-        today,
     )
     rt_session = sessions.create_session(
+        clerk,
         {
             "date": rt_day.isoformat(),
             "start": "13:30",
@@ -63,9 +67,9 @@ def populate(
             "capacity": 20,
             "minutes_per_person": 7,
         },
-        today,
     )
     weekend = sessions.create_session(
+        clerk,
         {
             "date": _saturday_after(today).isoformat(),
             "start": "07:30",
@@ -78,9 +82,9 @@ def populate(
             "allow_non_working_day": True,
             "notes": "Untuk pekerja kebun yang tidak bisa datang pada jam kerja.",
         },
-        today,
     )
     sessions.create_session(
+        clerk,
         {
             "date": visit_day.isoformat(),
             "start": "09:00",
@@ -91,21 +95,20 @@ def populate(
             "capacity": 4,
             "minutes_per_person": 20,
         },
-        today,
     )
     db.session.flush()
 
     group = [r.nik for r in _pending(today, 5, rw=rw, rt=rt)]
     if group:
-        booking.book(rt_session, group, users["rt"], today=today)
+        booking.book(actors["rt"], rt_session, group)
     workers = _pending(today, 6, occupation="KARYAWAN SWASTA")
-    employer_user = users["employer"]
+    employer = actors["employer"]
     for person in workers:
-        employees.add_employee(employer_user.employer_id, person.nik, person.name)
+        employees.add_employee(employer, person.nik, person.name)
     taken = set(group)
     crew = [p.nik for p in workers if p.nik not in taken][:4]
     if crew:
-        booking.book(weekend, crew, employer_user, today=today)
+        booking.book(employer, weekend, crew)
     singles = [r.nik for r in _pending(today, 12) if r.nik not in taken | set(crew)]
     for nik in singles[:3]:
-        booking.book(office, [nik], users["clerk"], today=today)
+        booking.book(clerk, office, [nik])

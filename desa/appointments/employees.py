@@ -11,7 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from desa.appointments.models import Employee
 from desa.auth import audit
-from desa.core.errors import Conflict, NotFound, ValidationError
+from desa.auth.actor import Actor
+from desa.auth.scope import scopes
+from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from desa.core.formatting import mask_nik
 from desa.extensions import db
 from desa.residents.models import Resident
@@ -39,8 +41,16 @@ def _match(nik: str, name: str) -> tuple[Resident | None, str | None]:
     return resident, None
 
 
-def add_employee(employer_id: int, nik_raw: Any, name_raw: Any, email: Any = None):
-    """Adds a person to the list; the match (or why not) is kept with them."""
+def _employer_id(actor: Actor) -> int:
+    employer_id = getattr(actor.principal, "employer_id", None)
+    if employer_id is None:
+        raise Forbidden(_("Hanya akun pemberi kerja yang menyimpan daftar karyawan."))
+    return employer_id
+
+
+def add_employee(actor: Actor, nik_raw: Any, name_raw: Any, email: Any = None):
+    """Adds a person to the employer's list; the match (or why not) is kept with them."""
+    employer_id = _employer_id(actor)
     nik = clean_nik(str(nik_raw or ""))
     name = " ".join(str(name_raw or "").split())
     errors: dict[str, list[str]] = {}
@@ -61,7 +71,8 @@ def add_employee(employer_id: int, nik_raw: Any, name_raw: Any, email: Any = Non
         email=email,
         resident=resident,
         mismatch=mismatch,
-        created_by=_actor(),
+        created_by=actor.display_name,
+        created_at=actor.utcnow,
     )
     try:
         with db.session.begin_nested():
@@ -74,6 +85,7 @@ def add_employee(employer_id: int, nik_raw: Any, name_raw: Any, email: Any = Non
             fields={"nik": [_("Sudah ada di daftar.")]},
         ) from None
     audit.record(
+        actor,
         "appointments.employee_add",
         object_type="employee",
         object_id=employee.id,
@@ -82,12 +94,13 @@ def add_employee(employer_id: int, nik_raw: Any, name_raw: Any, email: Any = Non
     return employee
 
 
-def remove_employee(employer_id: int, employee_id: int) -> None:
+def remove_employee(actor: Actor, employee_id: int) -> None:
     """Takes a person off the list (their bookings stay)."""
-    employee = db.session.get(Employee, employee_id)
-    if employee is None or employee.employer_id != employer_id:
+    employee = scopes.get(actor, Employee, Employee.id == employee_id)
+    if employee is None:
         raise NotFound(_("Karyawan tidak ditemukan."))
     audit.record(
+        actor,
         "appointments.employee_remove",
         object_type="employee",
         object_id=employee.id,
@@ -96,18 +109,18 @@ def remove_employee(employer_id: int, employee_id: int) -> None:
     db.session.delete(employee)
 
 
-def recheck(employer_id: int) -> int:
+def recheck(actor: Actor) -> int:
     """Matches again the people not yet matched (the register may have changed)."""
+    employer_id = _employer_id(actor)
     fixed = 0
     for employee in db.session.scalars(
-        select(Employee).where(
-            Employee.employer_id == employer_id, Employee.resident_id.is_(None)
-        )
+        scopes.select(actor, Employee).where(Employee.resident_id.is_(None))
     ):
         resident, mismatch = _match(employee.nik, employee.name)
         employee.resident, employee.mismatch = resident, mismatch
         fixed += resident is not None
     audit.record(
+        actor,
         "appointments.employee_recheck",
         object_type="employer",
         object_id=employer_id,
@@ -116,18 +129,10 @@ def recheck(employer_id: int) -> int:
     return fixed
 
 
-def of_employer(employer_id: int) -> list[Employee]:
-    """The list, by name."""
+def of_employer(actor: Actor) -> list[Employee]:
+    """The employees the actor sees (an employer: its own list), by name."""
     return list(
         db.session.scalars(
-            select(Employee)
-            .where(Employee.employer_id == employer_id)
-            .order_by(Employee.name, Employee.id)
+            scopes.select(actor, Employee).order_by(Employee.name, Employee.id)
         )
     )
-
-
-def _actor() -> str:
-    from desa.residents.registry import _actor_name
-
-    return _actor_name()

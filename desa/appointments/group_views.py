@@ -1,7 +1,7 @@
 """RT heads and employers: book a chosen group, keep an employee list, PIN slips.
 
-Every list goes through the principal's scope (an RT head: their RT; an employer:
-their matched employees); ids from a form are looked up within that scope again.
+Every list goes through the actor's scope (an RT head: their RT; an employer: their
+matched employees); ids from a form are looked up within that scope again.
 """
 
 from __future__ import annotations
@@ -18,19 +18,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 
 from desa.appointments import booking, employees, sessions, summary
-from desa.appointments.calendar import today
 from desa.appointments.forms import EmployeeForm
 from desa.appointments.models import Booking
 from desa.appointments.pdf import PinSlip, render_pin_slips
-from desa.appointments.views_common import flash_error, handle_busy, last_message_links
+from desa.appointments.views_common import handle_busy, last_message_links
 from desa.auth import audit
-from desa.core.errors import NotFound, ServiceError
+from desa.auth.actor import current_actor
+from desa.core.errors import on_error
 from desa.core.formatting import mask_nik
-from desa.core.forms import show_service_error
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.core.village import get_village
@@ -47,18 +45,14 @@ register_nav(31, "employees:manage", "appointments_group.employees", _l("Karyawa
 register_nav(32, "pins:slips", "appointments_group.pin_slips", _l("Slip PIN"))
 
 
-def _scope_label() -> str:
-    return current_user.scope_label
-
-
 @bp.route("")
 @require("bookings:group")
 def index():
     """Pending people with checkboxes, a session to book them into, and who is booked."""
-    day = today()
-    people = db.session.scalars(summary.pending_unbooked(current_user, day)).all()
+    actor = current_actor()
+    people = db.session.scalars(summary.pending_unbooked(actor)).all()
     booked = db.session.scalars(
-        booking.visible_bookings(current_user)
+        booking.visible_bookings(actor)
         .where(Booking.status == "active")
         .order_by(Booking.id)
     ).all()
@@ -66,9 +60,10 @@ def index():
         "appointments/group.html",
         people=people,
         booked=booked,
-        options=db.session.scalars(sessions.bookable_for(current_user, day)).all(),
-        links=last_message_links(booked) if current_user.role == "rt" else {},
-        counts=summary.counts(current_user, day),
+        options=db.session.scalars(sessions.bookable_for(actor)).all(),
+        links=last_message_links(booked) if actor.role == "rt" else {},
+        counts=summary.counts(actor),
+        is_employer=actor.role == "employer",
     )
 
 
@@ -81,18 +76,13 @@ def book():
     if not chosen or not raw_session.isdigit():
         flash(_("Pilih sesi dan paling sedikit satu orang."), "error")
         return redirect(url_for(".index")), 303
+    actor = current_actor()
     niks = db.session.scalars(
-        summary.people_scope(select(Resident.nik), current_user).where(
-            Resident.id.in_(chosen)
-        )
+        summary.people_scope(select(Resident.nik), actor).where(Resident.id.in_(chosen))
     ).all()
-    try:
-        target = sessions.get_session(int(raw_session))
-        made = booking.book(target, list(niks) or ["-"], current_user)
-    except ServiceError as err:
-        flash_error(err)
-        return redirect(url_for(".index")), 303
-    db.session.commit()
+    on_error(back=url_for(".index"))
+    target = sessions.chosen_session(raw_session)
+    made = booking.book(actor, target, list(niks) or ["-"])
     flash(
         _(
             "%(n)d orang dipesan ke sesi %(d)s. Sisa tempat: %(r)d.",
@@ -109,15 +99,10 @@ def book():
 @require("bookings:group")
 def cancel(booking_id: int):
     """Cancels a booking this RT head or employer made."""
-    try:
-        found = booking.get_visible(current_user, booking_id)
-        booking.cancel(found, current_user)
-    except ServiceError as err:
-        if isinstance(err, NotFound):
-            raise
-        flash_error(err)
-        return redirect(url_for(".index")), 303
-    db.session.commit()
+    actor = current_actor()
+    on_error(back=url_for(".index"))
+    found = booking.get_visible(actor, booking_id)
+    booking.cancel(actor, found)
     flash(_("Pemesanan dibatalkan; tempatnya kembali kosong."), "success")
     return redirect(url_for(".index")), 303
 
@@ -129,55 +114,49 @@ def cancel(booking_id: int):
 @require("employees:manage")
 def employees_page():
     """The employer's list: add by NIK and name; mismatches are explained."""
+    actor = current_actor()
     form = EmployeeForm()
-    status = 200
-    employer_id = current_user.employer_id
+
+    def page(status: int = 200):
+        people = employees.of_employer(actor)
+        states = _states(actor, [e.resident_id for e in people if e.resident_id])
+        return render_template(
+            "appointments/employees.html",
+            form=form,
+            people=people,
+            states=states,
+            mismatch=employees.MISMATCH_LABELS,
+        ), status
+
     if form.validate_on_submit():
-        try:
-            added = employees.add_employee(
-                employer_id, form.nik.data, form.name.data, form.email.data
+        on_error(page, form=form)
+        added = employees.add_employee(
+            actor, form.nik.data, form.name.data, form.email.data
+        )
+        if added.resident_id:
+            flash(
+                _("%(n)s ditambahkan dan cocok dengan data penduduk.", n=added.name),
+                "success",
             )
-        except ServiceError as err:
-            status = show_service_error(form, err)
         else:
-            db.session.commit()
-            if added.resident_id:
-                flash(
-                    _(
-                        "%(n)s ditambahkan dan cocok dengan data penduduk.",
-                        n=added.name,
-                    ),
-                    "success",
-                )
-            else:
-                flash(
-                    _(
-                        "%(n)s ditambahkan, tetapi belum cocok: %(why)s",
-                        n=added.name,
-                        why=employees.MISMATCH_LABELS[added.mismatch],
-                    ),
-                    "warning",
-                )
-            return redirect(url_for(".employees")), 303
-    elif form.is_submitted():
-        status = 422
-    people = employees.of_employer(employer_id)
-    states = _states([e.resident_id for e in people if e.resident_id])
-    return render_template(
-        "appointments/employees.html",
-        form=form,
-        people=people,
-        states=states,
-        mismatch=employees.MISMATCH_LABELS,
-    ), status
+            flash(
+                _(
+                    "%(n)s ditambahkan, tetapi belum cocok: %(why)s",
+                    n=added.name,
+                    why=employees.MISMATCH_LABELS[added.mismatch],
+                ),
+                "warning",
+            )
+        return redirect(url_for(".employees")), 303
+    return page(422 if form.is_submitted() else 200)
 
 
-def _states(resident_ids: list[int]) -> dict[int, Booking]:
-    """Each resident's latest booking (any status)."""
+def _states(actor, resident_ids: list[int]) -> dict[int, Booking]:
+    """Each resident's latest booking the actor may see (any status)."""
     if not resident_ids:
         return {}
     rows = db.session.scalars(
-        select(Booking)
+        booking.visible_bookings(actor)
         .where(Booking.resident_id.in_(resident_ids))
         .order_by(Booking.id)
     )
@@ -188,8 +167,7 @@ def _states(resident_ids: list[int]) -> dict[int, Booking]:
 @require("employees:manage")
 def remove_employee(employee_id: int):
     """Takes one person off the list."""
-    employees.remove_employee(current_user.employer_id, employee_id)
-    db.session.commit()
+    employees.remove_employee(current_actor(), employee_id)
     flash(_("Karyawan dihapus dari daftar."), "success")
     return redirect(url_for(".employees")), 303
 
@@ -198,8 +176,7 @@ def remove_employee(employee_id: int):
 @require("employees:manage")
 def recheck():
     """Matches the unmatched people again against the register."""
-    fixed = employees.recheck(current_user.employer_id)
-    db.session.commit()
+    fixed = employees.recheck(current_actor())
     flash(_("%(n)d karyawan kini cocok dengan data penduduk.", n=fixed), "success")
     return redirect(url_for(".employees")), 303
 
@@ -207,9 +184,9 @@ def recheck():
 # --- PIN slips for an RT --------------------------------------------------------------
 
 
-def _slip_people(which: str) -> list[Resident]:
-    stmt = summary.people_scope(select(Resident), current_user).where(
-        pending_clause(today())
+def _slip_people(actor, which: str) -> list[Resident]:
+    stmt = summary.people_scope(select(Resident), actor).where(
+        pending_clause(actor.today)
     )
     if which != "all":
         stmt = stmt.where(Resident.pin_hash.is_(None))
@@ -220,14 +197,15 @@ def _slip_people(which: str) -> list[Resident]:
 @require("pins:slips")
 def pin_slips():
     """Sealed PIN slips for the RT's pending residents, one per person (PDF)."""
+    actor = current_actor()
     if request.method == "GET":
         return render_template(
             "appointments/pin_slips.html",
-            without=len(_slip_people("new")),
-            pending=len(_slip_people("all")),
+            without=len(_slip_people(actor, "new")),
+            pending=len(_slip_people(actor, "all")),
         )
     which = "all" if request.form.get("which") == "all" else "new"
-    people = _slip_people(which)
+    people = _slip_people(actor, which)
     if not people:
         flash(_("Tidak ada warga yang perlu dibuatkan PIN."), "info")
         return redirect(url_for(".pin_slips")), 303
@@ -236,23 +214,24 @@ def pin_slips():
             name=r.name,
             nik_masked=mask_nik(r.nik),
             area=r.area_label.split(",")[0],
-            pin=issue_pin(r),
+            pin=issue_pin(actor, r),
         )
         for r in people
     ]
+    rt_head = actor.principal
     audit.record(
+        actor,
         "appointments.pin_slips",
         object_type="area",
-        object_id=f"{current_user.rw}/{current_user.rt}",
+        object_id=f"{rt_head.rw}/{rt_head.rt}",
         detail=f"{len(slips)} slip PIN dicetak",
     )
     village = get_village()
     login_url = current_app.config["BASE_URL"] + url_for("resident.login")
     body = render_pin_slips(village.title if village else "", login_url, slips)
-    db.session.commit()
     resp = make_response(body)
     resp.headers["Content-Type"] = "application/pdf"
     resp.headers["Content-Disposition"] = (
-        f'attachment; filename="slip-pin-rt{current_user.rt}-rw{current_user.rw}.pdf"'
+        f'attachment; filename="slip-pin-rt{rt_head.rt}-rw{rt_head.rw}.pdf"'
     )
     return resp

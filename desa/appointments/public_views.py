@@ -9,8 +9,9 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 from sqlalchemy import or_
 
 from desa.appointments import sessions
-from desa.appointments.calendar import ics_feed, today
+from desa.appointments.calendar import ics_feed
 from desa.appointments.models import RecordingSession
+from desa.auth.actor import current_actor
 from desa.auth.services import pad3
 from desa.core.village import current_zone, get_village
 from desa.extensions import db
@@ -24,7 +25,7 @@ _RT = re.compile(r"(\d{1,3})/(\d{1,3})")
 @bp.route("/jadwal")
 def calendar():
     """Upcoming sessions with places left (no names, no home-visit addresses)."""
-    start = today()
+    start = current_actor().today
     found = db.session.scalars(
         sessions.between(start, start + dt.timedelta(days=DAYS_AHEAD))
     ).all()
@@ -35,7 +36,7 @@ def calendar():
 def feed():
     """An iCalendar feed: all sessions, or those one RT (`?rt=001/002`) or one employer
     (`?employer=<id>`) may attend."""
-    start = today() - dt.timedelta(days=30)
+    start = current_actor().today - dt.timedelta(days=30)
     stmt = sessions.between(start, start + dt.timedelta(days=DAYS_AHEAD + 30))
     name = "Jadwal perekaman e-KTP"
     open_to_all = RecordingSession.rt.is_(None) & RecordingSession.employer_id.is_(None)
@@ -55,7 +56,13 @@ def feed():
     if village:
         name += f" - {village.title}"
     host = current_app.config["BASE_URL"].split("//")[-1].split("/")[0]
-    body = ics_feed(db.session.scalars(stmt), zone=current_zone(), name=name, host=host)
+    body = ics_feed(
+        db.session.scalars(stmt),
+        zone=current_zone(),
+        name=name,
+        host=host,
+        now=current_actor().now,
+    )
     resp = make_response(body)
     resp.headers["Content-Type"] = "text/calendar; charset=utf-8"
     resp.headers["Content-Disposition"] = 'inline; filename="jadwal-ektp.ics"'

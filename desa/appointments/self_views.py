@@ -8,14 +8,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 
 from desa.appointments import booking, sessions
-from desa.appointments.calendar import today
 from desa.appointments.models import Booking, WaitlistEntry
-from desa.appointments.views_common import flash_error, handle_busy
-from desa.core.errors import ServiceError, ValidationError
+from desa.appointments.views_common import handle_busy
+from desa.auth.actor import Actor, current_actor
+from desa.core.errors import on_error
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.extensions import db
@@ -27,40 +26,32 @@ handle_busy(bp)
 register_nav(30, "self:book", "appointments_self.index", _l("Jadwal perekaman"))
 
 
-def _me():
-    return current_user._get_current_object()
-
-
-def _mine() -> Booking | None:
+def _mine(actor: Actor) -> Booking | None:
     return db.session.scalar(
-        select(Booking).where(
-            Booking.resident_id == current_user.id, Booking.status == "active"
+        booking.visible_bookings(actor).where(
+            Booking.resident_id == actor.id, Booking.status == "active"
         )
     )
 
 
 def _session_from_form():
-    raw = request.form.get("session_id", "")
-    if not raw.isdigit():
-        raise ValidationError(
-            _("Pilih sesi."), fields={"session_id": [_("Pilih sesi.")]}
-        )
-    return sessions.get_session(int(raw))
+    return sessions.chosen_session(request.form.get("session_id"))
 
 
 @bp.route("")
 @require("self:book")
 def index():
     """My booking (with its ticket), or the sessions I may book."""
-    me, day = _me(), today()
-    options = db.session.scalars(sessions.bookable_for(me, day).limit(40)).all()
+    actor = current_actor()
+    me, day = actor.principal, actor.today
+    options = db.session.scalars(sessions.bookable_for(actor).limit(40)).all()
     waiting = db.session.scalars(
         select(WaitlistEntry).where(
             WaitlistEntry.resident_id == me.id, WaitlistEntry.status == "waiting"
         )
     ).all()
     past = db.session.scalars(
-        select(Booking)
+        booking.visible_bookings(actor)
         .where(Booking.resident_id == me.id, Booking.status != "active")
         .order_by(Booking.id.desc())
         .limit(5)
@@ -68,7 +59,7 @@ def index():
     return render_template(
         "appointments/self.html",
         me=me,
-        mine=_mine(),
+        mine=_mine(actor),
         options=options,
         waiting=waiting,
         past=past,
@@ -78,27 +69,20 @@ def index():
 
 
 def _done(message: str, target: str):
-    db.session.commit()
     flash(message, "success")
     return redirect(target), 303
-
-
-def _failed(err: ServiceError):
-    flash_error(err)
-    return redirect(url_for(".index")), 303
 
 
 @bp.route("/book", methods=["POST"])
 @require("self:book")
 def book():
     """Books me into the chosen session."""
+    actor = current_actor()
     email = (request.form.get("email") or "").strip()[:200] or None
-    try:
-        (made,) = booking.book(
-            _session_from_form(), [current_user.nik], _me(), notify_email=email
-        )
-    except ServiceError as err:
-        return _failed(err)
+    on_error(back=url_for(".index"))
+    (made,) = booking.book(
+        actor, _session_from_form(), [actor.principal.nik], notify_email=email
+    )
     return _done(
         _("Jadwal Anda sudah dipesan. Nomor antrean %(q)d.", q=made.queue_number),
         url_for("appointments_tickets.ticket", booking_id=made.id),
@@ -109,14 +93,13 @@ def book():
 @require("self:book")
 def cancel():
     """Cancels my booking; the place goes back to others."""
-    mine = _mine()
+    actor = current_actor()
+    mine = _mine(actor)
     if mine is None:
         flash(_("Anda tidak punya jadwal aktif."), "info")
         return redirect(url_for(".index")), 303
-    try:
-        booking.cancel(mine, _me())
-    except ServiceError as err:
-        return _failed(err)
+    on_error(back=url_for(".index"))
+    booking.cancel(actor, mine)
     return _done(_("Jadwal Anda dibatalkan."), url_for(".index"))
 
 
@@ -124,14 +107,13 @@ def cancel():
 @require("self:book")
 def move():
     """Moves my booking to another session in one step (the old one is kept on failure)."""
-    mine = _mine()
+    actor = current_actor()
+    mine = _mine(actor)
     if mine is None:
         flash(_("Anda tidak punya jadwal aktif."), "info")
         return redirect(url_for(".index")), 303
-    try:
-        moved = booking.move(mine, _session_from_form(), _me())
-    except ServiceError as err:
-        return _failed(err)
+    on_error(back=url_for(".index"))
+    moved = booking.move(actor, mine, _session_from_form())
     return _done(
         _("Jadwal Anda dipindahkan. Nomor antrean baru %(q)d.", q=moved.queue_number),
         url_for("appointments_tickets.ticket", booking_id=moved.id),
@@ -142,10 +124,9 @@ def move():
 @require("self:book")
 def waitlist():
     """Puts me on a full session's waitlist; I am told when a place frees."""
-    try:
-        entry = booking.join_waitlist(_session_from_form(), current_user.nik, _me())
-    except ServiceError as err:
-        return _failed(err)
+    actor = current_actor()
+    on_error(back=url_for(".index"))
+    entry = booking.join_waitlist(actor, _session_from_form(), actor.principal.nik)
     return _done(
         _("Anda masuk daftar tunggu, urutan %(p)d.", p=entry.position),
         url_for(".index"),

@@ -16,7 +16,6 @@ from sqlalchemy import func, select, update
 
 from desa.appointments import messages
 from desa.appointments.calendar import non_working_reason
-from desa.appointments.calendar import today as today_
 from desa.appointments.models import (
     SESSION_KINDS,
     Booking,
@@ -24,9 +23,10 @@ from desa.appointments.models import (
     WaitlistEntry,
 )
 from desa.auth import audit
+from desa.auth.actor import Actor
 from desa.auth.models import Employer
+from desa.auth.scope import scopes
 from desa.auth.services import pad3
-from desa.core.db import utcnow
 from desa.core.errors import Conflict, NotFound, ValidationError
 from desa.extensions import db
 
@@ -43,12 +43,6 @@ _RT = re.compile(r"\s*(\d{1,3})\s*/\s*(\d{1,3})\s*")
 
 class NotWorkingDay(ValidationError):
     code = "not_working_day"
-
-
-def _actor_name() -> str:
-    from desa.residents.registry import _actor_name as name
-
-    return name()
 
 
 def parse_date(value: Any, field: str = "date") -> dt.date:
@@ -188,13 +182,13 @@ def _apply(session: RecordingSession, values: dict[str, Any]) -> None:
     session.employer = values["employer"]
 
 
-def create_session(data: Mapping[str, Any], today: dt.date | None = None):
+def create_session(actor: Actor, data: Mapping[str, Any]) -> RecordingSession:
     """Adds an open session; a weekend or holiday needs `allow_non_working_day`."""
     values = clean(data)
-    _check_day(values, today or today_())
+    _check_day(values, actor.today)
     session = RecordingSession(
         capacity=values["capacity"],
-        created_by=_actor_name(),
+        created_by=actor.display_name,
         booked=0,
         last_queue=0,
         last_waitlist=0,
@@ -203,6 +197,7 @@ def create_session(data: Mapping[str, Any], today: dt.date | None = None):
     db.session.add(session)
     db.session.flush()
     audit.record(
+        actor,
         "appointments.session_create",
         object_type="recording_session",
         object_id=session.id,
@@ -212,7 +207,7 @@ def create_session(data: Mapping[str, Any], today: dt.date | None = None):
 
 
 def update_session(
-    session: RecordingSession, data: Mapping[str, Any], today: dt.date | None = None
+    actor: Actor, session: RecordingSession, data: Mapping[str, Any]
 ) -> RecordingSession:
     """Changes a session; capacity never below the places already taken."""
     if not session.is_open:
@@ -221,7 +216,7 @@ def update_session(
     values = clean(merged)
     flag_dropped = session.non_working_day_ok and not values["non_working_day_ok"]
     if values["date"] != session.date or flag_dropped:
-        _check_day(values, today or today_())
+        _check_day(values, actor.today)
     active = count_active(session.id)
     if values["date"] != session.date and active:
         raise Conflict(
@@ -253,6 +248,7 @@ def update_session(
     db.session.refresh(session)
     _apply(session, values)
     audit.record(
+        actor,
         "appointments.session_update",
         object_type="recording_session",
         object_id=session.id,
@@ -261,12 +257,12 @@ def update_session(
     return session
 
 
-def cancel_session(session: RecordingSession, reason: str = "") -> list:
+def cancel_session(actor: Actor, session: RecordingSession, reason: str = "") -> list:
     """Cancels the session and its active bookings; returns the messages made."""
     if not session.is_open:
         raise Conflict(_("Sesi ini sudah dibatalkan."), code="session_cancelled")
-    session.status, session.cancelled_at = "cancelled", utcnow()
-    who = _actor_name()
+    session.status, session.cancelled_at = "cancelled", actor.utcnow
+    who = actor.display_name
     bookings = db.session.scalars(
         select(Booking).where(
             Booking.session_id == session.id, Booking.status == "active"
@@ -274,7 +270,7 @@ def cancel_session(session: RecordingSession, reason: str = "") -> list:
     ).all()
     made = []
     for booking in bookings:
-        booking.status, booking.cancelled_at = "cancelled", utcnow()
+        booking.status, booking.cancelled_at = "cancelled", actor.utcnow
         booking.cancelled_by = who
         made.append(messages.add("cancelled", booking))
     session.booked -= len(bookings)
@@ -285,6 +281,7 @@ def cancel_session(session: RecordingSession, reason: str = "") -> list:
         .values(status="dropped")
     )
     audit.record(
+        actor,
         "appointments.session_cancel",
         object_type="recording_session",
         object_id=session.id,
@@ -338,6 +335,21 @@ def get_session(session_id: int) -> RecordingSession:
     return session
 
 
+def chosen_session(raw: str | None) -> RecordingSession:
+    """The session picked on a form; one that does not exist is a wrong choice (422)."""
+    raw = raw or ""
+    found = (
+        db.session.get(RecordingSession, int(raw))
+        if raw.isdigit() and len(raw) <= 10
+        else None
+    )
+    if found is None:
+        raise ValidationError(
+            _("Pilih sesi."), fields={"session_id": [_("Pilih sesi.")]}
+        )
+    return found
+
+
 def between(start: dt.date | None, end: dt.date | None, *, open_only: bool = False):
     """A select of sessions from `start` to `end` (inclusive), in date order."""
     stmt = select(RecordingSession)
@@ -352,35 +364,7 @@ def between(start: dt.date | None, end: dt.date | None, *, open_only: bool = Fal
     )
 
 
-def bookable_for(principal: Any, today: dt.date):
-    """Open sessions from today on that the principal's people may be booked into."""
-    stmt = between(today, None, open_only=True)
-    if principal.role == "rt":
-        return stmt.where(
-            (RecordingSession.rt.is_(None) & RecordingSession.employer_id.is_(None))
-            | (
-                (RecordingSession.rw == principal.rw)
-                & (RecordingSession.rt == principal.rt)
-            )
-        )
-    if principal.role == "employer":
-        return stmt.where(
-            (RecordingSession.rt.is_(None) & RecordingSession.employer_id.is_(None))
-            | (RecordingSession.employer_id == principal.employer_id)
-        )
-    if principal.role == "resident":
-        return stmt.where(
-            (RecordingSession.rt.is_(None) & RecordingSession.employer_id.is_(None))
-            | (
-                (RecordingSession.rw == principal.rw)
-                & (RecordingSession.rt == principal.rt)
-            )
-            | RecordingSession.employer_id.in_(employer_ids_of(principal.id))
-        )
-    return stmt
-
-
-def employer_ids_of(resident_id: int):
-    from desa.appointments.models import Employee
-
-    return select(Employee.employer_id).where(Employee.resident_id == resident_id)
+def bookable_for(actor: Actor):
+    """Open sessions from the actor's today on that its people may be booked into."""
+    stmt = between(actor.today, None, open_only=True)
+    return scopes.restrict(stmt, actor, RecordingSession, purpose="book")

@@ -5,31 +5,26 @@ from __future__ import annotations
 
 import calendar as month_grid
 import datetime as dt
-from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 
 from desa.appointments import attendance, booking, sessions
-from desa.appointments.calendar import non_working_reason, today
+from desa.appointments.calendar import non_working_reason
 from desa.appointments.forms import SessionForm
 from desa.appointments.models import Booking, WaitlistEntry
-from desa.appointments.views_common import (
-    flash_error,
-    handle_busy,
-    last_message_links,
-    split_niks,
-)
+from desa.appointments.views_common import handle_busy, last_message_links, split_niks
+from desa.auth.actor import Actor, current_actor
 from desa.auth.models import Employer
-from desa.core.errors import ServiceError
+from desa.core.errors import on_error
 from desa.core.formatting import MONTHS_ID
-from desa.core.forms import show_service_error
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.extensions import db
+from desa.residents.models import Resident
+from desa.residents.sections import Section, register_section
 
 bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 handle_busy(bp)
@@ -46,32 +41,34 @@ def _labels() -> dict:
     }
 
 
-@bp.app_template_global("bookings_of")
-def _bookings_of(resident: Any) -> list[Booking]:
-    """A resident's bookings, newest first, for the resident page."""
-    if not current_user.can("bookings:read"):
-        return []
-    return list(
-        db.session.scalars(
-            select(Booking)
-            .where(Booking.resident_id == resident.id)
-            .order_by(Booking.created_at.desc(), Booking.id.desc())
-        )
+def _resident_bookings(actor: Actor, resident: Resident) -> Section | None:
+    """The resident page's recording section: the resident's bookings, newest first."""
+    if not actor.can("bookings:read"):
+        return None
+    bookings = db.session.scalars(
+        booking.visible_bookings(actor)
+        .where(Booking.resident_id == resident.id)
+        .order_by(Booking.created_at.desc(), Booking.id.desc())
     )
+    return Section("appointments/_resident_bookings.html", {"bookings": list(bookings)})
 
 
-def _month(raw: str | None) -> dt.date:
+register_section(20, "bookings", _resident_bookings)
+
+
+def _month(raw: str | None, today: dt.date) -> dt.date:
     try:
-        return dt.date.fromisoformat(f"{raw}-01") if raw else today().replace(day=1)
+        return dt.date.fromisoformat(f"{raw}-01") if raw else today.replace(day=1)
     except ValueError:
-        return today().replace(day=1)
+        return today.replace(day=1)
 
 
 @bp.route("")
 @require("bookings:read")
 def index():
     """A month of sessions as a calendar, with places left."""
-    first = _month(request.args.get("month"))
+    today = current_actor().today
+    first = _month(request.args.get("month"), today)
     weeks = month_grid.Calendar().monthdatescalendar(first.year, first.month)
     found = db.session.scalars(sessions.between(weeks[0][0], weeks[-1][-1])).all()
     by_day: dict[dt.date, list] = {}
@@ -85,7 +82,7 @@ def index():
         by_day=by_day,
         first=first,
         month_name=f"{MONTHS_ID[first.month - 1]} {first.year}",
-        today=today(),
+        today=today,
         prev_month=prev_month,
         next_month=next_month,
         listed=[s for s in found if s.date.month == first.month],
@@ -118,12 +115,8 @@ def new():
     form = SessionForm()
     _employer_choices(form)
     if form.validate_on_submit():
-        try:
-            made = sessions.create_session(form.data_for_service())
-        except ServiceError as err:
-            show_service_error(form, err)
-            return _form_page(form, status=err.status)
-        db.session.commit()
+        on_error(lambda status: _form_page(form, status=status), form=form)
+        made = sessions.create_session(current_actor(), form.data_for_service())
         flash(_("Sesi %(d)s sudah dibuat.", d=sessions.describe(made)), "success")
         return redirect(url_for(".detail", session_id=made.id))
     return _form_page(form, status=422 if form.is_submitted() else 200)
@@ -137,12 +130,8 @@ def edit(session_id: int):
     form = SessionForm(obj=None if request.method == "POST" else _form_obj(found))
     _employer_choices(form)
     if form.validate_on_submit():
-        try:
-            sessions.update_session(found, form.data_for_service())
-        except ServiceError as err:
-            show_service_error(form, err)
-            return _form_page(form, found, err.status)
-        db.session.commit()
+        on_error(lambda status: _form_page(form, found, status), form=form)
+        sessions.update_session(current_actor(), found, form.data_for_service())
         flash(_("Sesi sudah diubah."), "success")
         return redirect(url_for(".detail", session_id=found.id))
     return _form_page(form, found, 422 if form.is_submitted() else 200)
@@ -168,12 +157,9 @@ def _form_obj(found):
 def cancel(session_id: int):
     """Cancels the session and its bookings; their messages wait on the session page."""
     found = sessions.get_session(session_id)
-    try:
-        made = sessions.cancel_session(found, request.form.get("reason", "")[:200])
-    except ServiceError as err:
-        flash_error(err)
-        return redirect(url_for(".detail", session_id=session_id))
-    db.session.commit()
+    on_error(back=url_for(".detail", session_id=session_id))
+    reason = request.form.get("reason", "")[:200]
+    made = sessions.cancel_session(current_actor(), found, reason)
     flash(
         _(
             "Sesi dibatalkan; %(n)d pemesanan ikut dibatalkan. Kirim pesannya kepada "
@@ -189,8 +175,15 @@ def cancel(session_id: int):
 @require("bookings:read")
 def detail(session_id: int):
     """One session: its bookings, messages to send, waitlist, desk booking, outcomes."""
+    actor = current_actor()
     found = sessions.get_session(session_id)
-    rows = list(found.bookings)
+    rows = list(
+        db.session.scalars(
+            booking.visible_bookings(actor)
+            .where(Booking.session_id == found.id)
+            .order_by(Booking.queue_number)
+        )
+    )
     waiting = db.session.scalars(
         select(WaitlistEntry)
         .where(WaitlistEntry.session_id == found.id, WaitlistEntry.status == "waiting")
@@ -202,8 +195,8 @@ def detail(session_id: int):
         bookings=rows,
         waiting=waiting,
         links=last_message_links(rows),
-        today=today(),
-        may_outcome=current_user.can("bookings:outcome") and today() >= found.date,
+        today=actor.today,
+        may_outcome=actor.can("bookings:outcome") and actor.today >= found.date,
     )
 
 
@@ -212,12 +205,8 @@ def detail(session_id: int):
 def desk_book(session_id: int):
     """Books the NIKs typed at the desk, all or none."""
     found = sessions.get_session(session_id)
-    try:
-        made = booking.book(found, split_niks(request.form.get("niks")), current_user)
-    except ServiceError as err:
-        flash_error(err)
-        return redirect(url_for(".detail", session_id=session_id))
-    db.session.commit()
+    on_error(back=url_for(".detail", session_id=session_id))
+    made = booking.book(current_actor(), found, split_niks(request.form.get("niks")))
     flash(
         _(
             "%(n)d orang dipesan: nomor antrean %(q)s.",
@@ -234,12 +223,8 @@ def desk_book(session_id: int):
 def waitlist(session_id: int):
     """Puts one person on a full session's waitlist."""
     found = sessions.get_session(session_id)
-    try:
-        entry = booking.join_waitlist(found, request.form.get("nik", ""), current_user)
-    except ServiceError as err:
-        flash_error(err)
-        return redirect(url_for(".detail", session_id=session_id))
-    db.session.commit()
+    on_error(back=url_for(".detail", session_id=session_id))
+    entry = booking.join_waitlist(current_actor(), found, request.form.get("nik", ""))
     flash(_("Masuk daftar tunggu, urutan %(p)d.", p=entry.position), "success")
     return redirect(url_for(".detail", session_id=session_id))
 
@@ -248,14 +233,11 @@ def waitlist(session_id: int):
 @require("bookings:manage")
 def cancel_booking(booking_id: int):
     """Cancels one booking from the session page."""
-    found = booking.get_visible(current_user, booking_id)
+    actor = current_actor()
+    found = booking.get_visible(actor, booking_id)
     session_id = found.session_id
-    try:
-        made = booking.cancel(found, current_user)
-    except ServiceError as err:
-        flash_error(err)
-        return redirect(url_for(".detail", session_id=session_id))
-    db.session.commit()
+    on_error(back=url_for(".detail", session_id=session_id))
+    made = booking.cancel(actor, found)
     promoted = sum(1 for m in made if m.kind == "promoted")
     flash(
         _("Pemesanan dibatalkan.")
@@ -278,12 +260,8 @@ def outcomes(session_id: int):
     for key, value in request.form.items():
         if key.startswith("outcome-") and key[8:].isdigit():
             chosen[int(key[8:])] = value
-    try:
-        changed = attendance.set_outcomes(found, chosen, current_user)
-    except ServiceError as err:
-        flash_error(err)
-        return redirect(url_for(".detail", session_id=session_id))
-    db.session.commit()
+    on_error(back=url_for(".detail", session_id=session_id))
+    changed = attendance.set_outcomes(current_actor(), found, chosen)
     flash(_("%(n)d hasil dicatat.", n=changed), "success")
     return redirect(url_for(".detail", session_id=session_id))
 
@@ -301,23 +279,20 @@ def attendance_list(session_id: int):
 @require("bookings:outcome")
 def check_in():
     """Type the ticket code (or scan its QR with the camera) to mark someone present."""
-    found: Booking | None = None
-    status = 200
-    if request.method == "POST":
-        try:
-            found = attendance.check_in(request.form.get("code"), current_user)
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-            status = err.status
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "%(n)s hadir: nomor antrean %(q)d.",
-                    n=found.resident.name,
-                    q=found.queue_number,
-                ),
-                "success",
-            )
-    return render_template("appointments/check_in.html", found=found), status
+
+    def page(status: int = 200, found: Booking | None = None):
+        return render_template("appointments/check_in.html", found=found), status
+
+    if request.method != "POST":
+        return page()
+    on_error(page)
+    found = attendance.check_in(current_actor(), request.form.get("code"))
+    flash(
+        _(
+            "%(n)s hadir: nomor antrean %(q)d.",
+            n=found.resident.name,
+            q=found.queue_number,
+        ),
+        "success",
+    )
+    return page(found=found)

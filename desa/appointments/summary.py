@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
 
 from desa.appointments import sessions
-from desa.appointments.models import Booking, Employee
+from desa.appointments.models import Booking
+from desa.auth.actor import Actor
+from desa.auth.scope import scopes
 from desa.extensions import db
 from desa.residents.models import RECORDED_CODES, Resident
 from desa.residents.rules import pending_clause
 
 
-def people_scope(stmt: Select, principal: Any) -> Select:
-    """Restricts a resident query to an RT head's RT or an employer's matched staff."""
-    if principal.role == "rt":
-        return stmt.where(Resident.rw == principal.rw, Resident.rt == principal.rt)
-    if principal.role == "employer":
-        return stmt.where(
-            Resident.id.in_(
-                select(Employee.resident_id).where(
-                    Employee.employer_id == principal.employer_id
-                )
-            )
-        )
-    if principal.can("bookings:manage"):
-        return stmt
-    return stmt.where(False)
+def people_scope(stmt: Select, actor: Actor) -> Select:
+    """Restricts a resident query to the people the actor books for (its scope)."""
+    return scopes.restrict(stmt, actor, Resident)
 
 
 def has_active_booking():
@@ -37,20 +26,20 @@ def has_active_booking():
     )
 
 
-def pending_unbooked(principal: Any, today: dt.date) -> Select:
+def pending_unbooked(actor: Actor) -> Select:
     """Pending residents in scope without an active booking, by name."""
-    stmt = people_scope(select(Resident), principal)
-    return stmt.where(pending_clause(today), ~has_active_booking()).order_by(
+    stmt = people_scope(select(Resident), actor)
+    return stmt.where(pending_clause(actor.today), ~has_active_booking()).order_by(
         Resident.name_key, Resident.id
     )
 
 
-def counts(principal: Any, today: dt.date) -> dict[str, int]:
+def counts(actor: Actor) -> dict[str, int]:
     """Pending (not booked), booked, and recorded people in scope."""
-    base = people_scope(select(func.count(Resident.id)), principal)
+    base = people_scope(select(func.count(Resident.id)), actor)
     return {
         "pending": db.session.scalar(
-            base.where(pending_clause(today), ~has_active_booking())
+            base.where(pending_clause(actor.today), ~has_active_booking())
         )
         or 0,
         "booked": db.session.scalar(base.where(has_active_booking())) or 0,
@@ -64,16 +53,14 @@ def counts(principal: Any, today: dt.date) -> dict[str, int]:
     }
 
 
-def upcoming(principal: Any, today: dt.date, limit: int = 5) -> list:
-    """The next open sessions the principal's people may be booked into."""
-    return list(
-        db.session.scalars(sessions.bookable_for(principal, today).limit(limit))
-    )
+def upcoming(actor: Actor, limit: int = 5) -> list:
+    """The next open sessions the actor's people may be booked into."""
+    return list(db.session.scalars(sessions.bookable_for(actor).limit(limit)))
 
 
-def home_context(principal: Any, today: dt.date) -> dict[str, Any]:
+def home_context(actor: Actor) -> dict[str, Any]:
     """What the RT head's and the employer's home pages show."""
     return {
-        "appointment_counts": counts(principal, today),
-        "upcoming_sessions": upcoming(principal, today),
+        "appointment_counts": counts(actor),
+        "upcoming_sessions": upcoming(actor),
     }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 
 from desa.appointments import booking as booking_service
@@ -13,6 +12,7 @@ from desa.appointments.calendar import format_time, zone_label
 from desa.appointments.messages import WHAT_TO_BRING
 from desa.appointments.models import Booking
 from desa.appointments.pdf import Ticket, render_ticket
+from desa.auth.actor import current_actor
 from desa.core.formatting import format_day_date, mask_nik
 from desa.core.security import require
 from desa.core.village import current_zone, get_village
@@ -43,7 +43,7 @@ def ticket_of(booking: Booking) -> Ticket:
 @require("tickets:read")
 def ticket(booking_id: int):
     """The ticket page: works without JavaScript, a few kilobytes with its QR."""
-    found = booking_service.get_visible(current_user, booking_id)
+    found = booking_service.get_visible(current_actor(), booking_id)
     qr = Markup(qr_svg(found.code, title=_("Kode tiket %(c)s", c=found.code)))  # noqa: S704 - our own SVG  # nosec B704
     return render_template(
         "appointments/ticket.html",
@@ -58,7 +58,7 @@ def ticket(booking_id: int):
 @require("tickets:read")
 def ticket_pdf(booking_id: int):
     """The ticket as a PDF to print or keep on the phone."""
-    found = booking_service.get_visible(current_user, booking_id)
+    found = booking_service.get_visible(current_actor(), booking_id)
     resp = make_response(render_ticket(ticket_of(found)))
     resp.headers["Content-Type"] = "application/pdf"
     resp.headers["Content-Disposition"] = f'inline; filename="tiket-{found.code}.pdf"'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, flash
+from flask import Blueprint
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -13,7 +13,8 @@ from sqlalchemy.exc import OperationalError
 from desa.appointments.calendar import format_time
 from desa.appointments.messages import whatsapp_link
 from desa.appointments.models import Booking, Message
-from desa.core.errors import ServiceError, error_response
+from desa.core.errors import error_response
+from desa.core.unit_of_work import fail
 from desa.extensions import db
 
 _SPLIT = re.compile(r"[\s,;]+")
@@ -22,15 +23,6 @@ _SPLIT = re.compile(r"[\s,;]+")
 def split_niks(raw: str | None) -> list[str]:
     """NIKs typed or pasted one per line, or separated by commas."""
     return [n for n in _SPLIT.split(raw or "") if n][:500]
-
-
-def flash_error(err: ServiceError) -> None:
-    """The error's sentence, and each person's reason, as flashed messages."""
-    db.session.rollback()
-    flash(err.message, "error")
-    refused = err.extra.get("refused") if err.extra else None
-    for item in refused or []:
-        flash(f"{item['nik']}: {item['message']}", "error")
 
 
 def last_message_links(bookings: list[Booking]) -> dict[int, str]:
@@ -60,7 +52,7 @@ def handle_busy(bp: Blueprint) -> None:
 
     @bp.errorhandler(OperationalError)
     def _busy(err: OperationalError):
-        db.session.rollback()
+        fail()
         return error_response(
             409, "busy", _("Server sedang sibuk melayani pemesanan lain. Coba lagi.")
         )

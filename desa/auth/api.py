@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from flask_login import current_user
 from sqlalchemy import select
 
+from desa.auth.actor import current_actor
 from desa.auth.models import AuditEvent
 from desa.auth.permissions import ROLE_PERMISSIONS
 from desa.core.api import paginate
@@ -42,14 +42,15 @@ spec.operation(
 @bp.get("/me")
 def me():
     """The caller's kind, role, scope and permissions."""
-    if not current_user.is_authenticated:
+    actor = current_actor()
+    if not actor.is_signed_in:
         raise Unauthorized("Silakan masuk atau kirim token API yang sah.")
     return jsonify(
-        kind=current_user.kind,
-        name=current_user.display_name,
-        role=current_user.role,
-        scope=getattr(current_user, "scope_label", None) or None,
-        permissions=sorted(ROLE_PERMISSIONS.get(current_user.role, ())),
+        kind=actor.kind,
+        name=actor.display_name,
+        role=actor.role,
+        scope=getattr(actor.principal, "scope_label", None) or None,
+        permissions=sorted(ROLE_PERMISSIONS.get(actor.role, ())),
     )
 
 

@@ -4,46 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request
-from flask_login import current_user
-
+from desa.auth.actor import Actor
 from desa.auth.models import AuditEvent
 from desa.core.formatting import mask_text
 from desa.extensions import db
 
 
-def client_ip() -> str | None:
-    """The client address as seen by the WSGI server (a proxy sets it via ProxyFix)."""
-    return request.remote_addr if has_request_context() else None
-
-
 def record(
+    actor: Actor,
     action: str,
     *,
     object_type: str | None = None,
     object_id: Any = None,
     detail: str = "",
-    actor: Any = None,
     actor_name: str | None = None,
 ) -> AuditEvent:
     """Adds one audit line for `action` (e.g. `residents.update`); details are masked."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user._get_current_object()
-    if actor is not None:
-        kind, actor_id = actor.kind, actor.id
-        name, role = actor_name or actor.display_name, actor.role
-    else:
-        kind, actor_id, name, role = "system", None, actor_name or "sistem", None
     event = AuditEvent(
-        actor_kind=kind,
-        actor_id=actor_id,
-        actor_name=mask_text(name)[:120],
-        role=role,
+        created_at=actor.utcnow,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_name=mask_text(actor_name or actor.display_name)[:120],
+        role=actor.role if actor.principal is not None else None,
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
         detail=mask_text(detail)[:4000],
-        ip=client_ip(),
+        ip=actor.ip,
     )
     db.session.add(event)
     return event

@@ -6,9 +6,10 @@ import click
 from flask.cli import AppGroup
 
 from desa.auth import services
+from desa.auth.actor import command_actor
 from desa.auth.permissions import STAFF_ROLES, TOKEN_ROLES
 from desa.core.cli import command_errors, fail, read_secret_stdin
-from desa.extensions import db
+from desa.core.unit_of_work import after_commit
 
 user_cli = AppGroup("user", help="Akun petugas.")
 token_cli = AppGroup("token", help="Token API.")
@@ -37,10 +38,17 @@ def user_add(name, role, rw_rt, employer, full_name, password_stdin) -> None:
         fail("Akun pemberi kerja memerlukan --employer NAMA.", 2)
     password = read_secret_stdin()
     user = services.create_user(
-        name, password, role, full_name=full_name, rw=rw, rt=rt, employer=employer
+        command_actor(),
+        name,
+        password,
+        role,
+        full_name=full_name,
+        rw=rw,
+        rt=rt,
+        employer=employer,
     )
-    db.session.commit()
-    click.echo(f"Akun {user.username} ({role}) dibuat.")
+    username = user.username
+    after_commit(lambda: click.echo(f"Akun {username} ({role}) dibuat."))
 
 
 @token_cli.command("add")
@@ -49,9 +57,13 @@ def user_add(name, role, rw_rt, employer, full_name, password_stdin) -> None:
 @command_errors
 def token_add(name, role) -> None:
     """Prints a new API token once (last line); only its hash is kept."""
-    token, secret = services.create_token(name, role)
-    db.session.commit()
-    click.echo(
-        f"Token {token.name} ({role}) dibuat. Simpan sekarang; tidak ditampilkan lagi:"
-    )
-    click.echo(secret)
+    token, secret = services.create_token(command_actor(), name, role)
+    token_name = token.name
+
+    def show() -> None:  # only once the token is stored
+        click.echo(
+            f"Token {token_name} ({role}) dibuat. Simpan sekarang; tidak ditampilkan lagi:"
+        )
+        click.echo(secret)
+
+    after_commit(show)

@@ -16,10 +16,11 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
 
 from desa.auth import audit
+from desa.auth.actor import Actor
 from desa.auth.models import ApiToken, Employer, LoginThrottle, TokenPrincipal, User
 from desa.auth.passwords import hash_secret, needs_rehash, verify_secret
 from desa.auth.permissions import STAFF_ROLES, TOKEN_ROLES
-from desa.core.db import driver_fetchone, insert_ignore, utcnow
+from desa.core.db import driver_fetchone, insert_ignore
 from desa.core.errors import Conflict, NotFound, ServiceError, ValidationError
 from desa.extensions import db
 
@@ -34,10 +35,12 @@ _loaders: dict[str, Callable[[str, int], Any]] = {}
 
 class ThrottledError(ServiceError):
     status, code = 429, "too_many_attempts"
+    keeps_changes = True  # the refusal's audit line stays
 
 
 class SignInError(ServiceError):
     status, code = 401, "invalid_credentials"
+    keeps_changes = True  # the failure count and its audit line stay
 
 
 def register_principal_loader(prefix: str, loader: Callable[[str, int], Any]) -> None:
@@ -110,6 +113,7 @@ def get_or_create_employer(name: str) -> Employer:
 
 
 def create_user(
+    actor: Actor,
     username: str,
     password: str,
     role: str,
@@ -157,6 +161,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(
+        actor,
         "users.create",
         object_type="user",
         object_id=user.id,
@@ -165,7 +170,7 @@ def create_user(
     return user
 
 
-def update_user(user: User, **changes: Any) -> User:
+def update_user(actor: Actor, user: User, **changes: Any) -> User:
     """Changes an account's name, role, scope or active flag; ends its sessions."""
     before = f"{user.role} {user.scope_label} active={user.active}"
     if "full_name" in changes:
@@ -199,6 +204,7 @@ def update_user(user: User, **changes: Any) -> User:
         user.active = bool(changes["active"])
     user.session_epoch += 1
     audit.record(
+        actor,
         "users.update",
         object_type="user",
         object_id=user.id,
@@ -208,13 +214,16 @@ def update_user(user: User, **changes: Any) -> User:
     return user
 
 
-def set_password(user: User, password: str, *, by_admin: bool = False) -> None:
+def set_password(
+    actor: Actor, user: User, password: str, *, by_admin: bool = False
+) -> None:
     """Sets a new password and ends every other session of that account."""
     check_password_strength(password, user.username)
     user.password_hash = hash_secret(password)
-    user.password_changed_at = utcnow()
+    user.password_changed_at = actor.utcnow
     user.session_epoch += 1
     audit.record(
+        actor,
         "users.password_reset" if by_admin else "auth.password_change",
         object_type="user",
         object_id=user.id,
@@ -222,14 +231,14 @@ def set_password(user: User, password: str, *, by_admin: bool = False) -> None:
     )
 
 
-def change_own_password(user: User, current: str, new: str) -> None:
+def change_own_password(actor: Actor, user: User, current: str, new: str) -> None:
     """The signed-in user changes their password, proving the current one."""
     if not verify_secret(user.password_hash, current):
         raise ValidationError(
             _("Kata sandi sekarang salah."),
             fields={"current_password": [_("Kata sandi salah.")]},
         )
-    set_password(user, new)
+    set_password(actor, user, new)
 
 
 # --- sign-in throttling -------------------------------------------------------------
@@ -243,9 +252,8 @@ def throttle_key(kind: str, value: str) -> str:
     return f"{kind}:{digest}"
 
 
-def locked_minutes(keys: list[str]) -> int:
+def locked_minutes(keys: list[str], now: dt.datetime) -> int:
     """Minutes left on the longest lock among `keys`, or 0 when none is locked."""
-    now = utcnow()
     until = db.session.scalar(
         select(func.max(LoginThrottle.locked_until)).where(
             LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now
@@ -256,14 +264,13 @@ def locked_minutes(keys: list[str]) -> int:
     return max(1, math.ceil((until - now).total_seconds() / 60))
 
 
-def register_failure(keys: list[str]) -> None:
+def register_failure(keys: list[str], now: dt.datetime) -> None:
     """Counts a failed sign-in against each key; the fifth in a window locks it.
 
     Done with one insert-if-missing and conditional updates, so that concurrent
     workers cannot lose a count.
     """
     cfg = current_app.config
-    now = utcnow()
     window = dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
     table = LoginThrottle.__table__
     dialect = db.session.get_bind().dialect.name
@@ -313,6 +320,7 @@ def throttled_message(minutes: int) -> str:
 
 
 def check_sign_in(
+    actor: Actor,
     keys: list[str],
     find: Callable[[], Any],
     secret_of: Callable[[Any], str | None],
@@ -326,31 +334,32 @@ def check_sign_in(
     Returns the principal; raises ThrottledError or SignInError. An unknown account
     and a wrong secret take the same time and get the same answer.
     """
-    minutes = locked_minutes(keys)
+    minutes = locked_minutes(keys, actor.utcnow)
     if minutes:
-        audit.record("auth.sign_in_locked", detail=subject, actor_name=subject)
+        audit.record(actor, "auth.sign_in_locked", detail=subject, actor_name=subject)
         raise ThrottledError(throttled_message(minutes))
     principal = find()
     stored = secret_of(principal) if principal is not None else None
     ok = verify_secret(stored, secret)
     if not ok or principal is None or not principal.is_active:
-        register_failure(keys)
-        audit.record("auth.sign_in_failed", detail=subject, actor_name=subject)
+        register_failure(keys, actor.utcnow)
+        audit.record(actor, "auth.sign_in_failed", detail=subject, actor_name=subject)
         raise SignInError(wrong_message)
     clear_failures(keys[0])
-    audit.record("auth.sign_in", actor=principal)
+    audit.record(actor.as_(principal), "auth.sign_in")
     return principal
 
 
-def authenticate(username: str, password: str, address: str | None) -> User:
+def authenticate(actor: Actor, username: str, password: str) -> User:
     """Signs a staff member in by name and password."""
     username = (username or "").strip().lower()
-    keys = [throttle_key("user", username), throttle_key("ip", address or "-")]
+    keys = [throttle_key("user", username), throttle_key("ip", actor.ip or "-")]
 
     def find() -> User | None:
         return db.session.scalar(select(User).where(User.username == username))
 
     user = check_sign_in(
+        actor,
         keys,
         find,
         lambda u: u.password_hash,
@@ -358,19 +367,20 @@ def authenticate(username: str, password: str, address: str | None) -> User:
         wrong_message=_("Nama pengguna atau kata sandi salah."),
         subject=username[:60],
     )
-    user.last_login_at = utcnow()
+    user.last_login_at = actor.utcnow
     if needs_rehash(user.password_hash):
         user.password_hash = hash_secret(password)
     return user
 
 
-def sign_out(principal: Any) -> None:
+def sign_out(actor: Actor) -> None:
     """Ends every session of the account (a copied cookie stops working too)."""
+    principal = actor.principal
     if hasattr(principal, "session_epoch"):
         principal.session_epoch += 1
     elif hasattr(principal, "pin_epoch"):
         principal.pin_epoch += 1
-    audit.record("auth.sign_out", actor=principal)
+    audit.record(actor, "auth.sign_out")
 
 
 # --- API tokens ---------------------------------------------------------------------
@@ -380,7 +390,7 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(name: str, role: str) -> tuple[ApiToken, str]:
+def create_token(actor: Actor, name: str, role: str) -> tuple[ApiToken, str]:
     """Makes a token; returns the row and the secret, which is shown only once."""
     name = " ".join((name or "").split())
     if not name:
@@ -399,6 +409,7 @@ def create_token(name: str, role: str) -> tuple[ApiToken, str]:
     db.session.add(token)
     db.session.flush()
     audit.record(
+        actor,
         "tokens.create",
         object_type="token",
         object_id=token.id,
@@ -422,14 +433,18 @@ def resolve_token(secret: str) -> TokenPrincipal | None:
     return None if row is None else TokenPrincipal(*row)
 
 
-def revoke_token(token_id: int) -> ApiToken:
+def revoke_token(actor: Actor, token_id: int) -> ApiToken:
     """Revokes a token at once."""
     token = db.session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(_("Token tidak ditemukan."))
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
+        token.revoked_at = actor.utcnow
         audit.record(
-            "tokens.revoke", object_type="token", object_id=token.id, detail=token.name
+            actor,
+            "tokens.revoke",
+            object_type="token",
+            object_id=token.id,
+            detail=token.name,
         )
     return token

@@ -5,37 +5,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from desa.auth.services import SignInError, ThrottledError
+from desa.auth.actor import Actor, current_actor
+from desa.core.errors import on_error
 from desa.core.security import next_url, start_session
-from desa.extensions import db
 
 
 def sign_in_page(
-    form: FlaskForm, attempt: Callable[[FlaskForm, str | None], Any], template: str
+    form: FlaskForm, attempt: Callable[[Actor, FlaskForm], Any], template: str
 ):
-    """Validates the form, tries `attempt`, keeps failure counts, starts the session.
+    """Validates the form, tries `attempt`, starts the session.
 
-    A failed attempt is committed too: the throttle count and the audit line must
-    survive even though the sign-in did not happen.
+    A refused attempt keeps its trace: the throttle count and the audit line are
+    committed by the unit of work although the sign-in did not happen (the
+    refusals are `keeps_changes` errors), and the form is shown again.
     """
-    if current_user.is_authenticated:
+    actor = current_actor()
+    if actor.is_signed_in:
         return redirect(url_for("home.index"))
-    status = 200
+
+    def page(status: int = 200):
+        return render_template(template, form=form), status
+
     if form.validate_on_submit():
-        try:
-            principal = attempt(form, request.remote_addr)
-        except (SignInError, ThrottledError) as err:
-            db.session.commit()
-            flash(err.message, "error")
-            status = err.status
-        else:
-            db.session.commit()
-            start_session(principal)
-            return redirect(next_url())
-    elif request.method == "POST":
-        status = 422
-    return render_template(template, form=form), status
+        on_error(page)
+        principal = attempt(actor, form)
+        start_session(principal)
+        return redirect(next_url())
+    return page(422 if request.method == "POST" else 200)

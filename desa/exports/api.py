@@ -11,17 +11,16 @@ import json
 
 from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from desa.auth import audit
+from desa.auth.actor import Actor, current_actor
 from desa.core.api import json_body, page_args
-from desa.core.db import begin_write, clear_write_intent
+from desa.core.db import begin_write
 from desa.core.errors import ValidationError
 from desa.core.openapi import PAGE_PARAMS, page_of, query_param, spec
 from desa.core.security import require
-from desa.core.village import village_today
+from desa.core.unit_of_work import keep_so_far
 from desa.exports import figures, pending, results, throttle
-from desa.extensions import db
 
 bp = Blueprint("recording_api", __name__, url_prefix="/api/v1")
 
@@ -175,28 +174,23 @@ spec.operation(
 )
 
 
-def _count_and_audit(action: str) -> None:
-    """Throttle, then the audit line, committed before the work (kept on refusal)."""
+def _count_and_audit(action: str) -> Actor:
+    """Throttle, then the audit line, kept even when the work is refused."""
     begin_write()
+    actor = current_actor()
     query = request.query_string.decode("ascii", "replace")[:200]
-    try:
-        throttle.count_call(current_user)
-    except throttle.TooManyRequests:
-        db.session.rollback()
-        audit.record(f"{action}.throttled", detail=f"{request.method} {query}")
-        db.session.commit()
-        raise
-    audit.record(action, detail=f"{request.method} {query}".strip())
-    db.session.commit()
-    if request.method == "GET":
-        # The rest only reads: it need not hold SQLite's write lock meanwhile.
-        clear_write_intent()
+    if not throttle.count_call(actor):
+        audit.record(actor, f"{action}.throttled", detail=f"{request.method} {query}")
+        raise throttle.refusal()
+    audit.record(actor, action, detail=f"{request.method} {query}".strip())
+    keep_so_far()
+    return actor
 
 
-def parse_as_of(raw: str | None) -> dt.date:
-    """`?as_of=YYYY-MM-DD`, today by default; 422 otherwise."""
+def parse_as_of(raw: str | None, today: dt.date) -> dt.date:
+    """`?as_of=YYYY-MM-DD`, `today` by default; 422 otherwise."""
     if not raw:
-        return village_today()
+        return today
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError:
@@ -224,9 +218,9 @@ def parse_level(raw: str | None) -> str:
 @require("recording:pending")
 def pending_list():
     """The pending list with the section 7 columns, one page at a time."""
-    _count_and_audit("recording.api.pending")
+    actor = _count_and_audit("recording.api.pending")
     page, per_page = page_args()
-    total, items = pending.page(village_today(), page, per_page)
+    total, items = pending.page(actor, page, per_page)
     body = {"items": items, "page": page, "per_page": per_page, "total": total}
     # Not jsonify: it sorts keys, and the columns keep the district's order.
     return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
@@ -236,19 +230,19 @@ def pending_list():
 @require("recording:stats")
 def stats():
     """Figures per dusun/RW/RT as of a date (RT heads: own RT only)."""
-    _count_and_audit("recording.api.stats")
+    actor = _count_and_audit("recording.api.stats")
     as_of, level = (
-        parse_as_of(request.args.get("as_of")),
+        parse_as_of(request.args.get("as_of"), actor.today),
         parse_level(request.args.get("by")),
     )
-    return jsonify(figures.figures(current_user, as_of, level))
+    return jsonify(figures.figures(actor, as_of, level))
 
 
 @bp.post("/recording/results")
 @require("recording:results")
 def post_results():
     """Recording results from the district: matched residents updated, with history."""
-    _count_and_audit("recording.api.results")
+    actor = _count_and_audit("recording.api.results")
     items = json_body().get("results")
     if not isinstance(items, list) or not items:
         raise ValidationError(
@@ -268,11 +262,8 @@ def post_results():
         )
     entries = ((i, item.get("nik"), item.get("status")) for i, item in enumerate(items))
     summary = results.apply_results(
-        results.parse_entries(entries, "results[%s]"),
-        source="api",
-        actor_name=current_user.display_name,
+        actor, results.parse_entries(entries, "results[%s]"), source="api"
     )
-    db.session.commit()
     return jsonify(
         {
             "matched": summary.matched,

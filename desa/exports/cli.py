@@ -9,9 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from desa.auth.actor import command_actor
 from desa.core.cli import command_errors, fail
-from desa.core.village import village_today
-from desa.extensions import db
 
 recording_cli = AppGroup(
     "recording", help="Perekaman KTP-el: ekspor dan hasil Disdukcapil."
@@ -44,19 +43,17 @@ def export_pending(file: Path, fmt: str | None, only_new: bool) -> None:
     if file.exists() and file.is_dir():
         fail(f"{file} adalah folder, bukan berkas.")
     instance = current_app.instance_path
+    batch = pending.export_pending(
+        command_actor(),
+        fmt,
+        only_new=only_new,
+        instance_path=instance,
+        actor_name=ACTOR,
+    )
     try:
-        batch = pending.export_pending(
-            fmt,
-            day=village_today(),
-            only_new=only_new,
-            instance_path=instance,
-            actor_name=ACTOR,
-        )
         manifest = pending.copy_out(batch, instance, file)
     except OSError as err:
-        db.session.rollback()
         fail(f"Berkas tidak dapat ditulis: {err.strerror or err}.")
-    db.session.commit()
     click.echo(
         f"{batch.rows} penduduk belum rekam diekspor ke {file} (batch #{batch.id}, "
         f"{fmt}); manifest: {manifest}"
@@ -71,11 +68,9 @@ def import_results(file: Path) -> None:
     from desa.exports import results
 
     try:
-        summary = results.import_file(file, actor_name=ACTOR)
+        summary = results.import_file(command_actor(), file, actor_name=ACTOR)
     except results.ResultsError as err:
-        db.session.rollback()
         fail(err.message)  # its first bad line is in it; the rest would be a wall
-    db.session.commit()
     click.echo(summary.line)
     if summary.skipped:
         click.echo(f"{summary.skipped} baris tanpa STAT_RKM dilewati.", err=True)

@@ -16,6 +16,8 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from desa.auth.actor import Actor
+from desa.auth.scope import scopes
 from desa.core.village import get_village, village_zone
 from desa.extensions import db
 from desa.residents.models import (
@@ -57,18 +59,16 @@ def _with_shares(counts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def in_scope(stmt: Any, principal: Any) -> Any:
-    """RT heads count only their own RT; everyone else the whole village."""
-    if principal is not None and principal.role == "rt":
-        return stmt.where(Resident.rw == principal.rw, Resident.rt == principal.rt)
-    return stmt
+def in_scope(stmt: Any, actor: Actor) -> Any:
+    """Only the residents the actor sees are counted (an RT head: own RT)."""
+    return scopes.restrict(stmt, actor, Resident)
 
 
 def _area_key(row: dict[str, Any]) -> tuple:
     return tuple((row[k] is None, row[k] or "") for k in ("dusun", "rw", "rt"))
 
 
-def figures(principal: Any, as_of: dt.date, level: str = "rt") -> dict[str, Any]:
+def figures(actor: Actor, as_of: dt.date, level: str = "rt") -> dict[str, Any]:
     """`{"as_of", "rows": [...], "total": {...}}` per RT (or per RW / dusun)."""
     # Grouped in index order, statuses included, and only counted: the shares of
     # each status are added up here, which costs the database less than CASEs.
@@ -80,7 +80,7 @@ def figures(principal: Any, as_of: dt.date, level: str = "rt") -> dict[str, Any]
         .group_by(Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status)
     )
     grouped: dict[tuple, dict[str, Any]] = {}
-    for rw, rt, dusun, status, count in db.session.execute(in_scope(stmt, principal)):
+    for rw, rt, dusun, status, count in db.session.execute(in_scope(stmt, actor)):
         area = {
             "dusun": dusun,
             "rw": rw if level in ("rt", "rw") else None,
@@ -113,7 +113,7 @@ def month_starts(as_of: dt.date, months: int) -> list[dt.date]:
 
 
 def recordings_per_month(
-    principal: Any, as_of: dt.date, months: int = 12
+    actor: Actor, as_of: dt.date, months: int = 12
 ) -> list[dict[str, Any]]:
     """Residents whose status went from not recorded to recorded, per village month.
 
@@ -137,7 +137,7 @@ def recordings_per_month(
         )
     )
     counts: Counter[tuple[int, int]] = Counter()
-    for (changed_at,) in db.session.execute(in_scope(stmt, principal)):
+    for (changed_at,) in db.session.execute(in_scope(stmt, actor)):
         local = changed_at.replace(tzinfo=dt.UTC).astimezone(zone)
         counts[(local.year, local.month)] += 1
     return [

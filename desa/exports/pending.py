@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 from array import array
 from collections.abc import Iterator
@@ -24,7 +25,9 @@ from sqlalchemy import Select, and_, exists, func, select, text
 
 from desa.appointments.models import Booking, RecordingSession
 from desa.auth import audit
-from desa.core.errors import ValidationError
+from desa.auth.actor import Actor
+from desa.auth.scope import scopes
+from desa.core.errors import ServiceError, ValidationError
 from desa.core.spreadsheet import safe_cell
 from desa.core.village import require_village
 from desa.exports.models import FORMATS, ExportBatch, ExportBatchItem
@@ -75,6 +78,8 @@ _SELECTED = (
     _T.c.ektp_status,
 )
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Place:
@@ -90,9 +95,10 @@ class Place:
         return cls(village.code, village.name.upper(), village.district.upper())
 
 
-def pending_select(day: dt.date, *, only_new: bool = False) -> Select:
-    """The pending list on `day` in export order (by RW, RT, name), with the date of
-    each resident's active booking (JADWAL_REKAM) when there is one."""
+def pending_select(actor: Actor, *, only_new: bool = False) -> Select:
+    """The pending list on the actor's day, of the residents it sees, in export order
+    (by RW, RT, name), with the date of each resident's active booking (JADWAL_REKAM)
+    when there is one."""
     stmt = (
         select(*_SELECTED, RecordingSession.date.label("booked"))
         .outerjoin(
@@ -105,17 +111,19 @@ def pending_select(day: dt.date, *, only_new: bool = False) -> Select:
                 RecordingSession.status == "open",
             ),
         )
-        .where(pending_clause(day))
+        .where(pending_clause(actor.today))
     )
     if only_new:
         sent = exists().where(ExportBatchItem.resident_id == _T.c.id)
         stmt = stmt.where(~sent)
+    stmt = scopes.restrict(stmt, actor, Resident)
     return stmt.order_by(_T.c.rw, _T.c.rt, _T.c.name_key, _T.c.id)
 
 
-def pending_count(day: dt.date, *, only_new: bool = False) -> int:
-    """How many residents the list holds on `day`."""
-    stmt = select(func.count()).select_from(_T).where(pending_clause(day))
+def pending_count(actor: Actor, *, only_new: bool = False) -> int:
+    """How many residents the actor's list holds on its day."""
+    stmt = select(func.count()).select_from(_T).where(pending_clause(actor.today))
+    stmt = scopes.restrict(stmt, actor, Resident)
     if only_new:
         stmt = stmt.where(~exists().where(ExportBatchItem.resident_id == _T.c.id))
     return db.session.scalar(stmt) or 0
@@ -166,25 +174,27 @@ def row_cells(row: Any, no: int, day: dt.date, place: Place) -> list[Any]:
 
 
 def iter_rows(
-    day: dt.date, *, only_new: bool = False, place: Place | None = None
+    actor: Actor, *, only_new: bool = False, place: Place | None = None
 ) -> Iterator[tuple[int, list[Any]]]:
     """(resident id, cells) of the pending list, streamed in chunks from the database."""
     place = place or Place.of_village()
-    stmt = pending_select(day, only_new=only_new).execution_options(yield_per=CHUNK)
+    day = actor.today
+    stmt = pending_select(actor, only_new=only_new).execution_options(yield_per=CHUNK)
     # Core rows, without the ORM's result machinery, from a server-side cursor.
     result = db.session.connection().execute(stmt)
     for no, row in enumerate(result, start=1):
         yield row[0], row_cells(row, no, day, place)
 
 
-def page(day: dt.date, page_no: int, per_page: int) -> tuple[int, list[dict[str, Any]]]:
+def page(actor: Actor, page_no: int, per_page: int) -> tuple[int, list[dict[str, Any]]]:
     """One page of the pending list as JSON objects keyed by the section 7 columns."""
     place = Place.of_village()
-    total = pending_count(day)
+    day = actor.today
+    total = pending_count(actor)
     offset = (page_no - 1) * per_page
     if offset >= total:  # past the end (and no huge OFFSET for the database)
         return total, []
-    rows = db.session.execute(pending_select(day).limit(per_page).offset(offset))
+    rows = db.session.execute(pending_select(actor).limit(per_page).offset(offset))
     items = [
         dict(zip(COLUMNS, row_cells(r, offset + i, day, place), strict=True))
         for i, r in enumerate(rows, start=1)
@@ -361,12 +371,12 @@ def _insert_items(batch_id: int, ids: array) -> None:
 
 
 def export_pending(
+    actor: Actor,
     fmt: str,
     *,
-    day: dt.date,
     only_new: bool,
     instance_path: str | os.PathLike[str],
-    actor_name: str,
+    actor_name: str | None = None,
 ) -> ExportBatch:
     """Writes a batch file and its manifest under `instance/exports/`; never commits."""
     if fmt not in FORMATS:
@@ -376,6 +386,8 @@ def export_pending(
         )
     _serialize_exports()
     place = Place.of_village()
+    day = actor.today
+    actor_name = actor_name or actor.display_name
     batch = ExportBatch(
         format=fmt,
         village_code=place.code,
@@ -392,7 +404,7 @@ def export_pending(
     )
     target = directory / name
     ids = array("q")
-    rows = iter_rows(day, only_new=only_new, place=place)
+    rows = iter_rows(actor, only_new=only_new, place=place)
     try:
         writer = write_xlsx if fmt == "xlsx" else write_csv
         batch.rows = writer(target, rows, ids)
@@ -400,12 +412,23 @@ def export_pending(
         batch.file_path = f"{EXPORT_DIR}/{name}"
         _insert_items(batch.id, ids)
         write_manifest(target, batch)
-    except BaseException:
+    except BaseException as err:
         for leftover in (target, manifest_path(target)):
             leftover.unlink(missing_ok=True)
             leftover.with_name(leftover.name + ".part").unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            log.error("export batch could not be written: %s", err)
+            raise ServiceError(
+                _(
+                    "Berkas ekspor tidak dapat ditulis di server (%(why)s). Coba lagi.",
+                    why=err.strerror or err.__class__.__name__,
+                ),
+                code="write_failed",
+                status=500,
+            ) from None
         raise
     audit.record(
+        actor,
         "recording.export",
         object_type="export_batch",
         object_id=batch.id,

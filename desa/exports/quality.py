@@ -3,13 +3,14 @@ data the district would trip over."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, select
 
+from desa.auth.actor import Actor
+from desa.auth.scope import scopes
 from desa.extensions import db
 from desa.residents.models import Resident
 from desa.residents.rules import wajib_clause, years_before
@@ -29,8 +30,8 @@ class QualityList:
     residents: list[Any] = field(default_factory=list)
 
 
-def _base(day: dt.date) -> Select:
-    return select(
+def _base(actor: Actor) -> Select:
+    stmt = select(
         Resident.id,
         Resident.nik,
         Resident.name,
@@ -40,7 +41,8 @@ def _base(day: dt.date) -> Select:
         Resident.rt,
         Resident.nik_warnings,
         Resident.nik_temporary,
-    ).where(Resident.life_status == "active", wajib_clause(day))
+    ).where(Resident.life_status == "active", wajib_clause(actor.today))
+    return scopes.restrict(stmt, actor, Resident)
 
 
 def _filled(item: QualityList, stmt: Select, order: tuple) -> QualityList:
@@ -50,10 +52,10 @@ def _filled(item: QualityList, stmt: Select, order: tuple) -> QualityList:
     return item
 
 
-def quality_lists(day: dt.date) -> list[QualityList]:
+def quality_lists(actor: Actor) -> list[QualityList]:
     """Wajib KTP residents with a NIK warning, a temporary NIK, no birth date, age 100
     or more, or a likely duplicate (same name and birth date)."""
-    base = _base(day)
+    base, day = _base(actor), actor.today
     by_name = (Resident.name_key, Resident.id)
     lists = [
         _filled(
@@ -97,7 +99,7 @@ def quality_lists(day: dt.date) -> list[QualityList]:
         ),
     ]
     twins = (
-        select(Resident.name_key, Resident.birth_date)
+        scopes.restrict(select(Resident.name_key, Resident.birth_date), actor, Resident)
         .where(
             Resident.life_status == "active",
             wajib_clause(day),

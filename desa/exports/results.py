@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from desa.auth import audit
+from desa.auth.actor import Actor
+from desa.auth.scope import scopes
 from desa.core.errors import ValidationError
 from desa.core.formatting import mask_nik
 from desa.exports.models import ResultsImport
@@ -172,10 +173,11 @@ def parse_entries(
 
 
 def apply_results(
+    actor: Actor,
     parsed: ParsedResults,
     *,
     source: str,
-    actor_name: str,
+    actor_name: str | None = None,
     file_name: str | None = None,
     sha256: str | None = None,
 ) -> ResultsSummary:
@@ -190,14 +192,16 @@ def apply_results(
     for start in range(0, len(niks), _LOOKUP_CHUNK):
         chunk = niks[start : start + _LOOKUP_CHUNK]
         for resident in db.session.scalars(
-            select(Resident).where(Resident.nik.in_(chunk))
+            scopes.select(actor, Resident).where(Resident.nik.in_(chunk))
         ):
             found.add(resident.nik)
             code = codes[resident.nik]
             if resident.ektp_status == code:
                 summary.unchanged += 1
                 continue
-            registry.update_resident(resident, {"ektp_status": code}, reason=reason)
+            registry.update_resident(
+                actor, resident, {"ektp_status": code}, reason=reason
+            )
             summary.matched += 1
     summary.unmatched = [(first[n], mask_nik(n)) for n in niks if n not in found]
     record = ResultsImport(
@@ -207,12 +211,14 @@ def apply_results(
         matched=summary.matched,
         unchanged=summary.unchanged,
         unmatched=len(summary.unmatched),
-        created_by=actor_name[:120],
+        created_by=(actor_name or actor.display_name)[:120],
+        created_at=actor.utcnow,
     )
     db.session.add(record)
     db.session.flush()
     summary.import_id = record.id
     audit.record(
+        actor,
         "recording.results",
         object_type="results_import",
         object_id=record.id,
@@ -294,11 +300,16 @@ def read_file(path: str | os.PathLike[str]) -> ParsedResults:
 
 
 def import_file(
-    path: str | os.PathLike[str], *, actor_name: str, file_name: str | None = None
+    actor: Actor,
+    path: str | os.PathLike[str],
+    *,
+    actor_name: str | None = None,
+    file_name: str | None = None,
 ) -> ResultsSummary:
     """Reads and applies a results file in the caller's transaction."""
     path = Path(path)
     return apply_results(
+        actor,
         read_file(path),
         source="file",
         actor_name=actor_name,

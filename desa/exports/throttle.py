@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 
+from desa.auth.actor import Actor
 from desa.core.ratelimit import WINDOW, TooManyRequests, count_hit
 from desa.exports.models import RecordingApiThrottle
 
@@ -24,18 +25,28 @@ def limit() -> int:
     return int(current_app.config.get("RECORDING_API_PER_MINUTE") or CALLS_PER_MINUTE)
 
 
-def count_call(principal: Any) -> None:
-    """Counts one call by `principal`; TooManyRequests past the limit.
+class Throttled(TooManyRequests):
+    """Past the limit; the refused call's count and audit line are kept."""
+
+    keeps_changes = True
+
+
+def count_call(actor: Actor) -> bool:
+    """Counts one call by the actor; True while it is within the limit.
 
     One insert-if-missing and one conditional update, so that concurrent requests
     cannot lose a count.
     """
-    hits = count_hit(RecordingApiThrottle, principal_key(principal), WINDOW)
-    if hits > limit():
-        raise TooManyRequests(
-            _(
-                "Terlalu banyak permintaan ke API perekaman (paling banyak %(n)d per "
-                "menit). Tunggu satu menit lalu coba lagi.",
-                n=limit(),
-            )
+    key = principal_key(actor.principal)
+    return count_hit(RecordingApiThrottle, key, actor.utcnow, WINDOW) <= limit()
+
+
+def refusal() -> Throttled:
+    """The 429 for a call past the limit."""
+    return Throttled(
+        _(
+            "Terlalu banyak permintaan ke API perekaman (paling banyak %(n)d per "
+            "menit). Tunggu satu menit lalu coba lagi.",
+            n=limit(),
         )
+    )

@@ -23,15 +23,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 
 from desa.auth import audit
+from desa.auth.actor import current_actor
 from desa.core.db import begin_write
+from desa.core.errors import current_error, on_error
 from desa.core.formatting import format_date
 from desa.core.security import require
 from desa.core.templating import register_nav
-from desa.core.village import require_village, village_today
+from desa.core.village import require_village
 from desa.exports import figures, pending, quality, reports, results
 from desa.exports.api import parse_as_of, parse_level
 from desa.exports.forms import ExportForm, ResultsForm
@@ -57,7 +58,8 @@ def _batch(batch_id: int) -> ExportBatch:
 
 
 def _index_page(form: ExportForm, status: int = 200):
-    today = village_today()
+    actor = current_actor()
+    today = actor.today
     page = request.args.get("page", 1, type=int)
     batches = db.paginate(
         select(ExportBatch).order_by(ExportBatch.id.desc()),
@@ -70,8 +72,8 @@ def _index_page(form: ExportForm, status: int = 200):
         form=form,
         batches=batches,
         today=today,
-        pending_total=pending.pending_count(today),
-        pending_new=pending.pending_count(today, only_new=True),
+        pending_total=pending.pending_count(actor),
+        pending_new=pending.pending_count(actor, only_new=True),
     ), status
 
 
@@ -89,20 +91,13 @@ def create():
     form = ExportForm()
     if not form.validate_on_submit():
         return _index_page(form, 422)
-    try:
-        batch = pending.export_pending(
-            form.format.data,
-            day=village_today(),
-            only_new=bool(form.only_new.data),
-            instance_path=current_app.instance_path,
-            actor_name=current_user.display_name,
-        )
-    except OSError:
-        db.session.rollback()
-        current_app.logger.exception("export batch could not be written")
-        flash(_("Berkas ekspor tidak dapat ditulis di server. Coba lagi."), "error")
-        return _index_page(form, 500)
-    db.session.commit()
+    on_error(lambda status: _index_page(form, status))
+    batch = pending.export_pending(
+        current_actor(),
+        form.format.data,
+        only_new=bool(form.only_new.data),
+        instance_path=current_app.instance_path,
+    )
     flash(
         _("Ekspor #%(id)d selesai: %(n)d penduduk.", id=batch.id, n=batch.rows),
         "success",
@@ -120,12 +115,12 @@ def download(batch_id: int):
         abort(404)
     begin_write()
     audit.record(
+        current_actor(),
         "recording.export_download",
         object_type="export_batch",
         object_id=batch.id,
         detail=batch.file_name,
     )
-    db.session.commit()
     mimetype = XLSX if batch.format == "xlsx" else "text/csv"
     return send_file(
         path, mimetype=mimetype, as_attachment=True, download_name=batch.file_name
@@ -151,11 +146,11 @@ def manifest(batch_id: int):
 @require("recording:pending")
 def quality_page():
     """Wajib KTP residents whose data should be checked before exporting."""
-    today = village_today()
+    actor = current_actor()
     return render_template(
         "exports/quality.html",
-        lists=quality.quality_lists(today),
-        today=today,
+        lists=quality.quality_lists(actor),
+        today=actor.today,
         limit=quality.LIMIT,
     )
 
@@ -194,34 +189,40 @@ def results_upload():
     folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=folder, suffix=f".{extension}")
     os.close(fd)
+    on_error(_results_problem(form), flash_message=False)
     try:
         storage.save(name)
-        summary = results.import_file(
-            name, actor_name=current_user.display_name, file_name=shown
-        )
-        db.session.commit()
-    except results.ResultsError as err:
-        db.session.rollback()
-        return _results_page(form, 422, problem=err.message, problems=err.fields)
+        summary = results.import_file(current_actor(), name, file_name=shown)
     finally:
         Path(name).unlink(missing_ok=True)
     return _results_page(ResultsForm(formdata=None), summary=summary, file_name=shown)
 
 
+def _results_problem(form: ResultsForm):
+    def page(status: int):
+        err = current_error()
+        return _results_page(form, status, problem=err.message, problems=err.fields)
+
+    return page
+
+
 def _figures_data() -> tuple[Any, ...]:
-    as_of = parse_as_of(request.args.get("as_of"))
+    actor = current_actor()
+    as_of = parse_as_of(request.args.get("as_of"), actor.today)
     level = parse_level(request.args.get("by"))
-    data = figures.figures(current_user, as_of, level)
-    months = figures.recordings_per_month(current_user, as_of)
+    data = figures.figures(actor, as_of, level)
+    months = figures.recordings_per_month(actor, as_of)
     return as_of, level, data, months
 
 
 def _heading(as_of: Any) -> tuple[str, str]:
     village = require_village()
+    actor = current_actor()
     title = _("Rekapitulasi perekaman KTP-el")
     scope = ""
-    if current_user.role == "rt":
-        scope = _(" · RT %(rt)s / RW %(rw)s", rt=current_user.rt, rw=current_user.rw)
+    if actor.role == "rt":
+        rt_head = actor.principal
+        scope = _(" · RT %(rt)s / RW %(rw)s", rt=rt_head.rt, rw=rt_head.rw)
     subtitle = (
         _(
             "%(v)s, Kecamatan %(d)s · per %(t)s",
@@ -289,7 +290,7 @@ def figures_pdf():
     sign = None
     if village.head_name:
         sign = (
-            f"{village.name}, {format_date(village_today())}",
+            f"{village.name}, {format_date(current_actor().today)}",
             village.head_title or _("Kepala Desa"),
             village.head_name,
         )

@@ -14,17 +14,17 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user
 from sqlalchemy import func, select, text
 
+from desa.auth.actor import Actor, current_actor
 from desa.auth.models import ApiToken, AuditEvent, User
-from desa.core.db import utcnow
 from desa.core.openapi import spec
 from desa.core.security import is_safe_next
-from desa.core.village import get_village, village_today
+from desa.core.village import get_village
 from desa.extensions import db
 from desa.maintenance.backup import backup_status
 from desa.maintenance.doctor import BACKUP_MAX_AGE
+from desa.residents import corrections
 from desa.residents import services as residents
 from desa.residents.models import Resident
 from desa.residents.rules import is_pending_recording, is_wajib_ktp, pending_clause
@@ -32,13 +32,12 @@ from desa.residents.rules import is_pending_recording, is_wajib_ktp, pending_cla
 bp = Blueprint("home", __name__)
 
 
-def resident_counts(principal) -> dict[str, int]:
-    """Active residents and pending recordings within the principal's scope."""
-    today = village_today()
-    base = residents.scope(select(func.count(Resident.id)), principal)
+def resident_counts(actor: Actor) -> dict[str, int]:
+    """Active residents and pending recordings within the actor's scope."""
+    base = residents.scope(select(func.count(Resident.id)), actor)
     return {
         "active": db.session.scalar(base.where(Resident.life_status == "active")) or 0,
-        "pending": db.session.scalar(base.where(pending_clause(today))) or 0,
+        "pending": db.session.scalar(base.where(pending_clause(actor.today))) or 0,
         "all": db.session.scalar(base) or 0,
     }
 
@@ -47,25 +46,28 @@ def resident_counts(principal) -> dict[str, int]:
 def index():
     """The signed-in role's home, or the choice of sign-in for a visitor."""
     village = get_village()
-    if not current_user.is_authenticated:
+    actor = current_actor()
+    if not actor.is_signed_in:
         return render_template("home/public.html", village=village)
-    if current_user.kind == "token":  # scripts read the API, not pages
+    if actor.kind == "token":  # scripts read the API, not pages
         return redirect(url_for("home.openapi"))
-    role = current_user.role
-    ctx: dict = {"village": village, "today": village_today()}
+    role = actor.role
+    ctx: dict = {"village": village, "today": actor.today}
     if role == "resident":
-        me = current_user._get_current_object()
+        me = actor.principal
         ctx.update(
             me=me,
             wajib=is_wajib_ktp(me, ctx["today"]),
             pending=is_pending_recording(me, ctx["today"]),
         )
     elif role in ("admin", "clerk", "head", "rt"):
-        ctx["counts"] = resident_counts(current_user)
+        ctx["counts"] = resident_counts(actor)
+    if actor.can("residents:write"):
+        ctx["open_corrections"] = corrections.open_count(actor)
     if role in ("rt", "employer"):
         from desa.appointments.summary import home_context
 
-        ctx.update(home_context(current_user, ctx["today"]))
+        ctx.update(home_context(actor))
     if role == "admin":
         ctx["users_by_role"] = dict(
             db.session.execute(
@@ -80,7 +82,7 @@ def index():
         ).all()
         ctx["backup"], ctx["backup_failure"] = backup_status(current_app.instance_path)
         ctx["backup_stale"] = (
-            ctx["backup"] is None or utcnow() - ctx["backup"]["at"] > BACKUP_MAX_AGE
+            ctx["backup"] is None or actor.utcnow - ctx["backup"]["at"] > BACKUP_MAX_AGE
         )
     return render_template(f"home/{role}.html", **ctx)
 

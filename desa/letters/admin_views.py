@@ -16,8 +16,8 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from desa.core.errors import NotFound, ServiceError
-from desa.core.forms import show_service_error
+from desa.auth.actor import current_actor
+from desa.core.errors import NotFound, current_error, on_error
 from desa.core.security import require
 from desa.core.village import require_village
 from desa.extensions import db
@@ -75,14 +75,17 @@ def type_edit(code: str):
 def type_preview():
     """A DRAFT letter from the form as it is now, for the preview frame."""
     form = LetterTypeForm()
-    try:
-        data = types.preview_type_pdf(_values(form))
-    except ServiceError as err:
-        db.session.rollback()
-        problems = [m for msgs in err.fields.values() for m in msgs] or [err.message]
-        page = render_template("letters/type_preview_error.html", problems=problems)
-        return frame_on_own_pages(Response(page, status=422, mimetype="text/html"))
+    on_error(_preview_problems, flash_message=False)
+    data = types.preview_type_pdf(_values(form), current_actor().today)
     return framed_pdf_response(data, "pratinjau-jenis-surat.pdf")
+
+
+def _preview_problems(status: int):
+    """The preview frame lists what is wrong with the type as typed."""
+    err = current_error()
+    problems = [m for msgs in err.fields.values() for m in msgs] or [err.message]
+    page = render_template("letters/type_preview_error.html", problems=problems)
+    return frame_on_own_pages(Response(page, status=status, mimetype="text/html"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -96,11 +99,11 @@ def settings():
         form.shared_sequence.data = village.shared_letter_sequence
     if form.validate_on_submit():
         types.update_settings(
+            current_actor(),
             village,
             clerk_may_issue=form.clerk_may_issue.data,
             shared_sequence=form.shared_sequence.data,
         )
-        db.session.commit()
         flash(_("Pengaturan surat disimpan."), "success")
         return redirect(url_for(".settings"))
     return render_template(
@@ -122,30 +125,28 @@ def letterhead_settings():
     """The office address, contacts, signer and logo printed on every letter."""
     village = require_village()
     form = LetterheadForm(prefix="kop")
-    status = 200
-    if form.validate_on_submit():
-        try:
-            letterhead.update_letterhead(village, form.data)
-            if form.remove_logo.data:
-                letterhead.remove_logo(village)
-            elif form.logo.data:
-                letterhead.store_logo(village, form.logo.data)
-        except ServiceError as err:
-            status = show_service_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Kop surat disimpan."), "success")
-            return redirect(url_for(".settings"))
-    else:
-        status = 422
-    settings_form = SettingsForm()
-    settings_form.clerk_may_issue.data = village.clerk_may_issue
-    settings_form.shared_sequence.data = village.shared_letter_sequence
-    return render_template(
-        "letters/settings.html",
-        form=settings_form,
-        letterhead=_letterhead_form(village, form),
-    ), status
+
+    def page(status: int):
+        settings_form = SettingsForm()
+        settings_form.clerk_may_issue.data = village.clerk_may_issue
+        settings_form.shared_sequence.data = village.shared_letter_sequence
+        return render_template(
+            "letters/settings.html",
+            form=settings_form,
+            letterhead=_letterhead_form(village, form),
+        ), status
+
+    if not form.validate_on_submit():
+        return page(422)
+    actor = current_actor()
+    on_error(page, form=form)
+    letterhead.update_letterhead(actor, village, form.data)
+    if form.remove_logo.data:
+        letterhead.remove_logo(actor, village)
+    elif form.logo.data:
+        letterhead.store_logo(actor, village, form.logo.data)
+    flash(_("Kop surat disimpan."), "success")
+    return redirect(url_for(".settings"))
 
 
 @bp.route("/offline-verifier")
@@ -194,22 +195,20 @@ def _values(form: LetterTypeForm) -> dict:
 
 
 def _save(form: LetterTypeForm, letter_type: LetterType | None):
-    status = 200
     if form.validate_on_submit():
-        try:
-            data = _values(form)
-            if letter_type is None:
-                letter_type = types.create_type(data)
-            else:
-                types.update_type(letter_type, data)
-        except ServiceError as err:
-            status = show_service_error(form, err)
+        on_error(lambda status: _type_page(form, letter_type, status), form=form)
+        actor = current_actor()
+        data = _values(form)
+        if letter_type is None:
+            letter_type = types.create_type(actor, data)
         else:
-            db.session.commit()
-            flash(_("Jenis surat %(t)s disimpan.", t=letter_type.title), "success")
-            return redirect(url_for(".type_list"))
-    elif form.is_submitted():
-        status = 422
+            types.update_type(actor, letter_type, data)
+        flash(_("Jenis surat %(t)s disimpan.", t=letter_type.title), "success")
+        return redirect(url_for(".type_list"))
+    return _type_page(form, letter_type, 422 if form.is_submitted() else 200)
+
+
+def _type_page(form: LetterTypeForm, letter_type: LetterType | None, status: int):
     return render_template(
         "letters/type_form.html",
         form=form,

@@ -13,14 +13,13 @@ from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from desa.auth.audit import client_ip
+from desa.auth.actor import current_actor
 from desa.core.api import json_body
 from desa.core.db import begin_write
 from desa.core.errors import NotFound, Unauthorized
 from desa.core.openapi import path_param, spec
 from desa.core.security import require
 from desa.core.village import require_village
-from desa.extensions import db
 from desa.letters import documents, services, verification
 from desa.letters.responses import pdf_response
 from desa.residents.services import get_visible
@@ -261,15 +260,11 @@ def letter_types():
 def create_letter():
     """Drafts a letter for the resident with that NIK (no number yet)."""
     body = json_body()
-    resident = get_visible(current_user, str(body.get("nik") or ""))
+    actor = current_actor()
+    resident = get_visible(actor, str(body.get("nik") or ""))
     letter = services.create_draft(
-        body.get("type"),
-        resident,
-        body.get("purpose"),
-        body.get("fields"),
-        current_user._get_current_object(),
+        actor, body.get("type"), resident, body.get("purpose"), body.get("fields")
     )
-    db.session.commit()
     return jsonify(services.to_json(letter)), 201
 
 
@@ -277,16 +272,16 @@ def create_letter():
 @signed_in
 def get_letter(id: str):  # noqa: A002 - the contract's name
     """One letter: staff, or the resident it is for."""
-    return jsonify(services.to_json(services.visible_letter(current_user, id)))
+    return jsonify(services.to_json(services.visible_letter(current_actor(), id)))
 
 
 @bp.post("/letters/<id>/issue")
 @require("letters:read")  # who may issue depends on the village and type: see services
 def issue_letter(id: str):  # noqa: A002
     """Numbers, renders, signs and stores the letter; 409 when already issued."""
-    letter = services.visible_letter(current_user, id)
-    services.issue(letter, current_user._get_current_object())
-    db.session.commit()
+    actor = current_actor()
+    letter = services.visible_letter(actor, id)
+    services.issue(actor, letter)
     return jsonify(
         {
             "id": letter.public_id,
@@ -304,9 +299,9 @@ def issue_letter(id: str):  # noqa: A002
 def revoke_letter(id: str):  # noqa: A002
     """Revokes an issued letter with a reason."""
     body = json_body()
-    letter = services.visible_letter(current_user, id)
-    services.revoke(letter, body.get("reason"), current_user._get_current_object())
-    db.session.commit()
+    actor = current_actor()
+    letter = services.visible_letter(actor, id)
+    services.revoke(actor, letter, body.get("reason"))
     return jsonify(services.to_json(letter))
 
 
@@ -314,8 +309,9 @@ def revoke_letter(id: str):  # noqa: A002
 @signed_in
 def letter_pdf(id: str):  # noqa: A002
     """The stored PDF, byte for byte as issued (residents: own issued letters only)."""
-    letter = services.visible_letter(current_user, id)
-    if current_user.role == "resident" and letter.status != "issued":
+    actor = current_actor()
+    letter = services.visible_letter(actor, id)
+    if actor.role == "resident" and letter.status != "issued":
         raise NotFound(_("Surat tidak ditemukan."))
     return pdf_response(services.stored_pdf(letter), services.download_name(letter))
 
@@ -324,7 +320,6 @@ def letter_pdf(id: str):  # noqa: A002
 def verify(token: str):
     """Public: valid / revoked / invalid, with masked holder data only."""
     begin_write()  # the throttle counts in the database
-    verification.throttle("lookup", client_ip())
-    result = verification.check(token)
-    db.session.commit()
-    return jsonify(result)
+    actor = current_actor()
+    verification.throttle(actor, "lookup")
+    return jsonify(verification.check(actor, token))

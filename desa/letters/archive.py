@@ -7,8 +7,10 @@ import io
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_
 
+from desa.auth.actor import Actor
+from desa.auth.scope import scopes
 from desa.core.errors import ValidationError
 from desa.core.formatting import MONTHS_ID, format_date
 from desa.core.spreadsheet import safe_cell
@@ -22,6 +24,7 @@ MAX_MERGE = 500
 
 
 def search(
+    actor: Actor,
     *,
     q: str | None = None,
     type_code: str | None = None,
@@ -34,7 +37,7 @@ def search(
 
     Dates are the issue date for issued letters and the creation day otherwise.
     """
-    stmt = select(Letter).join(Letter.resident).join(Letter.type)
+    stmt = scopes.select(actor, Letter).join(Letter.resident).join(Letter.type)
     q = " ".join((q or "").split())
     if q:
         digits = clean_nik(q)
@@ -79,9 +82,9 @@ def _day(day: dt.date, op: str):
     )
 
 
-def of_resident(resident_id: int) -> list[Letter]:
-    """Every letter of one resident, newest first."""
-    return list(db.session.scalars(search(resident_id=resident_id)))
+def of_resident(actor: Actor, resident_id: int) -> list[Letter]:
+    """Every letter of one resident that the actor may see, newest first."""
+    return list(db.session.scalars(search(actor, resident_id=resident_id)))
 
 
 # --- Buku Register Surat ----------------------------------------------------------
@@ -101,12 +104,12 @@ def period(year: int, month: int | None) -> tuple[dt.date, dt.date, str]:
     return first, last, f"{MONTHS_ID[month - 1]} {year}"
 
 
-def register_letters(year: int, month: int | None) -> list[Letter]:
+def register_letters(actor: Actor, year: int, month: int | None) -> list[Letter]:
     """Letters numbered in the period (issued or later revoked), in number order."""
     first, last, _name = period(year, month)
     return list(
         db.session.scalars(
-            select(Letter)
+            scopes.select(actor, Letter)
             .where(Letter.issued_on >= first, Letter.issued_on <= last)
             .order_by(Letter.issued_on, Letter.issued_at, Letter.id)
         )
@@ -129,11 +132,14 @@ def register_rows(letters: list[Letter]) -> list[dict[str, Any]]:
     ]
 
 
-def register_pdf(village_title: str, year: int, month: int | None) -> bytes:
+def register_pdf(
+    actor: Actor, village_title: str, year: int, month: int | None
+) -> bytes:
+    """The register of a month or a year as a landscape PDF."""
     from desa.letters.pdf import render_register
 
     _first, _last, name = period(year, month)
-    rows = register_rows(register_letters(year, month))
+    rows = register_rows(register_letters(actor, year, month))
     return render_register(f"Buku Register Surat {village_title}", name, rows)
 
 
@@ -152,7 +158,9 @@ REGISTER_HEADER = [
 _STATUS_WORDS = {"issued": "Terbit", "revoked": "Dicabut"}
 
 
-def register_xlsx(village_title: str, year: int, month: int | None) -> bytes:
+def register_xlsx(
+    actor: Actor, village_title: str, year: int, month: int | None
+) -> bytes:
     """The register as a workbook; NIK as text, every cell escaped against formulas."""
     from openpyxl import Workbook
 
@@ -163,7 +171,7 @@ def register_xlsx(village_title: str, year: int, month: int | None) -> bytes:
     ws.append([safe_cell(f"Buku Register Surat {village_title} — {name}")])
     ws.append([])
     ws.append(REGISTER_HEADER)
-    for i, letter in enumerate(register_letters(year, month), start=1):
+    for i, letter in enumerate(register_letters(actor, year, month), start=1):
         ws.append(
             [
                 i,
@@ -194,7 +202,7 @@ def register_xlsx(village_title: str, year: int, month: int | None) -> bytes:
 # --- many letters, one print ------------------------------------------------------
 
 
-def merged_pdf(public_ids: list[str]) -> tuple[bytes, int]:
+def merged_pdf(actor: Actor, public_ids: list[str]) -> tuple[bytes, int]:
     """The stored PDFs of the chosen issued letters in one file, in the order chosen."""
     from desa.letters.pdf import merge_pdfs
 
@@ -207,7 +215,9 @@ def merged_pdf(public_ids: list[str]) -> tuple[bytes, int]:
     found = {
         letter.public_id: letter
         for letter in db.session.scalars(
-            select(Letter).where(Letter.public_id.in_(ids), Letter.status == "issued")
+            scopes.select(actor, Letter).where(
+                Letter.public_id.in_(ids), Letter.status == "issued"
+            )
         )
     }
     letters = [found[i] for i in ids if i in found]

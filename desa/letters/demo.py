@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from desa.auth.actor import Actor
 from desa.core.keys import ensure_signing_key
 from desa.extensions import db
 from desa.letters import services
@@ -38,32 +39,35 @@ _LETTERS: list[tuple[str, str, dict[str, Any], str]] = [
 ]
 
 
-def populate(head: Any, clerk: Any, requester_id: int, today: dt.date) -> None:
+def populate(head: Actor, clerk: Actor, requester_id: int) -> None:
     """Adds the demo letters (never commits). Issuing writes their PDFs."""
     ensure_signing_key(current_app.instance_path)
     adults = db.session.scalars(
         select(Resident)
         .where(
             Resident.life_status == "active",
-            Resident.birth_date <= today - dt.timedelta(days=25 * 365),
+            Resident.birth_date <= clerk.today - dt.timedelta(days=25 * 365),
             Resident.id != requester_id,
         )
         .order_by(Resident.id)
         .limit(len(_LETTERS))
     ).all()
     for resident, (code, purpose, fields, fate) in zip(adults, _LETTERS, strict=False):
-        letter = services.create_draft(code, resident, purpose, fields, clerk)
+        letter = services.create_draft(clerk, code, resident, purpose, fields)
         if fate == "draft":
             continue
-        services.issue(letter, head, today)
+        services.issue(head, letter)
         if fate == "collected":
-            services.mark_collected(letter, clerk)
+            services.mark_collected(clerk, letter)
         elif fate == "revoked":
             services.revoke(
-                letter, "Data penghasilan keliru; diganti surat baru.", head
+                head, letter, "Data penghasilan keliru; diganti surat baru."
             )
     requester = db.session.get(Resident, requester_id)
     if requester is not None:
         services.request_letter(
-            requester, "SKD", "Mendaftarkan anak ke SMP Negeri 1 Tekarang", {}
+            clerk.as_(requester),
+            "SKD",
+            "Mendaftarkan anak ke SMP Negeri 1 Tekarang",
+            {},
         )

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from desa.auth import audit
+from desa.auth.actor import Actor
 from desa.core.errors import ValidationError
 from desa.core.models import Village
 
@@ -33,7 +34,7 @@ CONTACT_LIMITS = {
 }
 
 
-def update_letterhead(village: Village, data: dict[str, Any]) -> Village:
+def update_letterhead(actor: Actor, village: Village, data: dict[str, Any]) -> Village:
     """Sets the office address, contacts and the head's name/title shown on letters."""
     errors = {}
     for name, limit in CONTACT_LIMITS.items():
@@ -44,6 +45,7 @@ def update_letterhead(village: Village, data: dict[str, Any]) -> Village:
     if errors:
         raise ValidationError(_("Periksa isian kop surat."), fields=errors)
     audit.record(
+        actor,
         "letters.letterhead",
         object_type="village",
         object_id=village.code,
@@ -52,7 +54,7 @@ def update_letterhead(village: Village, data: dict[str, Any]) -> Village:
     return village
 
 
-def store_logo(village: Village, upload: Any) -> Path:
+def store_logo(actor: Actor, village: Village, upload: Any) -> Path:
     """Checks an uploaded PNG/JPEG, re-encodes it and makes it the letterhead logo."""
     raw = upload.read(MAX_LOGO_BYTES + 1)
     if len(raw) > MAX_LOGO_BYTES:
@@ -83,6 +85,7 @@ def store_logo(village: Village, upload: Any) -> Path:
     os.replace(partial, target)
     village.logo_path = LOGO_FILE.as_posix()
     audit.record(
+        actor,
         "letters.logo",
         object_type="village",
         object_id=village.code,
@@ -91,10 +94,11 @@ def store_logo(village: Village, upload: Any) -> Path:
     return target
 
 
-def remove_logo(village: Village) -> None:
+def remove_logo(actor: Actor, village: Village) -> None:
     """Letters go back to a letterhead without a logo."""
     village.logo_path = None
     audit.record(
+        actor,
         "letters.logo",
         object_type="village",
         object_id=village.code,

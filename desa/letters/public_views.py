@@ -6,10 +6,9 @@ import datetime as dt
 
 from flask import Blueprint, render_template, request
 
-from desa.auth.audit import client_ip
+from desa.auth.actor import current_actor
 from desa.core.db import begin_write
 from desa.core.formatting import format_date
-from desa.extensions import db
 from desa.letters import verification
 from desa.letters.forms import UploadForm
 
@@ -38,9 +37,9 @@ def _limit_upload_size() -> None:
 def verify_page(token: str):
     """Valid / revoked / invalid, with the masked holder, for a phone's screen."""
     begin_write()  # the throttle counts in the database
-    verification.throttle("lookup", client_ip())
-    result = verification.check(token)
-    db.session.commit()
+    actor = current_actor()
+    verification.throttle(actor, "lookup")
+    result = verification.check(actor, token)
     return render_template(
         "letters/verify.html", result=result, form=UploadForm(), match=None
     )
@@ -50,18 +49,18 @@ def verify_page(token: str):
 def verify_upload(token: str):
     """Compares an uploaded PDF with the SHA-256 stored when the letter was issued."""
     form = UploadForm()
-    verification.throttle("upload", client_ip())
+    actor = current_actor()
+    verification.throttle(actor, "upload")
     match = None
     status = 200
     upload = form.pdf.data if form.validate_on_submit() else None
     if upload is None or not getattr(upload, "filename", ""):
         form.pdf.errors = list(form.pdf.errors) + [_no_file()]
-        result = verification.check(token)
+        result = verification.check(actor, token)
         status = 422
     else:
         data = upload.read(MAX_UPLOAD + 1)
-        result, match = verification.check_pdf(token, data[:MAX_UPLOAD])
-    db.session.commit()
+        result, match = verification.check_pdf(actor, token, data[:MAX_UPLOAD])
     return render_template(
         "letters/verify.html",
         result=result,

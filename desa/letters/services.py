@@ -20,12 +20,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from desa.auth import audit
-from desa.core.db import utcnow
+from desa.auth.actor import Actor
+from desa.auth.scope import scopes
 from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from desa.core.formatting import mask_name, mask_nik
 from desa.core.keys import load_signing_key
 from desa.core.models import Village
-from desa.core.village import require_village, village_today
+from desa.core.village import require_village
 from desa.extensions import db
 from desa.letters import documents, numbering, token
 from desa.letters.models import Letter, LetterType
@@ -78,16 +79,11 @@ def get_type(code: str | None, *, active_only: bool = True) -> LetterType:
     return letter_type
 
 
-def visible_letter(principal: Any, public_id: str) -> Letter:
-    """The letter if the principal may see it (staff, or the resident it is for); else 404."""
-    stmt = select(Letter).where(Letter.public_id == (public_id or "")[:32])
-    if principal.can("letters:read"):
-        pass
-    elif principal.role == "resident" and principal.can("self:letters"):
-        stmt = stmt.where(Letter.resident_id == principal.id)
-    else:
+def visible_letter(actor: Actor, public_id: str) -> Letter:
+    """The letter if the actor may see it (staff, or the resident it is for); else 404."""
+    if not (actor.can("letters:read") or actor.can("self:letters")):
         raise Forbidden(_("Anda tidak berhak melihat surat."))
-    letter = db.session.scalar(stmt)
+    letter = scopes.get(actor, Letter, Letter.public_id == (public_id or "")[:32])
     if letter is None:
         raise NotFound(_("Surat tidak ditemukan."))
     return letter
@@ -209,7 +205,7 @@ def _reason(raw: Any, what: str) -> str:
 # --- drafts and requests ----------------------------------------------------------
 
 
-def _new_letter(letter_type, resident, purpose, fields, **extra) -> Letter:
+def _new_letter(actor, letter_type, resident, purpose, fields, **extra) -> Letter:
     letter = Letter(
         public_id=secrets.token_urlsafe(16),
         type=letter_type,
@@ -230,34 +226,37 @@ def _detail(letter: Letter, resident: Any = None) -> str:
 
 
 def create_draft(
-    type_code: str, resident: Any, purpose: Any, fields: Any, actor: Any = None
+    actor: Actor, type_code: str, resident: Any, purpose: Any, fields: Any
 ) -> Letter:
     """A clerk drafts a letter for a resident (no number yet)."""
     if resident is None:
         raise NotFound(_("Penduduk tidak ditemukan."))
     letter_type = get_type(type_code)
     letter = _new_letter(
+        actor,
         letter_type,
         resident,
         purpose,
         fields,
         status="draft",
-        created_by=_name(actor),
+        created_by=actor.display_name,
     )
     audit.record(
+        actor,
         "letters.draft",
         object_type="letter",
         object_id=letter.public_id,
         detail=_detail(letter, resident),
-        actor=actor,
     )
     return letter
 
 
-def request_letter(resident: Any, type_code: str, purpose: Any, fields: Any) -> Letter:
+def request_letter(actor: Actor, type_code: str, purpose: Any, fields: Any) -> Letter:
     """A signed-in resident asks for a letter ("Diajukan")."""
+    resident = actor.principal
     letter_type = get_type(type_code)
     letter = _new_letter(
+        actor,
         letter_type,
         resident,
         purpose,
@@ -267,11 +266,11 @@ def request_letter(resident: Any, type_code: str, purpose: Any, fields: Any) -> 
         created_by=resident.name,
     )
     audit.record(
+        actor,
         "letters.request",
         object_type="letter",
         object_id=letter.public_id,
         detail=_detail(letter, resident),
-        actor=resident,
     )
     return letter
 
@@ -296,49 +295,49 @@ def _transition(letter: Letter, from_states: tuple[str, ...], **values: Any) -> 
     db.session.refresh(letter)
 
 
-def take_up(letter: Letter, actor: Any = None) -> Letter:
+def take_up(actor: Actor, letter: Letter) -> Letter:
     """The clerk starts working on a resident's request ("Diproses")."""
     _transition(letter, ("requested",), status="draft")
     audit.record(
+        actor,
         "letters.take_up",
         object_type="letter",
         object_id=letter.public_id,
         detail=_detail(letter),
-        actor=actor,
     )
     return letter
 
 
-def reject(letter: Letter, reason: Any, actor: Any = None) -> Letter:
+def reject(actor: Actor, letter: Letter, reason: Any) -> Letter:
     """Turns down a request or drops a draft, with a reason the resident sees."""
     reason = _reason(reason, _("penolakan"))
     _transition(
         letter, ("requested", "draft"), status="rejected", rejected_reason=reason
     )
     audit.record(
+        actor,
         "letters.reject",
         object_type="letter",
         object_id=letter.public_id,
         detail=f"{_detail(letter)}: {reason}",
-        actor=actor,
     )
     return letter
 
 
-def mark_collected(letter: Letter, actor: Any = None) -> Letter:
+def mark_collected(actor: Actor, letter: Letter) -> Letter:
     """The resident has taken the printed letter ("Selesai")."""
     if letter.status != "issued" or letter.collected_at:
         raise Conflict(
             _("Hanya surat terbit yang belum diambil dapat ditandai sudah diambil."),
             code="state_conflict",
         )
-    letter.collected_at = utcnow()
+    letter.collected_at = actor.utcnow
     audit.record(
+        actor,
         "letters.collect",
         object_type="letter",
         object_id=letter.public_id,
         detail=_detail(letter),
-        actor=actor,
     )
     return letter
 
@@ -399,12 +398,12 @@ def token_payload(
     }
 
 
-def issue(letter: Letter, actor: Any, today: dt.date | None = None) -> Letter:
+def issue(actor: Actor, letter: Letter) -> Letter:
     """Numbers, signs, renders and stores the letter; 409 when it is not a draft."""
     from desa.letters.pdf import render_letter
 
     village = require_village()
-    if not can_issue(actor, letter.type, village):
+    if actor.principal is None or not can_issue(actor, letter.type, village):
         raise Forbidden(
             _(
                 "Anda tidak berhak menerbitkan surat ini. Surat ditandatangani kepala desa."
@@ -425,14 +424,14 @@ def issue(letter: Letter, actor: Any, today: dt.date | None = None) -> Letter:
             else "state_conflict",
         )
     db.session.refresh(letter)
-    today = today or village_today()
+    today = actor.today
     letter_type = letter.type
     scope = numbering.counter_scope(letter_type.id, village.shared_letter_sequence)
     seq = numbering.allocate(scope, today.year)
     number = numbering.format_number(
         letter_type.number_pattern, letter_type.code, seq, village.code, today
     )
-    signer_name, signer_title = signer_for(actor, village)
+    signer_name, signer_title = signer_for(actor.principal, village)
     valid_until = (
         today + dt.timedelta(days=letter_type.validity_days)
         if letter_type.validity_days
@@ -467,8 +466,8 @@ def issue(letter: Letter, actor: Any, today: dt.date | None = None) -> Letter:
             seq=seq,
             year=today.year,
             issued_on=today,
-            issued_at=utcnow(),
-            issued_by=actor.id if getattr(actor, "kind", "") == "user" else None,
+            issued_at=actor.utcnow,
+            issued_by=actor.id if actor.kind == "user" else None,
             signer_name=signer_name,
             signer_title=signer_title,
             valid_until=valid_until,
@@ -485,11 +484,11 @@ def issue(letter: Letter, actor: Any, today: dt.date | None = None) -> Letter:
             code="number_taken",
         ) from None
     audit.record(
+        actor,
         "letters.issue",
         object_type="letter",
         object_id=letter.public_id,
         detail=_detail(letter),
-        actor=actor,
     )
     return letter
 
@@ -506,7 +505,7 @@ def _signing_key():
         ) from None
 
 
-def revoke(letter: Letter, reason: Any, actor: Any) -> Letter:
+def revoke(actor: Actor, letter: Letter, reason: Any) -> Letter:
     """The head withdraws an issued letter; its QR then shows "dicabut"."""
     if not actor.can("letters:revoke"):
         raise Forbidden(_("Hanya kepala desa yang dapat mencabut surat."))
@@ -515,16 +514,16 @@ def revoke(letter: Letter, reason: Any, actor: Any) -> Letter:
         letter,
         ("issued",),
         status="revoked",
-        revoked_at=utcnow(),
-        revoked_by=_name(actor),
+        revoked_at=actor.utcnow,
+        revoked_by=actor.display_name,
         revoked_reason=reason,
     )
     audit.record(
+        actor,
         "letters.revoke",
         object_type="letter",
         object_id=letter.public_id,
         detail=f"{_detail(letter)}: {reason}",
-        actor=actor,
     )
     return letter
 
@@ -532,7 +531,7 @@ def revoke(letter: Letter, reason: Any, actor: Any) -> Letter:
 # --- PDFs -------------------------------------------------------------------------
 
 
-def preview_pdf(letter: Letter, today: dt.date | None = None) -> bytes:
+def preview_pdf(letter: Letter, today: dt.date) -> bytes:
     """A DRAFT rendering: no number, no QR, nothing stored."""
     from desa.letters.pdf import render_letter
 
@@ -544,7 +543,7 @@ def preview_pdf(letter: Letter, today: dt.date | None = None) -> bytes:
             purpose=letter.purpose,
             fields=letter.fields or {},
             village=village,
-            on=today or village_today(),
+            on=today,
             signer_name=village.head_name or "(nama penanda tangan)",
             signer_title=village.head_title or f"Kepala {village.title}",
             valid_until=None,
@@ -619,7 +618,3 @@ def to_json(letter: Letter) -> dict[str, Any]:
         "collected": letter.collected_at is not None,
         "created_at": letter.created_at.isoformat() + "Z",
     }
-
-
-def _name(actor: Any) -> str | None:
-    return actor.display_name if actor is not None else None

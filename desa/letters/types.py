@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from desa.auth import audit
+from desa.auth.actor import Actor
 from desa.core.errors import Conflict, ValidationError
 from desa.core.models import Village
-from desa.core.village import require_village, village_today
+from desa.core.village import require_village
 from desa.extensions import db
 from desa.letters import documents, numbering
 from desa.letters.models import (
@@ -188,7 +189,7 @@ def clean_type(
     }
 
 
-def create_type(data: dict[str, Any]) -> LetterType:
+def create_type(actor: Actor, data: dict[str, Any]) -> LetterType:
     """Adds a letter type; 409 when the code exists."""
     values = clean_type(data)
     if db.session.scalar(
@@ -203,6 +204,7 @@ def create_type(data: dict[str, Any]) -> LetterType:
     db.session.add(letter_type)
     db.session.flush()
     audit.record(
+        actor,
         "letter_types.create",
         object_type="letter_type",
         object_id=letter_type.code,
@@ -211,12 +213,15 @@ def create_type(data: dict[str, Any]) -> LetterType:
     return letter_type
 
 
-def update_type(letter_type: LetterType, data: dict[str, Any]) -> LetterType:
+def update_type(
+    actor: Actor, letter_type: LetterType, data: dict[str, Any]
+) -> LetterType:
     """Changes a type; its code stays (issued QR tokens carry it)."""
     values = clean_type(data, code_fixed=letter_type.code)
     for name, value in values.items():
         setattr(letter_type, name, value)
     audit.record(
+        actor,
         "letter_types.update",
         object_type="letter_type",
         object_id=letter_type.code,
@@ -246,7 +251,7 @@ def sample_resident() -> SimpleNamespace:
     )
 
 
-def preview_type_pdf(data: dict[str, Any]) -> bytes:
+def preview_type_pdf(data: dict[str, Any], today: dt.date) -> bytes:
     """A DRAFT letter from unsaved type values, with sample data (admin's live preview)."""
     from desa.letters.pdf import render_letter
 
@@ -255,7 +260,6 @@ def preview_type_pdf(data: dict[str, Any]) -> bytes:
     )
     letter_type = SimpleNamespace(**values)
     village = require_village()
-    today = village_today()
     samples = {"date": today.isoformat(), "number": 1}
     fields = {
         f["name"]: samples.get(f["type"], f"({f['label']})") for f in values["fields"]
@@ -276,15 +280,16 @@ def preview_type_pdf(data: dict[str, Any]) -> bytes:
 
 
 def update_settings(
-    village: Village, *, clerk_may_issue: bool, shared_sequence: bool
+    actor: Actor, village: Village, *, clerk_may_issue: bool, shared_sequence: bool
 ) -> Village:
     """Who may issue and how letters are numbered; switching keeps numbers unique."""
     if bool(shared_sequence) != bool(village.shared_letter_sequence):
         type_ids = list(db.session.scalars(select(LetterType.id)))
-        numbering.align_counters(village_today().year, type_ids, bool(shared_sequence))
+        numbering.align_counters(actor.today.year, type_ids, bool(shared_sequence))
     village.clerk_may_issue = bool(clerk_may_issue)
     village.shared_letter_sequence = bool(shared_sequence)
     audit.record(
+        actor,
         "letters.settings",
         object_type="village",
         object_id=village.code,

@@ -12,10 +12,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from desa.auth.actor import Actor
 from desa.auth.services import throttle_key
 from desa.core.keys import load_signing_key
 from desa.core.ratelimit import WINDOW, TooManyRequests, count_hit
-from desa.core.village import get_village, village_today
+from desa.core.village import get_village
 from desa.extensions import db
 from desa.letters import token as tokens
 from desa.letters.models import Letter, VerifyThrottle
@@ -35,15 +36,14 @@ def _limit(kind: str) -> int:
     )
 
 
-def throttle(kind: str, address: str | None) -> None:
-    """Counts one request of `kind` from `address`; 429 past the limit.
+def throttle(actor: Actor, kind: str) -> None:
+    """Counts one request of `kind` from the actor's address; 429 past the limit.
 
     Kept in the database so that every worker shares it; one insert-if-missing and
     one conditional update, so concurrent requests cannot lose a count.
     """
-    hits = count_hit(
-        VerifyThrottle, throttle_key(f"verify-{kind}", address or "-"), WINDOW
-    )
+    key = throttle_key(f"verify-{kind}", actor.ip or "-")
+    hits = count_hit(VerifyThrottle, key, actor.utcnow, WINDOW)
     if hits > _limit(kind):
         raise TooManyRequests(
             _(
@@ -75,13 +75,13 @@ def _invalid() -> dict[str, Any]:
     }
 
 
-def check(text: str, today: dt.date | None = None) -> dict[str, Any]:
-    """Valid, revoked or invalid, with what may be shown publicly (masked)."""
-    result, _letter = _check(text, today)
+def check(actor: Actor, text: str) -> dict[str, Any]:
+    """Valid, revoked or invalid on the actor's date, with what may be shown (masked)."""
+    result, _letter = _check(text, actor.today)
     return result
 
 
-def _check(text: str, today: dt.date | None) -> tuple[dict[str, Any], Letter | None]:
+def _check(text: str, today: dt.date) -> tuple[dict[str, Any], Letter | None]:
     try:
         key = public_key()
     except FileNotFoundError:  # before `desa init`: nothing can be authentic yet
@@ -99,7 +99,6 @@ def _check(text: str, today: dt.date | None) -> tuple[dict[str, Any], Letter | N
     ):
         return _invalid(), None
     village = get_village()
-    today = today or village_today()
     expired = letter.valid_until is not None and today > letter.valid_until
     result = {
         "valid": letter.status == "issued" and not expired,
@@ -123,9 +122,11 @@ def _check(text: str, today: dt.date | None) -> tuple[dict[str, Any], Letter | N
     return result, letter
 
 
-def check_pdf(text: str, data: bytes) -> tuple[dict[str, Any], bool | None]:
+def check_pdf(
+    actor: Actor, text: str, data: bytes
+) -> tuple[dict[str, Any], bool | None]:
     """The token's verdict, and whether `data` is exactly the PDF that was issued."""
-    result, letter = _check(text, None)
+    result, letter = _check(text, actor.today)
     if letter is None or not letter.pdf_sha256:
         return result, None
     digest = hashlib.sha256(data).hexdigest()

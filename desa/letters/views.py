@@ -6,20 +6,19 @@ URLs carry the letter's random public id, never its integer id.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import func, select
 
-from desa.core.errors import NotFound, ServiceError
+from desa.auth.actor import Actor, current_actor
+from desa.auth.scope import scopes
+from desa.core.errors import NotFound, current_error, on_error
 from desa.core.formatting import MONTHS_ID
-from desa.core.forms import show_service_error
 from desa.core.security import require
 from desa.core.templating import register_nav
-from desa.core.village import require_village, village_today
+from desa.core.village import require_village
 from desa.extensions import db
 from desa.letters import archive, documents, services
 from desa.letters.forms import DraftForm, LetterFilterForm, ReasonForm
@@ -27,6 +26,7 @@ from desa.letters.models import Letter, LetterType
 from desa.letters.responses import file_response, framed_pdf_response, pdf_response
 from desa.residents import services as residents
 from desa.residents.models import Resident
+from desa.residents.sections import Section, register_section
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
@@ -36,12 +36,20 @@ PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.app_template_global("letters_of")
-def _letters_of(resident: Any) -> list[Letter]:
-    """The letters of a resident, for the resident page (staff who may read letters)."""
-    if not current_user.can("letters:read"):
-        return []
-    return archive.of_resident(resident.id)
+def _resident_letters(actor: Actor, resident: Resident) -> Section | None:
+    """The resident page's letters section, for staff who may read letters."""
+    if not actor.can("letters:read"):
+        return None
+    return Section(
+        "letters/_resident_letters.html",
+        {
+            "letters": archive.of_resident(actor, resident.id),
+            "may_draft": actor.can("letters:draft"),
+        },
+    )
+
+
+register_section(10, "letters", _resident_letters)
 
 
 @bp.app_template_global("letter_status_labels")
@@ -49,39 +57,33 @@ def _status_labels() -> dict:
     return services.STATUS_LABELS
 
 
-@bp.app_template_global("letters_awaiting_signature")
-def _awaiting_signature() -> int:
-    """Drafts waiting for the head (shown to whoever may issue)."""
-    if not current_user.can("letters:issue"):
+def awaiting_signature(actor: Actor) -> int:
+    """Drafts waiting for the head (counted for whoever may issue)."""
+    if not actor.can("letters:issue"):
         return 0
-    return (
-        db.session.scalar(select(func.count(Letter.id)).where(Letter.status == "draft"))
-        or 0
-    )
+    stmt = select(func.count(Letter.id)).where(Letter.status == "draft")
+    return db.session.scalar(scopes.restrict(stmt, actor, Letter)) or 0
 
 
-@bp.app_template_global("open_letter_requests")
-def _open_requests() -> int:
+def open_requests(actor: Actor) -> int:
     """Residents' letter requests nobody has taken up yet."""
-    if not current_user.can("letters:requests"):
+    if not actor.can("letters:requests"):
         return 0
-    return (
-        db.session.scalar(
-            select(func.count(Letter.id)).where(Letter.status == "requested")
-        )
-        or 0
-    )
+    stmt = select(func.count(Letter.id)).where(Letter.status == "requested")
+    return db.session.scalar(scopes.restrict(stmt, actor, Letter)) or 0
 
 
 @bp.route("")
 @require("letters:read")
 def index():
     """The archive: search by number, resident, type, state and dates; fifty a page."""
+    actor = current_actor()
     form = LetterFilterForm(request.args)
     types = list(db.session.scalars(select(LetterType).order_by(LetterType.title)))
     form.type.choices = [("", _("Semua jenis"))] + [(t.code, t.title) for t in types]
     if form.validate():
         stmt = archive.search(
+            actor,
             q=form.q.data,
             type_code=form.type.data or None,
             status=form.status.data or None,
@@ -98,7 +100,9 @@ def index():
         form=form,
         pagination=pagination,
         labels=services.STATUS_LABELS,
-        today=village_today(),
+        today=actor.today,
+        open_requests=open_requests(actor),
+        awaiting_signature=awaiting_signature(actor),
     )
 
 
@@ -106,63 +110,63 @@ def index():
 @require("letters:draft")
 def new():
     """Drafts a letter: find the resident, choose the type, then purpose and fields."""
+    actor = current_actor()
     q = (request.values.get("q") or "").strip()
-    resident = _chosen_resident(request.values.get("resident"))
+    resident = _chosen_resident(actor, request.values.get("resident"))
     types = services.active_types()
     chosen = next((t for t in types if t.code == request.values.get("type")), None)
     matches: list[Resident] = []
     if q and resident is None:
-        stmt = residents.search(current_user, q=q).limit(20)
+        stmt = residents.search(actor, q=q).limit(20)
         matches = list(db.session.scalars(stmt))
     form = DraftForm()
-    status = 200
+
+    def page(status: int = 200):
+        err = current_error()
+        if err is not None:
+            form.extra_errors = {
+                k.removeprefix("fields."): v for k, v in err.fields.items()
+            }
+        addressee = (
+            documents.addressee_of(chosen, {}, require_village()) if chosen else None
+        )
+        return render_template(
+            "letters/new.html",
+            q=q,
+            matches=matches,
+            resident=resident,
+            types=types,
+            chosen=chosen,
+            form=form,
+            values=request.form,
+            addressee=addressee,
+        ), status
+
     if resident is not None and chosen is not None and form.validate_on_submit():
-        try:
-            letter = services.create_draft(
-                chosen.code,
-                resident,
-                form.purpose.data,
-                _posted_fields(chosen),
-                current_user._get_current_object(),
-            )
-        except ServiceError as err:
-            status = _form_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Konsep surat disimpan. Periksa pratinjaunya."), "success")
-            return redirect(url_for(".detail", public_id=letter.public_id))
-    elif request.method == "POST":
-        status = 422
-    addressee = (
-        documents.addressee_of(chosen, {}, require_village()) if chosen else None
-    )
-    return render_template(
-        "letters/new.html",
-        q=q,
-        matches=matches,
-        resident=resident,
-        types=types,
-        chosen=chosen,
-        form=form,
-        values=request.form,
-        addressee=addressee,
-    ), status
+        on_error(page, form=form)
+        letter = services.create_draft(
+            actor, chosen.code, resident, form.purpose.data, _posted_fields(chosen)
+        )
+        flash(_("Konsep surat disimpan. Periksa pratinjaunya."), "success")
+        return redirect(url_for(".detail", public_id=letter.public_id))
+    return page(422 if request.method == "POST" else 200)
 
 
 @bp.route("/<public_id>")
 @require("letters:read")
 def detail(public_id: str):
     """One letter: data, state, and the actions the signed-in person may take."""
-    letter = services.visible_letter(current_user, public_id)
+    actor = current_actor()
+    letter = services.visible_letter(actor, public_id)
     village = require_village()
     return render_template(
         "letters/detail.html",
         letter=letter,
         labels=services.STATUS_LABELS,
-        may_issue=services.can_issue(current_user, letter.type, village),
+        may_issue=services.can_issue(actor, letter.type, village),
         addressee=documents.addressee_of(letter.type, letter.fields or {}, village),
         reason_form=ReasonForm(),
-        today=village_today(),
+        today=actor.today,
     )
 
 
@@ -170,17 +174,19 @@ def detail(public_id: str):
 @require("letters:read")
 def preview(public_id: str):
     """The DRAFT rendering (no number, no QR), shown in the browser."""
-    letter = services.visible_letter(current_user, public_id)
+    actor = current_actor()
+    letter = services.visible_letter(actor, public_id)
     if letter.status not in ("requested", "draft"):
         return redirect(url_for(".pdf", public_id=public_id))
-    return framed_pdf_response(services.preview_pdf(letter), "draf-surat.pdf")
+    data = services.preview_pdf(letter, actor.today)
+    return framed_pdf_response(data, "draf-surat.pdf")
 
 
 @bp.route("/<public_id>/pdf")
 @require("letters:read")
 def pdf(public_id: str):
     """The stored PDF of an issued (or revoked) letter: always the same bytes."""
-    letter = services.visible_letter(current_user, public_id)
+    letter = services.visible_letter(current_actor(), public_id)
     return pdf_response(services.stored_pdf(letter), services.download_name(letter))
 
 
@@ -188,10 +194,11 @@ def pdf(public_id: str):
 @require("letters:read")  # who may issue depends on the village and type: see services
 def issue(public_id: str):
     """Issues the draft: number, signature, QR, stored PDF."""
-    letter = services.visible_letter(current_user, public_id)
+    actor = current_actor()
+    letter = services.visible_letter(actor, public_id)
     return _act(
         letter,
-        lambda: services.issue(letter, current_user._get_current_object()),
+        lambda: services.issue(actor, letter),
         _("Surat terbit dengan nomor %(n)s."),
         number=True,
     )
@@ -201,14 +208,13 @@ def issue(public_id: str):
 @require("letters:revoke")
 def revoke(public_id: str):
     """Revokes an issued letter with a reason."""
-    letter = services.visible_letter(current_user, public_id)
+    actor = current_actor()
+    letter = services.visible_letter(actor, public_id)
     form = ReasonForm()
     return _act(
         letter,
         lambda: services.revoke(
-            letter,
-            form.reason.data if form.validate_on_submit() else "",
-            current_user._get_current_object(),
+            actor, letter, form.reason.data if form.validate_on_submit() else ""
         ),
         _("Surat dicabut."),
     )
@@ -218,10 +224,11 @@ def revoke(public_id: str):
 @require("letters:requests")
 def take_up(public_id: str):
     """Starts work on a resident's request ("Diproses")."""
-    letter = services.visible_letter(current_user, public_id)
+    actor = current_actor()
+    letter = services.visible_letter(actor, public_id)
     return _act(
         letter,
-        lambda: services.take_up(letter, current_user._get_current_object()),
+        lambda: services.take_up(actor, letter),
         _("Permintaan diproses; surat menjadi konsep."),
     )
 
@@ -230,14 +237,13 @@ def take_up(public_id: str):
 @require("letters:requests")
 def reject(public_id: str):
     """Turns down a request (or drops a draft) with a reason for the resident."""
-    letter = services.visible_letter(current_user, public_id)
+    actor = current_actor()
+    letter = services.visible_letter(actor, public_id)
     form = ReasonForm()
     return _act(
         letter,
         lambda: services.reject(
-            letter,
-            form.reason.data if form.validate_on_submit() else "",
-            current_user._get_current_object(),
+            actor, letter, form.reason.data if form.validate_on_submit() else ""
         ),
         _("Permintaan ditolak."),
     )
@@ -247,10 +253,11 @@ def reject(public_id: str):
 @require("letters:requests")
 def collected(public_id: str):
     """Marks an issued letter as taken by the resident ("Selesai")."""
-    letter = services.visible_letter(current_user, public_id)
+    actor = current_actor()
+    letter = services.visible_letter(actor, public_id)
     return _act(
         letter,
-        lambda: services.mark_collected(letter, current_user._get_current_object()),
+        lambda: services.mark_collected(actor, letter),
         _("Surat ditandai sudah diambil."),
     )
 
@@ -259,7 +266,8 @@ def collected(public_id: str):
 @require("letters:read")
 def register():
     """The Buku Register Surat for a month or a year, as PDF or XLSX."""
-    today = village_today()
+    actor = current_actor()
+    today = actor.today
     year, month = _period_args(today)
     fmt = request.args.get("format")
     if fmt in ("pdf", "xlsx"):
@@ -268,12 +276,12 @@ def register():
         filename = f"register-surat-{name.lower().replace(' ', '-')}.{fmt}"
         if fmt == "pdf":
             return pdf_response(
-                archive.register_pdf(village.title, year, month), filename
+                archive.register_pdf(actor, village.title, year, month), filename
             )
         return file_response(
-            archive.register_xlsx(village.title, year, month), filename, XLSX
+            archive.register_xlsx(actor, village.title, year, month), filename, XLSX
         )
-    letters = archive.register_letters(year, month)
+    letters = archive.register_letters(actor, year, month)
     return render_template(
         "letters/register.html",
         letters=letters,
@@ -290,24 +298,19 @@ def register():
 @require("letters:read")
 def merge():
     """The chosen issued letters in one PDF, to print at once."""
-    try:
-        data, count = archive.merged_pdf(request.form.getlist("ids"))
-    except ServiceError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".index"))
-    return pdf_response(data, f"surat-{count}-{village_today():%Y%m%d}.pdf")
+    actor = current_actor()
+    on_error(back=url_for(".index"))
+    data, count = archive.merged_pdf(actor, request.form.getlist("ids"))
+    return pdf_response(data, f"surat-{count}-{actor.today:%Y%m%d}.pdf")
 
 
 # --- helpers ----------------------------------------------------------------------
 
 
-def _chosen_resident(raw: str | None) -> Resident | None:
-    if not raw or not raw.isdigit():
+def _chosen_resident(actor: Actor, raw: str | None) -> Resident | None:
+    if not raw or not raw.isdigit() or len(raw) > 10:
         return None
-    resident = db.session.scalar(
-        residents.scope(select(Resident), current_user).where(Resident.id == int(raw))
-    )
+    resident = scopes.get(actor, Resident, Resident.id == int(raw))
     if resident is None:
         raise NotFound(_("Penduduk tidak ditemukan."))
     return resident
@@ -320,22 +323,10 @@ def _posted_fields(letter_type: LetterType) -> dict[str, str]:
     }
 
 
-def _form_errors(form, err: ServiceError) -> int:
-    form.extra_errors = {k.removeprefix("fields."): v for k, v in err.fields.items()}
-    return show_service_error(form, err)
-
-
 def _act(letter: Letter, action, success: str, number: bool = False):
-    """Runs one state change, commits, and goes back to the letter page."""
-    try:
-        action()
-    except ServiceError as err:
-        if err.status == 403:
-            raise
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".detail", public_id=letter.public_id))
-    db.session.commit()
+    """Runs one state change and goes back to the letter page (also when refused)."""
+    on_error(back=url_for(".detail", public_id=letter.public_id))
+    action()
     flash(success % {"n": letter.number} if number else success, "success")
     return redirect(url_for(".detail", public_id=letter.public_id))
 

@@ -23,6 +23,7 @@ from desa.core.cli import command_errors, fail
 @command_errors
 def backup_command(file: Path | None, auto: bool) -> None:
     """Writes a consistent backup of the database and instance files."""
+    from desa.auth.actor import command_actor
     from desa.core.db import clear_write_intent
     from desa.maintenance.backup import create_backup
     from desa.maintenance.schedule import current_schedule, make_backup, record_backup
@@ -31,14 +32,15 @@ def backup_command(file: Path | None, auto: bool) -> None:
         fail("Sebutkan satu FILE tujuan, atau pakai --auto.", code=2)
     # Copying reads only: the office keeps working while it runs.
     clear_write_intent()
+    actor = command_actor()
     if auto:
-        result = make_backup(current_schedule(), how="perintah", actor_name="sistem")
+        result = make_backup(actor, current_schedule(), how="perintah")
     else:
         try:
             result = create_backup(file)
         except OSError as err:
             fail(f"Cadangan tidak dapat ditulis: {err.strerror or err}.")
-        record_backup(result, how="perintah")
+        record_backup(actor, result, how="perintah")
     click.echo(
         f"Cadangan dibuat: {result.path} ({result.files} berkas, "
         f"{result.size / 1024**2:.1f} MB, sha256 {result.sha256[:16]}…)."

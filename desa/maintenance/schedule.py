@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from desa.auth.actor import Actor
 from desa.core.errors import ServiceError
 from desa.maintenance import backup
 
@@ -71,14 +72,24 @@ def check_folder(text: str) -> Path:
     return folder
 
 
-def update_settings(village: Any, data: dict[str, Any]) -> None:
-    """Saves the admin's backup settings on the village row; the caller commits."""
+def update_settings(actor: Actor, village: Any, data: dict[str, Any]) -> None:
+    """Saves the admin's backup settings on the village row, audited."""
+    from desa.auth import audit
+
     folder = (data.get("backup_dir") or "").strip()
     village.backup_dir = str(check_folder(folder)) if folder else None
     village.backup_auto = bool(data.get("backup_auto"))
     when = data["backup_time"]
     village.backup_time = f"{when.hour:02d}:{when.minute:02d}"
     village.backup_keep = data.get("backup_keep") or None
+    audit.record(
+        actor,
+        "maintenance.backup_settings",
+        object_type="village",
+        object_id=village.code,
+        detail=f"otomatis={'ya' if village.backup_auto else 'tidak'}, "
+        f"pukul {village.backup_time}, simpan {village.backup_keep or '-'}",
+    )
 
 
 @dataclass(frozen=True)
@@ -161,16 +172,16 @@ def _exclusive(instance: Path) -> Iterator[bool]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def run_if_due(now: dt.datetime | None = None) -> backup.BackupResult | None:
-    """Makes the day's automatic backup if it is due; returns it, or None.
+def run_if_due(actor: Actor) -> backup.BackupResult | None:
+    """Makes the day's automatic backup if it is due at the actor's time; returns it.
 
     Needs an app context. A failure is recorded (and logged), not raised: the
     scheduler thread must outlive a missing flash disk.
     """
-    from desa.core.db import clear_write_intent, utcnow
+    from desa.core.db import clear_write_intent
 
     instance = Path(current_app.instance_path)
-    now = now or utcnow()
+    now = actor.utcnow
     clear_write_intent()
     schedule = current_schedule()
     last = backup.last_backup(instance)
@@ -183,14 +194,12 @@ def run_if_due(now: dt.datetime | None = None) -> backup.BackupResult | None:
         if not due(schedule, last["at"] if last else None, now):
             return None
         try:
-            return make_backup(schedule, how="jadwal harian", actor_name="sistem")
+            return make_backup(actor, schedule, how="jadwal harian")
         except backup.BackupError:
             return None  # recorded; the next check tries again
 
 
-def make_backup(
-    schedule: Schedule, *, how: str, actor_name: str | None = None
-) -> backup.BackupResult:
+def make_backup(actor: Actor, schedule: Schedule, *, how: str) -> backup.BackupResult:
     """One backup into the schedule's folder with its retention, audited.
 
     The folder must exist (a flash disk that is not plugged in must not become a
@@ -199,8 +208,6 @@ def make_backup(
     BackupError carrying the same sentence.
     """
     from flask_babel import gettext as _
-
-    from desa.extensions import db
 
     instance = Path(current_app.instance_path)
     try:
@@ -227,28 +234,27 @@ def make_backup(
         )
         backup.record_failure(instance, message)
         log.warning("automatic backup failed: %s", message)
-        db.session.rollback()
         raise backup.BackupError(message) from None
-    record_backup(result, how=how, actor_name=actor_name)
+    record_backup(actor, result, how=how)
     return result
 
 
-def record_backup(
-    result: backup.BackupResult, *, how: str, actor_name: str | None = None
-) -> None:
-    """The audit line of a backup made (by the schedule, the admin or a command)."""
+def record_backup(actor: Actor, result: backup.BackupResult, *, how: str) -> None:
+    """The audit line of a backup made (by the schedule, the admin or a command).
+
+    The copy itself only read; the audit line is written in a fresh transaction
+    that takes the write lock at once.
+    """
     from desa.auth import audit
     from desa.core.db import begin_write
-    from desa.extensions import db
 
     begin_write()
     removed = f"; {len(result.removed)} lama dihapus" if result.removed else ""
     audit.record(
+        actor,
         "maintenance.backup",
-        actor_name=actor_name,
         detail=f"{result.path.name} ({result.files} berkas, {how}{removed})",
     )
-    db.session.commit()
 
 
 class _Scheduler:
@@ -277,9 +283,23 @@ class _Scheduler:
             wait = self.every
             try:
                 with self.app.app_context():
-                    run_if_due()
+                    check_once()
             except Exception:  # the thread must live on; the error goes to the log
                 log.exception("automatic backup check failed")
+
+
+def check_once() -> backup.BackupResult | None:
+    """One check of the schedule thread: its own actor and unit of work."""
+    from desa.auth.actor import Via, command_actor
+    from desa.core.unit_of_work import commit, rollback
+
+    try:
+        result = run_if_due(command_actor(via=Via.JOB))
+    except BaseException:
+        rollback()
+        raise
+    commit()
+    return result
 
 
 def start_scheduler(

@@ -9,9 +9,9 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from desa.core.db import clear_write_intent, utcnow
-from desa.core.errors import ServiceError
-from desa.core.forms import show_service_error
+from desa.auth.actor import current_actor
+from desa.core.db import clear_write_intent
+from desa.core.errors import on_error
 from desa.core.security import require
 from desa.core.village import require_village
 from desa.extensions import db
@@ -53,7 +53,9 @@ def _page(form: BackupSettingsForm, status: int = 200):
             plan=plan,
             last=last,
             failure=failure,
-            due=schedule.due(plan, last["at"] if last else None, utcnow()),
+            due=schedule.due(
+                plan, last["at"] if last else None, current_actor().utcnow
+            ),
             folder_ready=plan.directory.is_dir(),
             archives=_archives(plan.directory),
         ),
@@ -82,20 +84,8 @@ def save():
     form = BackupSettingsForm()
     if not form.validate_on_submit():
         return _page(form, 422)
-    try:
-        schedule.update_settings(village, form.data)
-    except ServiceError as err:
-        return _page(form, show_service_error(form, err))
-    from desa.auth import audit
-
-    audit.record(
-        "maintenance.backup_settings",
-        object_type="village",
-        object_id=village.code,
-        detail=f"otomatis={'ya' if village.backup_auto else 'tidak'}, "
-        f"pukul {village.backup_time}, simpan {village.backup_keep or '-'}",
-    )
-    db.session.commit()
+    on_error(lambda status: _page(form, status), form=form)
+    schedule.update_settings(current_actor(), village, form.data)
     flash(_("Pengaturan cadangan disimpan."), "success")
     return redirect(url_for(".index"))
 
@@ -108,18 +98,16 @@ def run():
     if form.validate_on_submit():
         # Copying only reads: no write lock is held while the archive is written.
         clear_write_intent()
-        db.session.rollback()
-        try:
-            result = schedule.make_backup(schedule.current_schedule(), how="admin")
-        except backup.BackupError as err:
-            flash(err.message, "error")
-        else:
-            flash(
-                _(
-                    "Cadangan dibuat: %(name)s (%(size)s MB).",
-                    name=result.path.name,
-                    size=f"{result.size / 1024**2:.1f}",
-                ),
-                "success",
-            )
+        db.session.rollback()  # ends the read: the copy runs outside any transaction
+        on_error(back=url_for(".index"))
+        plan = schedule.current_schedule()
+        result = schedule.make_backup(current_actor(), plan, how="admin")
+        flash(
+            _(
+                "Cadangan dibuat: %(name)s (%(size)s MB).",
+                name=result.path.name,
+                size=f"{result.size / 1024**2:.1f}",
+            ),
+            "success",
+        )
     return redirect(url_for(".index"))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user
 
+from desa.auth.actor import current_actor
 from desa.core.api import json_body, paginate
 from desa.core.errors import ValidationError
 from desa.core.openapi import PAGE_PARAMS, page_of, path_param, query_param, spec
 from desa.core.security import require
-from desa.extensions import db
 from desa.residents import registry, services
 from desa.residents.fields import FieldError
 from desa.residents.models import LIFE_STATUSES, MARITAL_STATUSES, RELIGIONS
@@ -191,8 +190,9 @@ def list_residents():
             fields={"life_status": [", ".join(LIFE_STATUSES)]},
         )
     try:
+        actor = current_actor()
         stmt = services.search(
-            current_user,
+            actor,
             q=request.args.get("q"),
             dusun=request.args.get("dusun") or None,
             rw=request.args.get("rw") or None,
@@ -202,14 +202,14 @@ def list_residents():
         )
     except FieldError as err:
         raise ValidationError(str(err), fields={"rt": [str(err)]}) from None
-    return jsonify(paginate(stmt, services.to_json))
+    return jsonify(paginate(stmt, lambda r: services.to_json(r, actor.today)))
 
 
 @bp.get("/residents/<nik>")
 @require("residents:read")
 def get_resident(nik: str):
     """One resident; outside the caller's scope it is simply not found."""
-    return jsonify(services.visible_json(current_user, nik))
+    return jsonify(services.visible_json(current_actor(), nik))
 
 
 @bp.post("/residents")
@@ -217,11 +217,11 @@ def get_resident(nik: str):
 def create_resident():
     """Adds a resident; 409 for a NIK that exists; 422 needs_confirmation for warnings."""
     body = json_body()
+    actor = current_actor()
     resident = registry.create_resident(
-        body, confirm_warnings=body.get("confirm_warnings") is True
+        actor, body, confirm_warnings=body.get("confirm_warnings") is True
     )
-    db.session.commit()
-    return jsonify(services.to_json(resident)), 201
+    return jsonify(services.to_json(resident, actor.today)), 201
 
 
 @bp.patch("/residents/<nik>")
@@ -229,12 +229,12 @@ def create_resident():
 def update_resident(nik: str):
     """Changes fields of a resident (life status only through events)."""
     body = json_body()
-    resident = services.get_visible(current_user, nik)
+    actor = current_actor()
+    resident = services.get_visible(actor, nik)
     registry.update_resident(
-        resident, body, confirm_warnings=body.get("confirm_warnings") is True
+        actor, resident, body, confirm_warnings=body.get("confirm_warnings") is True
     )
-    db.session.commit()
-    return jsonify(services.to_json(resident))
+    return jsonify(services.to_json(resident, actor.today))
 
 
 @bp.post("/residents/<nik>/events")
@@ -242,9 +242,9 @@ def update_resident(nik: str):
 def add_event(nik: str):
     """Records a death, move, marriage or divorce with its date and note."""
     body = json_body()
-    resident = services.get_visible(current_user, nik)
+    actor = current_actor()
+    resident = services.get_visible(actor, nik)
     registry.record_event(
-        resident, body.get("type"), body.get("date"), body.get("note")
+        actor, resident, body.get("type"), body.get("date"), body.get("note")
     )
-    db.session.commit()
-    return jsonify(services.to_json(resident)), 201
+    return jsonify(services.to_json(resident, actor.today)), 201

@@ -10,9 +10,9 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
+from desa.auth.actor import command_actor
 from desa.core.cli import command_errors, fail
 from desa.core.db import clear_write_intent
-from desa.extensions import db
 from desa.residents import services
 
 resident_cli = AppGroup("resident", help="Data penduduk.")
@@ -28,8 +28,7 @@ def resident_pin(nik: str) -> None:
         fail("Penduduk dengan NIK itu tidak ditemukan.")
     if resident.life_status != "active":
         fail("Penduduk ini tidak berstatus aktif; PIN tidak dapat diberikan.")
-    pin = services.issue_pin(resident)
-    db.session.commit()
+    pin = services.issue_pin(command_actor(), resident)
     click.echo(f"PIN baru untuk {resident.name}: {pin}")
 
 
@@ -63,6 +62,7 @@ def resident_import(file: Path, strict: bool, dry_run: bool) -> None:
             bar.update(processed - bar.pos)
 
         result = run_import(
+            command_actor(),
             file,
             strict=strict,
             dry_run=dry_run,
@@ -70,8 +70,6 @@ def resident_import(file: Path, strict: bool, dry_run: bool) -> None:
             progress=progress,
             rejects_path=rejects_path,
         )
-    if result.committed:
-        db.session.commit()
     click.echo(result.summary)
     if result.unchanged:
         click.echo(f"{result.unchanged} baris tidak berubah.", err=True)

@@ -5,19 +5,15 @@ Services: they validate, change state and write the audit line. They never commi
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import has_request_context
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import Select, case, func, select, update
 
 from desa.auth import audit
-from desa.core.db import utcnow
+from desa.auth.actor import Actor
+from desa.auth.scope import scopes
 from desa.core.errors import Conflict, ValidationError
 from desa.core.formatting import mask_nik
 from desa.extensions import db
-from desa.residents import services
 from desa.residents.models import CorrectionRequest, Resident
 from desa.residents.registry import LABELS
 
@@ -28,7 +24,7 @@ OPEN_LIMIT = 5
 
 
 def request_correction(
-    resident: Resident, field: str | None, message: str | None
+    actor: Actor, resident: Resident, field: str | None, message: str | None
 ) -> CorrectionRequest:
     """Files a resident's request to correct their data, for the clerk's queue."""
     field = (field or "").strip() or None
@@ -55,10 +51,13 @@ def request_correction(
             _("Anda masih punya %(n)d permintaan yang belum dijawab.", n=open_now),
             code="too_many_open",
         )
-    request = CorrectionRequest(resident=resident, field=field, message=message)
+    request = CorrectionRequest(
+        resident=resident, field=field, message=message, created_at=actor.utcnow
+    )
     db.session.add(request)
     db.session.flush()
     audit.record(
+        actor,
         "residents.correction_request",
         object_type="correction",
         object_id=request.id,
@@ -67,7 +66,9 @@ def request_correction(
     return request
 
 
-def handle(request: CorrectionRequest, status: str, response: str | None) -> None:
+def handle(
+    actor: Actor, request: CorrectionRequest, status: str, response: str | None
+) -> None:
     """Closes an open request as done or rejected, with an answer for the resident."""
     response = (response or "").strip() or None
     if status not in ("done", "rejected"):
@@ -92,8 +93,8 @@ def handle(request: CorrectionRequest, status: str, response: str | None) -> Non
         .values(
             status=status,
             response=response,
-            handled_by=_actor_name(),
-            handled_at=utcnow(),
+            handled_by=actor.display_name,
+            handled_at=actor.utcnow,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -101,6 +102,7 @@ def handle(request: CorrectionRequest, status: str, response: str | None) -> Non
         raise Conflict(_("Permintaan ini sudah dijawab."), code="already_handled")
     db.session.refresh(request)
     audit.record(
+        actor,
         f"residents.correction_{status}",
         object_type="correction",
         object_id=request.id,
@@ -108,45 +110,34 @@ def handle(request: CorrectionRequest, status: str, response: str | None) -> Non
     )
 
 
-def queue(principal: Any) -> Select:
-    """Requests about residents the principal may see: open first, newest first."""
-    return services.scope(
-        select(CorrectionRequest).join(CorrectionRequest.resident), principal
-    ).order_by(
+def queue(actor: Actor) -> Select:
+    """Requests the actor may see: open first, newest first."""
+    return scopes.select(actor, CorrectionRequest).order_by(
         case((CorrectionRequest.status == "open", 0), else_=1),
         CorrectionRequest.created_at.desc(),
         CorrectionRequest.id.desc(),
     )
 
 
-def get_in_queue(principal: Any, request_id: int) -> CorrectionRequest | None:
-    """One request, if it is about a resident the principal may see."""
-    return db.session.scalar(
-        queue(principal).where(CorrectionRequest.id == request_id).order_by(None)
-    )
+def get_in_queue(actor: Actor, request_id: int) -> CorrectionRequest | None:
+    """One request, if the actor may see it."""
+    return scopes.get(actor, CorrectionRequest, CorrectionRequest.id == request_id)
 
 
-def open_count(principal: Any) -> int:
+def open_count(actor: Actor) -> int:
     """How many requests wait for an answer (for the clerk's home page)."""
-    stmt = services.scope(
-        select(func.count(CorrectionRequest.id)).join(CorrectionRequest.resident),
-        principal,
+    stmt = scopes.restrict(
+        select(func.count(CorrectionRequest.id)), actor, CorrectionRequest
     ).where(CorrectionRequest.status == "open")
     return db.session.scalar(stmt) or 0
 
 
-def of_resident(resident: Resident) -> list[CorrectionRequest]:
-    """A resident's own requests, newest first."""
+def of_resident(actor: Actor, resident: Resident) -> list[CorrectionRequest]:
+    """The requests about `resident` that the actor may see, newest first."""
     return list(
         db.session.scalars(
-            select(CorrectionRequest)
+            scopes.select(actor, CorrectionRequest)
             .where(CorrectionRequest.resident_id == resident.id)
             .order_by(CorrectionRequest.created_at.desc(), CorrectionRequest.id.desc())
         )
     )
-
-
-def _actor_name() -> str:
-    if has_request_context() and current_user.is_authenticated:
-        return current_user.display_name
-    return "sistem"

@@ -25,6 +25,7 @@ from typing import Any
 
 from flask import Flask
 
+from desa.auth.actor import Via, command_actor
 from desa.core.db import mark_write_intent, utcnow
 from desa.core.errors import ServiceError
 from desa.extensions import db
@@ -183,6 +184,7 @@ def run_job(app: Flask, job_id: int) -> int:
     mark_write_intent()
     try:
         result = run_import(
+            command_actor(via=Via.JOB),
             path,
             strict=strict,
             actor_name=actor,

@@ -15,7 +15,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -25,15 +24,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select, update
 from wtforms import BooleanField
 
+from desa.auth.actor import current_actor
 from desa.core.db import begin_write, utcnow
+from desa.core.errors import ServiceError, on_error
 from desa.core.forms import Form
 from desa.core.security import require
 from desa.core.templating import register_nav
+from desa.core.unit_of_work import after_commit, commit
 from desa.extensions import db
 from desa.residents import import_job, importer
 from desa.residents.models import ImportJob
@@ -109,10 +110,12 @@ def upload():
     storage = form.file.data
     shown = (storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     extension = shown.rsplit(".", 1)[-1].lower()
+    actor = current_actor()
     job = ImportJob(
         filename=shown[:200] or f"impor.{extension}",
         stored_path="",
-        created_by=current_user.display_name,
+        created_by=actor.display_name,
+        created_at=actor.utcnow,
     )
     db.session.add(job)
     db.session.flush()
@@ -124,12 +127,14 @@ def upload():
         target = directory / f"source.{extension}"
         storage.save(target)
     except OSError:
-        db.session.rollback()
         shutil.rmtree(directory, ignore_errors=True)
-        flash(_("Berkas tidak dapat disimpan di server. Coba lagi."), "error")
-        return _index_page(form, 500)
+        on_error(lambda status: _index_page(form, status))
+        raise ServiceError(
+            _("Berkas tidak dapat disimpan di server. Coba lagi."),
+            code="storage_failed",
+            status=500,
+        ) from None
     job.stored_path = str(target)
-    db.session.commit()
     return redirect(url_for(".preview", job_id=job.id))
 
 
@@ -142,7 +147,7 @@ def preview(job_id: int):
         return redirect(url_for(".show", job_id=job.id))
     result, problem = None, None
     try:
-        result = importer.preview(job.stored_path)
+        result = importer.preview(job.stored_path, current_actor().today)
     except importer.ImportFileError as err:
         problem = err.message
     return render_template(
@@ -168,14 +173,21 @@ def start(job_id: int):
         .where(ImportJob.id == job.id, ImportJob.status == "uploaded")
         .values(status="running", strict=bool(form.strict.data))
     ).rowcount
-    db.session.commit()
     if claimed:
-        try:
-            import_job.start(current_app._get_current_object(), job_id)
-        except OSError:
-            current_app.logger.exception("import job %s could not start", job_id)
-            _mark_failed(job_id, _("Proses impor tidak dapat dimulai."))
+        # The job process reads the claimed row: it starts once the claim is
+        # committed.
+        app = current_app._get_current_object()
+        after_commit(lambda: _start_process(app, job_id))
     return redirect(url_for(".show", job_id=job_id))
+
+
+def _start_process(app: Any, job_id: int) -> None:
+    try:
+        import_job.start(app, job_id)
+    except OSError:
+        current_app.logger.exception("import job %s could not start", job_id)
+        _mark_failed(job_id, _("Proses impor tidak dapat dimulai."))
+        commit()
 
 
 @bp.get("/<int:job_id>")
@@ -234,7 +246,6 @@ def _mark_failed(job_id: int, message: str) -> None:
         .where(ImportJob.id == job_id, ImportJob.status == "running")
         .values(status="failed", error=message, finished_at=utcnow())
     )
-    db.session.commit()
 
 
 def _details(job: ImportJob) -> dict[str, Any]:

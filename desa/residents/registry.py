@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from desa.auth import audit
+from desa.auth.actor import Actor
 from desa.core.errors import Conflict, ServiceError, ValidationError
 from desa.core.formatting import mask_nik
 from desa.core.i18n import N_
-from desa.core.village import get_village, village_today
+from desa.core.village import get_village
 from desa.extensions import db
 from desa.residents import fields
 from desa.residents.models import Area, Resident, ResidentChange, ResidentEvent
@@ -72,6 +73,7 @@ class NeedsConfirmation(ServiceError):
     """The NIK has warnings the clerk must confirm before saving."""
 
     status, code = 422, "needs_confirmation"
+    quiet = True  # the form lists the warnings beside the NIK to be confirmed
 
 
 def parse_field(name: str, value: Any, today: dt.date | None = None) -> Any:
@@ -112,10 +114,9 @@ def parse_field(name: str, value: Any, today: dt.date | None = None) -> Any:
 
 
 def clean(
-    data: Mapping[str, Any], names: tuple[str, ...] | list[str]
+    data: Mapping[str, Any], names: tuple[str, ...] | list[str], today: dt.date
 ) -> dict[str, Any]:
     """Parses the given fields; raises ValidationError listing every bad one."""
-    today = village_today()
     out: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name in names:
@@ -135,7 +136,7 @@ def clean(
 
 
 def _nik_issues(
-    nik_raw: Any, birth: dt.date | None, sex: str | None, confirm: bool
+    nik_raw: Any, birth: dt.date | None, sex: str | None, confirm: bool, today: dt.date
 ) -> tuple[str, list[str]]:
     village = get_village()
     check = check_nik(
@@ -143,7 +144,7 @@ def _nik_issues(
         birth_date=birth,
         sex=sex,
         village_code=village.code if village else None,
-        today=village_today(),
+        today=today,
     )
     if check.errors:
         raise ValidationError(
@@ -165,23 +166,20 @@ def _nik_issues(
     return check.nik or "", [w.code for w in check.warnings]
 
 
-def _actor_name() -> str:
-    from flask import has_request_context
-    from flask_login import current_user
-
-    if has_request_context() and current_user.is_authenticated:
-        return current_user.display_name
-    return "sistem"
-
-
 def log_change(
-    resident: Resident, field: str, before: Any, after: Any, reason: str | None = None
+    actor: Actor,
+    resident: Resident,
+    field: str,
+    before: Any,
+    after: Any,
+    reason: str | None = None,
 ) -> None:
     """Appends one history row (who, when, field, before → after)."""
     db.session.add(
         ResidentChange(
             resident=resident,
-            changed_by=_actor_name(),
+            changed_at=actor.utcnow,
+            changed_by=actor.display_name,
             field=field,
             before=None if before is None else str(before),
             after=None if after is None else str(after),
@@ -203,10 +201,10 @@ def ensure_area(dusun: str | None, rw: str | None, rt: str | None) -> None:
 
 
 def create_resident(
-    data: Mapping[str, Any], *, confirm_warnings: bool = False
+    actor: Actor, data: Mapping[str, Any], *, confirm_warnings: bool = False
 ) -> Resident:
     """Adds a resident; a NIK that exists is a 409, NIK warnings need confirming."""
-    values = clean(data, list(EDITABLE))
+    values = clean(data, list(EDITABLE), actor.today)
     if values["birth_date"] is None:
         raise ValidationError(
             _("Tanggal lahir wajib diisi."), fields={"birth_date": [_("Wajib diisi.")]}
@@ -216,7 +214,11 @@ def create_resident(
         nik, warnings = next_temporary_nik(), []
     else:
         nik, warnings = _nik_issues(
-            data.get("nik"), values["birth_date"], values["sex"], confirm_warnings
+            data.get("nik"),
+            values["birth_date"],
+            values["sex"],
+            confirm_warnings,
+            actor.today,
         )
         temporary = is_temporary_nik(nik, get_village().code if get_village() else None)
     if db.session.scalar(select(Resident.id).where(Resident.nik == nik)):
@@ -240,8 +242,9 @@ def create_resident(
             _("NIK %(n)s sudah terdaftar.", n=mask_nik(nik)), code="duplicate"
         ) from None
     ensure_area(resident.dusun, resident.rw, resident.rt)
-    log_change(resident, "created", None, mask_nik(nik), "data baru")
+    log_change(actor, resident, "created", None, mask_nik(nik), "data baru")
     audit.record(
+        actor,
         "residents.create",
         object_type="resident",
         object_id=resident.id,
@@ -264,6 +267,7 @@ def next_temporary_nik() -> str:
 
 
 def update_resident(
+    actor: Actor,
     resident: Resident,
     changes: Mapping[str, Any],
     *,
@@ -285,7 +289,7 @@ def update_resident(
             fields={k: [_("Tidak dikenal.")] for k in unknown},
         )
     names = [n for n in EDITABLE if n in changes]
-    values = clean(changes, names)
+    values = clean(changes, names, actor.today)
     if "name" in values and values["name"] is None:
         raise ValidationError(
             _("Nama wajib diisi."), fields={"name": [_("Wajib diisi.")]}
@@ -293,6 +297,7 @@ def update_resident(
     changed = []
     if "nik" in changes and fields.text(changes["nik"], limit=64) != resident.nik:
         replace_nik(
+            actor,
             resident,
             changes["nik"],
             confirm_warnings=confirm_warnings,
@@ -306,7 +311,7 @@ def update_resident(
             if name in ("name", "sex") and value is None:
                 continue
             setattr(resident, name, value)
-            log_change(resident, name, before, value, reason)
+            log_change(actor, resident, name, before, value, reason)
             changed.append(name)
     if "name" in values:
         resident.name_key = resident.name
@@ -314,6 +319,7 @@ def update_resident(
         ensure_area(resident.dusun, resident.rw, resident.rt)
     if changed:
         audit.record(
+            actor,
             "residents.update",
             object_type="resident",
             object_id=resident.id,
@@ -323,6 +329,7 @@ def update_resident(
 
 
 def replace_nik(
+    actor: Actor,
     resident: Resident,
     raw: Any,
     *,
@@ -339,14 +346,16 @@ def replace_nik(
             code="nik_fixed",
             fields={"nik": [_("Tidak dapat diubah.")]},
         )
-    nik, warnings = _nik_issues(raw, birth, sex, confirm_warnings)
+    nik, warnings = _nik_issues(raw, birth, sex, confirm_warnings, actor.today)
     if db.session.scalar(select(Resident.id).where(Resident.nik == nik)):
         raise Conflict(
             _("NIK %(n)s sudah terdaftar.", n=mask_nik(nik)),
             code="duplicate",
             fields={"nik": [_("NIK sudah terdaftar.")]},
         )
-    log_change(resident, "nik", resident.nik, nik, "NIK sementara diganti NIK asli")
+    log_change(
+        actor, resident, "nik", resident.nik, nik, "NIK sementara diganti NIK asli"
+    )
     resident.nik, resident.nik_temporary = nik, False
     resident.nik_warnings = json.dumps(warnings)
 
@@ -363,7 +372,7 @@ EVENT_LABELS = {
 
 
 def record_event(
-    resident: Resident, type_: str, date: Any, note: str | None
+    actor: Actor, resident: Resident, type_: str, date: Any, note: str | None
 ) -> ResidentEvent:
     """Records a dated population event and applies it (life or marital status)."""
     errors: dict[str, list[str]] = {}
@@ -375,7 +384,7 @@ def record_event(
             )
         ]
     try:
-        day = fields.birth_date(date, today=village_today())
+        day = fields.birth_date(date, today=actor.today)
     except fields.FieldError:
         day = None
         errors["date"] = [
@@ -395,13 +404,24 @@ def record_event(
     before = getattr(resident, field)
     setattr(resident, field, after)
     event = ResidentEvent(
-        resident=resident, type=type_, date=day, note=note, created_by=_actor_name()
+        resident=resident,
+        type=type_,
+        date=day,
+        note=note,
+        created_by=actor.display_name,
+        created_at=actor.utcnow,
     )
     db.session.add(event)
     log_change(
-        resident, field, before, after, f"{EVENT_LABELS[type_]} {day.isoformat()}"
+        actor,
+        resident,
+        field,
+        before,
+        after,
+        f"{EVENT_LABELS[type_]} {day.isoformat()}",
     )
     audit.record(
+        actor,
         f"residents.event.{type_}",
         object_type="resident",
         object_id=resident.id,

@@ -12,7 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from desa.auth import audit
+from desa.auth.actor import Actor
 from desa.auth.passwords import hash_secret
+from desa.auth.scope import scopes
 from desa.auth.services import check_sign_in, register_principal_loader, throttle_key
 from desa.core.db import driver_fetchone
 from desa.core.errors import NotFound
@@ -29,22 +31,14 @@ def clean_nik(raw: str | None) -> str:
     return _NIK_SEPARATORS.sub("", raw or "")
 
 
-def scope(stmt: Select, principal: Any) -> Select:
-    """Restricts a resident query to what the principal may see (RT heads: own RT)."""
-    if principal.role == "rt":
-        return stmt.where(Resident.rw == principal.rw, Resident.rt == principal.rt)
-    if principal.can("residents:read"):
-        return stmt
-    if principal.role == "resident":
-        return stmt.where(Resident.id == principal.id)
-    return stmt.where(False)
+def scope(stmt: Select, actor: Actor) -> Select:
+    """Restricts a resident query to the residents the actor sees (the registry's rule)."""
+    return scopes.restrict(stmt, actor, Resident)
 
 
-def get_visible(principal: Any, nik: str) -> Resident:
-    """The resident with that NIK if the principal may see them; otherwise 404 alike."""
-    resident = db.session.scalar(
-        scope(select(Resident), principal).where(Resident.nik == nik)
-    )
+def get_visible(actor: Actor, nik: str) -> Resident:
+    """The resident with that NIK if the actor may see them; otherwise 404 alike."""
+    resident = scopes.get(actor, Resident, Resident.nik == nik)
     if resident is None:
         raise NotFound(_("Penduduk tidak ditemukan."))
     return resident
@@ -77,37 +71,32 @@ _JSON_COLUMNS = (
 _LOOKUP_SQL = f"SELECT {', '.join(_JSON_COLUMNS)} FROM residents WHERE nik = ?"  # noqa: S608 - fixed names  # nosec B608
 
 
-def visible_json(principal: Any, nik: str, today: Any = None) -> dict[str, Any]:
+def visible_json(actor: Actor, nik: str) -> dict[str, Any]:
     """`to_json` of the resident with that NIK; 404 alike outside the scope.
 
-    The API's busiest call, so it is read straight from the driver; the scope is
-    the same as `scope()`.
+    The API's busiest call, so it is read straight from the driver, with the
+    registry's rule in its raw-SQL form.
     """
-    sql, params = _LOOKUP_SQL, [nik]
-    if principal.role == "rt":
-        sql += " AND rw = ? AND rt = ?"
-        params += [principal.rw, principal.rt]
-    elif principal.role == "resident":
-        sql += " AND id = ?"
-        params.append(principal.id)
-    elif not principal.can("residents:read"):
+    rule = scopes.sql(actor, Resident)
+    if rule is None:
         raise NotFound(_("Penduduk tidak ditemukan."))
-    row = driver_fetchone(sql, tuple(params))
+    row = driver_fetchone(_LOOKUP_SQL + rule[0], (nik, *rule[1]))
     if row is None:
         raise NotFound(_("Penduduk tidak ditemukan."))
     values = dict(zip(_JSON_COLUMNS, row, strict=True))
     values["nik_temporary"] = bool(values["nik_temporary"])
     if isinstance(values["birth_date"], str):  # SQLite keeps dates as text
         values["birth_date"] = dt.date.fromisoformat(values["birth_date"])
-    return to_json(SimpleNamespace(**values), today)
+    return to_json(SimpleNamespace(**values), actor.today)
 
 
-def issue_pin(resident: Resident) -> str:
+def issue_pin(actor: Actor, resident: Resident) -> str:
     """Makes a new self-service PIN, returned once; older sessions end."""
     pin = "".join(secrets.choice("0123456789") for _ in range(PIN_LENGTH))
     resident.pin_hash = hash_secret(pin)
     resident.pin_epoch += 1
     audit.record(
+        actor,
         "residents.pin_issue",
         object_type="resident",
         object_id=resident.id,
@@ -121,11 +110,12 @@ def find_by_nik(nik: str) -> Resident | None:
     return db.session.scalar(select(Resident).where(Resident.nik == clean_nik(nik)))
 
 
-def authenticate_resident(nik: str, pin: str, address: str | None) -> Resident:
+def authenticate_resident(actor: Actor, nik: str, pin: str) -> Resident:
     """Signs a resident in by NIK and PIN; an unknown NIK answers like a wrong PIN."""
     nik = clean_nik(nik)[:32]
-    keys = [throttle_key("nik", nik), throttle_key("ip", address or "-")]
+    keys = [throttle_key("nik", nik), throttle_key("ip", actor.ip or "-")]
     return check_sign_in(
+        actor,
         keys,
         lambda: find_by_nik(nik) if nik.isascii() and nik.isdigit() else None,
         lambda r: r.pin_hash,
@@ -159,7 +149,7 @@ def _prefix_range(column, prefix: str):
 
 
 def search(
-    principal: Any,
+    actor: Actor,
     *,
     q: str | None = None,
     dusun: str | None = None,
@@ -169,14 +159,12 @@ def search(
     ektp_status: str | None = None,
     pending: bool | None = None,
     kk: str | None = None,
-    today: Any = None,
 ) -> Select:
-    """Residents the principal may see, filtered; ordered by name."""
-    from desa.core.village import village_today
+    """Residents the actor may see, filtered; ordered by name."""
     from desa.residents import fields
     from desa.residents.rules import pending_clause
 
-    stmt = scope(select(Resident), principal)
+    stmt = scopes.select(actor, Resident)
     q = (q or "").strip()
     if q:
         digits = clean_nik(q)
@@ -200,18 +188,16 @@ def search(
         code = fields.ektp_status(ektp_status)
         stmt = stmt.where(Resident.ektp_status == code)
     if pending is not None:
-        clause = pending_clause(today or village_today())
+        clause = pending_clause(actor.today)
         stmt = stmt.where(clause if pending else ~clause)
     return stmt.order_by(Resident.name_key, Resident.id)
 
 
-def to_json(resident: Any, today: Any = None) -> dict[str, Any]:
-    """A resident (ORM object or Core row) as CONTRACT §4 describes it."""
-    from desa.core.village import village_today
+def to_json(resident: Any, today: dt.date) -> dict[str, Any]:
+    """A resident (ORM object or Core row) as CONTRACT §4 describes it, on `today`."""
     from desa.residents.models import EKTP_LABELS
     from desa.residents.rules import is_pending_recording, is_wajib_ktp
 
-    today = today or village_today()
     return {
         "nik": resident.nik,
         "nik_temporary": resident.nik_temporary,

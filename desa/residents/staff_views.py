@@ -1,9 +1,9 @@
 """The clerk's resident screens: list, resident page, create/edit, events, family,
 and the queue of correction requests.
 
-Every lookup goes through services.scope/search, so an RT head who changes an id in
-a URL gets 404, never another RT's data. URLs carry the surrogate id, never a NIK,
-so that NIKs stay out of access logs.
+Every lookup goes through the scope registry (services.search, scopes.get), so an
+RT head who changes an id in a URL gets 404, never another RT's data. URLs carry
+the surrogate id, never a NIK, so that NIKs stay out of access logs.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import Select, case, select
 
-from desa.core.errors import NotFound, ServiceError
-from desa.core.forms import show_service_error
+from desa.auth.actor import current_actor
+from desa.auth.scope import scopes
+from desa.core.errors import NotFound, current_error, on_error
 from desa.core.security import require
 from desa.core.templating import register_nav
-from desa.core.village import village_today
 from desa.extensions import db
 from desa.residents import corrections, registry, services
 from desa.residents.forms import (
@@ -34,6 +33,7 @@ from desa.residents.forms import (
 )
 from desa.residents.models import EKTP_LABELS, Area, Resident
 from desa.residents.rules import is_pending_recording, is_wajib_ktp
+from desa.residents.sections import sections_for
 
 bp = Blueprint("residents", __name__, url_prefix="/residents")
 
@@ -49,27 +49,22 @@ _RELATION_ORDER = case(
 )
 
 
-@bp.app_template_global("open_corrections")
-def _open_corrections() -> int:
-    """Open correction requests in the signed-in principal's scope (home pages)."""
-    return corrections.open_count(current_user)
-
-
 @bp.route("")
 @require("residents:read")
 def index():
     """Residents in scope, filtered and searched, fifty a page."""
+    actor = current_actor()
     form = ResidentFilterForm(request.args)
-    whole_village = current_user.role != "rt"
+    whole_village = actor.role != "rt"
     if whole_village:
         form.dusun.choices += [(d, d) for d in _dusun_names()]
     else:  # an RT head's scope is the area filter already
         del form.dusun, form.rw, form.rt
-    stmt = _filtered(form) if form.validate() else select(Resident).where(False)
+    stmt = _filtered(actor, form) if form.validate() else select(Resident).where(False)
     pagination = db.paginate(
         stmt, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False
     )
-    today = village_today()
+    today = actor.today
     return render_template(
         "residents/list.html",
         form=form,
@@ -84,15 +79,17 @@ def index():
 @require("residents:read")
 def detail(resident_id: int):
     """One resident: data, family, history, events (404 outside the scope)."""
-    resident = _visible(resident_id)
-    today = village_today()
+    actor = current_actor()
+    resident = _visible(actor, resident_id)
+    today = actor.today
     return render_template(
         "residents/detail.html",
         resident=resident,
-        family=_family(resident),
+        family=_family(actor, resident),
         wajib=is_wajib_ktp(resident, today),
         pending=is_pending_recording(resident, today),
         warnings=[services.WARNING_MESSAGES.get(c, c) for c in resident.warning_codes],
+        sections=sections_for(actor, resident),
         **_labels(),
     )
 
@@ -104,11 +101,10 @@ def new():
     form = ResidentForm()
     if form.validate_on_submit():
         data = {n: form[n].data for n in (*registry.EDITABLE, "nik", "nik_temporary")}
-        try:
-            resident = registry.create_resident(data, confirm_warnings=_confirmed(form))
-        except ServiceError as err:
-            return _form_error(form, err, None)
-        db.session.commit()
+        on_error(lambda status: _render_form(form, None, status), form=form)
+        resident = registry.create_resident(
+            current_actor(), data, confirm_warnings=_confirmed(form)
+        )
         flash(_("Data %(n)s sudah disimpan.", n=resident.name), "success")
         return redirect(url_for(".detail", resident_id=resident.id))
     return _render_form(form, None)
@@ -118,7 +114,8 @@ def new():
 @require("residents:write")
 def edit(resident_id: int):
     """Changes a resident's data (life status only through events), with history."""
-    resident = _visible(resident_id)
+    actor = current_actor()
+    resident = _visible(actor, resident_id)
     form = ResidentForm(obj=resident)
     if not form.is_submitted():
         form.nik.data = ""  # only a temporary NIK is replaced, by typing the real one
@@ -126,16 +123,14 @@ def edit(resident_id: int):
         changes = {n: form[n].data for n in registry.EDITABLE}
         if resident.nik_temporary and (form.nik.data or "").strip():
             changes["nik"] = form.nik.data
-        try:
-            changed = registry.update_resident(
-                resident,
-                changes,
-                confirm_warnings=_confirmed(form),
-                reason=(form.reason.data or "").strip() or None,
-            )
-        except ServiceError as err:
-            return _form_error(form, err, resident)
-        db.session.commit()
+        on_error(lambda status: _render_form(form, resident, status), form=form)
+        changed = registry.update_resident(
+            actor,
+            resident,
+            changes,
+            confirm_warnings=_confirmed(form),
+            reason=(form.reason.data or "").strip() or None,
+        )
         flash(
             _("Perubahan disimpan.") if changed else _("Tidak ada perubahan."),
             "success",
@@ -148,40 +143,36 @@ def edit(resident_id: int):
 @require("residents:events")
 def events(resident_id: int):
     """Records a death, move, marriage or divorce with its date and note."""
-    resident = _visible(resident_id)
+    actor = current_actor()
+    resident = _visible(actor, resident_id)
     form = EventForm()
-    status = 200
+
+    def page(status: int = 200):
+        return render_template(
+            "residents/events.html", form=form, resident=resident, **_labels()
+        ), status
+
     if form.validate_on_submit():
-        try:
-            registry.record_event(
-                resident, form.type.data, form.date.data, form.note.data
-            )
-        except ServiceError as err:
-            status = show_service_error(form, err)
-        else:
-            db.session.commit()
-            label = _(registry.EVENT_LABELS[form.type.data])
-            flash(_("Peristiwa %(e)s sudah dicatat.", e=label), "success")
-            return redirect(url_for(".detail", resident_id=resident.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "residents/events.html",
-        form=form,
-        resident=resident,
-        **_labels(),
-    ), status
+        on_error(page, form=form)
+        registry.record_event(
+            actor, resident, form.type.data, form.date.data, form.note.data
+        )
+        label = _(registry.EVENT_LABELS[form.type.data])
+        flash(_("Peristiwa %(e)s sudah dicatat.", e=label), "success")
+        return redirect(url_for(".detail", resident_id=resident.id))
+    return page(422 if request.method == "POST" else 200)
 
 
 @bp.route("/<int:resident_id>/family")
 @require("residents:read")
 def family(resident_id: int):
     """Everyone on the resident's family card (KK) within scope, head first."""
-    resident = _visible(resident_id)
+    actor = current_actor()
+    resident = _visible(actor, resident_id)
     return render_template(
         "residents/family.html",
         resident=resident,
-        family=_family(resident),
+        family=_family(actor, resident),
         **_labels(),
     )
 
@@ -190,8 +181,9 @@ def family(resident_id: int):
 @require("residents:write")
 def correction_queue():
     """Residents' correction requests, open ones first."""
+    actor = current_actor()
     pagination = db.paginate(
-        corrections.queue(current_user),
+        corrections.queue(actor),
         per_page=PER_PAGE,
         max_per_page=PER_PAGE,
         error_out=False,
@@ -201,7 +193,7 @@ def correction_queue():
         pagination=pagination,
         answer_form=_answer_form,
         labels=registry.LABELS,
-        open_count=corrections.open_count(current_user),
+        open_count=corrections.open_count(actor),
     )
 
 
@@ -209,20 +201,16 @@ def correction_queue():
 @require("residents:write")
 def answer_correction(request_id: int):
     """Marks a correction request done or rejected, with an answer for the resident."""
-    item = corrections.get_in_queue(current_user, request_id)
+    actor = current_actor()
+    item = corrections.get_in_queue(actor, request_id)
     if item is None:
         raise NotFound(_("Permintaan tidak ditemukan."))
     form = _answer_form(item)
     if not form.validate_on_submit():
         flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for(".correction_queue"))
-    try:
-        corrections.handle(item, form.status.data, form.response.data)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".correction_queue"))
-    db.session.commit()
+    on_error(back=url_for(".correction_queue"))
+    corrections.handle(actor, item, form.status.data, form.response.data)
     flash(_("Permintaan dari %(n)s sudah dijawab.", n=item.resident.name), "success")
     return redirect(url_for(".correction_queue"))
 
@@ -235,31 +223,29 @@ def _answer_form(item) -> CorrectionAnswerForm:
     return CorrectionAnswerForm(prefix=f"c{item.id}")
 
 
-def _visible(resident_id: int) -> Resident:
-    """The resident with that id if the principal may see them; otherwise 404 alike."""
-    resident = db.session.scalar(
-        services.scope(select(Resident), current_user).where(Resident.id == resident_id)
-    )
+def _visible(actor, resident_id: int) -> Resident:
+    """The resident with that id if the actor may see them; otherwise 404 alike."""
+    resident = scopes.get(actor, Resident, Resident.id == resident_id)
     if resident is None:
         raise NotFound(_("Penduduk tidak ditemukan."))
     return resident
 
 
-def _family(resident: Resident) -> list[Resident]:
-    """Members of the resident's KK the principal may see (just the resident without KK)."""
+def _family(actor, resident: Resident) -> list[Resident]:
+    """Members of the resident's KK the actor may see (just the resident without KK)."""
     if not resident.kk:
         return [resident]
-    stmt = services.search(current_user, kk=resident.kk).order_by(None)
+    stmt = services.search(actor, kk=resident.kk).order_by(None)
     stmt = stmt.order_by(_RELATION_ORDER, Resident.birth_date, Resident.id)
     return list(db.session.scalars(stmt))
 
 
-def _filtered(form: ResidentFilterForm) -> Select:
+def _filtered(actor, form: ResidentFilterForm) -> Select:
     """The scoped search the (validated) filter form asks for."""
     area = {n: form[n].data or None for n in ("dusun", "rw", "rt") if n in form}
     life = form.life_status.data if form.life_status.data in LIFE_LABELS else None
     return services.search(
-        current_user,
+        actor,
         q=form.q.data,
         life_status=life,
         ektp_status=form.ektp_status.data or None,
@@ -290,29 +276,28 @@ def _warning_key(form: ResidentForm) -> str:
     return f"{nik}|{form.birth_date.data or ''}|{form.sex.data or ''}"
 
 
-def _form_error(form: ResidentForm, err: ServiceError, resident: Resident | None):
-    """Re-renders the form: NIK warnings to confirm, or the fields to fix."""
+def _render_form(
+    form: ResidentForm, resident: Resident | None, status: int | None = None
+):
+    """The form page: with the NIK warnings to confirm, or the fields to fix.
+
+    422 when a submitted form comes back to be fixed.
+    """
     warnings: list[str] = []
+    err = current_error()
     if isinstance(err, registry.NeedsConfirmation):
-        db.session.rollback()
         warnings = list(err.fields.get("nik", []))
         form.warned_for.data = _warning_key(form)
         form.confirm_warnings.data = False
-        status = err.status
-    else:
-        status = show_service_error(form, err)
-    return _render_form(form, resident, warnings)[0], status
-
-
-def _render_form(form: ResidentForm, resident: Resident | None, warnings=()):
-    """The form page; 422 when a submitted form comes back to be fixed."""
+    if status is None:
+        status = 422 if form.is_submitted() else 200
     return render_template(
         "residents/form.html",
         form=form,
         resident=resident,
         warnings=warnings,
         relations=FAMILY_RELATIONS,
-    ), 422 if form.is_submitted() else 200
+    ), status
 
 
 def _labels() -> dict[str, Any]:

@@ -16,8 +16,8 @@ def login():
     """A resident signs in with NIK and the PIN given at the village office."""
     return sign_in_page(
         ResidentLoginForm(next=request.args.get("next", "")),
-        lambda form, address: services.authenticate_resident(
-            form.nik.data, form.pin.data, address
+        lambda actor, form: services.authenticate_resident(
+            actor, form.nik.data, form.pin.data
         ),
         "residents/login.html",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from desa.core.spreadsheet import safe_cell
-from desa.core.village import get_village, village_today
+from desa.core.village import get_village
 from desa.extensions import db
 from desa.residents.importer.checking import (
     _Checker,
@@ -45,11 +46,13 @@ class ImportPreview:
     samples: list[dict[str, Any]] = field(default_factory=list)
 
 
-def preview(path: str | os.PathLike[str], limit: int = 200) -> ImportPreview:
+def preview(
+    path: str | os.PathLike[str], today: dt.date, limit: int = 200
+) -> ImportPreview:
     """Reads the header and validates the first `limit` rows; writes nothing."""
     with read_table(path) as table:
         village = get_village()
-        checker = _Checker(table, village_today(), village and village.code)
+        checker = _Checker(table, today, village and village.code)
         result = ImportPreview(
             kind=table.kind,
             delimiter=table.delimiter,

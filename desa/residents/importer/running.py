@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import bindparam, insert, literal, literal_column, select, update
 
 from desa.auth import audit
-from desa.core.db import mark_write_intent, utcnow
+from desa.auth.actor import Actor
+from desa.core.db import mark_write_intent
 from desa.core.spreadsheet import safe_cell
-from desa.core.village import get_village, village_today
+from desa.core.village import get_village
 from desa.extensions import db
 from desa.residents.importer.checking import (
     _Checker,
@@ -131,11 +132,12 @@ def _cell_text(value: Any) -> Any:
 
 
 def run_import(
+    actor: Actor,
     path: str | os.PathLike[str],
     *,
     strict: bool = False,
     dry_run: bool = False,
-    actor_name: str = "sistem",
+    actor_name: str | None = None,
     progress: Progress | None = None,
     rejects_path: str | os.PathLike[str] | None = None,
     filename: str | None = None,
@@ -148,6 +150,7 @@ def run_import(
     whether there is anything to commit. A crash rolls back and re-raises.
     """
     name = filename or Path(path).name
+    actor_name = actor_name or actor.display_name
     result = ImportResult(dry_run=dry_run, strict=strict)
     gc_was_enabled = gc.isenabled()
     # Hundreds of thousands of short-lived rows would trigger full collections that
@@ -164,12 +167,13 @@ def run_import(
             village = get_village()
             job = _Job(
                 table=table,
-                checker=_Checker(table, village_today(), village and village.code),
+                checker=_Checker(table, actor.today, village and village.code),
                 result=result,
                 rejects=rejects,
                 write=not dry_run,
                 strict=strict,
                 actor_name=actor_name,
+                now=actor.utcnow,
                 reason=f"impor {name}"[:200],
             )
             with _bulk_sqlite(job):
@@ -181,6 +185,7 @@ def run_import(
                 result.imported = result.updated = result.unchanged = 0
             return result
         audit.record(
+            actor,
             "residents.import",
             detail=(
                 f"imported {result.imported}, updated {result.updated}, "
@@ -289,6 +294,7 @@ class _Job:
         write: bool,
         strict: bool,
         actor_name: str,
+        now: dt.datetime,
         reason: str,
     ) -> None:
         self.table = table
@@ -301,7 +307,7 @@ class _Job:
         self.reason = reason
         self.seen = _SeenNiks()
         self.areas: dict[tuple[str, str], str | None] = {}
-        self.now = utcnow()
+        self.now = now
         self.conn = db.session.connection()
         self.residents = Resident.__table__
         self.was_empty = (

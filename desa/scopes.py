@@ -1,0 +1,196 @@
+"""Who sees which rows: the one table of scope rules, model by model, role by role.
+
+The mechanism is `desa.auth.scope`; this module only fills it and is loaded by
+`create_app`. A role missing from a model's table sees none of its rows. To add a
+role (say a kecamatan officer), give it one entry per model here and its
+permissions in `desa/auth/permissions.py`; see docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from desa.appointments.models import (
+    Booking,
+    Employee,
+    Message,
+    RecordingSession,
+    WaitlistEntry,
+)
+from desa.auth.actor import SYSTEM, Actor
+from desa.auth.scope import EVERYTHING, NOTHING, Match, everything, scopes
+from desa.letters.models import Letter
+from desa.residents.models import CorrectionRequest, Resident, ResidentEvent
+
+
+def own_rt(actor: Actor) -> Match:
+    """An RT head's own RT."""
+    return Match(rw=actor.principal.rw, rt=actor.principal.rt)  # type: ignore[union-attr]
+
+
+def own_employees(actor: Actor) -> Any:
+    """The residents an employer has matched on its staff list."""
+    return Resident.id.in_(
+        select(Employee.resident_id).where(
+            Employee.employer_id == actor.principal.employer_id  # type: ignore[union-attr]
+        )
+    )
+
+
+def self_only(actor: Actor) -> Match:
+    """A resident sees only themself."""
+    return Match(id=actor.id)
+
+
+def token_area(actor: Actor) -> Any:
+    """A district token sees the village when the village lies in the token's area.
+
+    A token without an area covers the whole installation (one village here); a
+    kecamatan's token names its code prefix (`61.01.12`).
+    """
+    from desa.core.village import get_village
+
+    area = getattr(actor.principal, "area", None)
+    if not area:
+        return EVERYTHING
+    village = get_village()
+    return EVERYTHING if village and village.code.startswith(area) else NOTHING
+
+
+def following(column: Any, model: type):
+    """Rows that belong to a `model` row the actor sees (that model's rule, followed)."""
+
+    def rule(actor: Actor) -> Any:
+        found = scopes.rule(actor, model)
+        if found is EVERYTHING or found is NOTHING:
+            return found
+        return column.in_(scopes.ids(actor, model))
+
+    return rule
+
+
+def own(column_name: str):
+    """Rows whose `column_name` is the acting resident's id."""
+    return lambda actor: Match(**{column_name: actor.id})
+
+
+VILLAGE_STAFF = {SYSTEM: everything, "admin": everything, "clerk": everything}
+
+scopes.register(
+    Resident,
+    {
+        **VILLAGE_STAFF,
+        "head": everything,
+        "rt": own_rt,
+        "employer": own_employees,
+        "resident": self_only,
+        "district": token_area,
+    },
+)
+scopes.register(
+    ResidentEvent,
+    {
+        **VILLAGE_STAFF,
+        "head": everything,
+        "rt": following(ResidentEvent.resident_id, Resident),
+    },
+)
+scopes.register(
+    CorrectionRequest,
+    {
+        **VILLAGE_STAFF,
+        "head": everything,
+        "rt": following(CorrectionRequest.resident_id, Resident),
+        "resident": own("resident_id"),
+    },
+)
+scopes.register(
+    Letter,
+    {**VILLAGE_STAFF, "head": everything, "resident": own("resident_id")},
+)
+scopes.register(
+    Booking,
+    {
+        **VILLAGE_STAFF,
+        "head": everything,
+        "rt": following(Booking.resident_id, Resident),
+        "employer": following(Booking.resident_id, Resident),
+        "resident": own("resident_id"),
+    },
+)
+scopes.register(
+    WaitlistEntry,
+    {
+        **VILLAGE_STAFF,
+        "head": everything,
+        "rt": following(WaitlistEntry.resident_id, Resident),
+        "employer": following(WaitlistEntry.resident_id, Resident),
+        "resident": own("resident_id"),
+    },
+)
+scopes.register(
+    Message,
+    {
+        **VILLAGE_STAFF,
+        "head": everything,
+        "rt": following(Message.booking_id, Booking),
+        "employer": following(Message.booking_id, Booking),
+        "resident": following(Message.booking_id, Booking),
+    },
+)
+
+# --- which sessions an actor may book people into ------------------------------------
+
+
+def _unreserved() -> Any:
+    return RecordingSession.rt.is_(None) & RecordingSession.employer_id.is_(None)
+
+
+def _reserved_for_rt(rw: Any, rt: Any) -> Any:
+    return (RecordingSession.rw == rw) & (RecordingSession.rt == rt)
+
+
+def bookable_by_rt_head(actor: Actor) -> Any:
+    """Open sessions, and those reserved for the head's own RT."""
+    principal = actor.principal
+    return _unreserved() | _reserved_for_rt(principal.rw, principal.rt)  # type: ignore[union-attr]
+
+
+def bookable_by_employer(actor: Actor) -> Any:
+    """Open sessions, and those reserved for this employer."""
+    employer_id = actor.principal.employer_id  # type: ignore[union-attr]
+    return _unreserved() | (RecordingSession.employer_id == employer_id)
+
+
+def bookable_by_resident(actor: Actor) -> Any:
+    """Open sessions, those of the resident's RT and of any employer they work for."""
+    principal = actor.principal
+    employers = select(Employee.employer_id).where(Employee.resident_id == actor.id)
+    return (
+        _unreserved()
+        | _reserved_for_rt(principal.rw, principal.rt)  # type: ignore[union-attr]
+        | RecordingSession.employer_id.in_(employers)
+    )
+
+
+scopes.register(
+    RecordingSession,
+    {
+        **VILLAGE_STAFF,
+        "head": everything,
+        "rt": bookable_by_rt_head,
+        "employer": bookable_by_employer,
+        "resident": bookable_by_resident,
+    },
+    purpose="book",
+)
+
+scopes.register(
+    Employee,
+    {
+        **VILLAGE_STAFF,
+        "employer": lambda actor: Match(employer_id=actor.principal.employer_id),
+    },
+)

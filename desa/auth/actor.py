@@ -51,7 +51,7 @@ class Actor:
     """One party acting at one moment; immutable for the length of a request."""
 
     principal: Principal | None = None
-    now: dt.datetime | None = None  # aware, in the village's zone
+    now: dt.datetime = None  # type: ignore[assignment]  # aware, village zone; set after init
     today: dt.date | None = None  # the village's date; derived from `now` if not given
     ip: str | None = None
     via: Via = Via.WEB
@@ -107,7 +107,6 @@ class Actor:
     @property
     def utcnow(self) -> dt.datetime:
         """`now` as the naive UTC datetime the timestamp columns store."""
-        assert self.now is not None
         return self.now.astimezone(dt.UTC).replace(tzinfo=None)
 
     def as_(self, principal: Principal | None) -> Actor:

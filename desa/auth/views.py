@@ -84,7 +84,8 @@ def password():
         actor = current_actor()
         # The service names the new password `password`; the form, `new_password`.
         # Refused, the form comes back as it always has: 200 with the fields marked.
-        on_error(lambda _status: page(), form=form, rename={"password": "new_password"})  # nosec B106
+        renamed = {"password": "new_password"}  # field names  # nosec B105
+        on_error(lambda _status: page(), form=form, rename=renamed)
         services.change_own_password(
             actor, actor.principal, form.current_password.data, form.new_password.data
         )

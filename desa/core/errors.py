@@ -153,7 +153,8 @@ def on_error(
     With `form`, the fields the error names get its messages; with `render`, the
     page is drawn again (`render(status)`, the form keeping what was typed);
     otherwise the person is sent `back` (or to the page they came from) with the
-    sentence flashed. Without a call, the error handler flashes and goes back.
+    sentence flashed. Without a call, the refusal gets the error page with its
+    status (a 429 of the public verification page, a 409 of a form-less POST).
     """
     g.desa_on_error = (render, form, back, rename or {}, flash_message)
 
@@ -184,12 +185,15 @@ def current_error() -> ServiceError | None:
 
 
 def _html_service_error(err: ServiceError):
-    render, form, back, rename, flash_message = g.pop(
-        "desa_on_error", (None, None, None, {}, True)
-    )
-    # Refused access is its own page; so is a missing object, unless the view
-    # draws its own page again (a ticket code that matches nothing).
-    if err.status in (401, 403) or (err.status == 404 and render is None):
+    said = g.pop("desa_on_error", None)
+    # A view that said nothing gets the error page with the refusal's status;
+    # refused access is always its own page; so are a missing object and a
+    # missing sign-in, unless the view draws its own page again (a ticket code
+    # that matches nothing, a wrong password).
+    if said is None or err.status == 403:
+        return error_response(err.status, err.code, err.message, err.fields, err.extra)
+    render, form, back, rename, flash_message = said
+    if err.status in (401, 404) and render is None:
         return error_response(err.status, err.code, err.message, err.fields, err.extra)
     g.desa_error = err
     if not err.quiet:

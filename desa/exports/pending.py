@@ -81,6 +81,11 @@ _SELECTED = (
 log = logging.getLogger(__name__)
 
 
+class WriteFailed(ServiceError, OSError):
+    """A batch file could not be written: a refusal with status 500 for the one error
+    handler, and still the OSError the disk raised for a caller of the service."""
+
+
 @dataclass(frozen=True)
 class Place:
     """The village columns every row repeats."""
@@ -418,7 +423,7 @@ def export_pending(
             leftover.with_name(leftover.name + ".part").unlink(missing_ok=True)
         if isinstance(err, OSError):
             log.error("export batch could not be written: %s", err)
-            raise ServiceError(
+            raise WriteFailed(
                 _(
                     "Berkas ekspor tidak dapat ditulis di server (%(why)s). Coba lagi.",
                     why=err.strerror or err.__class__.__name__,

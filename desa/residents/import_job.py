@@ -200,7 +200,7 @@ def run_job(app: Flask, job_id: int) -> int:
             log.exception("import job %s failed", job_id)
             message = "Impor gagal karena kesalahan tak terduga; data tidak diubah."
         _finish(job_id, status="failed", error=message)
-        write_progress(directory, state="failed", processed=0, total=0, **identity)
+        write_progress(directory, state="failed", processed=0, total=0, **mine)
         return 1
     note = None
     if strict and result.rejected:
@@ -212,7 +212,7 @@ def run_job(app: Flask, job_id: int) -> int:
         state="done",
         processed=result.processed,
         total=result.processed,
-        **identity,
+        **mine,
     )
     return 0
 

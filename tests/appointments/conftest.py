@@ -13,16 +13,25 @@ DAY = dt.date(2027, 2, 3)  # a Wednesday, a working day
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    """The village's date is Monday 1 February 2027 in every appointment test."""
-    from desa.core import village
+def today(request):
+    """The village's date is Monday 1 February 2027 in every appointment test.
 
-    monkeypatch.setattr(village, "village_today", lambda: TODAY)
+    The app's one clock is frozen there (09:00 village time); a test without an app
+    (nothing to freeze) builds none for it.
+    """
+    if "app" in request.fixturenames:
+        request.getfixturevalue("freeze")(TODAY)
     return TODAY
 
 
 @pytest.fixture
-def make_session(app):
+def system(make_actor):
+    """The system (a CLI command) acting on TODAY."""
+    return make_actor(today=TODAY)
+
+
+@pytest.fixture
+def make_session(app, system):
     """Factory: make_session(**fields) → a committed open session (detached)."""
     from desa.appointments.sessions import create_session
 
@@ -38,7 +47,7 @@ def make_session(app):
         }
         data.update(overrides)
         with app.app_context():
-            session = create_session(data, today=TODAY)
+            session = create_session(system, data)
             _db.session.commit()
             _db.session.refresh(session)
             _db.session.expunge(session)
@@ -57,7 +66,7 @@ def bearer(make_token):
     return factory
 
 
-class Actor:
+class Principal:
     """A stand-in principal for service tests (what current_user answers)."""
 
     def __init__(self, role: str, id: int = 1, kind: str = "user", **scope) -> None:
@@ -75,6 +84,10 @@ class Actor:
 
 
 @pytest.fixture
-def actor():
-    """actor(role, **scope) → a principal for service calls."""
-    return Actor
+def actor(make_actor):
+    """actor(role, today=TODAY, **scope) → an Actor with a stand-in principal."""
+
+    def factory(role: str, *, today: dt.date = TODAY, **scope):
+        return make_actor(Principal(role, **scope), today=today)
+
+    return factory

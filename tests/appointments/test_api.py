@@ -151,10 +151,8 @@ def test_cancel_by_booker_resident_or_clerk_only(
 
 
 def test_outcome_from_the_session_day(
-    client, make_session, make_resident, bearer, monkeypatch, db
+    client, make_session, make_resident, bearer, freeze, db
 ):
-    from desa.core import village
-
     s = make_session()
     r = make_resident(ektp_status=None)
     clerk = bearer("clerk")
@@ -162,7 +160,7 @@ def test_outcome_from_the_session_day(
     url = f"/api/v1/bookings/{made['id']}/outcome"
     early = client.post(url, json={"outcome": "recorded"}, headers=clerk)
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "too_early"
-    monkeypatch.setattr(village, "village_today", lambda: DAY)
+    freeze(DAY)
     assert client.post(url, json={"outcome": "x"}, headers=clerk).status_code == 422
     assert (
         client.post(

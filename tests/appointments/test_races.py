@@ -43,9 +43,11 @@ def _fire(calls: list) -> list:
 def _setup(app, *, residents: int, tokens: int, capacities: list[int]):
     """Residents, clerk tokens and sessions, made in one go; returns their keys."""
     from desa.appointments.sessions import create_session
+    from desa.auth.actor import Actor, Via
     from desa.auth.services import create_token
     from desa.residents.models import Resident
 
+    system = Actor(today=TODAY, via=Via.CLI)  # a set-up step on the frozen date
     with app.app_context():
         niks = []
         for n in range(residents):
@@ -64,10 +66,13 @@ def _setup(app, *, residents: int, tokens: int, capacities: list[int]):
                     ektp_status=2,
                 )
             )
-        secrets = [create_token(f"loket {i}", "clerk")[1] for i in range(tokens)]
+        secrets = [
+            create_token(system, f"loket {i}", "clerk")[1] for i in range(tokens)
+        ]
         ids = []
         for capacity in capacities:
             s = create_session(
+                system,
                 {
                     "date": DAY.isoformat(),
                     "start": "08:00",
@@ -76,7 +81,6 @@ def _setup(app, *, residents: int, tokens: int, capacities: list[int]):
                     "capacity": capacity,
                     "minutes_per_person": 5,
                 },
-                today=TODAY,
             )
             ids.append(s.id)
         _db.session.commit()

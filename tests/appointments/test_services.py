@@ -13,7 +13,7 @@ from desa.auth.models import AuditEvent, Employer
 from desa.core.errors import Conflict, Forbidden, ServiceError, ValidationError
 from desa.residents.models import Resident, ResidentChange
 
-from .conftest import DAY, TODAY
+from .conftest import DAY
 
 
 def _session(db, session_id: int) -> RecordingSession:
@@ -50,76 +50,82 @@ def _error(call) -> ServiceError:
         (dt.date(2027, 2, 5), "Imlek"),  # a Friday, cuti bersama
     ],
 )
-def test_weekends_and_holidays_need_the_clerk_to_say_so(db, day, why):
-    err = _error(lambda: sessions.create_session(_data(date=day.isoformat()), TODAY))
+def test_weekends_and_holidays_need_the_clerk_to_say_so(db, day, why, system):
+    err = _error(lambda: sessions.create_session(system, _data(date=day.isoformat())))
     assert err.status == 422 and err.code == "not_working_day"
     assert why in err.message and "date" in err.fields
     made = sessions.create_session(
-        _data(date=day.isoformat(), allow_non_working_day=True), TODAY
+        system, _data(date=day.isoformat(), allow_non_working_day=True)
     )
     assert made.non_working_day_ok and made.date == day
 
 
-def test_session_fields_are_checked_together(db):
+def test_session_fields_are_checked_together(db, system):
     err = _error(
         lambda: sessions.create_session(
+            system,
             _data(start="13:00", end="12:00", capacity=0, kind="mobile", place=""),
-            TODAY,
         )
     )
     assert err.code == "invalid"
     assert set(err.fields) >= {"end", "capacity", "address", "place"}
-    past = _error(lambda: sessions.create_session(_data(date="2027-01-29"), TODAY))
+    past = _error(lambda: sessions.create_session(system, _data(date="2027-01-29")))
     assert "lewat" in past.message
-    rt_kind = _error(lambda: sessions.create_session(_data(kind="rt"), TODAY))
+    rt_kind = _error(lambda: sessions.create_session(system, _data(kind="rt")))
     assert "rt" in rt_kind.fields
 
 
-def test_reserved_sessions_name_their_rt_or_employer(db):
-    made = sessions.create_session(_data(kind="rt", rt="1/2"), TODAY)
+def test_reserved_sessions_name_their_rt_or_employer(db, system):
+    made = sessions.create_session(system, _data(kind="rt", rt="1/2"))
     assert (made.rw, made.rt) == ("001", "002")
     assert made.reserved_label == "RT 002 / RW 001"
     db.session.add(Employer(name="PT Sawit"))
     db.session.flush()
-    works = sessions.create_session(_data(kind="employer", employer="PT Sawit"), TODAY)
+    works = sessions.create_session(system, _data(kind="employer", employer="PT Sawit"))
     assert works.employer.name == "PT Sawit"
-    err = _error(lambda: sessions.create_session(_data(employer="PT Tidak Ada"), TODAY))
+    err = _error(
+        lambda: sessions.create_session(system, _data(employer="PT Tidak Ada"))
+    )
     assert "employer" in err.fields
 
 
-def test_capacity_never_below_what_is_booked(db, make_resident, actor):
+def test_capacity_never_below_what_is_booked(db, make_resident, actor, system):
     people = [make_resident() for _ in range(2)]
-    s = sessions.create_session(_data(capacity=3), TODAY)
-    booking.book(s, [p.nik for p in people], actor("clerk"), today=TODAY)
-    err = _error(lambda: sessions.update_session(s, {"capacity": 1}, TODAY))
+    s = sessions.create_session(system, _data(capacity=3))
+    booking.book(actor("clerk"), s, [p.nik for p in people])
+    err = _error(lambda: sessions.update_session(system, s, {"capacity": 1}))
     assert err.status == 422 and "capacity" in err.fields
-    sessions.update_session(s, {"capacity": 2, "place": "Balai Dusun"}, TODAY)
+    sessions.update_session(system, s, {"capacity": 2, "place": "Balai Dusun"})
     assert (s.capacity, s.place, s.booked) == (2, "Balai Dusun", 2)
-    moved = _error(lambda: sessions.update_session(s, {"date": "2027-02-04"}, TODAY))
+    moved = _error(lambda: sessions.update_session(system, s, {"date": "2027-02-04"}))
     assert moved.code == "has_bookings"
 
 
-def test_cancelling_a_session_cancels_bookings_with_messages(db, make_resident, actor):
+def test_cancelling_a_session_cancels_bookings_with_messages(
+    db, make_resident, actor, system
+):
     ani, budi = make_resident(name="ANI"), make_resident(name="BUDI")
-    s = sessions.create_session(_data(), TODAY)
-    booking.book(s, [ani.nik, budi.nik], actor("clerk"), today=TODAY)
-    made = sessions.cancel_session(s, "Listrik padam")
+    s = sessions.create_session(system, _data())
+    booking.book(actor("clerk"), s, [ani.nik, budi.nik])
+    made = sessions.cancel_session(system, s, "Listrik padam")
     assert [m.kind for m in made] == ["cancelled", "cancelled"]
     assert "dibatalkan" in made[0].body and "ANI" in made[0].body
     statuses = db.session.scalars(select(Booking.status)).all()
     assert statuses == ["cancelled", "cancelled"] and s.booked == 0
-    assert _error(
-        lambda: booking.book(s, [ani.nik], actor("clerk"), today=TODAY)
-    ).code == ("session_cancelled")
+    assert _error(lambda: booking.book(actor("clerk"), s, [ani.nik])).code == (
+        "session_cancelled"
+    )
 
 
 # --- booking ----------------------------------------------------------------------------
 
 
-def test_booking_gives_queue_numbers_times_messages_and_audit(db, make_resident, actor):
+def test_booking_gives_queue_numbers_times_messages_and_audit(
+    db, make_resident, actor, system
+):
     people = [make_resident(phone="+6281234567890") for _ in range(3)]
-    s = sessions.create_session(_data(), TODAY)
-    made = booking.book(s, [p.nik for p in people], actor("clerk"), today=TODAY)
+    s = sessions.create_session(system, _data())
+    made = booking.book(actor("clerk"), s, [p.nik for p in people])
     assert [b.queue_number for b in made] == [1, 2, 3]
     assert [b.estimated_time for b in made] == [
         dt.time(8, 0),
@@ -137,16 +143,18 @@ def test_booking_gives_queue_numbers_times_messages_and_audit(db, make_resident,
     assert "3 orang" in line.detail and people[0].nik not in line.detail
 
 
-def test_every_refusal_has_its_reason_and_nothing_is_booked(db, make_resident, actor):
+def test_every_refusal_has_its_reason_and_nothing_is_booked(
+    db, make_resident, actor, system
+):
     ok = make_resident()
     recorded = make_resident(ektp_status=3)
     young = make_resident(birth_date=dt.date(2010, 2, 8))  # 17 on 8 February 2027
     dead = make_resident(life_status="deceased")
     moved = make_resident(life_status="moved")
     booked = make_resident()
-    s = sessions.create_session(_data(capacity=20), TODAY)
-    later = sessions.create_session(_data(date="2027-02-10"), TODAY)
-    booking.book(later, [booked.nik], actor("clerk"), today=TODAY)
+    s = sessions.create_session(system, _data(capacity=20))
+    later = sessions.create_session(system, _data(date="2027-02-10"))
+    booking.book(actor("clerk"), later, [booked.nik])
     niks = [
         ok.nik,
         recorded.nik,
@@ -158,7 +166,7 @@ def test_every_refusal_has_its_reason_and_nothing_is_booked(db, make_resident, a
         "12345",
         ok.nik,
     ]
-    err = _error(lambda: booking.book(s, niks, actor("clerk"), today=TODAY))
+    err = _error(lambda: booking.book(actor("clerk"), s, niks))
     assert err.status == 422 and err.code == "not_eligible"
     codes = {r["nik"]: r["code"] for r in err.extra["refused"]}
     assert codes == {
@@ -176,92 +184,82 @@ def test_every_refusal_has_its_reason_and_nothing_is_booked(db, make_resident, a
     assert _session(db, s.id).booked == 0
     assert db.session.scalar(select(func.count(Booking.id))) == 1
     # Seventeen on the later session's date: eligible there.
-    assert booking.book(later, [young.nik], actor("clerk"), today=TODAY)
+    assert booking.book(actor("clerk"), later, [young.nik])
 
 
 def test_rt_heads_book_only_their_rt_and_reserved_sessions_hold(
-    db, make_resident, actor
+    db, make_resident, actor, system
 ):
     mine = make_resident(rw="001", rt="002")
     other = make_resident(rw="001", rt="003")
     head = actor("rt", rw="001", rt="002")
-    s = sessions.create_session(_data(), TODAY)
+    s = sessions.create_session(system, _data())
     err = _error(
-        lambda: booking.book(
-            s, [mine.nik, other.nik, "6101120000000001"], head, today=TODAY
-        )
+        lambda: booking.book(head, s, [mine.nik, other.nik, "6101120000000001"])
     )
     assert {r["code"] for r in err.extra["refused"]} == {"outside_rt"}
     assert len(err.extra["refused"]) == 2  # unknown and elsewhere answer alike
-    assert booking.book(s, [mine.nik], head, today=TODAY)[0].booked_by_role == "rt"
-    reserved = sessions.create_session(_data(kind="rt", rt="001/003"), TODAY)
-    err = _error(
-        lambda: booking.book(reserved, [mine.nik], actor("clerk"), today=TODAY)
-    )
+    assert booking.book(head, s, [mine.nik])[0].booked_by_role == "rt"
+    reserved = sessions.create_session(system, _data(kind="rt", rt="001/003"))
+    err = _error(lambda: booking.book(actor("clerk"), reserved, [mine.nik]))
     assert err.extra["refused"][0]["code"] == "reserved_rt"
     assert "RT 003 / RW 001" in err.extra["refused"][0]["message"]
 
 
-def test_employers_book_only_matched_employees(db, make_resident, actor):
+def test_employers_book_only_matched_employees(db, make_resident, actor, system):
     worker = make_resident(name="JOKO SUSILO")
     stranger = make_resident(name="RUDI")
     db.session.add_all([Employer(name="PT Sawit"), Employer(name="SD Negeri 3")])
     db.session.flush()
     sawit, school = db.session.scalars(select(Employer.id).order_by(Employer.id)).all()
-    e = employees.add_employee(sawit, worker.nik, "joko  susilo")
-    assert e.resident_id == worker.id and e.mismatch is None
-    wrong = employees.add_employee(sawit, stranger.nik, "RUDY")
-    assert wrong.resident_id is None and wrong.mismatch == "name_differs"
-    nobody = employees.add_employee(sawit, "6101121705900999", "SIAPA")
-    assert nobody.mismatch == "nik_unknown"
-    dup = _error(lambda: employees.add_employee(sawit, worker.nik, "JOKO SUSILO"))
-    assert dup.status == 409
     boss = actor("employer", employer_id=sawit)
-    s = sessions.create_session(_data(), TODAY)
-    err = _error(lambda: booking.book(s, [worker.nik, stranger.nik], boss, today=TODAY))
+    e = employees.add_employee(boss, worker.nik, "joko  susilo")
+    assert e.resident_id == worker.id and e.mismatch is None
+    wrong = employees.add_employee(boss, stranger.nik, "RUDY")
+    assert wrong.resident_id is None and wrong.mismatch == "name_differs"
+    nobody = employees.add_employee(boss, "6101121705900999", "SIAPA")
+    assert nobody.mismatch == "nik_unknown"
+    dup = _error(lambda: employees.add_employee(boss, worker.nik, "JOKO SUSILO"))
+    assert dup.status == 409
+    s = sessions.create_session(system, _data())
+    err = _error(lambda: booking.book(boss, s, [worker.nik, stranger.nik]))
     assert [r["code"] for r in err.extra["refused"]] == ["not_employee"]
-    assert booking.book(s, [worker.nik], boss, today=TODAY)
-    theirs = sessions.create_session(_data(kind="employer", employer=school), TODAY)
-    err = _error(
-        lambda: booking.book(theirs, [stranger.nik], actor("clerk"), today=TODAY)
-    )
+    assert booking.book(boss, s, [worker.nik])
+    theirs = sessions.create_session(system, _data(kind="employer", employer=school))
+    err = _error(lambda: booking.book(actor("clerk"), theirs, [stranger.nik]))
     assert err.extra["refused"][0]["code"] == "reserved_employer"
 
 
-def test_residents_book_only_themselves(db, make_resident, actor):
+def test_residents_book_only_themselves(db, make_resident, actor, system):
     me, neighbour = make_resident(), make_resident()
-    s = sessions.create_session(_data(), TODAY)
+    s = sessions.create_session(system, _data())
     me_actor = actor("resident", id=me.id, kind="resident")
-    err = _error(lambda: booking.book(s, [neighbour.nik], me_actor, today=TODAY))
+    err = _error(lambda: booking.book(me_actor, s, [neighbour.nik]))
     assert err.extra["refused"][0]["code"] == "not_self"
-    made = booking.book(
-        s, [me.nik], actor("resident", id=me.id, kind="resident"), today=TODAY
-    )
+    made = booking.book(actor("resident", id=me.id, kind="resident"), s, [me.nik])
     assert made[0].booked_by_kind == "resident"
 
 
 def test_full_sessions_refuse_groups_whole_and_say_what_is_left(
-    db, make_resident, actor
+    db, make_resident, actor, system
 ):
     people = [make_resident() for _ in range(5)]
-    s = sessions.create_session(_data(capacity=3), TODAY)
-    booking.book(s, [people[0].nik], actor("clerk"), today=TODAY)
-    err = _error(
-        lambda: booking.book(
-            s, [p.nik for p in people[1:]], actor("clerk"), today=TODAY
-        )
-    )
+    s = sessions.create_session(system, _data(capacity=3))
+    booking.book(actor("clerk"), s, [people[0].nik])
+    err = _error(lambda: booking.book(actor("clerk"), s, [p.nik for p in people[1:]]))
     assert err.status == 409 and err.code == "full" and err.extra == {"remaining": 2}
     assert _session(db, s.id).booked == 1
     assert db.session.scalar(select(func.count(Booking.id))) == 1
 
 
-def test_one_active_booking_per_resident_is_enforced_by_the_database(db, make_resident):
+def test_one_active_booking_per_resident_is_enforced_by_the_database(
+    db, make_resident, system
+):
     from sqlalchemy.exc import IntegrityError
 
     r = make_resident()
-    a = sessions.create_session(_data(), TODAY)
-    b = sessions.create_session(_data(date="2027-02-04"), TODAY)
+    a = sessions.create_session(system, _data())
+    b = sessions.create_session(system, _data(date="2027-02-04"))
     for s, n, code in ((a, 1, "AAAA2222"), (b, 1, "BBBB2222")):
         db.session.add(
             Booking(
@@ -279,19 +277,19 @@ def test_one_active_booking_per_resident_is_enforced_by_the_database(db, make_re
 
 
 def test_cancel_frees_the_place_and_promotes_the_waitlist_in_order(
-    db, make_resident, actor
+    db, make_resident, actor, system
 ):
     first, gone, second, third = (make_resident(name=n) for n in ("A", "B", "C", "D"))
-    s = sessions.create_session(_data(capacity=1), TODAY)
-    (held,) = booking.book(s, [first.nik], actor("clerk"), today=TODAY)
+    s = sessions.create_session(system, _data(capacity=1))
+    (held,) = booking.book(actor("clerk"), s, [first.nik])
     with pytest.raises(Conflict):
         booking.join_waitlist(
-            sessions.create_session(_data(), TODAY), gone.nik, actor("clerk"), TODAY
+            actor("clerk"), sessions.create_session(system, _data()), gone.nik
         )
     for person in (gone, second, third):
-        booking.join_waitlist(s, person.nik, actor("clerk"), TODAY)
+        booking.join_waitlist(actor("clerk"), s, person.nik)
     db.session.get(Resident, gone.id).life_status = "deceased"
-    made = booking.cancel(held, actor("clerk"), TODAY)
+    made = booking.cancel(actor("clerk"), held)
     assert [m.kind for m in made] == ["cancelled", "promoted"]
     assert "daftar tunggu" in made[1].body and "C" in made[1].body
     entries = dict(
@@ -307,46 +305,48 @@ def test_cancel_frees_the_place_and_promotes_the_waitlist_in_order(
     assert _session(db, s.id).booked == 1
 
 
-def test_only_the_booker_the_resident_or_a_clerk_may_cancel(db, make_resident, actor):
+def test_only_the_booker_the_resident_or_a_clerk_may_cancel(
+    db, make_resident, actor, system
+):
     r = make_resident(rw="001", rt="002")
-    s = sessions.create_session(_data(), TODAY)
-    (b,) = booking.book(s, [r.nik], actor("rt", id=7, rw="001", rt="002"), today=TODAY)
+    s = sessions.create_session(system, _data())
+    (b,) = booking.book(actor("rt", id=7, rw="001", rt="002"), s, [r.nik])
     with pytest.raises(Forbidden):
-        booking.cancel(b, actor("rt", id=8, rw="001", rt="002"), TODAY)
-    booking.cancel(b, actor("resident", id=r.id, kind="resident"), TODAY)
+        booking.cancel(actor("rt", id=8, rw="001", rt="002"), b)
+    booking.cancel(actor("resident", id=r.id, kind="resident"), b)
     assert b.status == "cancelled"
-    assert _error(lambda: booking.cancel(b, actor("clerk"), TODAY)).code == "not_active"
+    assert _error(lambda: booking.cancel(actor("clerk"), b)).code == "not_active"
 
 
-def test_moving_is_atomic(db, make_resident, actor):
+def test_moving_is_atomic(db, make_resident, actor, system):
     me, other = make_resident(), make_resident()
-    a = sessions.create_session(_data(capacity=2), TODAY)
-    full = sessions.create_session(_data(date="2027-02-04", capacity=1), TODAY)
-    free = sessions.create_session(_data(date="2027-02-08"), TODAY)
-    (mine,) = booking.book(a, [me.nik], actor("clerk"), today=TODAY)
-    booking.book(full, [other.nik], actor("clerk"), today=TODAY)
+    a = sessions.create_session(system, _data(capacity=2))
+    full = sessions.create_session(system, _data(date="2027-02-04", capacity=1))
+    free = sessions.create_session(system, _data(date="2027-02-08"))
+    (mine,) = booking.book(actor("clerk"), a, [me.nik])
+    booking.book(actor("clerk"), full, [other.nik])
     db.session.commit()
-    err = _error(lambda: booking.move(mine, full, actor("clerk"), TODAY))
+    err = _error(lambda: booking.move(actor("clerk"), mine, full))
     assert err.code == "full"
     db.session.rollback()  # as the error handler does
     mine = db.session.get(Booking, mine.id)
     assert mine.status == "active" and _session(db, a.id).booked == 1
-    moved = booking.move(mine, _session(db, free.id), actor("clerk"), TODAY)
+    moved = booking.move(actor("clerk"), mine, _session(db, free.id))
     assert moved.session_id == free.id and moved.status == "active"
     assert db.session.get(Booking, mine.id).status == "cancelled"
     assert _session(db, a.id).booked == 0 and _session(db, free.id).booked == 1
 
 
-def test_outcomes_only_from_the_session_day(db, make_resident, actor):
+def test_outcomes_only_from_the_session_day(db, make_resident, actor, system):
     rec, absent = make_resident(ektp_status=2), make_resident(ektp_status=None)
-    s = sessions.create_session(_data(), TODAY)
-    b1, b2 = booking.book(s, [rec.nik, absent.nik], actor("clerk"), today=TODAY)
-    err = _error(lambda: attendance.set_outcome(b1, "recorded", actor("clerk"), TODAY))
+    s = sessions.create_session(system, _data())
+    b1, b2 = booking.book(actor("clerk"), s, [rec.nik, absent.nik])
+    err = _error(lambda: attendance.set_outcome(actor("clerk"), b1, "recorded"))
     assert err.status == 409 and err.code == "too_early"
-    bad = _error(lambda: attendance.set_outcome(b1, "hadir", actor("clerk"), DAY))
+    bad = _error(lambda: attendance.set_outcome(actor("clerk", today=DAY), b1, "hadir"))
     assert bad.status == 422
     changed = attendance.set_outcomes(
-        s, {b1.id: "recorded", b2.id: "no_show"}, actor("clerk"), DAY
+        actor("clerk", today=DAY), s, {b1.id: "recorded", b2.id: "no_show"}
     )
     assert changed == 2
     resident = db.session.get(Resident, rec.id)
@@ -356,37 +356,41 @@ def test_outcomes_only_from_the_session_day(db, make_resident, actor):
     )
     assert (change.field, change.before, change.after) == ("ektp_status", "2", "3")
     assert _session(db, s.id).booked == 1  # the no-show's place is free again
-    again = sessions.create_session(_data(date="2027-02-08"), TODAY)
-    assert booking.book(again, [absent.nik], actor("clerk"), today=DAY)
-    refused = _error(lambda: booking.book(again, [rec.nik], actor("clerk"), today=DAY))
+    again = sessions.create_session(system, _data(date="2027-02-08"))
+    assert booking.book(actor("clerk", today=DAY), again, [absent.nik])
+    refused = _error(lambda: booking.book(actor("clerk", today=DAY), again, [rec.nik]))
     assert refused.extra["refused"][0]["code"] == "recorded"
 
 
-def test_check_in_only_on_the_day_by_code(db, make_resident, actor):
+def test_check_in_only_on_the_day_by_code(db, make_resident, actor, system):
     r = make_resident()
-    s = sessions.create_session(_data(), TODAY)
-    (b,) = booking.book(s, [r.nik], actor("clerk"), today=TODAY)
+    s = sessions.create_session(system, _data())
+    (b,) = booking.book(actor("clerk"), s, [r.nik])
     typed = f" {b.code[:4].lower()}-{b.code[4:]} "
-    assert _error(lambda: attendance.check_in(typed, actor("clerk"), TODAY)).code == (
+    assert _error(lambda: attendance.check_in(actor("clerk"), typed)).code == (
         "wrong_day"
     )
-    assert attendance.check_in(typed, actor("clerk"), DAY).checked_in_at is not None
     assert (
-        _error(lambda: attendance.check_in("ZZZZ9999", actor("clerk"), DAY)).status
+        attendance.check_in(actor("clerk", today=DAY), typed).checked_in_at is not None
+    )
+    assert (
+        _error(
+            lambda: attendance.check_in(actor("clerk", today=DAY), "ZZZZ9999")
+        ).status
         == 404
     )
 
 
-def test_reminders_list_the_next_day(db, make_resident, actor):
+def test_reminders_list_the_next_day(db, make_resident, actor, system):
     r = make_resident(name="SITI")
-    s = sessions.create_session(_data(), TODAY)
-    booking.book(s, [r.nik], actor("clerk"), today=TODAY)
-    made = attendance.send_reminders(DAY)
+    s = sessions.create_session(system, _data())
+    booking.book(actor("clerk"), s, [r.nik])
+    made = attendance.send_reminders(system, DAY)
     assert len(made) == 1 and made[0].body.startswith("Pengingat: besok")
-    assert attendance.send_reminders(DAY + dt.timedelta(days=1)) == []
+    assert attendance.send_reminders(system, DAY + dt.timedelta(days=1)) == []
 
 
-def test_email_goes_out_only_after_commit(app, db, make_resident, actor):
+def test_email_goes_out_only_after_commit(app, db, make_resident, actor, system):
     sent = []
 
     class FakeMailer:
@@ -396,23 +400,21 @@ def test_email_goes_out_only_after_commit(app, db, make_resident, actor):
     app.extensions["desa_mailer"] = FakeMailer()
     try:
         one, two = make_resident(), make_resident()
-        s = sessions.create_session(_data(), TODAY)
+        s = sessions.create_session(system, _data())
         db.session.commit()
         booking.book(
+            actor("clerk"),
             _session(db, s.id),
             [one.nik],
-            actor("clerk"),
             notify_email="warga@example.test",
-            today=TODAY,
         )
         db.session.rollback()
         assert sent == []
         booking.book(
+            actor("clerk"),
             _session(db, s.id),
             [two.nik],
-            actor("clerk"),
             notify_email="warga@example.test",
-            today=TODAY,
         )
         assert sent == []
         db.session.commit()
@@ -423,19 +425,17 @@ def test_email_goes_out_only_after_commit(app, db, make_resident, actor):
         del app.extensions["desa_mailer"]
 
 
-def test_no_email_without_smtp(app, db, make_resident, actor):
+def test_no_email_without_smtp(app, db, make_resident, actor, system):
     assert app.config["SMTP_HOST"] is None
     r = make_resident()
-    s = sessions.create_session(_data(), TODAY)
-    (b,) = booking.book(
-        s, [r.nik], actor("clerk"), notify_email="warga@example.test", today=TODAY
-    )
+    s = sessions.create_session(system, _data())
+    (b,) = booking.book(actor("clerk"), s, [r.nik], notify_email="warga@example.test")
     assert db.session.scalar(select(Message.emailed_at)) is None
     assert "desa_outbox" not in db.session.info
 
 
-def test_validation_of_the_nik_list(db, actor):
-    s = sessions.create_session(_data(), TODAY)
+def test_validation_of_the_nik_list(db, actor, system):
+    s = sessions.create_session(system, _data())
     for bad in (None, [], "6101", [1, 2], ["x"] * 501):
         with pytest.raises(ValidationError):
-            booking.book(s, bad, actor("clerk"), today=TODAY)
+            booking.book(actor("clerk"), s, bad)

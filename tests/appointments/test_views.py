@@ -88,10 +88,8 @@ def test_edit_and_cancel_a_session(client, login, make_session, make_resident, d
 
 
 def test_check_in_outcomes_and_attendance(
-    client, login, make_session, make_resident, monkeypatch, db
+    client, login, make_session, make_resident, freeze, db
 ):
-    from desa.core import village
-
     login("clerk")
     s = make_session()
     r = make_resident(name="DEDI", ektp_status=1)
@@ -100,7 +98,7 @@ def test_check_in_outcomes_and_attendance(
     wrong_day = _post(client, "/appointments/check-in", {"code": code})
     assert wrong_day.status_code == 409 and "bukan hari ini" in text_of(wrong_day)
     assert "Simpan hasil" not in text_of(client.get(f"/appointments/{s.id}"))
-    monkeypatch.setattr(village, "village_today", lambda: DAY)
+    freeze(DAY)
     resp = _post(client, "/appointments/check-in", {"code": code.lower()})
     assert resp.status_code == 200 and "DEDI hadir: nomor antrean 1." in text_of(resp)
     assert _post(client, "/appointments/check-in", {"code": "nope"}).status_code == 404
@@ -179,7 +177,7 @@ def test_rt_head_prints_sealed_pin_slips(client, login, make_resident, db):
 
 
 def test_employer_keeps_a_list_and_books_it(
-    app, client, login, make_session, make_resident, db
+    app, client, login, make_session, make_resident, db, system
 ):
     s = make_session()
     worker = make_resident(name="JOKO SUSILO")
@@ -210,7 +208,12 @@ def test_employer_keeps_a_list_and_books_it(
 
     with app.app_context():
         create_user(
-            "lain", PASSWORD, "employer", full_name="HRD Lain", employer="PT Lain"
+            system,
+            "lain",
+            PASSWORD,
+            "employer",
+            full_name="HRD Lain",
+            employer="PT Lain",
         )
         from desa.extensions import db as _db
 
@@ -317,7 +320,9 @@ def test_remind_command_lists_tomorrows_people(
     assert bad.exit_code == 2
 
 
-def test_the_resident_page_lists_their_bookings(app, client, login, make_resident):
+def test_the_resident_page_lists_their_bookings(
+    app, client, login, make_resident, make_actor
+):
     """The clerk sees a resident's recording bookings on the resident page."""
     import datetime as dt
 
@@ -329,7 +334,9 @@ def test_the_resident_page_lists_their_bookings(app, client, login, make_residen
     clerk = login("clerk")
     with app.app_context():
         mark_write_intent()
+        on_the_day = dt.date(2030, 1, 2)
         session = sessions.create_session(
+            make_actor(today=on_the_day),
             {
                 "date": "2030-01-07",
                 "start": "08:00",
@@ -338,9 +345,8 @@ def test_the_resident_page_lists_their_bookings(app, client, login, make_residen
                 "kind": "office",
                 "capacity": 5,
             },
-            today=dt.date(2030, 1, 2),
         )
-        booking.book(session, [person.nik], clerk, today=dt.date(2030, 1, 2))
+        booking.book(make_actor(clerk, today=on_the_day), session, [person.nik])
         db.session.commit()
     page = client.get(f"/residents/{person.id}").get_data(as_text=True)
     assert "Jadwal perekaman" in page and "Kantor Desa" in page and "terjadwal" in page

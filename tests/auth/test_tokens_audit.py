@@ -28,12 +28,12 @@ def test_bad_tokens_are_401(client, header):
     assert resp.get_json()["error"]["code"] == "unauthorized"
 
 
-def test_revoked_token_stops_working(client, make_token, db):
+def test_revoked_token_stops_working(client, make_token, make_actor, db):
     from desa.auth.services import revoke_token
 
     secret = make_token("clerk")
     token_id = db.session.scalar(select(ApiToken.id))
-    revoke_token(token_id)
+    revoke_token(make_actor(), token_id)
     db.session.commit()
     assert (
         client.get(
@@ -72,8 +72,9 @@ def test_admin_makes_and_revokes_a_token_in_the_ui(client, login, db):
     assert db.session.get(ApiToken, token.id).revoked_at is not None
 
 
-def test_audit_details_never_hold_a_full_nik(db):
+def test_audit_details_never_hold_a_full_nik(db, make_actor):
     audit.record(
+        make_actor(),
         "residents.update",
         object_type="resident",
         object_id=7,
@@ -84,8 +85,8 @@ def test_audit_details_never_hold_a_full_nik(db):
     assert "6101124503090001" not in detail and "6101********0001" in detail
 
 
-def test_audit_log_is_append_only(db):
-    audit.record("test.event")
+def test_audit_log_is_append_only(db, make_actor):
+    audit.record(make_actor(), "test.event")
     db.session.commit()
     with pytest.raises(DBAPIError):
         db.session.execute(text("UPDATE audit_events SET action = 'x'"))
@@ -97,9 +98,14 @@ def test_audit_log_is_append_only(db):
     assert db.session.scalar(select(AuditEvent.action)) == "test.event"
 
 
-def test_audit_page_filters_and_csv(client, login, db):
+def test_audit_page_filters_and_csv(client, login, db, make_actor):
     admin = login("admin")
-    audit.record("residents.update", detail="=cmd|' /C calc'!A0", actor_name="operator")
+    audit.record(
+        make_actor(),
+        "residents.update",
+        detail="=cmd|' /C calc'!A0",
+        actor_name="operator",
+    )
     db.session.commit()
     page = client.get("/admin/audit?action=auth.sign_in").get_data(as_text=True)
     assert "auth.sign_in" in page and "residents.update" not in page
@@ -121,9 +127,9 @@ def test_audit_page_rejects_bad_dates_without_500(client, login):
     assert client.get("/admin/audit?date_from=kemarin").status_code == 422
 
 
-def test_audit_api_paginates_and_validates(client, make_token, db):
+def test_audit_api_paginates_and_validates(client, make_token, make_actor, db):
     for i in range(7):
-        audit.record(f"test.event{i}")
+        audit.record(make_actor(), f"test.event{i}")
     db.session.commit()
     auth = {"Authorization": f"Bearer {make_token('admin')}"}
     body = client.get(

@@ -13,19 +13,15 @@ DAY = dt.date(2027, 2, 3)  # the session's Wednesday
 
 
 @pytest.fixture
-def village_date(monkeypatch):
-    """Freezes the village's date (the live server runs in this process)."""
-    from desa.core import village
-
-    def set_to(day: dt.date) -> None:
-        monkeypatch.setattr(village, "village_today", lambda: day)
-
-    set_to(TODAY)
-    return set_to
+def village_date(freeze):
+    """Freezes the app's one clock on TODAY (the live server runs this app); call
+    it with another day to move the clock there."""
+    freeze(TODAY)
+    return freeze
 
 
 @pytest.fixture
-def make_session(app):
+def make_session(app, make_actor):
     from desa.appointments.sessions import create_session
     from desa.extensions import db
 
@@ -40,7 +36,7 @@ def make_session(app):
         }
         data.update(overrides)
         with app.app_context():
-            session = create_session(data, today=TODAY)
+            session = create_session(make_actor(today=TODAY), data)
             db.session.commit()
             return session.id
 
@@ -180,6 +176,7 @@ def test_clerk_checks_someone_in_by_typing_the_code(
     password,
     app,
     shots_dir,
+    make_actor,
 ):
     from desa.appointments.booking import book
     from desa.appointments.models import Booking, RecordingSession
@@ -190,10 +187,9 @@ def test_clerk_checks_someone_in_by_typing_the_code(
     person = make_resident(name="DARMAWAN")
     with app.app_context():
         (made,) = book(
+            make_actor(today=TODAY),
             db.session.get(RecordingSession, session_id),
             [person.nik],
-            None,
-            today=TODAY,
         )
         code = made.code
         db.session.commit()

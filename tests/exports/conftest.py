@@ -10,13 +10,21 @@ TODAY = dt.date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
+def today(freeze):
     """The village's date is 23 November 2026 in every export test."""
-    from desa.exports import api, cli, views
-
-    for module in (api, cli, views):
-        monkeypatch.setattr(module, "village_today", lambda: TODAY)
+    freeze(TODAY)
     return TODAY
+
+
+@pytest.fixture
+def actor(make_actor):
+    """actor(principal=None, today=TODAY) → an Actor acting on `today` (None: the
+    system, as a CLI command)."""
+
+    def factory(principal=None, today=TODAY):
+        return make_actor(principal, today=today)
+
+    return factory
 
 
 @pytest.fixture

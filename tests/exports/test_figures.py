@@ -25,13 +25,13 @@ KEYS = [
 ]
 
 
-def _figures(app, principal=VILLAGE_WIDE, day=TODAY, level="rt"):
+def _figures(app, actor, principal=VILLAGE_WIDE, day=TODAY, level="rt"):
     with app.app_context():
-        return figures.figures(principal, day, level)
+        return figures.figures(actor(principal, day), day, level)
 
 
-def test_shape_and_arithmetic_per_rt(app, village):
-    data = _figures(app)
+def test_shape_and_arithmetic_per_rt(app, village, actor):
+    data = _figures(app, actor)
     assert data["as_of"] == "2026-11-23"
     assert [list(r) for r in data["rows"]] == [KEYS] * 3
     assert [(r["dusun"], r["rw"], r["rt"]) for r in data["rows"]] == [
@@ -67,39 +67,39 @@ def test_shape_and_arithmetic_per_rt(app, village):
     }
 
 
-def test_the_date_decides_who_is_wajib(app, village):
-    tomorrow = _figures(app, day=TODAY + dt.timedelta(days=1))
+def test_the_date_decides_who_is_wajib(app, village, actor):
+    tomorrow = _figures(app, actor, day=TODAY + dt.timedelta(days=1))
     assert tomorrow["rows"][0]["wajib"] == 6  # DEDI turns 17
-    last_year = _figures(app, day=dt.date(2025, 11, 23))
+    last_year = _figures(app, actor, day=dt.date(2025, 11, 23))
     assert last_year["rows"][0]["wajib"] == 4  # BUDI was 16
 
 
-def test_a_death_drops_a_person_at_once(app, village):
+def test_a_death_drops_a_person_at_once(app, village, actor):
     from desa.residents import registry
     from desa.residents.models import Resident
 
     with app.app_context():
         ani = _db.session.get(Resident, village["ani"].id)
-        registry.record_event(ani, "death", "2026-11-20", "meninggal")
+        registry.record_event(actor(), ani, "death", "2026-11-20", "meninggal")
         _db.session.commit()
-    row = _figures(app)["rows"][0]
+    row = _figures(app, actor)["rows"][0]
     assert (row["wajib"], row["not_recorded"]) == (4, 2)
 
 
-def test_rt_heads_see_only_their_rt(app, village):
+def test_rt_heads_see_only_their_rt(app, village, actor):
     head = SimpleNamespace(role="rt", rw="001", rt="003")
-    data = _figures(app, principal=head)
+    data = _figures(app, actor, principal=head)
     assert [(r["rw"], r["rt"]) for r in data["rows"]] == [("001", "003")]
     assert data["total"]["wajib"] == 3
 
 
-def test_grouping_per_rw_and_per_dusun(app, village):
-    per_rw = _figures(app, level="rw")["rows"]
+def test_grouping_per_rw_and_per_dusun(app, village, actor):
+    per_rw = _figures(app, actor, level="rw")["rows"]
     assert [(r["dusun"], r["rw"], r["rt"], r["wajib"]) for r in per_rw] == [
         ("Sungai Bedung", "001", None, 8),
         ("Tanjung", "002", None, 2),
     ]
-    per_dusun = _figures(app, level="dusun")["rows"]
+    per_dusun = _figures(app, actor, level="dusun")["rows"]
     assert [(r["dusun"], r["rw"], r["recorded"]) for r in per_dusun] == [
         ("Sungai Bedung", None, 4),
         ("Tanjung", None, 1),
@@ -107,8 +107,8 @@ def test_grouping_per_rw_and_per_dusun(app, village):
     assert per_dusun[0]["recorded_pct"] == 50.0
 
 
-def test_empty_village_has_zero_shares(app):
-    data = _figures(app)
+def test_empty_village_has_zero_shares(app, actor):
+    data = _figures(app, actor)
     assert data["rows"] == []
     assert data["total"]["recorded_pct"] == 0.0 and data["total"]["printed_pct"] == 0.0
 
@@ -120,7 +120,7 @@ def test_percentages_round_half_up():
     assert figures.pct(1, 800) == 0.13  # 0.125 rounds up
 
 
-def test_recordings_per_month_from_history(app, village):
+def test_recordings_per_month_from_history(app, village, actor):
     from desa.residents.models import ResidentChange
 
     def change(key, when, before, after, field="ektp_status"):
@@ -145,9 +145,9 @@ def test_recordings_per_month_from_history(app, village):
         change("gita", dt.datetime(2025, 11, 8, 3), "2", "3")  # outside 12 months
         change("terbit", dt.datetime(2026, 11, 8, 3), "2", "8")  # other RT
         _db.session.commit()
-        months = figures.recordings_per_month(VILLAGE_WIDE, TODAY)
+        months = figures.recordings_per_month(actor(VILLAGE_WIDE), TODAY)
         own = figures.recordings_per_month(
-            SimpleNamespace(role="rt", rw="001", rt="002"), TODAY
+            actor(SimpleNamespace(role="rt", rw="001", rt="002")), TODAY
         )
     assert [m["month"] for m in months][0] == "2025-12"
     assert len(months) == 12 and months[-1]["month"] == "2026-11"

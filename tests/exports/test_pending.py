@@ -21,11 +21,11 @@ from desa.extensions import db as _db
 from .conftest import PENDING, TODAY
 
 
-def _export(app, fmt="csv", only_new=False, day=TODAY):
+def _export(app, actor, fmt="csv", only_new=False, day=TODAY):
     with app.app_context():
         batch = pending.export_pending(
+            actor(today=day),
             fmt,
-            day=day,
             only_new=only_new,
             instance_path=app.instance_path,
             actor_name="Petugas Uji",
@@ -41,9 +41,9 @@ def _csv_rows(path):
     return list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
 
 
-def test_pending_rows_follow_the_rules_on_the_date(app, village):
+def test_pending_rows_follow_the_rules_on_the_date(app, village, actor):
     with app.app_context():
-        rows = list(pending.iter_rows(TODAY))
+        rows = list(pending.iter_rows(actor()))
     names = [cells[3] for _id, cells in rows]
     assert names == [
         "ANI WARGA",
@@ -55,13 +55,14 @@ def test_pending_rows_follow_the_rules_on_the_date(app, village):
     assert {r.name.split()[0].lower() for r in village.values()} >= PENDING
     # Tomorrow DEDI turns 17 and joins the list.
     with app.app_context():
-        later = [c[3] for _i, c in pending.iter_rows(TODAY + dt.timedelta(days=1))]
+        tomorrow = actor(today=TODAY + dt.timedelta(days=1))
+        later = [c[3] for _i, c in pending.iter_rows(tomorrow)]
     assert "DEDI WARGA" in later and len(later) == 6
 
 
-def test_columns_and_values_of_one_row(app, village):
+def test_columns_and_values_of_one_row(app, village, actor):
     with app.app_context():
-        rows = {cells[3]: cells for _id, cells in pending.iter_rows(TODAY)}
+        rows = {cells[3]: cells for _id, cells in pending.iter_rows(actor())}
     budi = dict(zip(pending.COLUMNS, rows["BUDI WARGA"], strict=True))
     resident = village["budi"]
     assert budi["NO"] == 2
@@ -84,10 +85,10 @@ def test_columns_and_values_of_one_row(app, village):
     assert rows["ANI WARGA"][4] == "PEREMPUAN"
 
 
-def test_csv_file_bom_order_and_formula_escaping(app, make_resident):
+def test_csv_file_bom_order_and_formula_escaping(app, make_resident, actor):
     make_resident(name="=HYPERLINK(EVIL)", address="+62 jalan", birth_place="-SAMBAS")
     make_resident(name="@SUM", address="\tTAB")
-    _batch_id, path = _export(app, "csv")
+    _batch_id, path = _export(app, actor, "csv")
     rows = _csv_rows(path)
     assert rows[0] == list(pending.COLUMNS)
     body = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
@@ -101,8 +102,8 @@ def test_csv_file_bom_order_and_formula_escaping(app, make_resident):
     assert path.read_bytes().count(b"\r\n") == 3  # header + two rows, CRLF
 
 
-def test_xlsx_read_back_with_a_second_reader(app, village):
-    _batch_id, path = _export(app, "xlsx")
+def test_xlsx_read_back_with_a_second_reader(app, village, actor):
+    _batch_id, path = _export(app, actor, "xlsx")
     book = CalamineWorkbook.from_path(str(path))
     rows = book.get_sheet_by_index(0).to_python()
     assert rows[0] == list(pending.COLUMNS)
@@ -116,8 +117,8 @@ def test_xlsx_read_back_with_a_second_reader(app, village):
     assert ani["STAT_RKM"] == 2
 
 
-def test_xlsx_styles_frozen_header_widths_and_text_format(app, village):
-    _batch_id, path = _export(app, "xlsx")
+def test_xlsx_styles_frozen_header_widths_and_text_format(app, village, actor):
+    _batch_id, path = _export(app, actor, "xlsx")
     with zipfile.ZipFile(path) as zf:
         sheet = zf.read("xl/worksheets/sheet1.xml").decode()
         styles = zf.read("xl/styles.xml").decode()
@@ -140,8 +141,8 @@ def test_xlsx_styles_frozen_header_widths_and_text_format(app, village):
     assert 'fillId="0"' not in header_xf
 
 
-def test_manifest_beside_the_file_matches_it(app, village):
-    batch_id, path = _export(app, "csv")
+def test_manifest_beside_the_file_matches_it(app, village, actor):
+    batch_id, path = _export(app, actor, "csv")
     manifest = json.loads(pending.manifest_path(path).read_text())
     assert manifest["batch_id"] == batch_id
     assert manifest["village_code"] == "61.01.12.2002"
@@ -158,39 +159,39 @@ def test_manifest_beside_the_file_matches_it(app, village):
         assert carried == len(PENDING)
 
 
-def test_only_new_leaves_out_everyone_already_sent(app, village, make_resident):
-    first_id, _path = _export(app, "csv")
-    _second_id, path = _export(app, "csv", only_new=True)
+def test_only_new_leaves_out_everyone_already_sent(app, village, make_resident, actor):
+    first_id, _path = _export(app, actor, "csv")
+    _second_id, path = _export(app, actor, "csv", only_new=True)
     assert _csv_rows(path)[1:] == []
     newcomer = make_resident(name="BARU WARGA", birth_date=dt.date(1994, 4, 4))
-    third_id, path = _export(app, "xlsx", only_new=True)
+    third_id, path = _export(app, actor, "xlsx", only_new=True)
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     assert [r[1] for r in rows[1:]] == [newcomer.nik]
     assert rows[1][0] == 1  # numbered within the batch
     # Without the option everyone still pending is there again.
-    _all_id, path = _export(app, "csv")
+    _all_id, path = _export(app, actor, "csv")
     assert len(_csv_rows(path)) == 1 + len(PENDING) + 1
     with app.app_context():
-        assert pending.pending_count(TODAY, only_new=True) == 0
-        assert pending.pending_count(TODAY) == len(PENDING) + 1
+        assert pending.pending_count(actor(), only_new=True) == 0
+        assert pending.pending_count(actor()) == len(PENDING) + 1
 
 
-def test_recorded_residents_leave_the_list(app, village):
+def test_recorded_residents_leave_the_list(app, village, actor):
     from desa.residents import registry
     from desa.residents.models import Resident
 
     with app.app_context():
         ani = _db.session.get(Resident, village["ani"].id)
-        registry.update_resident(ani, {"ektp_status": 3})
+        registry.update_resident(actor(), ani, {"ektp_status": 3})
         _db.session.commit()
-        names = [c[3] for _i, c in pending.iter_rows(TODAY)]
+        names = [c[3] for _i, c in pending.iter_rows(actor())]
     assert "ANI WARGA" not in names
 
 
-def test_every_export_is_audited(app, village):
+def test_every_export_is_audited(app, village, actor):
     from desa.auth.models import AuditEvent
 
-    batch_id, _path = _export(app, "csv")
+    batch_id, _path = _export(app, actor, "csv")
     with app.app_context():
         event = _db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "recording.export")
@@ -200,20 +201,20 @@ def test_every_export_is_audited(app, village):
     assert village["ani"].nik not in event.detail
 
 
-def test_unknown_format_is_refused(app, village):
+def test_unknown_format_is_refused(app, village, actor):
     from desa.core.errors import ValidationError
 
     with app.app_context(), pytest.raises(ValidationError):
         pending.export_pending(
+            actor(),
             "pdf",
-            day=TODAY,
             only_new=False,
             instance_path=app.instance_path,
             actor_name="x",
         )
 
 
-def test_a_failed_write_leaves_no_file_and_no_batch(app, village, monkeypatch):
+def test_a_failed_write_leaves_no_file_and_no_batch(app, village, monkeypatch, actor):
     def broken(path, rows, ids):
         path.with_name(path.name + ".part").write_text("half")
         raise OSError(28, "No space left on device")
@@ -222,8 +223,8 @@ def test_a_failed_write_leaves_no_file_and_no_batch(app, village, monkeypatch):
     with app.app_context():
         with pytest.raises(OSError):
             pending.export_pending(
+                actor(),
                 "csv",
-                day=TODAY,
                 only_new=False,
                 instance_path=app.instance_path,
                 actor_name="x",
@@ -233,7 +234,7 @@ def test_a_failed_write_leaves_no_file_and_no_batch(app, village, monkeypatch):
     assert list(pending.export_dir(app.instance_path).iterdir()) == []
 
 
-def test_jadwal_rekam_is_the_active_booking_date(app, village):
+def test_jadwal_rekam_is_the_active_booking_date(app, village, actor):
     from desa.appointments.models import Booking, RecordingSession
 
     day = dt.date(2026, 12, 2)
@@ -268,7 +269,7 @@ def test_jadwal_rekam_is_the_active_booking_date(app, village):
         _db.session.commit()
         rows = {
             c[3]: dict(zip(pending.COLUMNS, c, strict=True))
-            for _i, c in pending.iter_rows(TODAY)
+            for _i, c in pending.iter_rows(actor())
         }
     assert rows["ANI WARGA"]["JADWAL_REKAM"] == "02-12-2026"
     assert rows["CICI WARGA"]["JADWAL_REKAM"] is None

@@ -10,8 +10,6 @@ from desa.exports import results
 from desa.extensions import db as _db
 from desa.residents.models import Resident, ResidentChange
 
-from .conftest import TODAY
-
 UNKNOWN = "6101125505990001"
 
 
@@ -38,14 +36,14 @@ def _history(app, resident):
         ).all()
 
 
-def _import(app, path):
+def _import(app, actor, path):
     with app.app_context():
-        summary = results.import_file(path, actor_name="uji")
+        summary = results.import_file(actor(), path, actor_name="uji")
         _db.session.commit()
         return summary
 
 
-def test_codes_and_labels_update_with_history(app, village, tmp_path):
+def test_codes_and_labels_update_with_history(app, village, tmp_path, actor):
     path = _write_csv(
         tmp_path / "hasil.csv",
         [
@@ -56,7 +54,7 @@ def test_codes_and_labels_update_with_history(app, village, tmp_path):
             (UNKNOWN, 3),
         ],
     )
-    summary = _import(app, path)
+    summary = _import(app, actor, path)
     assert summary.line == "matched 3, unchanged 1, unmatched 1"
     assert summary.unmatched == [(6, "6101********0001")]
     assert (_status(app, village["ani"]), _status(app, village["budi"])) == (3, 3)
@@ -66,20 +64,22 @@ def test_codes_and_labels_update_with_history(app, village, tmp_path):
     assert "hasil.csv" in reason
 
 
-def test_the_same_file_twice_changes_nothing_the_second_time(app, village, tmp_path):
+def test_the_same_file_twice_changes_nothing_the_second_time(
+    app, village, tmp_path, actor
+):
     path = _write_csv(
         tmp_path / "hasil.csv",
         [(village["ani"].nik, 3), (village["eko"].nik, 8), (UNKNOWN, 3)],
     )
-    assert _import(app, path).line == "matched 2, unchanged 0, unmatched 1"
+    assert _import(app, actor, path).line == "matched 2, unchanged 0, unmatched 1"
     with app.app_context():
         changes = _db.session.scalar(select(func.count(ResidentChange.id)))
-    assert _import(app, path).line == "matched 0, unchanged 2, unmatched 1"
+    assert _import(app, actor, path).line == "matched 0, unchanged 2, unmatched 1"
     with app.app_context():
         assert _db.session.scalar(select(func.count(ResidentChange.id))) == changes
 
 
-def test_xlsx_with_a_title_row_and_number_cells(app, village, tmp_path):
+def test_xlsx_with_a_title_row_and_number_cells(app, village, tmp_path, actor):
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["HASIL PEREKAMAN DISDUKCAPIL"])
@@ -88,7 +88,7 @@ def test_xlsx_with_a_title_row_and_number_cells(app, village, tmp_path):
     sheet.append([2, village["eko"].nik, "EKO", "CARD ISSUED"])
     path = tmp_path / "hasil.xlsx"
     workbook.save(path)
-    summary = _import(app, path)
+    summary = _import(app, actor, path)
     assert summary.line == "matched 2, unchanged 0, unmatched 0"
     assert _status(app, village["fajar"]) == 3 and _status(app, village["eko"]) == 8
 
@@ -102,7 +102,9 @@ def test_xlsx_with_a_title_row_and_number_cells(app, village, tmp_path):
         ("{ani}", "BELUM", "STAT_RKM harus kode 1–8"),
     ],
 )
-def test_a_bad_row_refuses_the_whole_file(app, village, tmp_path, nik, status, message):
+def test_a_bad_row_refuses_the_whole_file(
+    app, village, tmp_path, nik, status, message, actor
+):
     path = _write_csv(
         tmp_path / "hasil.csv",
         [
@@ -111,33 +113,33 @@ def test_a_bad_row_refuses_the_whole_file(app, village, tmp_path, nik, status, m
         ],
     )
     with app.app_context(), pytest.raises(results.ResultsError) as caught:
-        results.import_file(path, actor_name="uji")
+        results.import_file(actor(), path, actor_name="uji")
     assert message in " ".join(caught.value.fields["baris 3"])
     assert "tidak ada yang diubah" in caught.value.message
     assert _status(app, village["budi"]) == 1
 
 
-def test_a_nik_mangled_by_excel_is_explained(app, village, tmp_path):
+def test_a_nik_mangled_by_excel_is_explained(app, village, tmp_path, actor):
     workbook = Workbook()
     workbook.active.append(["NIK", "STAT_RKM"])
     workbook.active.append([6101125705900001, 3])
     path = tmp_path / "hasil.xlsx"
     workbook.save(path)
     with app.app_context(), pytest.raises(results.ResultsError) as caught:
-        results.import_file(path, actor_name="uji")
+        results.import_file(actor(), path, actor_name="uji")
     assert "bukan bilangan" in caught.value.message
     assert "Format kolom NIK sebagai Teks" in caught.value.message
 
 
 def test_conflicting_duplicates_are_refused_and_equal_ones_counted_once(
-    app, village, tmp_path
+    app, village, tmp_path, actor
 ):
     nik = village["ani"].nik
     path = _write_csv(tmp_path / "a.csv", [(nik, 3), (nik, 3)])
-    assert _import(app, path).line == "matched 1, unchanged 0, unmatched 0"
+    assert _import(app, actor, path).line == "matched 1, unchanged 0, unmatched 0"
     path = _write_csv(tmp_path / "b.csv", [(nik, 3), (nik, 4)])
     with app.app_context(), pytest.raises(results.ResultsError) as caught:
-        results.import_file(path, actor_name="uji")
+        results.import_file(actor(), path, actor_name="uji")
     assert "status lain" in " ".join(caught.value.fields["baris 3"])
 
 
@@ -148,16 +150,16 @@ def test_conflicting_duplicates_are_refused_and_equal_ones_counted_once(
         ("NAMA,STAT_RKM\nANI,3\n", "NIK"),
     ],
 )
-def test_missing_columns_are_named(app, tmp_path, content, message):
+def test_missing_columns_are_named(app, tmp_path, content, message, actor):
     path = tmp_path / "hasil.csv"
     path.write_text(content, encoding="utf-8")
     with app.app_context(), pytest.raises(results.ResultsError) as caught:
-        results.import_file(path, actor_name="uji")
+        results.import_file(actor(), path, actor_name="uji")
     assert "Kolom wajib tidak ditemukan" in caught.value.message
     assert message in caught.value.message
 
 
-def test_unreadable_files_get_a_clear_message(app, tmp_path):
+def test_unreadable_files_get_a_clear_message(app, tmp_path, actor):
     latin = tmp_path / "hasil.csv"
     latin.write_bytes(
         "NIK,STAT_RKM\n6101125705900001,SUDAH REKAM é\n".encode("latin-1")
@@ -171,14 +173,14 @@ def test_unreadable_files_get_a_clear_message(app, tmp_path):
             (tmp_path / "tidak-ada.csv", "tidak ditemukan"),
         ):
             with pytest.raises(results.ResultsError) as caught:
-                results.import_file(path, actor_name="uji")
+                results.import_file(actor(), path, actor_name="uji")
             assert message in caught.value.message
 
 
-def test_results_are_audited_masked(app, village, tmp_path):
+def test_results_are_audited_masked(app, village, tmp_path, actor):
     from desa.auth.models import AuditEvent
 
-    _import(app, _write_csv(tmp_path / "hasil.csv", [(UNKNOWN, 3)]))
+    _import(app, actor, _write_csv(tmp_path / "hasil.csv", [(UNKNOWN, 3)]))
     with app.app_context():
         event = _db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "recording.results")
@@ -187,20 +189,20 @@ def test_results_are_audited_masked(app, village, tmp_path):
     assert UNKNOWN not in event.detail
 
 
-def test_our_own_export_back_with_blank_statuses_skips_those_rows(app, village):
+def test_our_own_export_back_with_blank_statuses_skips_those_rows(app, village, actor):
     from desa.exports import pending
 
     with app.app_context():
         batch = pending.export_pending(
+            actor(),
             "xlsx",
-            day=TODAY,
             only_new=False,
             instance_path=app.instance_path,
             actor_name="x",
         )
         _db.session.commit()
         path = pending.stored_file(batch, app.instance_path)
-    summary = _import(app, path)
+    summary = _import(app, actor, path)
     # FAJAR's status is empty; everyone else's is what we hold already.
     assert summary.line == "matched 0, unchanged 4, unmatched 0"
     assert summary.skipped == 1

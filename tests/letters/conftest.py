@@ -13,13 +13,9 @@ TODAY = dt.date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
+def today(freeze):
     """The village's date is 23 November 2026 in every letter test."""
-    import desa.letters.archive  # noqa: F401
-    from desa.letters import services, types, verification, views
-
-    for module in (services, types, verification, views):
-        monkeypatch.setattr(module, "village_today", lambda: TODAY)
+    freeze(TODAY)
     return TODAY
 
 
@@ -37,8 +33,10 @@ def holder(make_resident):
 
 
 @pytest.fixture
-def letters(app, make_user):
-    """Service helpers: draft(...), issue(...), each committing like a view does."""
+def letters(app, make_user, make_actor):
+    """Service helpers: draft(...), issue(...), each committing like a view does;
+    actor(principal) and as_clerk / as_head: actors on TODAY for direct calls."""
+    from desa.auth.actor import Actor
     from desa.core.db import mark_write_intent
     from desa.letters import services
     from desa.letters.models import Letter
@@ -48,26 +46,41 @@ def letters(app, make_user):
         clerk = make_user("clerk", full_name="Operator Uji")
         head = make_user("head", full_name="H. Abdul Rahman")
 
+        def actor(self, principal=None, today=TODAY) -> Actor:
+            """`principal` (a user or a resident; None: the system) acting on `today`."""
+            if isinstance(principal, Actor):
+                return principal
+            return make_actor(principal, today=today)
+
+        @property
+        def as_clerk(self) -> Actor:
+            return make_actor(self.clerk, today=TODAY)
+
+        @property
+        def as_head(self) -> Actor:
+            return make_actor(self.head, today=TODAY)
+
         def draft(
             self, resident, type_code="SKD", purpose="Melamar pekerjaan", fields=None
         ) -> str:
             with app.app_context():
                 mark_write_intent()
                 letter = services.create_draft(
+                    self.as_clerk,
                     type_code,
                     _db.session.get(Resident, resident.id),
                     purpose,
                     fields or {},
-                    self.clerk,
                 )
                 _db.session.commit()
                 return letter.public_id
 
         def issue(self, public_id, actor=None) -> Letter:
+            """Issues as the head, or as `actor` (a user, or an Actor)."""
             with app.app_context():
                 mark_write_intent()
                 letter = self.get(public_id)
-                services.issue(letter, actor or self.head)
+                services.issue(self.actor(actor or self.head), letter)
                 _db.session.commit()
                 _db.session.refresh(letter)
                 _db.session.expunge(letter)

@@ -215,11 +215,9 @@ def test_verify_json_valid_revoked_invalid(
 
 
 def test_an_expired_letter_is_authentic_but_not_valid(
-    api, clerk_token, head_token, holder, client, monkeypatch
+    api, clerk_token, head_token, holder, client, freeze
 ):
     import datetime as dt
-
-    from desa.letters import verification
 
     public_id = _draft(
         api, clerk_token, holder.nik, "SRP", fields={"keluhan": "batuk"}
@@ -227,7 +225,7 @@ def test_an_expired_letter_is_authentic_but_not_valid(
     issued = api(
         "POST", f"/api/v1/letters/{public_id}/issue", token=head_token
     ).get_json()
-    monkeypatch.setattr(verification, "village_today", lambda: dt.date(2027, 1, 1))
+    freeze(dt.date(2027, 1, 1))
     body = client.get(
         issued["verify_url"].replace("http://desa.test/v/", "/api/v1/verify/")
     )

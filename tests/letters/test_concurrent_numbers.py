@@ -23,11 +23,12 @@ PER_PROCESS = 50
 
 
 def _issue_all(
-    url: str, instance: str, public_ids: list[str], head_id: int, start
+    url: str, instance: str, public_ids: list[str], head_id: int, today, start
 ) -> None:
     from conftest import _test_config
 
     from desa import create_app
+    from desa.auth.actor import Actor
     from desa.auth.models import User
     from desa.core.db import mark_write_intent
     from desa.letters import pdf, services
@@ -39,19 +40,20 @@ def _issue_all(
         head = db.session.get(User, head_id)
         db.session.expunge(head)
         db.session.remove()
+        actor = Actor(principal=head, today=today)
         start.wait(timeout=30)
         for public_id in public_ids:
             mark_write_intent()  # as an HTML/API POST: the write lock from the start
             letter = db.session.scalar(
                 select(Letter).where(Letter.public_id == public_id)
             )
-            services.issue(letter, head)
+            services.issue(actor, letter)
             db.session.commit()
         db.session.remove()
         db.engine.dispose()
 
 
-def test_two_processes_get_gapless_distinct_numbers(app, holder, letters):
+def test_two_processes_get_gapless_distinct_numbers(app, holder, letters, today):
     with app.app_context():
         db.session.get(Village, 1).shared_letter_sequence = True
         db.session.commit()
@@ -60,7 +62,7 @@ def test_two_processes_get_gapless_distinct_numbers(app, holder, letters):
         resident = db.session.get(Resident, holder.id)
         ids = [
             services.create_draft(
-                codes[i % 4], resident, "Uji", {}, letters.clerk
+                letters.as_clerk, codes[i % 4], resident, "Uji", {}
             ).public_id
             for i in range(2 * PER_PROCESS)
         ]
@@ -71,7 +73,7 @@ def test_two_processes_get_gapless_distinct_numbers(app, holder, letters):
     workers = [
         context.Process(
             target=_issue_all,
-            args=(url, app.instance_path, chunk, letters.head.id, start),
+            args=(url, app.instance_path, chunk, letters.head.id, today, start),
         )
         for chunk in (ids[:PER_PROCESS], ids[PER_PROCESS:])
     ]

@@ -15,6 +15,8 @@ from pypdf import PdfReader
 from desa.extensions import db
 from desa.letters import services
 
+from .conftest import TODAY
+
 PDFTOPPM, ZBARIMG = "/usr/bin/pdftoppm", "/usr/bin/zbarimg"
 pytestmark = pytest.mark.skipif(
     not (Path(PDFTOPPM).exists() and Path(ZBARIMG).exists()),
@@ -108,7 +110,7 @@ def test_the_pdf_says_what_it_should(issued, holder):
 def test_draft_preview_has_no_number_and_no_qr(app, holder, letters, tmp_path):
     public_id = letters.draft(holder)
     with app.app_context():
-        data = services.preview_pdf(letters.get(public_id))
+        data = services.preview_pdf(letters.get(public_id), TODAY)
     path = tmp_path / "draft.pdf"
     path.write_bytes(data)
     text = " ".join((PdfReader(io.BytesIO(data)).pages[0].extract_text() or "").split())
@@ -128,7 +130,7 @@ def test_revoked_letter_page_says_revoked(issued, client, app, letters, tmp_path
     letter, pdf = issued
     with app.app_context():
         services.revoke(
-            letters.get(letter.public_id), "Pernikahan dibatalkan", letters.head
+            letters.as_head, letters.get(letter.public_id), "Pernikahan dibatalkan"
         )
         db.session.commit()
     path = urlsplit(_decode_qr(pdf, tmp_path)).path

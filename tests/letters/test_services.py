@@ -15,6 +15,8 @@ from desa.letters import numbering, services, types
 from desa.letters.models import LetterCounter, LetterType
 from desa.residents.models import Resident
 
+from .conftest import TODAY
+
 SKU_FIELDS = {
     "nama_usaha": "Warung Berkah",
     "jenis_usaha": "warung kelontong",
@@ -145,23 +147,29 @@ def test_switching_to_a_shared_sequence_mid_year_never_reuses_a_number(
     letters.issue(letters.draft(holder, "SKD"))
     with app.app_context():
         types.update_settings(
-            db.session.get(Village, 1), clerk_may_issue=False, shared_sequence=True
+            letters.actor(),
+            db.session.get(Village, 1),
+            clerk_may_issue=False,
+            shared_sequence=True,
         )
         db.session.commit()
     third = letters.issue(letters.draft(holder, "SKD"))
     assert third.number == "SKD/003/2002/XI/2026"
     with app.app_context():
         types.update_settings(
-            db.session.get(Village, 1), clerk_may_issue=False, shared_sequence=False
+            letters.actor(),
+            db.session.get(Village, 1),
+            clerk_may_issue=False,
+            shared_sequence=False,
         )
         db.session.commit()
     assert letters.issue(letters.draft(holder, "SKD")).number == "SKD/004/2002/XI/2026"
 
 
-def test_the_sequence_starts_again_each_year(app, holder, letters, monkeypatch):
+def test_the_sequence_starts_again_each_year(app, holder, letters):
     letters.issue(letters.draft(holder, "SKD"))
-    monkeypatch.setattr(services, "village_today", lambda: dt.date(2027, 1, 2))
-    letter = letters.issue(letters.draft(holder, "SKD"))
+    new_year = letters.actor(letters.head, today=dt.date(2027, 1, 2))
+    letter = letters.issue(letters.draft(holder, "SKD"), new_year)
     assert letter.number == "SKD/001/2002/I/2027"
     with app.app_context():
         rows = db.session.execute(select(LetterCounter.year, LetterCounter.last)).all()
@@ -228,21 +236,23 @@ def test_revoke_needs_a_reason_and_the_head(app, holder, letters):
     with app.app_context():
         row = letters.get(letter.public_id)
         with pytest.raises(ValidationError):
-            services.revoke(row, "  ", letters.head)
+            services.revoke(letters.as_head, row, "  ")
         with pytest.raises(Forbidden):
-            services.revoke(row, "salah data", letters.clerk)
-        services.revoke(row, "Data alamat salah", letters.head)
+            services.revoke(letters.as_clerk, row, "salah data")
+        services.revoke(letters.as_head, row, "Data alamat salah")
         db.session.commit()
         assert row.status == "revoked" and row.revoked_reason == "Data alamat salah"
         assert row.number == letter.number  # a number is never given back
         with pytest.raises(Conflict):
-            services.revoke(row, "lagi", letters.head)
+            services.revoke(letters.as_head, row, "lagi")
 
 
 def test_resident_request_flow_and_states(app, holder, letters):
     with app.app_context():
         resident = db.session.get(Resident, holder.id)
-        letter = services.request_letter(resident, "SKD", "Mendaftar sekolah anak", {})
+        letter = services.request_letter(
+            letters.actor(resident), "SKD", "Mendaftar sekolah anak", {}
+        )
         db.session.commit()
         public_id = letter.public_id
         assert (
@@ -250,33 +260,35 @@ def test_resident_request_flow_and_states(app, holder, letters):
             and services.resident_state(letter) == "requested"
         )
         with pytest.raises(Conflict):  # a request is taken up before it is issued
-            services.issue(letter, letters.head)
+            services.issue(letters.as_head, letter)
         db.session.rollback()
-        services.take_up(letters.get(public_id), letters.clerk)
+        services.take_up(letters.as_clerk, letters.get(public_id))
         db.session.commit()
         assert services.resident_state(letters.get(public_id)) == "draft"
     letters.issue(public_id)
     with app.app_context():
         letter = letters.get(public_id)
         assert services.resident_state(letter) == "ready"
-        services.mark_collected(letter, letters.clerk)
+        services.mark_collected(letters.as_clerk, letter)
         db.session.commit()
         assert services.resident_state(letter) == "done"
         with pytest.raises(Conflict):
-            services.mark_collected(letter, letters.clerk)
+            services.mark_collected(letters.as_clerk, letter)
 
 
 def test_reject_needs_a_reason_and_only_before_issue(app, holder, letters):
     with app.app_context():
         resident = db.session.get(Resident, holder.id)
-        letter = services.request_letter(resident, "SKD", "Keperluan pribadi", {})
+        letter = services.request_letter(
+            letters.actor(resident), "SKD", "Keperluan pribadi", {}
+        )
         with pytest.raises(ValidationError):
-            services.reject(letter, "", letters.clerk)
-        services.reject(letter, "Bukan warga dusun ini", letters.clerk)
+            services.reject(letters.as_clerk, letter, "")
+        services.reject(letters.as_clerk, letter, "Bukan warga dusun ini")
         db.session.commit()
         assert services.resident_state(letter) == "rejected"
         with pytest.raises(Conflict):
-            services.take_up(letter, letters.clerk)
+            services.take_up(letters.as_clerk, letter)
 
 
 def test_audit_lines_are_masked(app, holder, letters):
@@ -296,7 +308,7 @@ def test_audit_lines_are_masked(app, holder, letters):
 def test_preview_is_a_pdf_and_stores_nothing(app, holder, letters):
     public_id = letters.draft(holder)
     with app.app_context():
-        data = services.preview_pdf(letters.get(public_id))
+        data = services.preview_pdf(letters.get(public_id), TODAY)
         assert data.startswith(b"%PDF")
         letter = letters.get(public_id)
         assert letter.number is None and letter.pdf_path is None
@@ -345,7 +357,7 @@ def test_number_format():
     numbering.check_pattern("470/{code}/{seq:04}/{village_code}/{month}/{year}")
 
 
-def test_types_are_created_checked_and_keep_their_code(app):
+def test_types_are_created_checked_and_keep_their_code(app, make_actor):
     data = {
         "code": "skbb",
         "title": "Surat Keterangan Berkelakuan Baik",
@@ -356,17 +368,20 @@ def test_types_are_created_checked_and_keep_their_code(app):
         "number_pattern": "",
         "fields": types.fields_from_text("alasan | Alasan | teks | wajib"),
     }
+    system = make_actor(today=TODAY)
     with app.app_context():
-        created = types.create_type(data)
+        created = types.create_type(system, data)
         db.session.commit()
         assert created.code == "SKBB" and created.validity_days == 30
         assert created.fields == [
             {"name": "alasan", "label": "Alasan", "type": "text", "required": True}
         ]
         with pytest.raises(Conflict):
-            types.create_type(data)
+            types.create_type(system, data)
         db.session.rollback()
-        types.update_type(created, {**data, "code": "OTHER", "title": "Judul Baru"})
+        types.update_type(
+            system, created, {**data, "code": "OTHER", "title": "Judul Baru"}
+        )
         assert created.code == "SKBB" and created.title == "Judul Baru"
         for bad in (
             {"fields": [{"name": "nama"}]},
@@ -376,6 +391,6 @@ def test_types_are_created_checked_and_keep_their_code(app):
             {"code": "a b"},
         ):
             with pytest.raises(ValidationError):
-                types.create_type({**data, "code": "NEW", **bad})
+                types.create_type(system, {**data, "code": "NEW", **bad})
     with pytest.raises(ValidationError):
         types.fields_from_text("x | X | warna")

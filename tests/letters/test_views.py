@@ -205,8 +205,9 @@ def test_requests_are_taken_up_rejected_and_collected(
 
     with app.app_context():
         resident = db.session.get(Resident, holder.id)
-        one = services.request_letter(resident, "SKD", "Sekolah", {}).public_id
-        two = services.request_letter(resident, "SKD", "Bantuan", {}).public_id
+        as_resident = letters.actor(resident)
+        one = services.request_letter(as_resident, "SKD", "Sekolah", {}).public_id
+        two = services.request_letter(as_resident, "SKD", "Bantuan", {}).public_id
         db.session.commit()
     login("clerk")
     page = client.get("/letters").get_data(as_text=True)
@@ -326,7 +327,7 @@ def test_resident_asks_for_a_letter_and_follows_it(client, login, letters, app):
     with app.app_context():
         from desa.letters import services
 
-        services.take_up(letters.get(letter.public_id), letters.clerk)
+        services.take_up(letters.as_clerk, letters.get(letter.public_id))
         db.session.commit()
     assert "Diproses" in client.get("/me/letters").get_data(as_text=True)
     letters.issue(letter.public_id)

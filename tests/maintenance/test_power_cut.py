@@ -239,6 +239,7 @@ def test_power_cut_during_a_web_import_keeps_nothing_and_fails_the_job(
 
 
 def _drafts(app, n: int) -> tuple[list[str], str]:
+    from desa.auth.actor import command_actor
     from desa.auth.services import create_token
     from desa.extensions import db as _db
     from desa.letters import services
@@ -257,11 +258,14 @@ def _drafts(app, n: int) -> tuple[list[str], str]:
         )
         _db.session.add(resident)
         _db.session.flush()
+        actor = command_actor()
         ids = [
-            services.create_draft("SKD", resident, f"Keperluan {i}", {}).public_id
+            services.create_draft(
+                actor, "SKD", resident, f"Keperluan {i}", {}
+            ).public_id
             for i in range(n)
         ]
-        secret = create_token("kepala desa", "head")[1]
+        secret = create_token(actor, "kepala desa", "head")[1]
         _db.session.commit()
     _dispose(app)
     return ids, secret

@@ -35,6 +35,14 @@ def utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
+def at(text: str | dt.datetime):
+    """The schedule thread's actor at that UTC moment."""
+    from desa.auth.actor import Actor, Via
+
+    moment = utc(text) if isinstance(text, str) else text
+    return Actor(now=moment.replace(tzinfo=dt.UTC), via=Via.JOB)
+
+
 # (last backup, now, due?) in UTC; Sambas is UTC+7, the backup hour is 12:00 local.
 DUE_CASES = [
     (None, "2026-12-04 01:00", True),  # never backed up: right away
@@ -71,7 +79,7 @@ def flashdisk(app, db, tmp_path) -> Path:
 
 def test_a_due_backup_is_made_once_and_audited(app, flashdisk):
     now = utc("2026-12-04 01:30")  # 08:30 in Sambas
-    result = schedule.run_if_due(now)
+    result = schedule.run_if_due(at(now))
     assert result is not None and result.path.parent == flashdisk
     assert len(list(flashdisk.glob(ARCHIVES))) == 1
     event = _db.session.scalars(
@@ -80,14 +88,14 @@ def test_a_due_backup_is_made_once_and_audited(app, flashdisk):
     assert event.actor_name == "sistem" and "jadwal harian" in event.detail
 
     # The same day again (another worker, the next check): nothing more.
-    assert schedule.run_if_due(now + dt.timedelta(minutes=10)) is None
+    assert schedule.run_if_due(at(now + dt.timedelta(minutes=10))) is None
     assert len(list(flashdisk.glob(ARCHIVES))) == 1
 
 
 def test_retention_keeps_the_chosen_number(app, flashdisk):
     plan = schedule.current_schedule()
     for _ in range(3):
-        assert schedule.make_backup(plan, how="uji") is not None
+        assert schedule.make_backup(at("2026-12-04 01:30"), plan, how="uji") is not None
     assert len(list(flashdisk.glob(ARCHIVES))) == 2
 
 
@@ -95,17 +103,17 @@ def test_another_process_holding_the_lock_makes_this_one_wait_its_turn(app, flas
     lock = Path(app.instance_path) / schedule.LOCK_FILE
     with lock.open("a") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        assert schedule.run_if_due(utc("2026-12-04 01:30")) is None
+        assert schedule.run_if_due(at("2026-12-04 01:30")) is None
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
     assert list(flashdisk.glob(ARCHIVES)) == []
-    assert schedule.run_if_due(utc("2026-12-04 01:30")) is not None
+    assert schedule.run_if_due(at("2026-12-04 01:30")) is not None
 
 
 def test_a_missing_flash_disk_is_recorded_shown_and_retried(
     app, client, login, runner, flashdisk
 ):
     flashdisk.rmdir()
-    assert schedule.run_if_due(utc("2026-12-04 01:30")) is None
+    assert schedule.run_if_due(at("2026-12-04 01:30")) is None
     assert not flashdisk.exists()  # not created on the laptop's own disk
     failure = backup.backup_status(app.instance_path)[1]
     assert "Folder cadangan tidak ditemukan" in failure["error"]
@@ -118,7 +126,7 @@ def test_a_missing_flash_disk_is_recorded_shown_and_retried(
     assert "Cadangan: belum pernah dibuat" in doctor
 
     flashdisk.mkdir()  # plugged in: the next check makes it and clears the failure
-    assert schedule.run_if_due(utc("2026-12-04 01:40")) is not None
+    assert schedule.run_if_due(at("2026-12-04 01:40")) is not None
     assert backup.backup_status(app.instance_path)[1] is None
     assert "Cadangan otomatis gagal" not in client.get("/").get_data(as_text=True)
 

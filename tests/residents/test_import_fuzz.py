@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from desa.auth.actor import command_actor
 from desa.core.db import mark_write_intent
 from desa.residents.importer import ImportFileError, run_import
 
@@ -53,7 +54,10 @@ def _attempt(path):
     mark_write_intent()
     try:
         result = run_import(
-            path, actor_name="uji", rejects_path=path.with_name("r.csv")
+            command_actor(),
+            path,
+            actor_name="uji",
+            rejects_path=path.with_name("r.csv"),
         )
     except ImportFileError as err:
         db.session.rollback()
@@ -105,5 +109,5 @@ def test_an_empty_file_is_one_clear_sentence(db, tmp_path, name):
     path.write_bytes(b"")
     with pytest.raises(ImportFileError) as err:
         mark_write_intent()
-        run_import(path, actor_name="uji")
+        run_import(command_actor(), path, actor_name="uji")
     assert err.value.message

@@ -8,6 +8,7 @@ import pytest
 from conftest import nik_for
 from sqlalchemy import delete, func, select
 
+from desa.auth.actor import command_actor
 from desa.auth.models import AuditEvent
 from desa.core.db import mark_write_intent
 from desa.residents import importer
@@ -62,7 +63,7 @@ def do_import(path, **kwargs):
 
     mark_write_intent()
     kwargs.setdefault("rejects_path", path.with_name(path.name + ".rejects.csv"))
-    result = run_import(path, actor_name="Petugas Uji", **kwargs)
+    result = run_import(command_actor(), path, actor_name="Petugas Uji", **kwargs)
     if result.committed:
         db.session.commit()
     return result
@@ -448,7 +449,7 @@ def test_life_status_of_an_existing_resident_is_not_changed_by_an_import(
 def test_preview_maps_columns_and_checks_the_first_rows(db, tmp_path):
     bad = [NIK_B, "", "SITI", "P", "kemarin", "1", "1", "", ""]
     path = write_csv(tmp_path / "p.csv", [*HEADER, "CATATAN"], [ROW_A, bad], bom=False)
-    result = importer.preview(path)
+    result = importer.preview(path, command_actor().today)
     assert (result.kind, result.delimiter, result.total_estimate) == ("csv", ",", 2)
     assert (result.checked, result.valid) == (2, 1)
     assert result.unknown_columns == ["CATATAN"]

@@ -23,6 +23,18 @@ NEW = {
 }
 
 
+# A fixed village date for the tests whose events must lie in the past while a
+# resident born in 2010 is still 16.
+EVENT_DAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def on_event_day(freeze):
+    """The app's clock stops on EVENT_DAY (before anyone signs in)."""
+    freeze(EVENT_DAY)
+    return EVENT_DAY
+
+
 @pytest.fixture
 def clerk_api(client, login):
     login("clerk")
@@ -140,7 +152,9 @@ def test_patch_keeps_history_and_refuses_life_status(clerk_api, make_resident, d
     assert db.session.get(Resident, r.id).life_status == "active"
 
 
-def test_death_event_drops_the_resident_from_pending(clerk_api, make_resident):
+def test_death_event_drops_the_resident_from_pending(
+    on_event_day, clerk_api, make_resident
+):
     r = make_resident(name="MARZUKI", ektp_status=2)
     assert clerk_api("GET", f"/api/v1/residents/{r.nik}").get_json()[
         "pending_recording"
@@ -167,7 +181,7 @@ def test_death_event_drops_the_resident_from_pending(clerk_api, make_resident):
     assert future.status_code == 422 and "date" in future.get_json()["error"]["fields"]
 
 
-def test_marriage_makes_a_minor_wajib(clerk_api, make_resident):
+def test_marriage_makes_a_minor_wajib(on_event_day, clerk_api, make_resident):
     r = make_resident(birth_date=dt.date(2010, 6, 1), ektp_status=1)
     assert not clerk_api("GET", f"/api/v1/residents/{r.nik}").get_json()["wajib_ktp"]
     resp = clerk_api(

@@ -23,11 +23,9 @@ _addresses = itertools.count(10)
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
+def today(freeze):
     """The village's date is Monday 1 February 2027 (appointments look at it)."""
-    from desa.core import village
-
-    monkeypatch.setattr(village, "village_today", lambda: TODAY)
+    freeze(TODAY)
     return TODAY
 
 
@@ -120,7 +118,7 @@ def _resident(nik: str, name: str, rt: str):
 
 
 @pytest.fixture
-def world(app) -> World:
+def world(app, make_actor) -> World:
     """Two RTs, two employers, two residents (+ two workers) with letters and bookings."""
     from desa.appointments import booking, employees
     from desa.appointments.sessions import create_session
@@ -132,11 +130,13 @@ def world(app) -> World:
     from desa.residents.services import issue_pin
 
     w = World(app=app)
+    system = make_actor(today=TODAY)
     with app.app_context():
         users = {}
         for name, spec in USERS.items():
             spec = dict(spec)
             users[name] = create_user(
+                system,
                 name.replace("_", ""),
                 PASSWORD,
                 spec.pop("role"),
@@ -151,14 +151,15 @@ def world(app) -> World:
             "worker_b": _resident("6101121705900004", "DEDI PEKERJA B", "003"),
         }
         for key, r in rows.items():
-            w.people[key] = Person(r.id, r.nik, r.name, pin=issue_pin(r))
+            w.people[key] = Person(r.id, r.nik, r.name, pin=issue_pin(system, r))
         for emp, worker in (("employer_a", "worker_a"), ("employer_b", "worker_b")):
             e = employees.add_employee(
-                users[emp].employer_id, rows[worker].nik, rows[worker].name
+                system.as_(users[emp]), rows[worker].nik, rows[worker].name
             )
             assert e.resident_id == rows[worker].id
             w.employee_ids[emp] = e.id
         s = create_session(
+            system,
             {
                 "date": DAY.isoformat(),
                 "start": "08:00",
@@ -167,7 +168,6 @@ def world(app) -> World:
                 "capacity": 20,
                 "minutes_per_person": 10,
             },
-            today=TODAY,
         )
         w.session_id = s.id
         booked_by = {
@@ -176,10 +176,10 @@ def world(app) -> World:
             "worker_a": users["employer_a"],
             "worker_b": users["employer_b"],
         }
-        for key, actor in booked_by.items():
-            (b,) = booking.book(s, [rows[key].nik], actor, today=TODAY)
+        for key, principal in booked_by.items():
+            (b,) = booking.book(system.as_(principal), s, [rows[key].nik])
             w.people[key].booking, w.people[key].booking_code = b.id, b.code
-        w.district_token = create_token("kabupaten", "district")[1]
+        w.district_token = create_token(system, "kabupaten", "district")[1]
         job = ImportJob(filename="warga.csv", stored_path="", created_by="Uji clerk")
         _db.session.add(job)
         _db.session.commit()
@@ -188,21 +188,21 @@ def world(app) -> World:
         for key in ("resident_a", "resident_b"):
             mark_write_intent()
             letter = letters.create_draft(
+                system.as_(users["clerk"]),
                 "SKD",
                 _db.session.get(type(rows[key]), rows[key].id),
                 "Melamar pekerjaan",
                 {},
-                users["clerk"],
             )
-            letters.issue(letter, users["head"])
+            letters.issue(system.as_(users["head"]), letter)
             _db.session.commit()
             w.people[key].letter = letter.public_id
             w.people[key].letter_number = letter.number
 
         mark_write_intent()
         batch = export_pending(
+            system,
             "csv",
-            day=TODAY,
             only_new=False,
             instance_path=app.instance_path,
             actor_name="Uji clerk",

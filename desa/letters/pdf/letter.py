@@ -11,6 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from desa.documents.qr import BORDER, draw_qr, qr_rows
 from desa.letters.pdf.drawing import (
     BODY_SIZE,
     BOTTOM,
@@ -39,7 +40,6 @@ from desa.letters.pdf.drawing import (
     underline,
     wrap,
 )
-from desa.letters.qr import BORDER, draw_qr, qr_rows
 
 
 class _LetterFlow:

@@ -6,16 +6,22 @@ pyramid, Sambas Malay names (and a few Chinese-Indonesian and Dayak families),
 and the e-KTP picture of a border village: most adults recorded, a group recorded
 without a printed card (the blank-card shortage), and the rest still pending.
 `populate` inserts those rows with Core inserts and never commits.
+
+The village itself (names, dusun and lanes, kecamatan, and every weighted table)
+is data in `demo_data/*.json`, read once on import; this module only generates.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 import random
 from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -23,85 +29,9 @@ from sqlalchemy import insert, select
 from desa.extensions import db
 from desa.residents.models import Resident
 
-EMPLOYERS = ("PT Sawit Tekarang Lestari", "SMP Negeri 1 Tekarang")
 INSERT_CHUNK = 5000
 
-# Kecamatan of Kabupaten Sambas (Kemendagri codes without dots).
-SAMBAS_DISTRICTS = {
-    "610101": "SAMBAS",
-    "610102": "TELUK KERAMAT",
-    "610103": "JAWAI",
-    "610104": "TEBAS",
-    "610105": "PEMANGKAT",
-    "610106": "SEJANGKUNG",
-    "610107": "SELAKAU",
-    "610108": "PALOH",
-    "610109": "SAJINGAN BESAR",
-    "610110": "SUBAH",
-    "610111": "GALING",
-    "610112": "TEKARANG",
-    "610113": "SEMPARUK",
-    "610114": "SAJAD",
-    "610115": "SEBAWI",
-    "610116": "JAWAI SELATAN",
-    "610117": "TANGARAN",
-    "610118": "SALATIGA",
-    "610119": "SELAKAU TIMUR",
-}
-# Where people who moved in mostly come from: the neighbouring kecamatan.
-MOVED_IN_DISTRICTS = (
-    ("610101", 30),
-    ("610104", 18),
-    ("610105", 14),
-    ("610113", 10),
-    ("610102", 8),
-    ("610103", 6),
-    ("610115", 5),
-    ("610106", 4),
-    ("610108", 3),
-    ("610109", 2),
-)
-
-# Dusun → (main road, lanes); two RW per dusun, three RT per RW.
-DUSUN = (
-    (
-        "Sungai Bedung",
-        "Jl. Sungai Bedung",
-        (
-            "Gg. Damai",
-            "Gg. Masjid",
-            "Gg. Keluarga",
-            "Gg. Amal",
-            "Gg. Sepakat",
-            "Gg. Mawar",
-        ),
-    ),
-    (
-        "Parit Baru",
-        "Jl. Parit Baru",
-        (
-            "Gg. Melati",
-            "Gg. Kenanga",
-            "Gg. Bersatu",
-            "Gg. Parit Haji",
-            "Gg. Surau",
-            "Gg. Rukun",
-        ),
-    ),
-    (
-        "Tanjung Harapan",
-        "Jl. Tanjung Harapan",
-        (
-            "Gg. Setia",
-            "Gg. Harapan Jaya",
-            "Gg. Pelita",
-            "Gg. Sawit",
-            "Gg. Nelayan",
-            "Gg. Tekarang Indah",
-        ),
-    ),
-)
-
+# The registry's words that the generation logic itself branches on.
 KEPALA = "KEPALA KELUARGA"
 ISTRI = "ISTRI"
 ANAK = "ANAK"
@@ -115,12 +45,8 @@ MARRIED = "KAWIN"
 DIVORCED = "CERAI HIDUP"
 WIDOWED = "CERAI MATI"
 
-NO_SCHOOL = "TIDAK/BELUM SEKOLAH"
-SD_UNFINISHED = "BELUM TAMAT SD/SEDERAJAT"
-SD = "TAMAT SD/SEDERAJAT"
 SLTP = "SLTP/SEDERAJAT"
 SLTA = "SLTA/SEDERAJAT"
-D12 = "DIPLOMA I/II"
 D3 = "AKADEMI/DIPLOMA III/S. MUDA"
 S1 = "DIPLOMA IV/STRATA I"
 
@@ -130,392 +56,26 @@ HOUSEWIFE = "MENGURUS RUMAH TANGGA"
 FARMER = "PETANI/PEKEBUN"
 LABOURER = "BURUH HARIAN LEPAS"
 EMPLOYEE = "KARYAWAN SWASTA"
-TRADER = "PEDAGANG"
-SELF_EMPLOYED = "WIRASWASTA"
-TEACHER = "GURU"
-CIVIL_SERVANT = "PEGAWAI NEGERI SIPIL (PNS)"
-# Jobs of men who are away at the plantation or across the border on work days.
-AWAY_JOBS = frozenset({LABOURER, EMPLOYEE, "NELAYAN", "SOPIR", "BURUH TANI/PERKEBUNAN"})
-
-MALAY_MALE_OLD = (
-    "MUHAMMAD",
-    "AHMAD",
-    "ABDUL",
-    "SYARIF",
-    "HAMDAN",
-    "ZULKIFLI",
-    "RUSDI",
-    "JUMADI",
-    "USMAN",
-    "SAHRUL",
-    "RIDWAN",
-    "HASAN",
-    "JAMALUDIN",
-    "MARZUKI",
-    "ISMAIL",
-    "SULAIMAN",
-    "BUJANG",
-    "MAHMUD",
-    "YUSUF",
-    "SAFARUDIN",
-    "ABDULLAH",
-    "HAMZAH",
-    "SAMSUDIN",
-    "KASIM",
-    "ARSYAD",
-    "IDRIS",
-    "SUPARDI",
-    "HERMANSYAH",
-    "BAHARI",
-    "SUHAIMI",
-    "MUSTAFA",
-    "JUNAIDI",
-    "RAMLI",
-    "ARIFIN",
-    "HARUN",
-    "TAUFIK",
-    "SYAHRANI",
-    "UTUH",
-)
-MALAY_MALE_OLD_2 = (
-    "HASAN",
-    "RIDWAN",
-    "ISMAIL",
-    "YUSUF",
-    "RAHMAN",
-    "ARIFIN",
-    "SALEH",
-    "HAMID",
-    "RAZAK",
-    "KADIR",
-    "SYUKUR",
-    "JALIL",
-    "MANSUR",
-    "NAWAWI",
-    "RASYID",
-    "HALIM",
-    "SANI",
-    "TAHIR",
-    "BASRI",
-    "ZAINAL",
-    "JUMADI",
-    "RUSDI",
-    "USMAN",
-    "MARZUKI",
-    "HAMDAN",
-    "SAHRUL",
-    "AMRAN",
-    "SUFIAN",
-    "ZAINUDIN",
-    "HUSIN",
-    "JAPAR",
-    "DAHLAN",
-)
-MALAY_MALE_NEW = (
-    "MUHAMMAD",
-    "AHMAD",
-    "RIZKY",
-    "FAJAR",
-    "ILHAM",
-    "FIKRI",
-    "RAFI",
-    "AKBAR",
-    "DIMAS",
-    "FARHAN",
-    "HAIKAL",
-    "ZAKI",
-    "ARYA",
-    "ALDI",
-    "RENDI",
-    "HERI",
-    "DENI",
-    "ANDIKA",
-    "REZA",
-    "FAISAL",
-    "IQBAL",
-    "NAUFAL",
-    "RAFFA",
-)
-MALAY_MALE_NEW_2 = (
-    "RAMADHAN",
-    "PRATAMA",
-    "FIRMANSYAH",
-    "SAPUTRA",
-    "HIDAYAT",
-    "MAULANA",
-    "ALFARIZI",
-    "SYAHPUTRA",
-    "HAFIZ",
-    "NUGRAHA",
-    "RIZKI",
-    "ANANDA",
-    "FAUZAN",
-    "RIDHO",
-    "HAKIM",
-    "KURNIAWAN",
-    "SETIAWAN",
-    "ARDIANSYAH",
-    "GUNAWAN",
-    "IRAWAN",
-)
-MALAY_FEMALE_OLD = (
-    "SITI",
-    "NUR",
-    "SARIFAH",
-    "UTI",
-    "HAIRANI",
-    "JULIANA",
-    "MARIAM",
-    "SALMAH",
-    "AMINAH",
-    "FATIMAH",
-    "ROSMAWATI",
-    "NURLELA",
-    "NURHAYATI",
-    "RAHMAWATI",
-    "HALIMAH",
-    "ZAINAB",
-    "MASNAH",
-    "KAMSIAH",
-    "ROSMINI",
-    "MAIMUNAH",
-    "JUMIATI",
-    "SURIANI",
-    "HASNAH",
-    "DAYANG",
-    "RUSMINAH",
-    "SAMSIAH",
-    "NORMAH",
-    "ASIAH",
-)
-MALAY_FEMALE_OLD_2 = (
-    "AMINAH",
-    "FATIMAH",
-    "SALMAH",
-    "HAWA",
-    "AISYAH",
-    "ZUBAIDAH",
-    "MAISARAH",
-    "HAYATI",
-    "RAHMAH",
-    "ASMAH",
-    "KHADIJAH",
-    "HASANAH",
-    "SAODAH",
-    "MASITAH",
-    "RUKIAH",
-    "NURHAYATI",
-    "KALSUM",
-    "MARIAM",
-    "JAMILAH",
-    "ROSNAH",
-    "HABSAH",
-    "ZALEHA",
-    "NURLELA",
-    "HAIRANI",
-    "JULIANA",
-    "ROSMAWATI",
-)
-MALAY_FEMALE_NEW = (
-    "NUR",
-    "SITI",
-    "DINDA",
-    "PUTRI",
-    "AULIA",
-    "NABILA",
-    "NAYLA",
-    "SALSABILA",
-    "ZAHRA",
-    "ALYA",
-    "AISYAH",
-    "RINA",
-    "DEWI",
-    "INDAH",
-    "FITRI",
-    "NADIA",
-    "WULAN",
-    "SRI",
-    "YULIANTI",
-    "RISKA",
-)
-MALAY_FEMALE_NEW_2 = (
-    "AZZAHRA",
-    "RAMADHANI",
-    "PUTRI",
-    "LESTARI",
-    "SAFITRI",
-    "AMELIA",
-    "NURHALIZA",
-    "KHAIRUNNISA",
-    "HUMAIRA",
-    "SYAKIRA",
-    "FEBRIANTI",
-    "WULANDARI",
-    "HASANAH",
-    "AFRIANI",
-    "MAHARANI",
-    "RAHMADANI",
-    "ANGGRAINI",
-    "PERMATASARI",
-    "OKTAVIANI",
-)
-# Hakka family names of Sambas and Singkawang, with the Indonesian surname the
-# younger generation of that family tends to carry.
-CHINESE_FAMILIES = (
-    ("BONG", "WIJAYA"),
-    ("LIM", "SALIM"),
-    ("TJHIA", "CAHYADI"),
-    ("LIU", "LUKITO"),
-    ("NG", "GUNAWAN"),
-    ("CHANG", "TANUWIJAYA"),
-    ("THJIN", "SETIAWAN"),
-    ("KHO", "KUSUMA"),
-    ("LIE", "LIMANTO"),
-    ("YAP", "YAPUTRA"),
-    ("TJONG", "SUGIANTO"),
-    ("HIU", "HARTONO"),
-)
-CHINESE_MALE_OLD = (
-    "AKIONG",
-    "AHUI",
-    "APHIN",
-    "AFUK",
-    "ACHONG",
-    "KIMLIONG",
-    "SUNLIE",
-    "ACAI",
-    "FUILIN",
-    "NYUKFO",
-    "KONGLIAN",
-    "TETJHIN",
-)
-CHINESE_FEMALE_OLD = (
-    "AMOI",
-    "SUILAN",
-    "MOILAN",
-    "KIMFA",
-    "NYUKLAN",
-    "AKIM",
-    "APIN",
-    "FUNGMOI",
-    "LIMOI",
-    "SIUKHIM",
-)
-CHINESE_MALE_NEW = (
-    "HENDRA",
-    "KEVIN",
-    "STEVEN",
-    "WILLIAM",
-    "FELIX",
-    "VINCENT",
-    "JONI",
-    "RUDI",
-    "SUHENDRA",
-    "ANTONI",
-)
-CHINESE_FEMALE_NEW = (
-    "LINA",
-    "LILIS",
-    "SULIANA",
-    "JESSICA",
-    "MICHELLE",
-    "VERONIKA",
-    "CINDY",
-    "MELISA",
-    "YENNY",
-    "SUSANTI",
-)
-DAYAK_MALE = (
-    "YOHANES",
-    "PETRUS",
-    "PAULUS",
-    "STEFANUS",
-    "AGUSTINUS",
-    "FRANSISKUS",
-    "ANTONIUS",
-    "YOSEF",
-    "MARKUS",
-    "LUKAS",
-    "YAKOBUS",
-    "SIMON",
-)
-DAYAK_MALE_2 = (
-    "ASIANG",
-    "ALOY",
-    "ATOK",
-    "JIMAN",
-    "LANSAU",
-    "AMAT",
-    "UYUP",
-    "NYAMPUN",
-    "ASUN",
-    "BUJANG",
-)
-DAYAK_FEMALE = (
-    "MARIA",
-    "YULIANA",
-    "MARSELINA",
-    "FRANSISKA",
-    "KRISTINA",
-    "ELISABETH",
-    "AGNES",
-    "MAGDALENA",
-    "ROSALIA",
-    "VERONIKA",
-)
-DAYAK_FEMALE_2 = (
-    "ULIN",
-    "ITA",
-    "NANI",
-    "SUSI",
-    "RINA",
-    "MINA",
-    "YATI",
-    "INDAI",
-    "LINA",
-)
-
-MALAY_NAMES = {
-    ("L", False): (MALAY_MALE_OLD, MALAY_MALE_OLD_2),
-    ("L", True): (MALAY_MALE_NEW, MALAY_MALE_NEW_2),
-    ("P", False): (MALAY_FEMALE_OLD, MALAY_FEMALE_OLD_2),
-    ("P", True): (MALAY_FEMALE_NEW, MALAY_FEMALE_NEW_2),
-}
-CHINESE_OLD = {"L": CHINESE_MALE_OLD, "P": CHINESE_FEMALE_OLD}
-CHINESE_NEW = {"L": CHINESE_MALE_NEW, "P": CHINESE_FEMALE_NEW}
-DAYAK_NAMES = {"L": (DAYAK_MALE, DAYAK_MALE_2), "P": (DAYAK_FEMALE, DAYAK_FEMALE_2)}
-
-MOBILE_PREFIXES = (
-    "0812",
-    "0813",
-    "0821",
-    "0822",
-    "0823",
-    "0852",
-    "0853",
-    "0811",
-    "0857",
-    "0856",
-    "0815",
-    "0817",
-    "0818",
-    "0819",
-    "0877",
-    "0878",
-    "0895",
-    "0896",
-    "0881",
-    "0838",
-)
 
 MALAY, CHINESE, DAYAK = "malay", "chinese", "dayak"
 
+DEATHS_UNDER_60 = 0.002  # share of residents under 60 recorded as deceased
+DAYS_PER_YEAR = 365.2425
+# "0001".."9999" ready-made: formatting with a spec is slow in a hot loop.
+SERIALS = tuple(f"{n:04d}" for n in range(10_000))
 
 TABLE_BITS = 12
 SLOTS = 1 << TABLE_BITS
 
 
-def _table(pairs: Sequence[tuple[Any, float]]) -> tuple[Any, ...]:
+@cache
+def load(name: str) -> dict[str, Any]:
+    """One file of `demo_data/` (its `about` lines say what it holds), parsed once."""
+    data = resources.files("desa.residents") / "demo_data" / f"{name}.json"
+    return json.loads(data.read_text(encoding="utf-8"))
+
+
+def _table(pairs: Sequence[Sequence[Any]]) -> tuple[Any, ...]:
     """A weighted choice as a lookup table: `table[getrandbits(TABLE_BITS)]`.
 
     One index per draw is much cheaper than a bisect; weights are kept to 1/4096.
@@ -532,206 +92,68 @@ def _table(pairs: Sequence[tuple[Any, float]]) -> tuple[Any, ...]:
     )
 
 
-# Household kinds and the age of their head, in five-year bands.
-KINDS = _table(
-    [
-        ("couple", 76),
-        ("widow", 9),
-        ("single", 4.5),
-        ("divorced", 4),
-        ("widower", 3),
-        ("young", 0.4),
-    ]
-)
-COUPLE_HEAD_AGE = _table(
-    [
-        (20, 3),
-        (25, 9),
-        (30, 12),
-        (35, 12),
-        (40, 11),
-        (45, 10),
-        (50, 9),
-        (55, 8),
-        (60, 7),
-        (65, 5),
-        (70, 4),
-        (75, 2.5),
-        (80, 1.2),
-        (85, 0.5),
-    ]
-)
-WIDOW_HEAD_AGE = _table(
-    [
-        (35, 1),
-        (40, 2),
-        (45, 2.5),
-        (50, 3.5),
-        (55, 4),
-        (60, 5),
-        (65, 5.5),
-        (70, 5),
-        (75, 4),
-        (80, 2.5),
-        (85, 1.2),
-    ]
-)
-ETHNICITY = _table([(MALAY, 92.5), (CHINESE, 4.5), (DAYAK, 3)])
-CHINESE_RELIGION = _table(
-    [("BUDHA", 50), ("KHONGHUCU", 35), ("KATHOLIK", 10), ("KRISTEN", 5)]
-)
-DAYAK_RELIGION = _table([("KATHOLIK", 70), ("KRISTEN", 30)])
-KIDS_BORN = _table([(0, 6), (1, 14), (2, 31), (3, 26), (4, 14), (5, 6), (6, 2), (7, 1)])
+_places = load("places")
+EMPLOYERS = tuple(_places["employers"])
+SAMBAS_DISTRICTS: dict[str, str] = _places["districts"]
+MOVED_IN = _table(_places["moved_in_from"])
+# Dusun → (main road, lanes); two RW per dusun, three RT per RW.
+DUSUN = tuple((d["name"], d["road"], tuple(d["lanes"])) for d in _places["dusun"])
+_born = _places["birth_places"]
+BIRTH_PLACE_OLD = _table(_born["malay_before_2005"])
+BIRTH_PLACE_YOUNG = _table(_born["malay_from_2005"])
+BIRTH_PLACE_CHINESE = _table(_born["chinese"])
+BIRTH_PLACE_DAYAK = _table(_born["dayak"])
 
-BIRTH_PLACE_OLD = _table(
-    [
-        ("SAMBAS", 58),
-        ("TEKARANG", 22),
-        ("SINGKAWANG", 5),
-        ("PONTIANAK", 3),
-        ("KUCHING", 4),
-        ("PEMANGKAT", 4),
-        ("TEBAS", 4),
-    ]
-)
-BIRTH_PLACE_YOUNG = _table(
-    [
-        ("SAMBAS", 74),
-        ("TEKARANG", 10),
-        ("SINGKAWANG", 5),
-        ("PONTIANAK", 3),
-        ("KUCHING", 7),
-        ("PEMANGKAT", 1),
-    ]
-)
-BIRTH_PLACE_CHINESE = _table(
-    [("SINGKAWANG", 40), ("SAMBAS", 30), ("PEMANGKAT", 20), ("PONTIANAK", 10)]
-)
-BIRTH_PLACE_DAYAK = _table(
-    [
-        ("SAMBAS", 35),
-        ("SAJINGAN", 25),
-        ("BENGKAYANG", 25),
-        ("KUCHING", 10),
-        ("SINGKAWANG", 5),
-    ]
-)
-MOVED_IN = _table(MOVED_IN_DISTRICTS)
+_names = load("names")
+MALAY_NAMES = {
+    (sex, young): tuple(map(tuple, by_age["younger" if young else "older"]))
+    for sex, by_age in _names["malay"].items()
+    for young in (False, True)
+}
+# Hakka family names with the Indonesian surname their younger generation carries.
+CHINESE_FAMILIES = tuple(map(tuple, _names["chinese_families"]))
+CHINESE_OLD = {sex: tuple(n["older"]) for sex, n in _names["chinese"].items()}
+CHINESE_NEW = {sex: tuple(n["younger"]) for sex, n in _names["chinese"].items()}
+DAYAK_NAMES = {sex: tuple(map(tuple, n)) for sex, n in _names["dayak"].items()}
+
+_households = load("households")
+KINDS = _table(_households["kinds"])
+COUPLE_HEAD_AGE = _table(_households["couple_head_age"])
+WIDOW_HEAD_AGE = _table(_households["widow_head_age"])
+ETHNICITY = _table(_households["ethnicity"])
+CHINESE_RELIGION = _table(_households["religion"]["chinese"])
+DAYAK_RELIGION = _table(_households["religion"]["dayak"])
+KIDS_BORN = _table(_households["children_born"])
 # Share of grown-up members registered first in another kecamatan, by relation.
-MOVED_IN_SHARE = {KEPALA: 0.08, ISTRI: 0.2, ORANG_TUA: 0.25, MERTUA: 0.25, FAMILI: 0.08}
+MOVED_IN_SHARE: dict[str, float] = _households["moved_in_share"]
 
-JOBS_MAN = _table(
-    [
-        (FARMER, 38),
-        (LABOURER, 17),
-        (EMPLOYEE, 12),
-        (SELF_EMPLOYED, 8),
-        (TRADER, 5),
-        ("NELAYAN", 3),
-        ("BURUH TANI/PERKEBUNAN", 4),
-        ("TUKANG KAYU", 2),
-        ("SOPIR", 2),
-        (TEACHER, 2),
-        (CIVIL_SERVANT, 2),
-        ("PERANGKAT DESA", 1),
-        (NOT_WORKING, 4),
-    ]
-)
-JOBS_WOMAN = _table(
-    [
-        (HOUSEWIFE, 55),
-        (FARMER, 18),
-        (TRADER, 8),
-        (SELF_EMPLOYED, 4),
-        (EMPLOYEE, 4),
-        (LABOURER, 4),
-        (TEACHER, 3),
-        (CIVIL_SERVANT, 1),
-        ("BIDAN", 0.5),
-        ("PERAWAT", 0.5),
-        (NOT_WORKING, 2),
-    ]
-)
-JOBS_YOUNG_MAN = _table(
-    [
-        (STUDENT, 30),
-        (NOT_WORKING, 18),
-        (LABOURER, 18),
-        (EMPLOYEE, 18),
-        (FARMER, 8),
-        (SELF_EMPLOYED, 5),
-        ("BURUH TANI/PERKEBUNAN", 3),
-    ]
-)
-JOBS_YOUNG_WOMAN = _table(
-    [
-        (STUDENT, 38),
-        (NOT_WORKING, 25),
-        (EMPLOYEE, 15),
-        (HOUSEWIFE, 8),
-        (TRADER, 6),
-        (TEACHER, 3),
-        (SELF_EMPLOYED, 5),
-    ]
-)
-JOBS_OLD_MAN = _table(
-    [(FARMER, 45), (NOT_WORKING, 35), ("PENSIUNAN", 8), (TRADER, 5), (SELF_EMPLOYED, 7)]
-)
-JOBS_OLD_WOMAN = _table([(HOUSEWIFE, 55), (NOT_WORKING, 30), (FARMER, 15)])
-JOBS_CHINESE_MAN = _table(
-    [(TRADER, 35), (SELF_EMPLOYED, 30), (FARMER, 15), (EMPLOYEE, 12), (NOT_WORKING, 8)]
-)
-JOBS_CHINESE_WOMAN = _table(
-    [(HOUSEWIFE, 40), (TRADER, 30), (SELF_EMPLOYED, 20), (EMPLOYEE, 10)]
-)
+_jobs = load("jobs")
+JOBS_MAN = _table(_jobs["man"])
+JOBS_WOMAN = _table(_jobs["woman"])
+JOBS_YOUNG_MAN = _table(_jobs["young_man"])
+JOBS_YOUNG_WOMAN = _table(_jobs["young_woman"])
+JOBS_OLD_MAN = _table(_jobs["old_man"])
+JOBS_OLD_WOMAN = _table(_jobs["old_woman"])
+JOBS_CHINESE_MAN = _table(_jobs["chinese_man"])
+JOBS_CHINESE_WOMAN = _table(_jobs["chinese_woman"])
+# Jobs of men who are away at the plantation or across the border on work days.
+AWAY_JOBS = frozenset(_jobs["away"])
+QUALIFIED_JOBS = frozenset(_jobs["qualified"])
 
-EDUCATION_BY_COHORT = (  # (born before year, weights)
-    (
-        1960,
-        _table([(NO_SCHOOL, 25), (SD_UNFINISHED, 25), (SD, 40), (SLTP, 6), (SLTA, 4)]),
-    ),
-    (
-        1980,
-        _table(
-            [
-                (NO_SCHOOL, 8),
-                (SD_UNFINISHED, 15),
-                (SD, 45),
-                (SLTP, 17),
-                (SLTA, 13),
-                (S1, 2),
-            ]
-        ),
-    ),
-    (
-        1995,
-        _table(
-            [
-                (NO_SCHOOL, 2),
-                (SD_UNFINISHED, 6),
-                (SD, 30),
-                (SLTP, 28),
-                (SLTA, 28),
-                (D12, 1),
-                (D3, 1),
-                (S1, 4),
-            ]
-        ),
-    ),
-    (9999, _table([(SD, 12), (SLTP, 28), (SLTA, 48), (D12, 1), (D3, 2), (S1, 9)])),
+_education = load("education")
+EDUCATION_BY_COHORT = tuple(  # (born before year, table)
+    (cohort["born_before"], _table(cohort["weights"]))
+    for cohort in _education["by_cohort"]
 )
-EDUCATION_QUALIFIED = _table([(S1, 75), (D3, 12), (D12, 5), (SLTA, 8)])
-QUALIFIED_JOBS = frozenset({TEACHER, CIVIL_SERVANT, "BIDAN", "PERAWAT"})
-
+EDUCATION_QUALIFIED = _table(_education["qualified"])
 # Schooling of a child by age in whole years (0–16).
-CHILD_EDUCATION = (NO_SCHOOL,) * 7 + (SD_UNFINISHED,) * 6 + (SD,) * 3 + (SLTP,)
-DEATHS_UNDER_60 = 0.002  # share of residents under 60 recorded as deceased
+CHILD_EDUCATION = tuple(
+    level for level, years in _education["child_by_age"] for _ in range(years)
+)
 
-RECORDED = _table([(8, 70), (3, 10), (5, 8), (7, 6), (4, 3), (6, 3)])
-
-DAYS_PER_YEAR = 365.2425
-# "0001".."9999" ready-made: formatting with a spec is slow in a hot loop.
-SERIALS = tuple(f"{n:04d}" for n in range(10_000))
+_contacts = load("contacts")
+MOBILE_PREFIXES = tuple(_contacts["mobile_prefixes"])
+RECORDED = _table(_contacts["ektp_recorded"])
 
 
 @dataclass

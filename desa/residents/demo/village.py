@@ -1,216 +1,61 @@
-"""Demo residents: a believable Desa Merubung (Tekarang, Sambas, West Kalimantan).
+"""One run of the demo generator: households, their people and numbers, and roles.
 
-`build_rows` is pure and deterministic for a seed: it makes the resident rows of
-about one family per 3.3 people, with valid NIKs and KK numbers, a rural age
-pyramid, Sambas Malay names (and a few Chinese-Indonesian and Dayak families),
-and the e-KTP picture of a border village: most adults recorded, a group recorded
-without a printed card (the blank-card shortage), and the rest still pending.
-`populate` inserts those rows with Core inserts and never commits.
-
-The village itself (names, dusun and lanes, kecamatan, and every weighted table)
-is data in `demo_data/*.json`, read once on import; this module only generates.
+All randomness comes from the one seeded `random.Random`; the data comes from
+`tables`, one person's attributes from `people`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import json
 import random
-from bisect import bisect
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
-from sqlalchemy import insert, select
-
-from desa.extensions import db
-from desa.residents.models import Resident
-
-INSERT_CHUNK = 5000
-
-# The registry's words that the generation logic itself branches on.
-KEPALA = "KEPALA KELUARGA"
-ISTRI = "ISTRI"
-ANAK = "ANAK"
-ORANG_TUA = "ORANG TUA"
-MERTUA = "MERTUA"
-FAMILI = "FAMILI LAIN"
-CUCU = "CUCU"
-
-SINGLE = "BELUM KAWIN"
-MARRIED = "KAWIN"
-DIVORCED = "CERAI HIDUP"
-WIDOWED = "CERAI MATI"
-
-SLTP = "SLTP/SEDERAJAT"
-SLTA = "SLTA/SEDERAJAT"
-D3 = "AKADEMI/DIPLOMA III/S. MUDA"
-S1 = "DIPLOMA IV/STRATA I"
-
-NOT_WORKING = "BELUM/TIDAK BEKERJA"
-STUDENT = "PELAJAR/MAHASISWA"
-HOUSEWIFE = "MENGURUS RUMAH TANGGA"
-FARMER = "PETANI/PEKEBUN"
-LABOURER = "BURUH HARIAN LEPAS"
-EMPLOYEE = "KARYAWAN SWASTA"
-
-MALAY, CHINESE, DAYAK = "malay", "chinese", "dayak"
-
-DEATHS_UNDER_60 = 0.002  # share of residents under 60 recorded as deceased
-DAYS_PER_YEAR = 365.2425
-# "0001".."9999" ready-made: formatting with a spec is slow in a hot loop.
-SERIALS = tuple(f"{n:04d}" for n in range(10_000))
-
-TABLE_BITS = 12
-SLOTS = 1 << TABLE_BITS
-
-
-@cache
-def load(name: str) -> dict[str, Any]:
-    """One file of `demo_data/` (its `about` lines say what it holds), parsed once."""
-    data = resources.files("desa.residents") / "demo_data" / f"{name}.json"
-    return json.loads(data.read_text(encoding="utf-8"))
-
-
-def _table(pairs: Sequence[Sequence[Any]]) -> tuple[Any, ...]:
-    """A weighted choice as a lookup table: `table[getrandbits(TABLE_BITS)]`.
-
-    One index per draw is much cheaper than a bisect; weights are kept to 1/4096.
-    """
-    items = [item for item, _ in pairs]
-    cum: list[float] = []
-    total = 0.0
-    for _, weight in pairs:
-        total += weight
-        cum.append(total)
-    return tuple(
-        items[min(bisect(cum, (slot + 0.5) / SLOTS * total), len(items) - 1)]
-        for slot in range(SLOTS)
-    )
-
-
-_places = load("places")
-EMPLOYERS = tuple(_places["employers"])
-SAMBAS_DISTRICTS: dict[str, str] = _places["districts"]
-MOVED_IN = _table(_places["moved_in_from"])
-# Dusun → (main road, lanes); two RW per dusun, three RT per RW.
-DUSUN = tuple((d["name"], d["road"], tuple(d["lanes"])) for d in _places["dusun"])
-_born = _places["birth_places"]
-BIRTH_PLACE_OLD = _table(_born["malay_before_2005"])
-BIRTH_PLACE_YOUNG = _table(_born["malay_from_2005"])
-BIRTH_PLACE_CHINESE = _table(_born["chinese"])
-BIRTH_PLACE_DAYAK = _table(_born["dayak"])
-
-_names = load("names")
-MALAY_NAMES = {
-    (sex, young): tuple(map(tuple, by_age["younger" if young else "older"]))
-    for sex, by_age in _names["malay"].items()
-    for young in (False, True)
-}
-# Hakka family names with the Indonesian surname their younger generation carries.
-CHINESE_FAMILIES = tuple(map(tuple, _names["chinese_families"]))
-CHINESE_OLD = {sex: tuple(n["older"]) for sex, n in _names["chinese"].items()}
-CHINESE_NEW = {sex: tuple(n["younger"]) for sex, n in _names["chinese"].items()}
-DAYAK_NAMES = {sex: tuple(map(tuple, n)) for sex, n in _names["dayak"].items()}
-
-_households = load("households")
-KINDS = _table(_households["kinds"])
-COUPLE_HEAD_AGE = _table(_households["couple_head_age"])
-WIDOW_HEAD_AGE = _table(_households["widow_head_age"])
-ETHNICITY = _table(_households["ethnicity"])
-CHINESE_RELIGION = _table(_households["religion"]["chinese"])
-DAYAK_RELIGION = _table(_households["religion"]["dayak"])
-KIDS_BORN = _table(_households["children_born"])
-# Share of grown-up members registered first in another kecamatan, by relation.
-MOVED_IN_SHARE: dict[str, float] = _households["moved_in_share"]
-
-_jobs = load("jobs")
-JOBS_MAN = _table(_jobs["man"])
-JOBS_WOMAN = _table(_jobs["woman"])
-JOBS_YOUNG_MAN = _table(_jobs["young_man"])
-JOBS_YOUNG_WOMAN = _table(_jobs["young_woman"])
-JOBS_OLD_MAN = _table(_jobs["old_man"])
-JOBS_OLD_WOMAN = _table(_jobs["old_woman"])
-JOBS_CHINESE_MAN = _table(_jobs["chinese_man"])
-JOBS_CHINESE_WOMAN = _table(_jobs["chinese_woman"])
-# Jobs of men who are away at the plantation or across the border on work days.
-AWAY_JOBS = frozenset(_jobs["away"])
-QUALIFIED_JOBS = frozenset(_jobs["qualified"])
-
-_education = load("education")
-EDUCATION_BY_COHORT = tuple(  # (born before year, table)
-    (cohort["born_before"], _table(cohort["weights"]))
-    for cohort in _education["by_cohort"]
-)
-EDUCATION_QUALIFIED = _table(_education["qualified"])
-# Schooling of a child by age in whole years (0–16).
-CHILD_EDUCATION = tuple(
-    level for level, years in _education["child_by_age"] for _ in range(years)
+from desa.residents.demo import people
+from desa.residents.demo.tables import (
+    ANAK,
+    BIRTH_PLACE_CHINESE,
+    BIRTH_PLACE_DAYAK,
+    BIRTH_PLACE_OLD,
+    BIRTH_PLACE_YOUNG,
+    CHILD_EDUCATION,
+    CHINESE,
+    CHINESE_FAMILIES,
+    CHINESE_RELIGION,
+    COUPLE_HEAD_AGE,
+    CUCU,
+    DAYAK_RELIGION,
+    DAYS_PER_YEAR,
+    DEATHS_UNDER_60,
+    DIVORCED,
+    DUSUN,
+    EMPLOYERS,
+    ETHNICITY,
+    FAMILI,
+    ISTRI,
+    KEPALA,
+    KIDS_BORN,
+    KINDS,
+    MALAY,
+    MARRIED,
+    MERTUA,
+    MOVED_IN,
+    MOVED_IN_SHARE,
+    NOT_WORKING,
+    ORANG_TUA,
+    S1,
+    SAMBAS_DISTRICTS,
+    SERIALS,
+    SINGLE,
+    SLTA,
+    STUDENT,
+    TABLE_BITS,
+    WIDOW_HEAD_AGE,
+    WIDOWED,
+    lookup_table,
 )
 
-_contacts = load("contacts")
-MOBILE_PREFIXES = tuple(_contacts["mobile_prefixes"])
-RECORDED = _table(_contacts["ektp_recorded"])
 
-
-@dataclass
-class DemoResult:
-    """Who is who in the demo village, for `desa demo` to make accounts with."""
-
-    rt_head_area: tuple[str, str]
-    employers: list[str]
-    head_name: str
-    self_service_resident_id: int
-
-
-def build_rows(
-    count: int, seed: int, today: dt.date, village_code: str
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Resident rows for a Core insert (keys are Resident columns) and their meta.
-
-    Pure and deterministic for (count, seed, today, village_code). The meta holds
-    `rt_head_area` (rw, rt), `employers`, `head_nik`, `head_name` and
-    `self_service_nik`.
-    """
-    if count < 2:
-        raise ValueError("count must be at least 2")
-    # Hundreds of thousands of new dicts that all live on would make the cyclic
-    # garbage collector rescan them over and over; none of them form cycles.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        # Seeded on purpose: the same demo village every time, not a secret.
-        rng = random.Random(seed)  # nosec B311
-        return _Builder(rng, today, village_code).build(count)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-
-
-def populate(count: int, seed: int, today: dt.date, village_code: str) -> DemoResult:
-    """Inserts `build_rows()` in chunks, flushes, and says who is who. Never commits."""
-    rows, meta = build_rows(count, seed, today, village_code)
-    table = Resident.__table__
-    for start in range(0, len(rows), INSERT_CHUNK):
-        db.session.execute(insert(table), rows[start : start + INSERT_CHUNK])
-    db.session.flush()
-    resident_id = db.session.scalar(
-        select(Resident.id).where(Resident.nik == meta["self_service_nik"])
-    )
-    if resident_id is None:  # pragma: no cover - the rows were just inserted
-        raise RuntimeError("demo resident not found after insert")
-    return DemoResult(
-        rt_head_area=meta["rt_head_area"],
-        employers=list(meta["employers"]),
-        head_name=meta["head_name"],
-        self_service_resident_id=resident_id,
-    )
-
-
-class _Builder:
+class Builder:
     """One generation run; all randomness comes from `rng`."""
 
     def __init__(self, rng: random.Random, today: dt.date, village_code: str) -> None:
@@ -233,7 +78,7 @@ class _Builder:
         self.days: dict[int, tuple[dt.date, int, str, str]] = {}
         self.kk_serials: dict[str, int] = {}
         self.areas = self._areas()
-        self.area_pick = _table([(area, area[5]) for area in self.areas])
+        self.area_pick = lookup_table([(area, area[5]) for area in self.areas])
         self.house_numbers: dict[str, int] = {}
         self.rows: list[dict[str, Any]] = []
         self.ages: list[int] = []
@@ -287,113 +132,7 @@ class _Builder:
         self.kk_serials[key] = serial
         return self.home + key + SERIALS[serial]
 
-    def _phone(self) -> str:
-        prefix = MOBILE_PREFIXES[int(self.rand() * len(MOBILE_PREFIXES))]
-        # Stored as the registry stores phones: E.164 (what fields.phone returns).
-        return f"+62{prefix[1:]}{10_000_000 + int(self.rand() * 90_000_000)}"
-
     # -- people ------------------------------------------------------------------
-
-    def _name(self, sex: str, young: bool, ethnicity: str, family: int) -> str:
-        r = self.rand
-        if ethnicity == MALAY:
-            first, second = MALAY_NAMES[sex, young]
-            a = int(r() * len(first))
-            b = int(r() * len(second))
-            if first[a] == second[b]:
-                b = (b + 1) % len(second)
-            return f"{first[a]} {second[b]}"
-        if ethnicity == CHINESE:
-            old_name, new_name = CHINESE_FAMILIES[family]
-            if young:
-                given = CHINESE_NEW[sex]
-                return f"{given[int(r() * len(given))]} {new_name}"
-            given = CHINESE_OLD[sex]
-            return f"{old_name} {given[int(r() * len(given))]}"
-        first, second = DAYAK_NAMES[sex]
-        return f"{first[int(r() * len(first))]} {second[int(r() * len(second))]}"
-
-    def _occupation(self, age: int, sex: str, marital: str, ethnicity: str) -> str:
-        """The job of a grown-up (17 or older, or married)."""
-        r = self.rand
-        bits = self.bits
-        if age < 17:  # married minors
-            if sex == "P":
-                return HOUSEWIFE
-            return LABOURER if r() < 0.6 else FARMER
-        if age >= 65:
-            return (JOBS_OLD_MAN if sex == "L" else JOBS_OLD_WOMAN)[bits(TABLE_BITS)]
-        if ethnicity == CHINESE and age >= 23:
-            return (JOBS_CHINESE_MAN if sex == "L" else JOBS_CHINESE_WOMAN)[
-                bits(TABLE_BITS)
-            ]
-        if marital == SINGLE and age < 26:
-            return (JOBS_YOUNG_MAN if sex == "L" else JOBS_YOUNG_WOMAN)[
-                bits(TABLE_BITS)
-            ]
-        if sex == "L":
-            return JOBS_MAN[bits(TABLE_BITS)]
-        job = JOBS_WOMAN[bits(TABLE_BITS)]
-        if job == HOUSEWIFE and marital == SINGLE:
-            return NOT_WORKING if r() < 0.6 else EMPLOYEE
-        return job
-
-    def _education(self, age: int, birth_year: int, occupation: str) -> str:
-        """The schooling of a grown-up (married minors have left school early)."""
-        if age < 17:
-            return CHILD_EDUCATION[age]
-        if age < 19:
-            return SLTP
-        if occupation in QUALIFIED_JOBS:
-            return EDUCATION_QUALIFIED[self.bits(TABLE_BITS)]
-        for before, table in EDUCATION_BY_COHORT:
-            if birth_year < before:
-                education = table[self.bits(TABLE_BITS)]
-                if age < 22 and education in (S1, D3):
-                    return SLTA
-                return education
-        return SLTA  # pragma: no cover
-
-    def _life_status(self, age: int, relation: str) -> str:
-        p = self.rand()
-        if age >= 80:
-            dead = 0.2
-        elif age >= 70:
-            dead = 0.1
-        elif age >= 60:
-            dead = 0.03
-        else:
-            dead = DEATHS_UNDER_60
-        if p < dead:
-            return "deceased"
-        p -= dead
-        if 18 <= age <= 35 and relation in (ANAK, FAMILI):
-            moved = 0.085
-        elif 20 <= age <= 45:
-            moved = 0.004
-        else:
-            moved = 0.0
-        return "moved" if p < moved else "active"
-
-    def _ektp(
-        self, age: int, sex: str, marital: str, occupation: str, life: str
-    ) -> int | None:
-        """The e-KTP status of a grown-up: wajib KTP, recorded or not."""
-        r = self.rand
-        bits = self.bits
-        if life == "deceased" or age < 18:
-            pending = 0.45
-        elif age >= 70:
-            pending = 0.30
-        elif sex == "L" and age <= 50 and occupation in AWAY_JOBS:
-            pending = 0.28
-        elif occupation == HOUSEWIFE:
-            pending = 0.06
-        else:
-            pending = 0.10
-        if r() < pending:
-            return 2 if r() < 0.8 else None
-        return RECORDED[bits(TABLE_BITS)]
 
     def _person(
         self,
@@ -440,17 +179,17 @@ class _Builder:
                 if r() < 0.7:
                     place = SAMBAS_DISTRICTS[district]
             if age >= 17 and r() < (0.62 if age < 60 else 0.3):
-                phone = self._phone()
-            occupation = self._occupation(age, sex, marital, ethnicity)
-            education = self._education(age, birth.year, occupation)
-            life = self._life_status(age, relation)
-            ektp = self._ektp(age, sex, marital, occupation, life)
+                phone = people.phone(r)
+            occupation = people.occupation(r, bits, age, sex, marital, ethnicity)
+            education = people.education(bits, age, birth.year, occupation)
+            life = people.life_status(r, age, relation)
+            ektp = people.ektp_status(r, bits, age, sex, marital, occupation, life)
         surname = family[2]
         if ethnicity == CHINESE and relation in (ISTRI, MERTUA):
             # Married in: her own family's name, not her husband's.
             surname = int(r() * len(CHINESE_FAMILIES))
         young = birth.year >= (1995 if ethnicity == MALAY else 1985)
-        name = self._name(sex, young, ethnicity, surname)
+        name = people.name(r, sex, young, ethnicity, surname)
         prefix = district + (nik_woman if sex == "P" else nik_man)
         serials = self.nik_serials
         serial = serials.get(prefix, 0) + 1
@@ -735,7 +474,7 @@ class _Builder:
             ektp_status=8,
             occupation="KEPALA DESA",
             education=S1 if self.rand() < 0.5 else SLTA,
-            phone=head["phone"] or self._phone(),
+            phone=head["phone"] or people.phone(self.rand),
         )
         return i
 

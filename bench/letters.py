@@ -10,7 +10,7 @@ token, render, write the PDF durably (fsync) with its SHA-256, commit. The bare
 baseline draws the same letter text and QR data on a plain reportlab canvas in the
 same run, the QR made by the qrcode library as anyone would call it and drawn module
 by module; a second baseline fixes the QR mask, skipping qrcode's slow scoring of
-all eight (desa.letters.qr scores them itself, faster).
+all eight (desa.documents.qr scores them itself, faster).
 """
 
 from __future__ import annotations

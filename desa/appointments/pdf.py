@@ -11,7 +11,7 @@ from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from desa.letters.qr import draw_qr
+from desa.documents.qr import draw_qr
 
 SANS, BOLD = "Helvetica", "Helvetica-Bold"
 

@@ -16,7 +16,7 @@ from desa.auth.actor import current_actor
 from desa.core.formatting import format_day_date, mask_nik
 from desa.core.security import require
 from desa.core.village import current_zone, get_village
-from desa.letters.qr import qr_svg
+from desa.documents.qr import qr_svg
 
 bp = Blueprint("appointments_tickets", __name__, url_prefix="/tickets")
 

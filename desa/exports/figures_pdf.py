@@ -1,7 +1,7 @@
 """The figures as an A4 landscape PDF under the village letterhead.
 
-Drawn on a reportlab canvas with the letters domain's helpers (letterhead lines,
-logo, text folding, paged canvas), so the kop matches the village's letters.
+Drawn on a reportlab canvas with the shared kit in `desa.documents` (letterhead
+lines, logo, text folding, paged canvas), so the kop matches the village's letters.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from desa.exports.reports import month_label, pct_text, table_cells, table_header
-from desa.letters.pdf import (
+from desa.documents.drawing import (
     SANS,
     SANS_BOLD,
     SERIF_BOLD,
@@ -30,6 +29,7 @@ from desa.letters.pdf import (
     pdf_text,
     table_grid,
 )
+from desa.exports.reports import month_label, pct_text, table_cells, table_header
 
 PAGE_W, PAGE_H = landscape(A4)
 MARGIN = 14 * mm

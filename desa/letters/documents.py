@@ -149,7 +149,7 @@ def addressee_of(
 
 def letterhead(village: Village):
     """The letterhead of the village (Kabupaten / Kecamatan / Desa, address, logo)."""
-    from desa.letters.pdf import Letterhead
+    from desa.documents.drawing import Letterhead
 
     logo = None
     if village.logo_path:

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from desa.documents.drawing import Letterhead
 from desa.letters.pdf import (
     LetterDocument,
-    Letterhead,
     merge_pdfs,
     render_letter,
     render_register,

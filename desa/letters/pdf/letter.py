@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from reportlab.lib.pagesizes import A4
@@ -11,35 +12,128 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from desa.letters.pdf.drawing import (
-    BODY_SIZE,
-    BOTTOM,
-    INDENT,
-    LEADING,
-    LEFT,
-    PAGE_W,
-    PARAGRAPH_GAP,
-    QR_SIZE,
-    RIGHT,
+from desa.documents.drawing import (
     SANS,
+    SANS_BOLD,
+    SANS_ITALIC,
     SERIF,
     SERIF_BOLD,
     SERIF_ITALIC,
-    SIGN_SPACE,
-    SIGN_WIDTH,
-    TOP,
-    WIDTH,
-    LetterDocument,
-    draw_letterhead,
-    draw_watermark,
+    Letterhead,
     fit_size,
+    kop_lines,
+    load_logo,
     new_canvas,
     page_number,
     pdf_text,
     underline,
     wrap,
 )
-from desa.letters.qr import BORDER, draw_qr, qr_rows
+from desa.documents.qr import BORDER, draw_qr, qr_rows
+
+# Letter page (portrait A4), in points.
+PAGE_W, PAGE_H = A4
+LEFT = 25 * mm
+RIGHT = PAGE_W - 20 * mm
+TOP = PAGE_H - 14 * mm
+BOTTOM = 20 * mm
+WIDTH = RIGHT - LEFT
+
+BODY_SIZE = 12
+LEADING = 16
+INDENT = 12.5 * mm  # first line of a paragraph, and the data block
+PARAGRAPH_GAP = 6
+
+QR_SIZE = 32 * mm
+SIGN_WIDTH = 72 * mm
+SIGN_SPACE = 24 * mm  # room for the signature and the stamp
+
+WATERMARK = "DRAF"
+
+
+@dataclass(frozen=True)
+class LetterDocument:
+    """Everything printed on one letter, already worded and formatted.
+
+    Text may hold `\\n` for a forced line break (addressee, signer title, values).
+    A draft prints the DRAF watermark and neither number nor QR, whatever is given.
+    """
+
+    letterhead: Letterhead
+    title: str  # "Surat Keterangan Domisili" (printed upper-case)
+    number: str | None  # None for a draft
+    addressee: str | None  # referrals: "Kepada Yth.\\nKepala Dinas …\\ndi Sambas"
+    paragraphs_before: list[str]  # "Yang bertanda tangan di bawah ini, …"
+    data_rows: list[tuple[str, str]]  # ("Nama", "SITI AMINAH"), ("NIK", "6101…")
+    paragraphs_after: list[str]
+    place_date: str  # "Merubung, 23 November 2026"
+    signer_title: (
+        str  # "Kepala Desa Merubung" or "a.n. Kepala Desa …\\nSekretaris Desa"
+    )
+    signer_name: str
+    qr_url: str | None  # DESA_BASE_URL/v/<token>; None for a draft
+    draft: bool = False
+    valid_until: str | None = None  # a sentence printed after the body
+
+
+def draw_letterhead(c: Canvas, head: Letterhead) -> float:
+    """Draws the kop surat; returns the y just under its double rule."""
+    lines = kop_lines(head)
+    logo = load_logo(head.logo_path)
+    logo_size = 24 * mm
+    # Text is centred on the page; with a logo it must stay clear of it on both sides.
+    room = WIDTH - 2 * (logo_size + 4 * mm) if logo else WIDTH
+    centre = (LEFT + RIGHT) / 2
+    y = TOP - 14
+    for text, font, size, step in (
+        (lines[0], SERIF_BOLD, 14, 17),
+        (lines[1], SERIF_BOLD, 14, 21),
+        (lines[2], SERIF_BOLD, 17, 0),
+    ):
+        text = pdf_text(text)
+        c.setFont(font, fit_size(text, font, size, room, 8))
+        c.drawCentredString(centre, y, text)
+        y -= step
+    if head.address:
+        address = pdf_text(" ".join(head.address.split()))
+        y -= 14
+        c.setFont(SERIF_ITALIC, fit_size(address, SERIF_ITALIC, 10.5, room, 7))
+        c.drawCentredString(centre, y, address)
+    rule = y - 8
+    if logo is not None:
+        c.drawImage(
+            logo,
+            LEFT,
+            rule + 5,
+            width=logo_size,
+            height=TOP - rule - 5,
+            preserveAspectRatio=True,
+            anchor="c",
+            mask="auto",
+        )
+    c.setLineWidth(2.2)
+    c.line(LEFT, rule, RIGHT, rule)
+    c.setLineWidth(0.7)
+    c.line(LEFT, rule - 3.4, RIGHT, rule - 3.4)
+    return rule - 3.4
+
+
+def draw_watermark(c: Canvas) -> None:
+    c.saveState()
+    c.setFillGray(0.86)
+    c.translate(PAGE_W / 2, PAGE_H / 2)
+    c.rotate(50)
+    c.setFont(SANS_BOLD, 170)
+    c.drawCentredString(0, -60, WATERMARK)
+    c.restoreState()
+    c.setFont(SANS_ITALIC, 8)
+    c.setFillGray(0.35)
+    c.drawCentredString(
+        PAGE_W / 2,
+        14 * mm,
+        "DRAF — belum bernomor dan belum ditandatangani; tidak berlaku sebagai surat.",
+    )
+    c.setFillGray(0)
 
 
 class _LetterFlow:

@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from desa.core.formatting import format_date
-from desa.letters.pdf.drawing import (
+from desa.documents.drawing import (
     SANS,
     SANS_BOLD,
     SANS_ITALIC,

@@ -1,4 +1,6 @@
-"""QR codes for letters as vector shapes: the module matrix, a PDF drawing, an SVG.
+"""QR codes as vector shapes: the module matrix, a PDF drawing, an SVG.
+
+Letters carry their verify URL in one, appointment tickets their code.
 
 The `qrcode` library encodes the data (error correction M, quiet zone of 4 modules).
 Choosing the mask is done here: qrcode lays out and scores each of the eight masks in

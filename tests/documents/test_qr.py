@@ -1,4 +1,4 @@
-"""The letter QR: the same symbols as the qrcode library, readable by a real decoder."""
+"""The QR kit: the same symbols as the qrcode library, readable by a real decoder."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.pdfgen.canvas import Canvas
 
-from desa.letters.qr import BORDER, draw_qr, qr_matrix, qr_rows, qr_svg
+from desa.documents.qr import BORDER, draw_qr, qr_matrix, qr_rows, qr_svg
 
 TOKEN = (
     "eyJkIjoiMjAyNi0xMS0yMyIsImgiOiJTKioqIEEqKioqKiIsImlkIjoiazN4OWFiY2RlZmdoIiwi"

@@ -1,5 +1,5 @@
-"""What every village PDF shares: page geometry, fonts, text folding, the canvas,
-the letterhead."""
+"""What every village PDF shares: fonts, text folding, table ruling, the paged
+canvas, and the village's letterhead (its lines and logo)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from reportlab import rl_config
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -26,63 +24,8 @@ rl_config.useA85 = 0
 
 CREATOR = "desa — layanan kantor desa"
 
-# Letter page (portrait A4), in points.
-PAGE_W, PAGE_H = A4
-LEFT = 25 * mm
-RIGHT = PAGE_W - 20 * mm
-TOP = PAGE_H - 14 * mm
-BOTTOM = 20 * mm
-WIDTH = RIGHT - LEFT
-
 SERIF, SERIF_BOLD, SERIF_ITALIC = "Times-Roman", "Times-Bold", "Times-Italic"
 SANS, SANS_BOLD, SANS_ITALIC = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique"
-BODY_SIZE = 12
-LEADING = 16
-INDENT = 12.5 * mm  # first line of a paragraph, and the data block
-PARAGRAPH_GAP = 6
-
-QR_SIZE = 32 * mm
-SIGN_WIDTH = 72 * mm
-SIGN_SPACE = 24 * mm  # room for the signature and the stamp
-
-WATERMARK = "DRAF"
-
-
-@dataclass(frozen=True)
-class Letterhead:
-    """The village's letterhead (kop surat); names as stored, any case."""
-
-    province: str
-    regency: str  # "Kabupaten Sambas" (or "Sambas")
-    district: str  # "Tekarang" (or "Kecamatan Tekarang")
-    village_title: str  # "Desa Merubung" (or "Kelurahan …")
-    address: str | None = None
-    logo_path: str | None = None
-
-
-@dataclass(frozen=True)
-class LetterDocument:
-    """Everything printed on one letter, already worded and formatted.
-
-    Text may hold `\\n` for a forced line break (addressee, signer title, values).
-    A draft prints the DRAF watermark and neither number nor QR, whatever is given.
-    """
-
-    letterhead: Letterhead
-    title: str  # "Surat Keterangan Domisili" (printed upper-case)
-    number: str | None  # None for a draft
-    addressee: str | None  # referrals: "Kepada Yth.\\nKepala Dinas …\\ndi Sambas"
-    paragraphs_before: list[str]  # "Yang bertanda tangan di bawah ini, …"
-    data_rows: list[tuple[str, str]]  # ("Nama", "SITI AMINAH"), ("NIK", "6101…")
-    paragraphs_after: list[str]
-    place_date: str  # "Merubung, 23 November 2026"
-    signer_title: (
-        str  # "Kepala Desa Merubung" or "a.n. Kepala Desa …\\nSekretaris Desa"
-    )
-    signer_name: str
-    qr_url: str | None  # DESA_BASE_URL/v/<token>; None for a draft
-    draft: bool = False
-    valid_until: str | None = None  # a sentence printed after the body
 
 
 # --------------------------------------------------------------------------- text
@@ -224,7 +167,19 @@ def page_number(
     c.setFillGray(0)
 
 
-# ------------------------------------------------------------------------ letters
+# -------------------------------------------------------------------- letterhead
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The village's letterhead (kop surat); names as stored, any case."""
+
+    province: str
+    regency: str  # "Kabupaten Sambas" (or "Sambas")
+    district: str  # "Tekarang" (or "Kecamatan Tekarang")
+    village_title: str  # "Desa Merubung" (or "Kelurahan …")
+    address: str | None = None
+    logo_path: str | None = None
 
 
 def kop_lines(head: Letterhead) -> tuple[str, str, str]:
@@ -258,63 +213,3 @@ def _read_logo(path: str, _mtime_ns: int, _size: int) -> ImageReader:
     reader = ImageReader(path)
     reader.getRGBData()  # fails here, not half-way through drawing, on a broken file
     return reader
-
-
-def draw_letterhead(c: Canvas, head: Letterhead) -> float:
-    """Draws the kop surat; returns the y just under its double rule."""
-    lines = kop_lines(head)
-    logo = load_logo(head.logo_path)
-    logo_size = 24 * mm
-    # Text is centred on the page; with a logo it must stay clear of it on both sides.
-    room = WIDTH - 2 * (logo_size + 4 * mm) if logo else WIDTH
-    centre = (LEFT + RIGHT) / 2
-    y = TOP - 14
-    for text, font, size, step in (
-        (lines[0], SERIF_BOLD, 14, 17),
-        (lines[1], SERIF_BOLD, 14, 21),
-        (lines[2], SERIF_BOLD, 17, 0),
-    ):
-        text = pdf_text(text)
-        c.setFont(font, fit_size(text, font, size, room, 8))
-        c.drawCentredString(centre, y, text)
-        y -= step
-    if head.address:
-        address = pdf_text(" ".join(head.address.split()))
-        y -= 14
-        c.setFont(SERIF_ITALIC, fit_size(address, SERIF_ITALIC, 10.5, room, 7))
-        c.drawCentredString(centre, y, address)
-    rule = y - 8
-    if logo is not None:
-        c.drawImage(
-            logo,
-            LEFT,
-            rule + 5,
-            width=logo_size,
-            height=TOP - rule - 5,
-            preserveAspectRatio=True,
-            anchor="c",
-            mask="auto",
-        )
-    c.setLineWidth(2.2)
-    c.line(LEFT, rule, RIGHT, rule)
-    c.setLineWidth(0.7)
-    c.line(LEFT, rule - 3.4, RIGHT, rule - 3.4)
-    return rule - 3.4
-
-
-def draw_watermark(c: Canvas) -> None:
-    c.saveState()
-    c.setFillGray(0.86)
-    c.translate(PAGE_W / 2, PAGE_H / 2)
-    c.rotate(50)
-    c.setFont(SANS_BOLD, 170)
-    c.drawCentredString(0, -60, WATERMARK)
-    c.restoreState()
-    c.setFont(SANS_ITALIC, 8)
-    c.setFillGray(0.35)
-    c.drawCentredString(
-        PAGE_W / 2,
-        14 * mm,
-        "DRAF — belum bernomor dan belum ditandatangani; tidak berlaku sebagai surat.",
-    )
-    c.setFillGray(0)

@@ -14,10 +14,11 @@ import pytest
 from bigxlsx import write_xlsx
 from conftest import nik_for
 from peakmem import run_measured
-from test_importer import count, do_import, read_rejects, write_csv
 
 from desa.residents.importer import ImportFileError, reading, running
 from desa.residents.models import Resident
+
+from .test_importer import count, do_import, read_rejects, write_csv
 
 HEADER = ["nik", "name", "sex", "birth_date", "rt", "rw"]
 XLSX_ROWS = 1_048_575  # every row a sheet can hold, after the header

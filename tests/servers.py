@@ -15,17 +15,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_env(app, today: dt.date) -> dict[str, str]:
@@ -62,10 +55,18 @@ def call(port: int, method: str, path: str, token: str, body: dict | None = None
 
 
 class Gunicorn:
-    """tests/appointments/race_app.py (the app with a fixed date) on a free port."""
+    """tests/appointments/race_app.py (the app with a fixed date) on a free port.
+
+    The test binds the listening socket and hands it to gunicorn (`fd://`), so it
+    exists before gunicorn does: the first request queues in its backlog until a
+    worker takes it, and nothing has to wait for the port to open.
+    """
 
     def __init__(self, app, today: dt.date) -> None:
-        self.port = free_port()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
         self.env = server_env(app, today)
         self.cmd = [
             GUNICORN,
@@ -76,7 +77,7 @@ class Gunicorn:
             "--threads",
             "4",
             "-b",
-            f"127.0.0.1:{self.port}",
+            f"fd://{self.listener.fileno()}",
             "--log-level",
             "critical",
             "--chdir",
@@ -85,18 +86,28 @@ class Gunicorn:
         ]
 
     def start(self) -> Gunicorn:
-        self.proc = subprocess.Popen(self.cmd, env=self.env, start_new_session=True)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        self.stop(signal.SIGKILL)
-        raise RuntimeError("gunicorn did not start")
+        with self.listener:
+            self.proc = subprocess.Popen(
+                self.cmd,
+                env=self.env,
+                start_new_session=True,
+                pass_fds=[self.listener.fileno()],
+            )
+        # Gunicorn holds the only copy now: once it is killed, a client is refused
+        # at once instead of waiting in a backlog nobody reads.
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request("GET", "/healthz")
+            status = conn.getresponse().status
+        except OSError as err:  # gunicorn died, closing the socket, or never answered
+            self.stop(signal.SIGKILL)
+            raise RuntimeError(f"gunicorn did not start: {err!r}") from None
+        finally:
+            conn.close()
+        if status != 200:
+            self.stop(signal.SIGKILL)
+            raise RuntimeError(f"gunicorn answered /healthz with {status}")
+        return self
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         with contextlib.suppress(ProcessLookupError):

@@ -1,4 +1,4 @@
-"""Security baseline: headers, CSRF, errors, limits, health, the API description."""
+"""Security baseline: headers, CSRF, errors, limits, the API description."""
 
 import json
 
@@ -111,12 +111,6 @@ def test_unexpected_errors_are_a_500_page_without_details(app, client):
     assert resp.status_code == 500
     text = resp.get_data(as_text=True)
     assert "secret internals" not in text and "Terjadi kesalahan" in text
-
-
-def test_healthz(client):
-    resp = client.get("/healthz")
-    assert resp.status_code == 200
-    assert resp.get_json() == {"status": "ok", "database": "ok"}
 
 
 def test_openapi_is_valid_and_covers_every_api_route(client, app):

@@ -153,14 +153,3 @@ def test_doctor_gives_a_verdict_per_check(app, runner, tmp_path):
     result = runner.invoke(args=["doctor"])
     assert result.exit_code == 1
     assert "GAGAL      Kunci tanda tangan: izin berkas 0o644" in result.output
-
-
-def test_the_admin_home_says_when_the_last_backup_ran(
-    app, client, login, runner, tmp_path
-):
-    login("admin")
-    page = client.get("/").get_data(as_text=True)
-    assert "Belum pernah ada cadangan." in page
-    assert runner.invoke(args=["backup", str(tmp_path / "c.tar.gz")]).exit_code == 0
-    page = client.get("/").get_data(as_text=True)
-    assert "Cadangan terakhir:" in page and "c.tar.gz" in page

@@ -14,6 +14,9 @@ import hashlib
 import http.cookiejar
 import json
 import os
+import pty
+import re
+import select
 import signal
 import sqlite3
 import subprocess
@@ -27,6 +30,7 @@ from pathlib import Path
 import pytest
 from conftest import PASSWORD, PG_URL, csrf_from, nik_for
 from servers import Gunicorn, server_env
+from waiting import wait_until
 
 pytestmark = pytest.mark.skipif(
     bool(PG_URL), reason="power-cut safety is about the SQLite file"
@@ -87,6 +91,27 @@ def _write_big_csv(path: Path, rows: int = ROWS) -> None:
             )
 
 
+def _bar_reaches(terminal: int, percent: int, timeout: float) -> bytes:
+    """Reads a progress bar drawn on `terminal` until it shows `percent` % or more.
+
+    Blocks on the process's own output (no polling); returns what it drew.
+    """
+    drawn = b""
+    deadline = time.monotonic() + timeout
+    while not any(int(p) >= percent for p in re.findall(rb"(\d+)%", drawn)):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([terminal], [], [], left)[0]:
+            raise AssertionError(f"no {percent}% in {timeout:g} s: {drawn!r}")
+        try:
+            out = os.read(terminal, 4096)
+        except OSError:  # EIO: the process closed its terminal, it has ended
+            out = b""
+        if not out:
+            raise AssertionError(f"the import ended before {percent}%: {drawn!r}")
+        drawn += out
+    return drawn
+
+
 def test_killed_import_leaves_nothing_and_a_whole_file(app, tmp_path):
     source = tmp_path / "warga.csv"
     _write_big_csv(source)
@@ -96,22 +121,26 @@ def test_killed_import_leaves_nothing_and_a_whole_file(app, tmp_path):
             "AND tbl_name = 'residents'"
         ).fetchall()
     _dispose(app)
+    # On a terminal, click redraws the progress bar after every chunk written
+    # inside the import's one transaction (ROWS is four chunks).
+    bar, terminal = pty.openpty()
     proc = subprocess.Popen(
         [str(BIN / "desa"), "resident", "import", str(source)],
         env=server_env(app, dt.date.today()),
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=terminal,
         start_new_session=True,
     )
-    # The progress bar appears with the first chunk written inside the transaction.
-    started = proc.stderr.read(len("Mengimpor"))
-    time.sleep(0.3)
-    assert proc.poll() is None, "the import finished before it could be cut"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
-    proc.stdout.close()
-    proc.stderr.close()
-    assert started == b"Mengimpor"
+    os.close(terminal)
+    try:
+        shown = _bar_reaches(bar, 50, timeout=60)  # half the rows written, uncommitted
+        assert proc.poll() is None, "the import finished before it could be cut"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        os.close(bar)
+        proc.stdout.close()
+    assert b"Mengimpor" in shown
 
     with _sqlite(app) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -201,14 +230,15 @@ def test_power_cut_during_a_web_import_keeps_nothing_and_fails_the_job(
     # The job runs in its own process; wait until it has written rows in its
     # transaction, then cut the power: the server and the job die together.
     progress = Path(app.instance_path) / "imports" / str(job_id) / "progress.json"
-    deadline = time.time() + 60
-    state: dict = {}
-    while time.time() < deadline:
+
+    def written() -> dict:
+        state: dict = {}
         with contextlib.suppress(OSError, ValueError):
             state = json.loads(progress.read_text())
-        if state.get("state") == "running" and state.get("processed", 0) >= 10_000:
-            break
-        time.sleep(0.01)
+        running = state.get("state") == "running"
+        return state if running and state.get("processed", 0) >= 10_000 else {}
+
+    state = wait_until(written, 60, "the job to write 10,000 rows")
     assert state.get("processed", 0) >= 10_000, state
     server.stop(signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
@@ -276,6 +306,7 @@ def test_killed_server_mid_burst_leaves_numbers_and_pdfs_consistent(app):
     server = Gunicorn(app, dt.date.today()).start()
     results: list = []
     lock = threading.Lock()
+    three_issued = threading.Event()
 
     def issue(public_id: str) -> None:
         try:
@@ -284,16 +315,13 @@ def test_killed_server_mid_burst_leaves_numbers_and_pdfs_consistent(app):
             got = (0, {"error": repr(err)})
         with lock:
             results.append(got)
+            if sum(1 for s, _b in results if s == 200) >= 3:
+                three_issued.set()
 
     threads = [threading.Thread(target=issue, args=(i,)) for i in ids]
     for t in threads:
         t.start()
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        with lock:
-            if sum(1 for s, _b in results if s == 200) >= 3:
-                break
-        time.sleep(0.005)
+    three_issued.wait(timeout=20)
     server.stop(signal.SIGKILL)
     for t in threads:
         t.join(timeout=30)

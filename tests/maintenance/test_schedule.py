@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -131,17 +131,33 @@ def test_a_missing_flash_disk_is_recorded_shown_and_retried(
     assert "Cadangan otomatis gagal" not in client.get("/").get_data(as_text=True)
 
 
-def test_the_scheduler_thread_makes_the_backup_by_itself(app, flashdisk):
-    stop = schedule.start_scheduler(
-        app, every=dt.timedelta(seconds=0.2), first=dt.timedelta(0)
-    )
+def test_the_scheduler_thread_makes_the_backup_by_itself(app, flashdisk, monkeypatch):
+    checks: list = []
+    thread: list[threading.Thread] = []
+    enough, release = threading.Event(), threading.Event()
+    check = schedule.run_if_due
+
+    def counted(now=None):
+        """The thread's check, counted; after the fourth the thread waits for us."""
+        result = check(now)
+        checks.append(result)
+        if len(checks) == 4:
+            thread.append(threading.current_thread())
+            enough.set()
+            release.wait(timeout=30)
+        return result
+
+    monkeypatch.setattr(schedule, "run_if_due", counted)
+    stop = schedule.start_scheduler(app, every=dt.timedelta(0), first=dt.timedelta(0))
     try:
-        deadline = time.monotonic() + 30
-        while not list(flashdisk.glob(ARCHIVES)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)  # a few more checks: still one archive for the day
+        assert enough.wait(timeout=30), f"the thread made {len(checks)} checks"
     finally:
         stop.set()
+        release.set()
+    thread[0].join(timeout=30)
+    assert not thread[0].is_alive()
+    # The first check made the day's backup; the next three found it made.
+    assert checks[0] is not None and checks[1:] == [None, None, None]
     assert len(list(flashdisk.glob(ARCHIVES))) == 1
 
 

@@ -6,11 +6,11 @@ import io
 import os
 import re
 import socket
-import time
 
 import pytest
 from conftest import csrf_from, nik_for
 from sqlalchemy import func, select
+from waiting import wait_for_exit
 
 from desa.residents.models import ImportJob, Resident
 
@@ -57,18 +57,26 @@ def upload(client, data, filename="warga desa.csv"):
     )
 
 
-def wait_for_summary(client, url, attempts=150):
-    """Polls the progress page as a browser would, until the summary shows."""
-    for _ in range(attempts):
-        resp = client.get(url)
-        assert resp.status_code == 200
-        page = resp.get_data(as_text=True)
-        if "Hasil impor" in page:
-            return page
-        assert resp.headers["Refresh"] == "2"
-        assert '<meta http-equiv="refresh" content="2">' in page
-        time.sleep(0.2)
-    raise AssertionError("the import job did not finish in time")
+def wait_for_summary(client, url):
+    """Opens the job's page as a browser would, waits for its process, the summary."""
+    from desa.residents import import_job
+
+    resp = client.get(url)
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    if "Hasil impor" in page:
+        return page
+    assert resp.headers["Refresh"] == "2"
+    assert '<meta http-equiv="refresh" content="2">' in page
+    job_id = int(url.rstrip("/").split("/")[-1])
+    directory = import_job.job_dir(client.application.instance_path, job_id)
+    pid = import_job.read_progress(directory)["pid"]
+    wait_for_exit(pid, 60, f"import job {job_id}")
+    resp = client.get(url)
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert "Hasil impor" in page, page
+    return page
 
 
 @pytest.mark.parametrize("role", ["rt", "head", "employer"])

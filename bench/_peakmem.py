@@ -1,7 +1,7 @@
 """Running a command in a fresh process and reading its peak memory (ru_maxrss).
 
 A small Python parent runs the command and reports RUSAGE_CHILDREN, so the figure
-is the command's own peak, not that of whatever started it (pytest, a benchmark).
+is the command's own peak, not that of the benchmark that started it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""A cheap streaming XLSX writer for very large test files (a million rows in seconds).
+"""A cheap streaming XLSX writer for very large files (a million rows in seconds).
+
+Used by bench/million.py and by the import-limit tests (tests/residents), so it
+depends on nothing but the standard library.
 
 openpyxl would need minutes and gigabytes to write a million rows; this writes the
 few parts a spreadsheet needs straight into the zip, one row at a time. Text goes

@@ -1,4 +1,7 @@
-"""The `desa` command line (a Flask CLI group)."""
+"""The `desa` command line (a Flask CLI group).
+
+Documented in docs/cli.md.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""JSON API for recording sessions and bookings (CONTRACT §4)."""
+"""JSON API for recording sessions and bookings (CONTRACT §4).
+
+Documented in docs/api.md.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""API about the caller itself."""
+"""API about the caller itself.
+
+Documented in docs/api.md.
+"""
 
 from __future__ import annotations
 

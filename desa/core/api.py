@@ -1,4 +1,7 @@
-"""Helpers for the JSON API: bodies, pagination."""
+"""Helpers for the JSON API: bodies, pagination.
+
+Documented in docs/api.md.
+"""
 
 from __future__ import annotations
 

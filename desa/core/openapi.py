@@ -1,4 +1,7 @@
-"""The OpenAPI 3.1 description of /api/v1, filled in by each domain's api module."""
+"""The OpenAPI 3.1 description of /api/v1, filled in by each domain's api module.
+
+Documented in docs/api.md.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 Every call is counted against the caller's per-minute budget and written to the
 audit log before it is answered, also when it is then refused for bad input.
+
+Documented in docs/api.md.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Rows are read from a server-side cursor in chunks and written straight to the fi
 so a regency's list never sits in memory; the file is written beside its final
 name, flushed to disk and renamed, then described by a manifest written the same
 way. Services never commit: the caller commits the batch once the files are there.
+
+Documented in docs/file-formats.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """JSON API for letters (CONTRACT §4) and the public verification twin (§6).
 
 Letters are addressed by their random public id; the integer id never leaves.
+
+Documented in docs/api.md and docs/qr-token.md.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ both without padding; payload = JSON with sorted keys and no spaces, UTF-8:
 "no":"SKD/001/2002/XI/2026","t":"SKD","v":1,"vc":"61.01.12.2002"}`.
 The offline HTML verifier checks this very format with WebCrypto: keep it.
 Pure functions: no Flask, no database.
+
+Documented in docs/qr-token.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""JSON API for residents (CONTRACT §4)."""
+"""JSON API for residents (CONTRACT §4).
+
+Documented in docs/api.md.
+"""
 
 from __future__ import annotations
 

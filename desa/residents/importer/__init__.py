@@ -7,6 +7,8 @@ few distinct values), every NIK through `check_nik`, and the accepted rows reach
 the database through Core `executemany` in chunks, never as ORM objects. Nothing is
 committed here: the caller commits once, so the accepted rows land in one
 transaction, and a crash leaves the database as it was.
+
+Documented in docs/file-formats.md.
 """
 
 from desa.residents.importer.columns import (

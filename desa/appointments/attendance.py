@@ -11,21 +11,27 @@ from sqlalchemy import select, update
 from desa.appointments import booking as booking_service
 from desa.appointments import messages
 from desa.appointments.calendar import today as today_
-from desa.appointments.models import Booking, RecordingSession
+from desa.appointments.models import (
+    Booking,
+    BookingStatus,
+    RecordingSession,
+    SessionStatus,
+)
 from desa.auth import audit
 from desa.core.db import utcnow
 from desa.core.errors import Conflict, NotFound, ValidationError
 from desa.core.formatting import format_day_date, mask_nik
 from desa.core.i18n import N_
 from desa.extensions import db
+from desa.residents.models import EktpStatus
 from desa.residents.registry import log_change
 
-OUTCOMES = ("recorded", "no_show")
+OUTCOMES = (BookingStatus.RECORDED, BookingStatus.NO_SHOW)
 STATUS_LABELS = {
-    "active": N_("terjadwal"),
-    "cancelled": N_("dibatalkan"),
-    "recorded": N_("sudah direkam"),
-    "no_show": N_("tidak hadir"),
+    BookingStatus.ACTIVE: N_("terjadwal"),
+    BookingStatus.CANCELLED: N_("dibatalkan"),
+    BookingStatus.RECORDED: N_("sudah direkam"),
+    BookingStatus.NO_SHOW: N_("tidak hadir"),
 }
 
 
@@ -48,7 +54,7 @@ def check_in(raw_code: str | None, actor: Any, today: dt.date | None = None) -> 
     """Marks the ticket's holder present; only on the session's day."""
     today = today or today_()
     booking = find_by_code(raw_code)
-    if booking.status != "active":
+    if booking.status != BookingStatus.ACTIVE:
         raise Conflict(
             _("Tiket ini %(s)s.", s=_(STATUS_LABELS[booking.status])),
             code="not_active",
@@ -92,7 +98,7 @@ def set_outcome(
         )
     if booking.status == outcome:
         return booking
-    if booking.status != "active":
+    if booking.status != BookingStatus.ACTIVE:
         raise Conflict(
             _("Pemesanan ini %(s)s.", s=_(STATUS_LABELS[booking.status])),
             code="not_active",
@@ -100,7 +106,7 @@ def set_outcome(
     booking_service.lock_sessions(booking.session_id)
     result = db.session.execute(
         update(Booking)
-        .where(Booking.id == booking.id, Booking.status == "active")
+        .where(Booking.id == booking.id, Booking.status == BookingStatus.ACTIVE)
         .values(status=outcome, outcome_at=utcnow(), outcome_by=_who(actor))
         .execution_options(synchronize_session=False)
     )
@@ -108,15 +114,19 @@ def set_outcome(
         raise Conflict(_("Pemesanan ini sudah tidak aktif."), code="not_active")
     db.session.expire(booking)
     resident = booking.resident
-    if outcome == "recorded":
-        if resident.ektp_status in (None, 1, 2):
+    if outcome == BookingStatus.RECORDED:
+        if resident.ektp_status in (
+            None,
+            EktpStatus.BELUM_WAJIB,
+            EktpStatus.BELUM_REKAM,
+        ):
             before = resident.ektp_status
-            resident.ektp_status = 3
+            resident.ektp_status = EktpStatus.SUDAH_REKAM
             log_change(
                 resident,
                 "ektp_status",
                 before,
-                3,
+                EktpStatus.SUDAH_REKAM,
                 f"Perekaman e-KTP, sesi {booking.session.date.isoformat()}",
             )
     else:
@@ -141,7 +151,7 @@ def set_outcomes(
     changed = 0
     for booking in list(session.bookings):
         wanted = outcomes.get(booking.id)
-        if wanted in OUTCOMES and booking.status == "active":
+        if wanted in OUTCOMES and booking.status == BookingStatus.ACTIVE:
             set_outcome(booking, wanted, actor, today)
             changed += 1
     return changed
@@ -155,8 +165,8 @@ def reminders_for(day: dt.date) -> list[Booking]:
             .join(Booking.session)
             .where(
                 RecordingSession.date == day,
-                RecordingSession.status == "open",
-                Booking.status == "active",
+                RecordingSession.status == SessionStatus.OPEN,
+                Booking.status == BookingStatus.ACTIVE,
             )
             .order_by(RecordingSession.start_time, Booking.queue_number)
         )

@@ -21,13 +21,22 @@ from sqlalchemy.exc import IntegrityError
 
 from desa.appointments import messages
 from desa.appointments.calendar import today as today_
-from desa.appointments.models import Booking, Employee, RecordingSession, WaitlistEntry
+from desa.appointments.models import (
+    Booking,
+    BookingStatus,
+    Employee,
+    RecordingSession,
+    SessionStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from desa.auth import audit
+from desa.auth.permissions import Permission, Role
 from desa.core.db import utcnow
 from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from desa.core.formatting import format_date, mask_nik
 from desa.extensions import db
-from desa.residents.models import RECORDED_CODES, Resident
+from desa.residents.models import RECORDED_CODES, LifeStatus, Resident
 from desa.residents.rules import is_wajib_ktp
 from desa.residents.services import clean_nik
 
@@ -47,9 +56,9 @@ REASONS = {
     "not_allowed": _l("Anda tidak berhak memesan jadwal."),
     "reserved_rt": _l("Sesi ini khusus untuk warga %(who)s."),
     "reserved_employer": _l("Sesi ini khusus untuk karyawan %(who)s."),
-    "deceased": _l("Tercatat sudah meninggal."),
-    "moved": _l("Tercatat sudah pindah keluar desa."),
-    "missing": _l("Tercatat hilang."),
+    LifeStatus.DECEASED: _l("Tercatat sudah meninggal."),
+    LifeStatus.MOVED: _l("Tercatat sudah pindah keluar desa."),
+    LifeStatus.MISSING: _l("Tercatat hilang."),
     "recorded": _l("Sudah merekam e-KTP."),
     "not_wajib": _l("Belum wajib KTP pada tanggal sesi."),
     "already_booked": _l("Sudah punya jadwal perekaman aktif."),
@@ -104,14 +113,14 @@ def employee_resident_ids(employer_id: int | None) -> set[int]:
 
 def _scope_check(actor: Any) -> Any:
     """A function resident → refusal code (or None) for what the actor may book."""
-    if actor is None or actor.can("bookings:manage"):
+    if actor is None or actor.can(Permission.BOOKINGS_MANAGE):
         return lambda r: None
-    if actor.role == "rt":
+    if actor.role == Role.RT:
         return lambda r: None if (r.rw, r.rt) == (actor.rw, actor.rt) else "outside_rt"
-    if actor.role == "employer":
+    if actor.role == Role.EMPLOYER:
         mine = employee_resident_ids(actor.employer_id)
         return lambda r: None if r.id in mine else "not_employee"
-    if actor.role == "resident":
+    if actor.role == Role.RESIDENT:
         return lambda r: None if r.id == actor.id else "not_self"
     return lambda r: "not_allowed"
 
@@ -128,7 +137,7 @@ def person_refusal(
         return "reserved_rt", {"who": session.reserved_label}
     if session.employer_id and resident.id not in (members or set()):
         return "reserved_employer", {"who": session.reserved_label}
-    if resident.life_status != "active":
+    if resident.life_status != LifeStatus.ACTIVE:
         return resident.life_status, {}
     if resident.ektp_status in RECORDED_CODES:
         return "recorded", {}
@@ -143,7 +152,7 @@ def _active_ids(resident_ids: list[int], moving: Booking | None = None) -> set[i
     if not resident_ids:
         return set()
     stmt = select(Booking.resident_id).where(
-        Booking.resident_id.in_(resident_ids), Booking.status == "active"
+        Booking.resident_id.in_(resident_ids), Booking.status == BookingStatus.ACTIVE
     )
     if moving is not None:
         stmt = stmt.where(Booking.id != moving.id)
@@ -179,7 +188,7 @@ def check(
         elif nik in seen:
             code, values = "duplicate", {}
         elif resident is None:
-            staff = actor is None or actor.can("bookings:manage")
+            staff = actor is None or actor.can(Permission.BOOKINGS_MANAGE)
             code, values = ("unknown" if staff else _unknown_for(actor)), {}
         elif out_of_scope(resident):
             code, values = out_of_scope(resident), {}
@@ -195,9 +204,11 @@ def check(
 
 
 def _unknown_for(actor: Any) -> str:
-    return {"rt": "outside_rt", "employer": "not_employee", "resident": "not_self"}.get(
-        actor.role, "not_allowed"
-    )
+    return {
+        Role.RT: "outside_rt",
+        Role.EMPLOYER: "not_employee",
+        Role.RESIDENT: "not_self",
+    }.get(actor.role, "not_allowed")
 
 
 def _refuse(refusals: list[Refusal]) -> NotEligible:
@@ -223,7 +234,7 @@ def _take_places(session: RecordingSession, n: int) -> int:
     result = db.session.execute(
         update(RecordingSession)
         .where(RecordingSession.id == session.id)
-        .where(RecordingSession.status == "open")
+        .where(RecordingSession.status == SessionStatus.OPEN)
         .where(RecordingSession.booked + n <= RecordingSession.capacity)
         .values(
             booked=RecordingSession.booked + n,
@@ -241,7 +252,7 @@ def _take_places(session: RecordingSession, n: int) -> int:
     ).one()
     db.session.expire(session, ["booked", "last_queue", "status"])
     if result.rowcount != 1:
-        if row.status != "open":
+        if row.status != SessionStatus.OPEN:
             raise Conflict(_("Sesi ini sudah dibatalkan."), code="session_cancelled")
         remaining = max(0, row.capacity - row.booked)
         raise Full(
@@ -339,7 +350,7 @@ def book(
             resident_id=r.id,
             queue_number=first + i,
             code=new_code(),
-            status="active",
+            status=BookingStatus.ACTIVE,
             notify_email=notify_email or emails.get(r.id),
             **who,
         )
@@ -381,7 +392,7 @@ def book(
 
 def _employee_emails(actor: Any, resident_ids: list[int]) -> dict[int, str]:
     """The work e-mail an employer keeps for each of its people, if any."""
-    if actor is None or actor.role != "employer" or not resident_ids:
+    if actor is None or actor.role != Role.EMPLOYER or not resident_ids:
         return {}
     rows = db.session.execute(
         select(Employee.resident_id, Employee.email).where(
@@ -397,9 +408,9 @@ def _release(booking: Booking, actor: Any) -> None:
     """Marks an active booking cancelled and frees its place (no waitlist yet)."""
     result = db.session.execute(
         update(Booking)
-        .where(Booking.id == booking.id, Booking.status == "active")
+        .where(Booking.id == booking.id, Booking.status == BookingStatus.ACTIVE)
         .values(
-            status="cancelled",
+            status=BookingStatus.CANCELLED,
             cancelled_at=utcnow(),
             cancelled_by=_booker(actor)["booked_by_name"],
         )
@@ -419,13 +430,13 @@ def _release(booking: Booking, actor: Any) -> None:
 def visible_bookings(principal: Any):
     """A select of the bookings the principal may see."""
     stmt = select(Booking)
-    if principal.can("bookings:read"):
+    if principal.can(Permission.BOOKINGS_READ):
         return stmt
-    if principal.role == "rt":
+    if principal.role == Role.RT:
         return stmt.join(Booking.resident).where(
             Resident.rw == principal.rw, Resident.rt == principal.rt
         )
-    if principal.role == "employer":
+    if principal.role == Role.EMPLOYER:
         return stmt.where(
             Booking.resident_id.in_(
                 select(Employee.resident_id).where(
@@ -433,7 +444,7 @@ def visible_bookings(principal: Any):
                 )
             )
         )
-    if principal.role == "resident":
+    if principal.role == Role.RESIDENT:
         return stmt.where(Booking.resident_id == principal.id)
     return stmt.where(False)
 
@@ -450,11 +461,11 @@ def get_visible(principal: Any, booking_id: int) -> Booking:
 
 def may_change(actor: Any, booking: Booking) -> bool:
     """Clerk, whoever booked it, or the booked resident themself."""
-    if actor.can("bookings:manage"):
+    if actor.can(Permission.BOOKINGS_MANAGE):
         return True
     if (booking.booked_by_kind, booking.booked_by_id) == (actor.kind, actor.id):
         return True
-    return actor.role == "resident" and booking.resident_id == actor.id
+    return actor.role == Role.RESIDENT and booking.resident_id == actor.id
 
 
 def cancel(booking: Booking, actor: Any, today: dt.date | None = None) -> list:
@@ -561,7 +572,8 @@ def promote(session: RecordingSession, today: dt.date | None = None) -> list:
     entries = db.session.scalars(
         select(WaitlistEntry)
         .where(
-            WaitlistEntry.session_id == session.id, WaitlistEntry.status == "waiting"
+            WaitlistEntry.session_id == session.id,
+            WaitlistEntry.status == WaitlistStatus.WAITING,
         )
         .order_by(WaitlistEntry.position)
     ).all()
@@ -570,7 +582,7 @@ def promote(session: RecordingSession, today: dt.date | None = None) -> list:
         resident = entry.resident
         active = _active_ids([resident.id])
         if person_refusal(session, resident, active=active, members=members):
-            entry.status = "dropped"
+            entry.status = WaitlistStatus.DROPPED
             continue
         try:
             first = _take_places(session, 1)
@@ -581,7 +593,7 @@ def promote(session: RecordingSession, today: dt.date | None = None) -> list:
             resident_id=resident.id,
             queue_number=first,
             code=new_code(),
-            status="active",
+            status=BookingStatus.ACTIVE,
             **_booker(None),
         )
         try:
@@ -590,10 +602,10 @@ def promote(session: RecordingSession, today: dt.date | None = None) -> list:
                 db.session.flush()
         except IntegrityError:
             give_back(session.id)
-            entry.status = "dropped"
+            entry.status = WaitlistStatus.DROPPED
             continue
         entry.status, entry.promoted_at, entry.booking_id = (
-            "promoted",
+            WaitlistStatus.PROMOTED,
             utcnow(),
             booking.id,
         )

@@ -24,10 +24,11 @@ from sqlalchemy import select
 from desa.appointments import booking, employees, sessions, summary
 from desa.appointments.calendar import today
 from desa.appointments.forms import EmployeeForm
-from desa.appointments.models import Booking
+from desa.appointments.models import Booking, BookingStatus
 from desa.appointments.pdf import PinSlip, render_pin_slips
 from desa.appointments.views_common import flash_error, handle_busy, last_message_links
 from desa.auth import audit
+from desa.auth.permissions import Permission, Role
 from desa.core.errors import NotFound, ServiceError
 from desa.core.formatting import mask_nik
 from desa.core.forms import show_service_error
@@ -42,9 +43,13 @@ from desa.residents.services import issue_pin
 bp = Blueprint("appointments_group", __name__, url_prefix="/group")
 handle_busy(bp)
 
-register_nav(30, "bookings:group", "appointments_group.index", _l("Jadwal rekam"))
-register_nav(31, "employees:manage", "appointments_group.employees", _l("Karyawan"))
-register_nav(32, "pins:slips", "appointments_group.pin_slips", _l("Slip PIN"))
+register_nav(
+    30, Permission.BOOKINGS_GROUP, "appointments_group.index", _l("Jadwal rekam")
+)
+register_nav(
+    31, Permission.EMPLOYEES_MANAGE, "appointments_group.employees", _l("Karyawan")
+)
+register_nav(32, Permission.PINS_SLIPS, "appointments_group.pin_slips", _l("Slip PIN"))
 
 
 def _scope_label() -> str:
@@ -52,14 +57,14 @@ def _scope_label() -> str:
 
 
 @bp.route("")
-@require("bookings:group")
+@require(Permission.BOOKINGS_GROUP)
 def index():
     """Pending people with checkboxes, a session to book them into, and who is booked."""
     day = today()
     people = db.session.scalars(summary.pending_unbooked(current_user, day)).all()
     booked = db.session.scalars(
         booking.visible_bookings(current_user)
-        .where(Booking.status == "active")
+        .where(Booking.status == BookingStatus.ACTIVE)
         .order_by(Booking.id)
     ).all()
     return render_template(
@@ -67,13 +72,13 @@ def index():
         people=people,
         booked=booked,
         options=db.session.scalars(sessions.bookable_for(current_user, day)).all(),
-        links=last_message_links(booked) if current_user.role == "rt" else {},
+        links=last_message_links(booked) if current_user.role == Role.RT else {},
         counts=summary.counts(current_user, day),
     )
 
 
 @bp.route("/book", methods=["POST"])
-@require("bookings:group")
+@require(Permission.BOOKINGS_GROUP)
 def book():
     """Books the ticked people into the chosen session, all or none."""
     chosen = [int(v) for v in request.form.getlist("people") if v.isdigit()][:500]
@@ -106,7 +111,7 @@ def book():
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
-@require("bookings:group")
+@require(Permission.BOOKINGS_GROUP)
 def cancel(booking_id: int):
     """Cancels a booking this RT head or employer made."""
     try:
@@ -126,7 +131,7 @@ def cancel(booking_id: int):
 
 
 @bp.route("/employees", methods=["GET", "POST"], endpoint="employees")
-@require("employees:manage")
+@require(Permission.EMPLOYEES_MANAGE)
 def employees_page():
     """The employer's list: add by NIK and name; mismatches are explained."""
     form = EmployeeForm()
@@ -185,7 +190,7 @@ def _states(resident_ids: list[int]) -> dict[int, Booking]:
 
 
 @bp.route("/employees/<int:employee_id>/delete", methods=["POST"])
-@require("employees:manage")
+@require(Permission.EMPLOYEES_MANAGE)
 def remove_employee(employee_id: int):
     """Takes one person off the list."""
     employees.remove_employee(current_user.employer_id, employee_id)
@@ -195,7 +200,7 @@ def remove_employee(employee_id: int):
 
 
 @bp.route("/employees/recheck", methods=["POST"])
-@require("employees:manage")
+@require(Permission.EMPLOYEES_MANAGE)
 def recheck():
     """Matches the unmatched people again against the register."""
     fixed = employees.recheck(current_user.employer_id)
@@ -217,7 +222,7 @@ def _slip_people(which: str) -> list[Resident]:
 
 
 @bp.route("/pin-slips", methods=["GET", "POST"])
-@require("pins:slips")
+@require(Permission.PINS_SLIPS)
 def pin_slips():
     """Sealed PIN slips for the RT's pending residents, one per person (PDF)."""
     if request.method == "GET":

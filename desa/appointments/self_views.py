@@ -13,8 +13,14 @@ from sqlalchemy import select
 
 from desa.appointments import booking, sessions
 from desa.appointments.calendar import today
-from desa.appointments.models import Booking, WaitlistEntry
+from desa.appointments.models import (
+    Booking,
+    BookingStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from desa.appointments.views_common import flash_error, handle_busy
+from desa.auth.permissions import Permission
 from desa.core.errors import ServiceError, ValidationError
 from desa.core.security import require
 from desa.core.templating import register_nav
@@ -24,7 +30,9 @@ from desa.residents.rules import is_pending_recording, is_wajib_ktp
 bp = Blueprint("appointments_self", __name__, url_prefix="/me/appointments")
 handle_busy(bp)
 
-register_nav(30, "self:book", "appointments_self.index", _l("Jadwal perekaman"))
+register_nav(
+    30, Permission.SELF_BOOK, "appointments_self.index", _l("Jadwal perekaman")
+)
 
 
 def _me():
@@ -34,7 +42,8 @@ def _me():
 def _mine() -> Booking | None:
     return db.session.scalar(
         select(Booking).where(
-            Booking.resident_id == current_user.id, Booking.status == "active"
+            Booking.resident_id == current_user.id,
+            Booking.status == BookingStatus.ACTIVE,
         )
     )
 
@@ -49,19 +58,20 @@ def _session_from_form():
 
 
 @bp.route("")
-@require("self:book")
+@require(Permission.SELF_BOOK)
 def index():
     """My booking (with its ticket), or the sessions I may book."""
     me, day = _me(), today()
     options = db.session.scalars(sessions.bookable_for(me, day).limit(40)).all()
     waiting = db.session.scalars(
         select(WaitlistEntry).where(
-            WaitlistEntry.resident_id == me.id, WaitlistEntry.status == "waiting"
+            WaitlistEntry.resident_id == me.id,
+            WaitlistEntry.status == WaitlistStatus.WAITING,
         )
     ).all()
     past = db.session.scalars(
         select(Booking)
-        .where(Booking.resident_id == me.id, Booking.status != "active")
+        .where(Booking.resident_id == me.id, Booking.status != BookingStatus.ACTIVE)
         .order_by(Booking.id.desc())
         .limit(5)
     ).all()
@@ -89,7 +99,7 @@ def _failed(err: ServiceError):
 
 
 @bp.route("/book", methods=["POST"])
-@require("self:book")
+@require(Permission.SELF_BOOK)
 def book():
     """Books me into the chosen session."""
     email = (request.form.get("email") or "").strip()[:200] or None
@@ -106,7 +116,7 @@ def book():
 
 
 @bp.route("/cancel", methods=["POST"])
-@require("self:book")
+@require(Permission.SELF_BOOK)
 def cancel():
     """Cancels my booking; the place goes back to others."""
     mine = _mine()
@@ -121,7 +131,7 @@ def cancel():
 
 
 @bp.route("/move", methods=["POST"])
-@require("self:book")
+@require(Permission.SELF_BOOK)
 def move():
     """Moves my booking to another session in one step (the old one is kept on failure)."""
     mine = _mine()
@@ -139,7 +149,7 @@ def move():
 
 
 @bp.route("/waitlist", methods=["POST"])
-@require("self:book")
+@require(Permission.SELF_BOOK)
 def waitlist():
     """Puts me on a full session's waitlist; I am told when a place frees."""
     try:

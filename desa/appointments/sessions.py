@@ -20,21 +20,26 @@ from desa.appointments.calendar import today as today_
 from desa.appointments.models import (
     SESSION_KINDS,
     Booking,
+    BookingStatus,
     RecordingSession,
+    SessionKind,
+    SessionStatus,
     WaitlistEntry,
+    WaitlistStatus,
 )
 from desa.auth import audit
 from desa.auth.models import Employer
+from desa.auth.permissions import Role
 from desa.auth.services import pad3
 from desa.core.db import utcnow
 from desa.core.errors import Conflict, NotFound, ValidationError
 from desa.extensions import db
 
 KIND_LABELS = {
-    "office": "Di kantor desa",
-    "rt": "Di RT (kelompok RT)",
-    "employer": "Di tempat kerja (kelompok pemberi kerja)",
-    "mobile": "Kunjungan rumah (jemput bola)",
+    SessionKind.OFFICE: "Di kantor desa",
+    SessionKind.RT: "Di RT (kelompok RT)",
+    SessionKind.EMPLOYER: "Di tempat kerja (kelompok pemberi kerja)",
+    SessionKind.MOBILE: "Kunjungan rumah (jemput bola)",
 }
 MAX_CAPACITY = 1000
 _TIME = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
@@ -109,10 +114,10 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
     if not out["place"] or len(out["place"]) > 150:
         errors["place"] = [_("Tempat wajib diisi (paling banyak 150 karakter).")]
     out["address"] = str(data.get("address") or "").strip() or None
-    out["kind"] = data.get("kind") or "office"
+    out["kind"] = data.get("kind") or SessionKind.OFFICE
     if out["kind"] not in SESSION_KINDS:
         errors["kind"] = [_("Jenis sesi harus office, rt, employer atau mobile.")]
-    if out["kind"] == "mobile" and not out["address"]:
+    if out["kind"] == SessionKind.MOBILE and not out["address"]:
         errors["address"] = [_("Kunjungan rumah perlu alamat yang dikunjungi.")]
     if out["address"] and len(out["address"]) > 250:
         errors["address"] = [_("Alamat paling banyak 250 karakter.")]
@@ -139,9 +144,13 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
         errors["employer"] = [
             _("Sesi hanya dapat dikhususkan untuk satu RT atau satu pemberi kerja.")
         ]
-    if out["kind"] == "rt" and not out["rt"] and "rt" not in errors:
+    if out["kind"] == SessionKind.RT and not out["rt"] and "rt" not in errors:
         errors["rt"] = [_("Sesi RT perlu menyebut RT-nya.")]
-    if out["kind"] == "employer" and not out["employer"] and "employer" not in errors:
+    if (
+        out["kind"] == SessionKind.EMPLOYER
+        and not out["employer"]
+        and "employer" not in errors
+    ):
         errors["employer"] = [_("Sesi pemberi kerja perlu menyebut pemberi kerjanya.")]
     out["notes"] = str(data.get("notes") or "").strip()
     if len(out["notes"]) > 1000:
@@ -265,24 +274,24 @@ def cancel_session(session: RecordingSession, reason: str = "") -> list:
     """Cancels the session and its active bookings; returns the messages made."""
     if not session.is_open:
         raise Conflict(_("Sesi ini sudah dibatalkan."), code="session_cancelled")
-    session.status, session.cancelled_at = "cancelled", utcnow()
+    session.status, session.cancelled_at = SessionStatus.CANCELLED, utcnow()
     who = _actor_name()
     bookings = db.session.scalars(
         select(Booking).where(
-            Booking.session_id == session.id, Booking.status == "active"
+            Booking.session_id == session.id, Booking.status == BookingStatus.ACTIVE
         )
     ).all()
     made = []
     for booking in bookings:
-        booking.status, booking.cancelled_at = "cancelled", utcnow()
+        booking.status, booking.cancelled_at = BookingStatus.CANCELLED, utcnow()
         booking.cancelled_by = who
         made.append(messages.add("cancelled", booking))
     session.booked -= len(bookings)
     db.session.execute(
         update(WaitlistEntry)
         .where(WaitlistEntry.session_id == session.id)
-        .where(WaitlistEntry.status == "waiting")
-        .values(status="dropped")
+        .where(WaitlistEntry.status == WaitlistStatus.WAITING)
+        .values(status=WaitlistStatus.DROPPED)
     )
     audit.record(
         "appointments.session_cancel",
@@ -325,7 +334,7 @@ def form_values(session: RecordingSession) -> dict[str, Any]:
 def count_active(session_id: int) -> int:
     return db.session.scalar(
         select(func.count(Booking.id)).where(
-            Booking.session_id == session_id, Booking.status == "active"
+            Booking.session_id == session_id, Booking.status == BookingStatus.ACTIVE
         )
     )
 
@@ -346,7 +355,7 @@ def between(start: dt.date | None, end: dt.date | None, *, open_only: bool = Fal
     if end:
         stmt = stmt.where(RecordingSession.date <= end)
     if open_only:
-        stmt = stmt.where(RecordingSession.status == "open")
+        stmt = stmt.where(RecordingSession.status == SessionStatus.OPEN)
     return stmt.order_by(
         RecordingSession.date, RecordingSession.start_time, RecordingSession.id
     )
@@ -355,7 +364,7 @@ def between(start: dt.date | None, end: dt.date | None, *, open_only: bool = Fal
 def bookable_for(principal: Any, today: dt.date):
     """Open sessions from today on that the principal's people may be booked into."""
     stmt = between(today, None, open_only=True)
-    if principal.role == "rt":
+    if principal.role == Role.RT:
         return stmt.where(
             (RecordingSession.rt.is_(None) & RecordingSession.employer_id.is_(None))
             | (
@@ -363,12 +372,12 @@ def bookable_for(principal: Any, today: dt.date):
                 & (RecordingSession.rt == principal.rt)
             )
         )
-    if principal.role == "employer":
+    if principal.role == Role.EMPLOYER:
         return stmt.where(
             (RecordingSession.rt.is_(None) & RecordingSession.employer_id.is_(None))
             | (RecordingSession.employer_id == principal.employer_id)
         )
-    if principal.role == "resident":
+    if principal.role == Role.RESIDENT:
         return stmt.where(
             (RecordingSession.rt.is_(None) & RecordingSession.employer_id.is_(None))
             | (

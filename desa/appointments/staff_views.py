@@ -16,7 +16,12 @@ from sqlalchemy import select
 from desa.appointments import attendance, booking, sessions
 from desa.appointments.calendar import non_working_reason, today
 from desa.appointments.forms import SessionForm
-from desa.appointments.models import Booking, WaitlistEntry
+from desa.appointments.models import (
+    Booking,
+    BookingStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from desa.appointments.views_common import (
     flash_error,
     handle_busy,
@@ -24,6 +29,7 @@ from desa.appointments.views_common import (
     split_niks,
 )
 from desa.auth.models import Employer
+from desa.auth.permissions import Permission
 from desa.core.errors import ServiceError
 from desa.core.formatting import MONTHS_ID
 from desa.core.forms import show_service_error
@@ -34,7 +40,7 @@ from desa.extensions import db
 bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 handle_busy(bp)
 
-register_nav(30, "bookings:read", "appointments.index", _l("Jadwal e-KTP"))
+register_nav(30, Permission.BOOKINGS_READ, "appointments.index", _l("Jadwal e-KTP"))
 
 
 @bp.app_template_global("appointment_labels")
@@ -49,7 +55,7 @@ def _labels() -> dict:
 @bp.app_template_global("bookings_of")
 def _bookings_of(resident: Any) -> list[Booking]:
     """A resident's bookings, newest first, for the resident page."""
-    if not current_user.can("bookings:read"):
+    if not current_user.can(Permission.BOOKINGS_READ):
         return []
     return list(
         db.session.scalars(
@@ -68,7 +74,7 @@ def _month(raw: str | None) -> dt.date:
 
 
 @bp.route("")
-@require("bookings:read")
+@require(Permission.BOOKINGS_READ)
 def index():
     """A month of sessions as a calendar, with places left."""
     first = _month(request.args.get("month"))
@@ -112,7 +118,7 @@ def _form_page(form: SessionForm, session=None, status: int = 200):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require("sessions:manage")
+@require(Permission.SESSIONS_MANAGE)
 def new():
     """Adds a session (working days unless the clerk ticks the box)."""
     form = SessionForm()
@@ -130,7 +136,7 @@ def new():
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
-@require("sessions:manage")
+@require(Permission.SESSIONS_MANAGE)
 def edit(session_id: int):
     """Changes a session; capacity never below what is booked."""
     found = sessions.get_session(session_id)
@@ -164,7 +170,7 @@ def _form_obj(found):
 
 
 @bp.route("/<int:session_id>/cancel", methods=["POST"])
-@require("sessions:manage")
+@require(Permission.SESSIONS_MANAGE)
 def cancel(session_id: int):
     """Cancels the session and its bookings; their messages wait on the session page."""
     found = sessions.get_session(session_id)
@@ -186,14 +192,17 @@ def cancel(session_id: int):
 
 
 @bp.route("/<int:session_id>")
-@require("bookings:read")
+@require(Permission.BOOKINGS_READ)
 def detail(session_id: int):
     """One session: its bookings, messages to send, waitlist, desk booking, outcomes."""
     found = sessions.get_session(session_id)
     rows = list(found.bookings)
     waiting = db.session.scalars(
         select(WaitlistEntry)
-        .where(WaitlistEntry.session_id == found.id, WaitlistEntry.status == "waiting")
+        .where(
+            WaitlistEntry.session_id == found.id,
+            WaitlistEntry.status == WaitlistStatus.WAITING,
+        )
         .order_by(WaitlistEntry.position)
     ).all()
     return render_template(
@@ -203,12 +212,13 @@ def detail(session_id: int):
         waiting=waiting,
         links=last_message_links(rows),
         today=today(),
-        may_outcome=current_user.can("bookings:outcome") and today() >= found.date,
+        may_outcome=current_user.can(Permission.BOOKINGS_OUTCOME)
+        and today() >= found.date,
     )
 
 
 @bp.route("/<int:session_id>/book", methods=["POST"])
-@require("bookings:manage")
+@require(Permission.BOOKINGS_MANAGE)
 def desk_book(session_id: int):
     """Books the NIKs typed at the desk, all or none."""
     found = sessions.get_session(session_id)
@@ -230,7 +240,7 @@ def desk_book(session_id: int):
 
 
 @bp.route("/<int:session_id>/waitlist", methods=["POST"])
-@require("bookings:manage")
+@require(Permission.BOOKINGS_MANAGE)
 def waitlist(session_id: int):
     """Puts one person on a full session's waitlist."""
     found = sessions.get_session(session_id)
@@ -245,7 +255,7 @@ def waitlist(session_id: int):
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
-@require("bookings:manage")
+@require(Permission.BOOKINGS_MANAGE)
 def cancel_booking(booking_id: int):
     """Cancels one booking from the session page."""
     found = booking.get_visible(current_user, booking_id)
@@ -270,7 +280,7 @@ def cancel_booking(booking_id: int):
 
 
 @bp.route("/<int:session_id>/outcomes", methods=["POST"])
-@require("bookings:outcome")
+@require(Permission.BOOKINGS_OUTCOME)
 def outcomes(session_id: int):
     """Marks outcomes in bulk: recorded or no-show, from the session's day on."""
     found = sessions.get_session(session_id)
@@ -289,16 +299,16 @@ def outcomes(session_id: int):
 
 
 @bp.route("/<int:session_id>/attendance")
-@require("bookings:read")
+@require(Permission.BOOKINGS_READ)
 def attendance_list(session_id: int):
     """The printable attendance list (active and finished bookings, queue order)."""
     found = sessions.get_session(session_id)
-    rows = [b for b in found.bookings if b.status != "cancelled"]
+    rows = [b for b in found.bookings if b.status != BookingStatus.CANCELLED]
     return render_template("appointments/attendance.html", session=found, bookings=rows)
 
 
 @bp.route("/check-in", methods=["GET", "POST"])
-@require("bookings:outcome")
+@require(Permission.BOOKINGS_OUTCOME)
 def check_in():
     """Type the ticket code (or scan its QR with the camera) to mark someone present."""
     found: Booking | None = None

@@ -8,17 +8,18 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select
 
 from desa.appointments import sessions
-from desa.appointments.models import Booking, Employee
+from desa.appointments.models import Booking, BookingStatus, Employee
+from desa.auth.permissions import Permission, Role
 from desa.extensions import db
-from desa.residents.models import RECORDED_CODES, Resident
+from desa.residents.models import RECORDED_CODES, LifeStatus, Resident
 from desa.residents.rules import pending_clause
 
 
 def people_scope(stmt: Select, principal: Any) -> Select:
     """Restricts a resident query to an RT head's RT or an employer's matched staff."""
-    if principal.role == "rt":
+    if principal.role == Role.RT:
         return stmt.where(Resident.rw == principal.rw, Resident.rt == principal.rt)
-    if principal.role == "employer":
+    if principal.role == Role.EMPLOYER:
         return stmt.where(
             Resident.id.in_(
                 select(Employee.resident_id).where(
@@ -26,14 +27,14 @@ def people_scope(stmt: Select, principal: Any) -> Select:
                 )
             )
         )
-    if principal.can("bookings:manage"):
+    if principal.can(Permission.BOOKINGS_MANAGE):
         return stmt
     return stmt.where(False)
 
 
 def has_active_booking():
     return exists().where(
-        Booking.resident_id == Resident.id, Booking.status == "active"
+        Booking.resident_id == Resident.id, Booking.status == BookingStatus.ACTIVE
     )
 
 
@@ -56,7 +57,7 @@ def counts(principal: Any, today: dt.date) -> dict[str, int]:
         "booked": db.session.scalar(base.where(has_active_booking())) or 0,
         "recorded": db.session.scalar(
             base.where(
-                Resident.life_status == "active",
+                Resident.life_status == LifeStatus.ACTIVE,
                 Resident.ektp_status.in_(RECORDED_CODES),
             )
         )

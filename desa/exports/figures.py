@@ -16,11 +16,14 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from desa.auth.permissions import Role
 from desa.core.village import get_village, village_zone
 from desa.extensions import db
 from desa.residents.models import (
     PRINTED_CODES,
     RECORDED_CODES,
+    EktpStatus,
+    LifeStatus,
     Resident,
     ResidentChange,
 )
@@ -59,7 +62,7 @@ def _with_shares(counts: dict[str, Any]) -> dict[str, Any]:
 
 def in_scope(stmt: Any, principal: Any) -> Any:
     """RT heads count only their own RT; everyone else the whole village."""
-    if principal is not None and principal.role == "rt":
+    if principal is not None and principal.role == Role.RT:
         return stmt.where(Resident.rw == principal.rw, Resident.rt == principal.rt)
     return stmt
 
@@ -76,7 +79,7 @@ def figures(principal: Any, as_of: dt.date, level: str = "rt") -> dict[str, Any]
         select(
             Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status, func.count()
         )
-        .where(Resident.life_status == "active", wajib_clause(as_of))
+        .where(Resident.life_status == LifeStatus.ACTIVE, wajib_clause(as_of))
         .group_by(Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status)
     )
     grouped: dict[tuple, dict[str, Any]] = {}
@@ -131,7 +134,10 @@ def recordings_per_month(
         .where(
             ResidentChange.field == "ektp_status",
             ResidentChange.after.in_([str(c) for c in _RECORDED]),
-            ResidentChange.before.is_(None) | ResidentChange.before.in_(("1", "2", "")),
+            ResidentChange.before.is_(None)
+            | ResidentChange.before.in_(
+                (str(EktpStatus.BELUM_WAJIB), str(EktpStatus.BELUM_REKAM), "")
+            ),
             ResidentChange.changed_at >= first.replace(tzinfo=None),
             ResidentChange.changed_at < last.replace(tzinfo=None),
         )

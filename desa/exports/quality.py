@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, select
 
 from desa.extensions import db
-from desa.residents.models import Resident
+from desa.residents.models import LifeStatus, Resident
 from desa.residents.rules import wajib_clause, years_before
 
 LIMIT = 200
@@ -40,7 +40,7 @@ def _base(day: dt.date) -> Select:
         Resident.rt,
         Resident.nik_warnings,
         Resident.nik_temporary,
-    ).where(Resident.life_status == "active", wajib_clause(day))
+    ).where(Resident.life_status == LifeStatus.ACTIVE, wajib_clause(day))
 
 
 def _filled(item: QualityList, stmt: Select, order: tuple) -> QualityList:
@@ -99,7 +99,7 @@ def quality_lists(day: dt.date) -> list[QualityList]:
     twins = (
         select(Resident.name_key, Resident.birth_date)
         .where(
-            Resident.life_status == "active",
+            Resident.life_status == LifeStatus.ACTIVE,
             wajib_clause(day),
             Resident.birth_date.is_not(None),
         )

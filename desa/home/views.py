@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from desa.auth.models import ApiToken, AuditEvent, User
+from desa.auth.permissions import Role
 from desa.core.db import utcnow
 from desa.core.openapi import spec
 from desa.core.security import is_safe_next
@@ -26,7 +27,7 @@ from desa.extensions import db
 from desa.maintenance.backup import backup_status
 from desa.maintenance.doctor import BACKUP_MAX_AGE
 from desa.residents import services as residents
-from desa.residents.models import Resident
+from desa.residents.models import LifeStatus, Resident
 from desa.residents.rules import is_pending_recording, is_wajib_ktp, pending_clause
 
 bp = Blueprint("home", __name__)
@@ -37,7 +38,10 @@ def resident_counts(principal) -> dict[str, int]:
     today = village_today()
     base = residents.scope(select(func.count(Resident.id)), principal)
     return {
-        "active": db.session.scalar(base.where(Resident.life_status == "active")) or 0,
+        "active": db.session.scalar(
+            base.where(Resident.life_status == LifeStatus.ACTIVE)
+        )
+        or 0,
         "pending": db.session.scalar(base.where(pending_clause(today))) or 0,
         "all": db.session.scalar(base) or 0,
     }
@@ -53,20 +57,20 @@ def index():
         return redirect(url_for("home.openapi"))
     role = current_user.role
     ctx: dict = {"village": village, "today": village_today()}
-    if role == "resident":
+    if role == Role.RESIDENT:
         me = current_user._get_current_object()
         ctx.update(
             me=me,
             wajib=is_wajib_ktp(me, ctx["today"]),
             pending=is_pending_recording(me, ctx["today"]),
         )
-    elif role in ("admin", "clerk", "head", "rt"):
+    elif role in (Role.ADMIN, Role.CLERK, Role.HEAD, Role.RT):
         ctx["counts"] = resident_counts(current_user)
-    if role in ("rt", "employer"):
+    if role in (Role.RT, Role.EMPLOYER):
         from desa.appointments.summary import home_context
 
         ctx.update(home_context(current_user, ctx["today"]))
-    if role == "admin":
+    if role == Role.ADMIN:
         ctx["users_by_role"] = dict(
             db.session.execute(
                 select(User.role, func.count()).where(User.active).group_by(User.role)

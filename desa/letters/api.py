@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from desa.auth.audit import client_ip
+from desa.auth.permissions import Permission, Role
 from desa.core.api import json_body
 from desa.core.db import begin_write
 from desa.core.errors import NotFound, Unauthorized
@@ -22,6 +23,7 @@ from desa.core.security import require
 from desa.core.village import require_village
 from desa.extensions import db
 from desa.letters import documents, services, verification
+from desa.letters.models import LetterStatus
 from desa.letters.responses import pdf_response
 from desa.residents.services import get_visible
 
@@ -71,7 +73,7 @@ LETTER = spec.schema(
             "fields": {"type": "object"},
             "status": {
                 "type": "string",
-                "enum": ["requested", "draft", "issued", "revoked", "rejected"],
+                "enum": list(LetterStatus),
             },
             "resident_state": {"type": "string"},
             "number": _STR_OR_NULL,
@@ -120,7 +122,10 @@ VERIFICATION = spec.schema(
         ],
         "properties": {
             "valid": {"type": "boolean"},
-            "status": {"type": "string", "enum": ["issued", "revoked", "invalid"]},
+            "status": {
+                "type": "string",
+                "enum": [LetterStatus.ISSUED, LetterStatus.REVOKED, "invalid"],
+            },
             "number": _STR_OR_NULL,
             "type": _STR_OR_NULL,
             "type_code": _STR_OR_NULL,
@@ -249,7 +254,7 @@ def type_json(letter_type, village) -> dict[str, Any]:
 
 
 @bp.get("/letter-types")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def letter_types():
     """The letter types that can be drafted."""
     village = require_village()
@@ -257,7 +262,7 @@ def letter_types():
 
 
 @bp.post("/letters")
-@require("letters:draft")
+@require(Permission.LETTERS_DRAFT)
 def create_letter():
     """Drafts a letter for the resident with that NIK (no number yet)."""
     body = json_body()
@@ -281,7 +286,8 @@ def get_letter(id: str):  # noqa: A002 - the contract's name
 
 
 @bp.post("/letters/<id>/issue")
-@require("letters:read")  # who may issue depends on the village and type: see services
+# Who may issue depends on the village and type: see services.
+@require(Permission.LETTERS_READ)
 def issue_letter(id: str):  # noqa: A002
     """Numbers, renders, signs and stores the letter; 409 when already issued."""
     letter = services.visible_letter(current_user, id)
@@ -300,7 +306,7 @@ def issue_letter(id: str):  # noqa: A002
 
 
 @bp.post("/letters/<id>/revoke")
-@require("letters:revoke")
+@require(Permission.LETTERS_REVOKE)
 def revoke_letter(id: str):  # noqa: A002
     """Revokes an issued letter with a reason."""
     body = json_body()
@@ -315,7 +321,7 @@ def revoke_letter(id: str):  # noqa: A002
 def letter_pdf(id: str):  # noqa: A002
     """The stored PDF, byte for byte as issued (residents: own issued letters only)."""
     letter = services.visible_letter(current_user, id)
-    if current_user.role == "resident" and letter.status != "issued":
+    if current_user.role == Role.RESIDENT and letter.status != LetterStatus.ISSUED:
         raise NotFound(_("Surat tidak ditemukan."))
     return pdf_response(services.stored_pdf(letter), services.download_name(letter))
 

@@ -14,7 +14,7 @@ from desa.core.formatting import MONTHS_ID, format_date
 from desa.core.spreadsheet import safe_cell
 from desa.extensions import db
 from desa.letters import documents
-from desa.letters.models import STATUSES, Letter, LetterType
+from desa.letters.models import STATUSES, Letter, LetterStatus, LetterType
 from desa.residents.models import Resident
 from desa.residents.services import clean_nik
 
@@ -149,7 +149,7 @@ REGISTER_HEADER = [
     "Penanda Tangan",
     "Berlaku Sampai",
 ]
-_STATUS_WORDS = {"issued": "Terbit", "revoked": "Dicabut"}
+_STATUS_WORDS = {LetterStatus.ISSUED: "Terbit", LetterStatus.REVOKED: "Dicabut"}
 
 
 def register_xlsx(village_title: str, year: int, month: int | None) -> bytes:
@@ -207,7 +207,9 @@ def merged_pdf(public_ids: list[str]) -> tuple[bytes, int]:
     found = {
         letter.public_id: letter
         for letter in db.session.scalars(
-            select(Letter).where(Letter.public_id.in_(ids), Letter.status == "issued")
+            select(Letter).where(
+                Letter.public_id.in_(ids), Letter.status == LetterStatus.ISSUED
+            )
         )
     }
     letters = [found[i] for i in ids if i in found]

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from desa.auth import audit
+from desa.auth.permissions import Permission, Role
 from desa.core.db import utcnow
 from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from desa.core.formatting import mask_name, mask_nik
@@ -28,27 +29,27 @@ from desa.core.models import Village
 from desa.core.village import require_village, village_today
 from desa.extensions import db
 from desa.letters import documents, numbering, token
-from desa.letters.models import Letter, LetterType
+from desa.letters.models import Letter, LetterRequestState, LetterStatus, LetterType
 
 PURPOSE_MAX = 300
 REASON_MAX = 300
 TEXT_MAX = 200
 
 STATUS_LABELS = {
-    "requested": _l("Diajukan warga"),
-    "draft": _l("Konsep"),
-    "issued": _l("Terbit"),
-    "revoked": _l("Dicabut"),
-    "rejected": _l("Ditolak"),
+    LetterStatus.REQUESTED: _l("Diajukan warga"),
+    LetterStatus.DRAFT: _l("Konsep"),
+    LetterStatus.ISSUED: _l("Terbit"),
+    LetterStatus.REVOKED: _l("Dicabut"),
+    LetterStatus.REJECTED: _l("Ditolak"),
 }
 # What the resident sees of their own request.
 RESIDENT_STATES = {
-    "requested": _l("Diajukan"),
-    "draft": _l("Diproses"),
-    "ready": _l("Siap Diambil"),
-    "done": _l("Selesai"),
-    "rejected": _l("Ditolak"),
-    "revoked": _l("Dicabut"),
+    LetterRequestState.REQUESTED: _l("Diajukan"),
+    LetterRequestState.DRAFT: _l("Diproses"),
+    LetterRequestState.READY: _l("Siap Diambil"),
+    LetterRequestState.DONE: _l("Selesai"),
+    LetterRequestState.REJECTED: _l("Ditolak"),
+    LetterRequestState.REVOKED: _l("Dicabut"),
 }
 _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y")
 _THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
@@ -81,9 +82,9 @@ def get_type(code: str | None, *, active_only: bool = True) -> LetterType:
 def visible_letter(principal: Any, public_id: str) -> Letter:
     """The letter if the principal may see it (staff, or the resident it is for); else 404."""
     stmt = select(Letter).where(Letter.public_id == (public_id or "")[:32])
-    if principal.can("letters:read"):
+    if principal.can(Permission.LETTERS_READ):
         pass
-    elif principal.role == "resident" and principal.can("self:letters"):
+    elif principal.role == Role.RESIDENT and principal.can(Permission.SELF_LETTERS):
         stmt = stmt.where(Letter.resident_id == principal.id)
     else:
         raise Forbidden(_("Anda tidak berhak melihat surat."))
@@ -93,11 +94,13 @@ def visible_letter(principal: Any, public_id: str) -> Letter:
     return letter
 
 
-def resident_state(letter: Letter) -> str:
+def resident_state(letter: Letter) -> LetterRequestState:
     """The key of RESIDENT_STATES for this letter."""
-    if letter.status == "issued":
-        return "done" if letter.collected_at else "ready"
-    return letter.status
+    if letter.status == LetterStatus.ISSUED:
+        if letter.collected_at:
+            return LetterRequestState.DONE
+        return LetterRequestState.READY
+    return LetterRequestState(letter.status)
 
 
 # --- validation -------------------------------------------------------------------
@@ -241,7 +244,7 @@ def create_draft(
         resident,
         purpose,
         fields,
-        status="draft",
+        status=LetterStatus.DRAFT,
         created_by=_name(actor),
     )
     audit.record(
@@ -262,7 +265,7 @@ def request_letter(resident: Any, type_code: str, purpose: Any, fields: Any) -> 
         resident,
         purpose,
         fields,
-        status="requested",
+        status=LetterStatus.REQUESTED,
         requested_by_resident=True,
         created_by=resident.name,
     )
@@ -298,7 +301,7 @@ def _transition(letter: Letter, from_states: tuple[str, ...], **values: Any) -> 
 
 def take_up(letter: Letter, actor: Any = None) -> Letter:
     """The clerk starts working on a resident's request ("Diproses")."""
-    _transition(letter, ("requested",), status="draft")
+    _transition(letter, (LetterStatus.REQUESTED,), status=LetterStatus.DRAFT)
     audit.record(
         "letters.take_up",
         object_type="letter",
@@ -313,7 +316,10 @@ def reject(letter: Letter, reason: Any, actor: Any = None) -> Letter:
     """Turns down a request or drops a draft, with a reason the resident sees."""
     reason = _reason(reason, _("penolakan"))
     _transition(
-        letter, ("requested", "draft"), status="rejected", rejected_reason=reason
+        letter,
+        (LetterStatus.REQUESTED, LetterStatus.DRAFT),
+        status=LetterStatus.REJECTED,
+        rejected_reason=reason,
     )
     audit.record(
         "letters.reject",
@@ -327,7 +333,7 @@ def reject(letter: Letter, reason: Any, actor: Any = None) -> Letter:
 
 def mark_collected(letter: Letter, actor: Any = None) -> Letter:
     """The resident has taken the printed letter ("Selesai")."""
-    if letter.status != "issued" or letter.collected_at:
+    if letter.status != LetterStatus.ISSUED or letter.collected_at:
         raise Conflict(
             _("Hanya surat terbit yang belum diambil dapat ditandai sudah diambil."),
             code="state_conflict",
@@ -348,9 +354,9 @@ def mark_collected(letter: Letter, actor: Any = None) -> Letter:
 
 def can_issue(principal: Any, letter_type: LetterType, village: Village) -> bool:
     """The head (letters:issue) always; the clerk where the village or the type allows."""
-    if principal.can("letters:issue"):
+    if principal.can(Permission.LETTERS_ISSUE):
         return True
-    return principal.can("letters:draft") and (
+    return principal.can(Permission.LETTERS_DRAFT) and (
         village.clerk_may_issue or letter_type.issuer == "clerk"
     )
 
@@ -364,9 +370,9 @@ def signer_for(principal: Any, village: Village) -> tuple[str, str]:
     head_title = village.head_title or f"Kepala {village.title}"
     name = getattr(principal, "full_name", None) or village.head_name
     name = name or principal.display_name
-    if principal.role == "head":
+    if principal.role == Role.HEAD:
         return name, head_title
-    own = "Sekretaris Desa" if principal.role == "admin" else "Operator Desa"
+    own = "Sekretaris Desa" if principal.role == Role.ADMIN else "Operator Desa"
     return name, f"a.n. {head_title}\n{own}"
 
 
@@ -414,14 +420,14 @@ def issue(letter: Letter, actor: Any, today: dt.date | None = None) -> Letter:
     status = db.session.execute(
         select(Letter.status).where(Letter.id == letter.id).with_for_update()
     ).scalar_one()
-    if status != "draft":
+    if status != LetterStatus.DRAFT:
         raise Conflict(
             _(
                 "Surat ini tidak dapat diterbitkan karena berstatus %(s)s.",
                 s=str(STATUS_LABELS.get(status, status)).lower(),
             ),
             code="already_issued"
-            if status in ("issued", "revoked")
+            if status in (LetterStatus.ISSUED, LetterStatus.REVOKED)
             else "state_conflict",
         )
     db.session.refresh(letter)
@@ -460,8 +466,8 @@ def issue(letter: Letter, actor: Any, today: dt.date | None = None) -> Letter:
     try:
         _transition(
             letter,
-            ("draft",),
-            status="issued",
+            (LetterStatus.DRAFT,),
+            status=LetterStatus.ISSUED,
             number=number,
             counter_scope=scope,
             seq=seq,
@@ -508,13 +514,13 @@ def _signing_key():
 
 def revoke(letter: Letter, reason: Any, actor: Any) -> Letter:
     """The head withdraws an issued letter; its QR then shows "dicabut"."""
-    if not actor.can("letters:revoke"):
+    if not actor.can(Permission.LETTERS_REVOKE):
         raise Forbidden(_("Hanya kepala desa yang dapat mencabut surat."))
     reason = _reason(reason, _("pencabutan"))
     _transition(
         letter,
-        ("issued",),
-        status="revoked",
+        (LetterStatus.ISSUED,),
+        status=LetterStatus.REVOKED,
         revoked_at=utcnow(),
         revoked_by=_name(actor),
         revoked_reason=reason,

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from desa.auth.permissions import Permission
 from desa.core.errors import NotFound, ServiceError
 from desa.core.formatting import MONTHS_ID
 from desa.core.forms import show_service_error
@@ -23,14 +24,15 @@ from desa.core.village import require_village, village_today
 from desa.extensions import db
 from desa.letters import archive, documents, services
 from desa.letters.forms import DraftForm, LetterFilterForm, ReasonForm
-from desa.letters.models import Letter, LetterType
+from desa.letters.models import Letter, LetterStatus, LetterType
 from desa.letters.responses import file_response, framed_pdf_response, pdf_response
 from desa.residents import services as residents
 from desa.residents.models import Resident
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
-register_nav(20, "letters:read", "letters.index", _l("Surat"))
+register_nav(20, Permission.LETTERS_READ, "letters.index", _l("Surat"))
+
 
 PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,7 +41,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.app_template_global("letters_of")
 def _letters_of(resident: Any) -> list[Letter]:
     """The letters of a resident, for the resident page (staff who may read letters)."""
-    if not current_user.can("letters:read"):
+    if not current_user.can(Permission.LETTERS_READ):
         return []
     return archive.of_resident(resident.id)
 
@@ -52,10 +54,12 @@ def _status_labels() -> dict:
 @bp.app_template_global("letters_awaiting_signature")
 def _awaiting_signature() -> int:
     """Drafts waiting for the head (shown to whoever may issue)."""
-    if not current_user.can("letters:issue"):
+    if not current_user.can(Permission.LETTERS_ISSUE):
         return 0
     return (
-        db.session.scalar(select(func.count(Letter.id)).where(Letter.status == "draft"))
+        db.session.scalar(
+            select(func.count(Letter.id)).where(Letter.status == LetterStatus.DRAFT)
+        )
         or 0
     )
 
@@ -63,18 +67,18 @@ def _awaiting_signature() -> int:
 @bp.app_template_global("open_letter_requests")
 def _open_requests() -> int:
     """Residents' letter requests nobody has taken up yet."""
-    if not current_user.can("letters:requests"):
+    if not current_user.can(Permission.LETTERS_REQUESTS):
         return 0
     return (
         db.session.scalar(
-            select(func.count(Letter.id)).where(Letter.status == "requested")
+            select(func.count(Letter.id)).where(Letter.status == LetterStatus.REQUESTED)
         )
         or 0
     )
 
 
 @bp.route("")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def index():
     """The archive: search by number, resident, type, state and dates; fifty a page."""
     form = LetterFilterForm(request.args)
@@ -103,7 +107,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require("letters:draft")
+@require(Permission.LETTERS_DRAFT)
 def new():
     """Drafts a letter: find the resident, choose the type, then purpose and fields."""
     q = (request.values.get("q") or "").strip()
@@ -150,7 +154,7 @@ def new():
 
 
 @bp.route("/<public_id>")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def detail(public_id: str):
     """One letter: data, state, and the actions the signed-in person may take."""
     letter = services.visible_letter(current_user, public_id)
@@ -167,17 +171,17 @@ def detail(public_id: str):
 
 
 @bp.route("/<public_id>/preview")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def preview(public_id: str):
     """The DRAFT rendering (no number, no QR), shown in the browser."""
     letter = services.visible_letter(current_user, public_id)
-    if letter.status not in ("requested", "draft"):
+    if letter.status not in (LetterStatus.REQUESTED, LetterStatus.DRAFT):
         return redirect(url_for(".pdf", public_id=public_id))
     return framed_pdf_response(services.preview_pdf(letter), "draf-surat.pdf")
 
 
 @bp.route("/<public_id>/pdf")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def pdf(public_id: str):
     """The stored PDF of an issued (or revoked) letter: always the same bytes."""
     letter = services.visible_letter(current_user, public_id)
@@ -185,7 +189,8 @@ def pdf(public_id: str):
 
 
 @bp.route("/<public_id>/issue", methods=["POST"])
-@require("letters:read")  # who may issue depends on the village and type: see services
+# Who may issue depends on the village and type: see services.
+@require(Permission.LETTERS_READ)
 def issue(public_id: str):
     """Issues the draft: number, signature, QR, stored PDF."""
     letter = services.visible_letter(current_user, public_id)
@@ -198,7 +203,7 @@ def issue(public_id: str):
 
 
 @bp.route("/<public_id>/revoke", methods=["POST"])
-@require("letters:revoke")
+@require(Permission.LETTERS_REVOKE)
 def revoke(public_id: str):
     """Revokes an issued letter with a reason."""
     letter = services.visible_letter(current_user, public_id)
@@ -215,7 +220,7 @@ def revoke(public_id: str):
 
 
 @bp.route("/<public_id>/take-up", methods=["POST"])
-@require("letters:requests")
+@require(Permission.LETTERS_REQUESTS)
 def take_up(public_id: str):
     """Starts work on a resident's request ("Diproses")."""
     letter = services.visible_letter(current_user, public_id)
@@ -227,7 +232,7 @@ def take_up(public_id: str):
 
 
 @bp.route("/<public_id>/reject", methods=["POST"])
-@require("letters:requests")
+@require(Permission.LETTERS_REQUESTS)
 def reject(public_id: str):
     """Turns down a request (or drops a draft) with a reason for the resident."""
     letter = services.visible_letter(current_user, public_id)
@@ -244,7 +249,7 @@ def reject(public_id: str):
 
 
 @bp.route("/<public_id>/collected", methods=["POST"])
-@require("letters:requests")
+@require(Permission.LETTERS_REQUESTS)
 def collected(public_id: str):
     """Marks an issued letter as taken by the resident ("Selesai")."""
     letter = services.visible_letter(current_user, public_id)
@@ -256,7 +261,7 @@ def collected(public_id: str):
 
 
 @bp.route("/register")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def register():
     """The Buku Register Surat for a month or a year, as PDF or XLSX."""
     today = village_today()
@@ -287,7 +292,7 @@ def register():
 
 
 @bp.route("/merge", methods=["POST"])
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def merge():
     """The chosen issued letters in one PDF, to print at once."""
     try:

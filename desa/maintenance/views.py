@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from desa.auth.permissions import Permission
 from desa.core.db import clear_write_intent, utcnow
 from desa.core.errors import ServiceError
 from desa.core.forms import show_service_error
@@ -62,7 +63,7 @@ def _page(form: BackupSettingsForm, status: int = 200):
 
 
 @bp.route("", methods=["GET"])
-@require("backups:manage")
+@require(Permission.BACKUPS_MANAGE)
 def index():
     """The schedule and its form, the last backup, any failure, the archives kept."""
     village = require_village()
@@ -75,7 +76,7 @@ def index():
 
 
 @bp.route("", methods=["POST"])
-@require("backups:manage")
+@require(Permission.BACKUPS_MANAGE)
 def save():
     """Saves the schedule: on or off, the folder (a flash disk), the hour, how many."""
     village = require_village()
@@ -101,7 +102,7 @@ def save():
 
 
 @bp.route("/run", methods=["POST"])
-@require("backups:manage")
+@require(Permission.BACKUPS_MANAGE)
 def run():
     """Backs up now into the chosen folder (the office keeps working meanwhile)."""
     form = BackupRunForm(prefix="run")

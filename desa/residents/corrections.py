@@ -18,10 +18,10 @@ from desa.core.errors import Conflict, ValidationError
 from desa.core.formatting import mask_nik
 from desa.extensions import db
 from desa.residents import services
-from desa.residents.models import CorrectionRequest, Resident
+from desa.residents.models import CorrectionRequest, CorrectionStatus, Resident
 from desa.residents.registry import LABELS
 
-STATUSES = ("open", "done", "rejected")
+STATUSES = tuple(CorrectionStatus)
 MESSAGE_LIMIT = 1000
 # Enough for a real need; more open requests from one resident is noise for the clerk.
 OPEN_LIMIT = 5
@@ -47,7 +47,7 @@ def request_correction(
     open_now = db.session.scalar(
         select(func.count(CorrectionRequest.id)).where(
             CorrectionRequest.resident_id == resident.id,
-            CorrectionRequest.status == "open",
+            CorrectionRequest.status == CorrectionStatus.OPEN,
         )
     )
     if open_now >= OPEN_LIMIT:
@@ -70,7 +70,7 @@ def request_correction(
 def handle(request: CorrectionRequest, status: str, response: str | None) -> None:
     """Closes an open request as done or rejected, with an answer for the resident."""
     response = (response or "").strip() or None
-    if status not in ("done", "rejected"):
+    if status not in (CorrectionStatus.DONE, CorrectionStatus.REJECTED):
         raise ValidationError(
             _("Keputusan harus selesai atau ditolak."),
             fields={"status": [_("Pilih salah satu.")]},
@@ -80,7 +80,7 @@ def handle(request: CorrectionRequest, status: str, response: str | None) -> Non
             _("Jawaban terlalu panjang."),
             fields={"response": [_("Paling banyak %(n)d karakter.", n=MESSAGE_LIMIT)]},
         )
-    if status == "rejected" and not response:
+    if status == CorrectionStatus.REJECTED and not response:
         raise ValidationError(
             _("Tuliskan alasan penolakan untuk warga."),
             fields={"response": [_("Wajib diisi bila ditolak.")]},
@@ -88,7 +88,10 @@ def handle(request: CorrectionRequest, status: str, response: str | None) -> Non
     # Conditional on `open`: two clerks answering at once cannot both close it.
     closed = db.session.execute(
         update(CorrectionRequest)
-        .where(CorrectionRequest.id == request.id, CorrectionRequest.status == "open")
+        .where(
+            CorrectionRequest.id == request.id,
+            CorrectionRequest.status == CorrectionStatus.OPEN,
+        )
         .values(
             status=status,
             response=response,
@@ -113,7 +116,7 @@ def queue(principal: Any) -> Select:
     return services.scope(
         select(CorrectionRequest).join(CorrectionRequest.resident), principal
     ).order_by(
-        case((CorrectionRequest.status == "open", 0), else_=1),
+        case((CorrectionRequest.status == CorrectionStatus.OPEN, 0), else_=1),
         CorrectionRequest.created_at.desc(),
         CorrectionRequest.id.desc(),
     )
@@ -131,7 +134,7 @@ def open_count(principal: Any) -> int:
     stmt = services.scope(
         select(func.count(CorrectionRequest.id)).join(CorrectionRequest.resident),
         principal,
-    ).where(CorrectionRequest.status == "open")
+    ).where(CorrectionRequest.status == CorrectionStatus.OPEN)
     return db.session.scalar(stmt) or 0
 
 

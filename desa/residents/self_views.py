@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from desa.auth.permissions import Permission
 from desa.core.errors import ServiceError
 from desa.core.forms import show_service_error
 from desa.core.security import require
@@ -17,7 +18,7 @@ bp = Blueprint("resident_self", __name__, url_prefix="/resident")
 
 
 @bp.route("/correction", methods=["GET", "POST"])
-@require("self:read")
+@require(Permission.SELF_READ)
 def correction():
     """A form: which data is wrong and how; it lands in the clerk's queue."""
     form = CorrectionForm()
@@ -44,7 +45,7 @@ def correction():
 
 
 @bp.route("/corrections")
-@require("self:read")
+@require(Permission.SELF_READ)
 def corrections_list():
     """The resident's own correction requests and the office's answers."""
     items = corrections.of_resident(current_user._get_current_object())

@@ -13,6 +13,7 @@ from sqlalchemy import Select, select
 
 from desa.auth import audit
 from desa.auth.passwords import hash_secret
+from desa.auth.permissions import Permission, Role
 from desa.auth.services import check_sign_in, register_principal_loader, throttle_key
 from desa.core.db import driver_fetchone
 from desa.core.errors import NotFound
@@ -31,11 +32,11 @@ def clean_nik(raw: str | None) -> str:
 
 def scope(stmt: Select, principal: Any) -> Select:
     """Restricts a resident query to what the principal may see (RT heads: own RT)."""
-    if principal.role == "rt":
+    if principal.role == Role.RT:
         return stmt.where(Resident.rw == principal.rw, Resident.rt == principal.rt)
-    if principal.can("residents:read"):
+    if principal.can(Permission.RESIDENTS_READ):
         return stmt
-    if principal.role == "resident":
+    if principal.role == Role.RESIDENT:
         return stmt.where(Resident.id == principal.id)
     return stmt.where(False)
 
@@ -84,13 +85,13 @@ def visible_json(principal: Any, nik: str, today: Any = None) -> dict[str, Any]:
     the same as `scope()`.
     """
     sql, params = _LOOKUP_SQL, [nik]
-    if principal.role == "rt":
+    if principal.role == Role.RT:
         sql += " AND rw = ? AND rt = ?"
         params += [principal.rw, principal.rt]
-    elif principal.role == "resident":
+    elif principal.role == Role.RESIDENT:
         sql += " AND id = ?"
         params.append(principal.id)
-    elif not principal.can("residents:read"):
+    elif not principal.can(Permission.RESIDENTS_READ):
         raise NotFound(_("Penduduk tidak ditemukan."))
     row = driver_fetchone(sql, tuple(params))
     if row is None:

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, case, select
 
+from desa.auth.permissions import Permission, Role
 from desa.core.errors import NotFound, ServiceError
 from desa.core.forms import show_service_error
 from desa.core.security import require
@@ -32,12 +33,17 @@ from desa.residents.forms import (
     ResidentFilterForm,
     ResidentForm,
 )
-from desa.residents.models import EKTP_LABELS, Area, Resident
+from desa.residents.models import (
+    EKTP_LABELS,
+    Area,
+    Resident,
+)
 from desa.residents.rules import is_pending_recording, is_wajib_ktp
 
 bp = Blueprint("residents", __name__, url_prefix="/residents")
 
-register_nav(10, "residents:read", "residents.index", _l("Penduduk"))
+register_nav(10, Permission.RESIDENTS_READ, "residents.index", _l("Penduduk"))
+
 
 PER_PAGE = 50
 # KEPALA KELUARGA first, then the spouse, the children, everyone else.
@@ -56,11 +62,11 @@ def _open_corrections() -> int:
 
 
 @bp.route("")
-@require("residents:read")
+@require(Permission.RESIDENTS_READ)
 def index():
     """Residents in scope, filtered and searched, fifty a page."""
     form = ResidentFilterForm(request.args)
-    whole_village = current_user.role != "rt"
+    whole_village = current_user.role != Role.RT
     if whole_village:
         form.dusun.choices += [(d, d) for d in _dusun_names()]
     else:  # an RT head's scope is the area filter already
@@ -81,7 +87,7 @@ def index():
 
 
 @bp.route("/<int:resident_id>")
-@require("residents:read")
+@require(Permission.RESIDENTS_READ)
 def detail(resident_id: int):
     """One resident: data, family, history, events (404 outside the scope)."""
     resident = _visible(resident_id)
@@ -98,7 +104,7 @@ def detail(resident_id: int):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require("residents:write")
+@require(Permission.RESIDENTS_WRITE)
 def new():
     """Adds a resident; NIK warnings are shown next to the NIK to be confirmed."""
     form = ResidentForm()
@@ -115,7 +121,7 @@ def new():
 
 
 @bp.route("/<int:resident_id>/edit", methods=["GET", "POST"])
-@require("residents:write")
+@require(Permission.RESIDENTS_WRITE)
 def edit(resident_id: int):
     """Changes a resident's data (life status only through events), with history."""
     resident = _visible(resident_id)
@@ -145,7 +151,7 @@ def edit(resident_id: int):
 
 
 @bp.route("/<int:resident_id>/events", methods=["GET", "POST"])
-@require("residents:events")
+@require(Permission.RESIDENTS_EVENTS)
 def events(resident_id: int):
     """Records a death, move, marriage or divorce with its date and note."""
     resident = _visible(resident_id)
@@ -174,7 +180,7 @@ def events(resident_id: int):
 
 
 @bp.route("/<int:resident_id>/family")
-@require("residents:read")
+@require(Permission.RESIDENTS_READ)
 def family(resident_id: int):
     """Everyone on the resident's family card (KK) within scope, head first."""
     resident = _visible(resident_id)
@@ -187,7 +193,7 @@ def family(resident_id: int):
 
 
 @bp.route("/corrections")
-@require("residents:write")
+@require(Permission.RESIDENTS_WRITE)
 def correction_queue():
     """Residents' correction requests, open ones first."""
     pagination = db.paginate(
@@ -206,7 +212,7 @@ def correction_queue():
 
 
 @bp.route("/corrections/<int:request_id>", methods=["POST"])
-@require("residents:write")
+@require(Permission.RESIDENTS_WRITE)
 def answer_correction(request_id: int):
     """Marks a correction request done or rejected, with an answer for the resident."""
     item = corrections.get_in_queue(current_user, request_id)

@@ -10,6 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from desa.core.formatting import format_date
+from desa.letters.models import LetterStatus
 from desa.letters.pdf.drawing import (
     SANS,
     SANS_BOLD,
@@ -32,7 +33,11 @@ REGISTER_COLUMNS = (
     ("Keperluan", ("purpose", "keperluan"), None),
     ("Status", ("status",), 54.0),
 )
-STATUS_LABELS = {"draft": "Draf", "issued": "Terbit", "revoked": "Dicabut"}
+STATUS_LABELS = {
+    LetterStatus.DRAFT: "Draf",
+    LetterStatus.ISSUED: "Terbit",
+    LetterStatus.REVOKED: "Dicabut",
+}
 REG_W, REG_H = landscape(A4)
 REG_MARGIN = 14 * mm
 REG_SIZE = 8.5

@@ -19,6 +19,8 @@ from desa.appointments.forms import SessionForm
 from desa.appointments.models import (
     Booking,
     BookingStatus,
+    SessionKind,
+    SessionStatus,
     WaitlistEntry,
     WaitlistStatus,
 )
@@ -34,13 +36,18 @@ from desa.core.errors import ServiceError
 from desa.core.formatting import MONTHS_ID
 from desa.core.forms import show_service_error
 from desa.core.security import require
-from desa.core.templating import register_nav
+from desa.core.templating import register_enums, register_nav
 from desa.extensions import db
 
 bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 handle_busy(bp)
 
 register_nav(30, Permission.BOOKINGS_READ, "appointments.index", _l("Jadwal e-KTP"))
+
+
+@bp.record_once
+def _register_enums(state: Any) -> None:
+    register_enums(state.app, SessionKind, SessionStatus, BookingStatus, WaitlistStatus)
 
 
 @bp.app_template_global("appointment_labels")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -30,14 +31,14 @@ from desa.auth.forms import (
     UserForm,
 )
 from desa.auth.models import ApiToken, AuditEvent, User
-from desa.auth.permissions import Permission
+from desa.auth.permissions import Permission, Role
 from desa.auth.signin import sign_in_page
 from desa.core.db import begin_write
 from desa.core.errors import ServiceError
 from desa.core.formatting import format_datetime
 from desa.core.security import require, start_session
 from desa.core.spreadsheet import csv_bytes
-from desa.core.templating import register_nav
+from desa.core.templating import register_enums, register_nav
 from desa.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -46,6 +47,11 @@ register_nav(80, Permission.USERS_MANAGE, "auth.users", _l("Akun"))
 register_nav(85, Permission.TOKENS_MANAGE, "auth.tokens", _l("Token API"))
 register_nav(90, Permission.AUDIT_READ, "auth.audit_log", _l("Log audit"))
 register_nav(95, Permission.SELF_PASSWORD, "auth.password", _l("Kata sandi"))
+
+
+@bp.record_once
+def _register_enums(state: Any) -> None:
+    register_enums(state.app, Permission, Role)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -19,12 +19,12 @@ from desa.core.errors import NotFound, ServiceError
 from desa.core.formatting import MONTHS_ID
 from desa.core.forms import show_service_error
 from desa.core.security import require
-from desa.core.templating import register_nav
+from desa.core.templating import register_enums, register_nav
 from desa.core.village import require_village, village_today
 from desa.extensions import db
 from desa.letters import archive, documents, services
 from desa.letters.forms import DraftForm, LetterFilterForm, ReasonForm
-from desa.letters.models import Letter, LetterStatus, LetterType
+from desa.letters.models import Letter, LetterRequestState, LetterStatus, LetterType
 from desa.letters.responses import file_response, framed_pdf_response, pdf_response
 from desa.residents import services as residents
 from desa.residents.models import Resident
@@ -32,6 +32,11 @@ from desa.residents.models import Resident
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
 register_nav(20, Permission.LETTERS_READ, "letters.index", _l("Surat"))
+
+
+@bp.record_once
+def _register_enums(state: Any) -> None:
+    register_enums(state.app, LetterStatus, LetterRequestState)
 
 
 PER_PAGE = 50

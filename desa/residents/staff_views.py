@@ -20,7 +20,7 @@ from desa.auth.permissions import Permission, Role
 from desa.core.errors import NotFound, ServiceError
 from desa.core.forms import show_service_error
 from desa.core.security import require
-from desa.core.templating import register_nav
+from desa.core.templating import register_enums, register_nav
 from desa.core.village import village_today
 from desa.extensions import db
 from desa.residents import corrections, registry, services
@@ -36,6 +36,10 @@ from desa.residents.forms import (
 from desa.residents.models import (
     EKTP_LABELS,
     Area,
+    CorrectionStatus,
+    EktpStatus,
+    ImportJobStatus,
+    LifeStatus,
     Resident,
 )
 from desa.residents.rules import is_pending_recording, is_wajib_ktp
@@ -43,6 +47,11 @@ from desa.residents.rules import is_pending_recording, is_wajib_ktp
 bp = Blueprint("residents", __name__, url_prefix="/residents")
 
 register_nav(10, Permission.RESIDENTS_READ, "residents.index", _l("Penduduk"))
+
+
+@bp.record_once
+def _register_enums(state: Any) -> None:
+    register_enums(state.app, LifeStatus, EktpStatus, CorrectionStatus, ImportJobStatus)
 
 
 PER_PAGE = 50

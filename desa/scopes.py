@@ -20,6 +20,7 @@ from desa.appointments.models import (
     WaitlistEntry,
 )
 from desa.auth.actor import SYSTEM, Actor
+from desa.auth.permissions import Role
 from desa.auth.scope import EVERYTHING, NOTHING, Match, everything, scopes
 from desa.letters.models import Letter
 from desa.residents.models import CorrectionRequest, Resident, ResidentEvent
@@ -76,68 +77,68 @@ def own(column_name: str):
     return lambda actor: Match(**{column_name: actor.id})
 
 
-VILLAGE_STAFF = {SYSTEM: everything, "admin": everything, "clerk": everything}
+VILLAGE_STAFF = {SYSTEM: everything, Role.ADMIN: everything, Role.CLERK: everything}
 
 scopes.register(
     Resident,
     {
         **VILLAGE_STAFF,
-        "head": everything,
-        "rt": own_rt,
-        "employer": own_employees,
-        "resident": self_only,
-        "district": token_area,
+        Role.HEAD: everything,
+        Role.RT: own_rt,
+        Role.EMPLOYER: own_employees,
+        Role.RESIDENT: self_only,
+        Role.DISTRICT: token_area,
     },
 )
 scopes.register(
     ResidentEvent,
     {
         **VILLAGE_STAFF,
-        "head": everything,
-        "rt": following(ResidentEvent.resident_id, Resident),
+        Role.HEAD: everything,
+        Role.RT: following(ResidentEvent.resident_id, Resident),
     },
 )
 scopes.register(
     CorrectionRequest,
     {
         **VILLAGE_STAFF,
-        "head": everything,
-        "rt": following(CorrectionRequest.resident_id, Resident),
-        "resident": own("resident_id"),
+        Role.HEAD: everything,
+        Role.RT: following(CorrectionRequest.resident_id, Resident),
+        Role.RESIDENT: own("resident_id"),
     },
 )
 scopes.register(
     Letter,
-    {**VILLAGE_STAFF, "head": everything, "resident": own("resident_id")},
+    {**VILLAGE_STAFF, Role.HEAD: everything, Role.RESIDENT: own("resident_id")},
 )
 scopes.register(
     Booking,
     {
         **VILLAGE_STAFF,
-        "head": everything,
-        "rt": following(Booking.resident_id, Resident),
-        "employer": following(Booking.resident_id, Resident),
-        "resident": own("resident_id"),
+        Role.HEAD: everything,
+        Role.RT: following(Booking.resident_id, Resident),
+        Role.EMPLOYER: following(Booking.resident_id, Resident),
+        Role.RESIDENT: own("resident_id"),
     },
 )
 scopes.register(
     WaitlistEntry,
     {
         **VILLAGE_STAFF,
-        "head": everything,
-        "rt": following(WaitlistEntry.resident_id, Resident),
-        "employer": following(WaitlistEntry.resident_id, Resident),
-        "resident": own("resident_id"),
+        Role.HEAD: everything,
+        Role.RT: following(WaitlistEntry.resident_id, Resident),
+        Role.EMPLOYER: following(WaitlistEntry.resident_id, Resident),
+        Role.RESIDENT: own("resident_id"),
     },
 )
 scopes.register(
     Message,
     {
         **VILLAGE_STAFF,
-        "head": everything,
-        "rt": following(Message.booking_id, Booking),
-        "employer": following(Message.booking_id, Booking),
-        "resident": following(Message.booking_id, Booking),
+        Role.HEAD: everything,
+        Role.RT: following(Message.booking_id, Booking),
+        Role.EMPLOYER: following(Message.booking_id, Booking),
+        Role.RESIDENT: following(Message.booking_id, Booking),
     },
 )
 
@@ -179,10 +180,10 @@ scopes.register(
     RecordingSession,
     {
         **VILLAGE_STAFF,
-        "head": everything,
-        "rt": bookable_by_rt_head,
-        "employer": bookable_by_employer,
-        "resident": bookable_by_resident,
+        Role.HEAD: everything,
+        Role.RT: bookable_by_rt_head,
+        Role.EMPLOYER: bookable_by_employer,
+        Role.RESIDENT: bookable_by_resident,
     },
     purpose="book",
 )
@@ -191,6 +192,6 @@ scopes.register(
     Employee,
     {
         **VILLAGE_STAFF,
-        "employer": lambda actor: Match(employer_id=actor.principal.employer_id),
+        Role.EMPLOYER: lambda actor: Match(employer_id=actor.principal.employer_id),
     },
 )

@@ -9,10 +9,11 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from desa.appointments import attendance, booking, sessions
-from desa.appointments.models import Booking
+from desa.appointments.models import Booking, BookingStatus, SessionKind, SessionStatus
 from desa.appointments.serialize import booking_json, session_json
 from desa.appointments.views_common import handle_busy
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission
 from desa.core.api import json_body, paginate
 from desa.core.errors import Conflict, ValidationError
 from desa.core.openapi import PAGE_PARAMS, page_of, path_param, query_param, spec
@@ -45,12 +46,12 @@ SESSION = spec.schema(
             "end": {"type": "string"},
             "place": {"type": "string"},
             "address": {"type": ["string", "null"]},
-            "kind": {"type": "string", "enum": ["office", "rt", "employer", "mobile"]},
+            "kind": {"type": "string", "enum": list(SessionKind)},
             "capacity": {"type": "integer"},
             "booked": {"type": "integer"},
             "remaining": {"type": "integer"},
             "minutes_per_person": {"type": "integer"},
-            "status": {"type": "string", "enum": ["open", "cancelled"]},
+            "status": {"type": "string", "enum": list(SessionStatus)},
             "rt": {"type": ["string", "null"]},
             "employer": {"type": ["string", "null"]},
             "non_working_day": {"type": "boolean"},
@@ -68,7 +69,7 @@ SESSION_INPUT = spec.schema(
             "end": _TIME,
             "place": {"type": "string"},
             "address": {"type": ["string", "null"]},
-            "kind": {"type": "string", "enum": ["office", "rt", "employer", "mobile"]},
+            "kind": {"type": "string", "enum": list(SessionKind)},
             "capacity": {"type": "integer", "minimum": 1},
             "minutes_per_person": {"type": "integer", "minimum": 1},
             "rt": {"type": ["string", "null"], "description": "RW/RT, mis. 001/002"},
@@ -93,7 +94,7 @@ BOOKING = spec.schema(
             "code": {"type": "string"},
             "status": {
                 "type": "string",
-                "enum": ["active", "cancelled", "recorded", "no_show"],
+                "enum": list(BookingStatus),
             },
         },
     },
@@ -228,7 +229,9 @@ spec.operation(
     body={
         "type": "object",
         "required": ["outcome"],
-        "properties": {"outcome": {"type": "string", "enum": ["recorded", "no_show"]}},
+        "properties": {
+            "outcome": {"type": "string", "enum": list(attendance.OUTCOMES)}
+        },
     },
     response=BOOKING,
     errors=_MUTATE,
@@ -241,7 +244,7 @@ def _date_arg(name: str):
 
 
 @bp.get("/sessions")
-@require("sessions:read")
+@require(Permission.SESSIONS_READ)
 def list_sessions():
     """Sessions between `from` and `to`, with capacity, booked and remaining."""
     start, end = _date_arg("from"), _date_arg("to")
@@ -253,7 +256,7 @@ def list_sessions():
 
 
 @bp.post("/sessions")
-@require("sessions:manage")
+@require(Permission.SESSIONS_MANAGE)
 def create_session():
     """Adds a session; weekends and holidays need `allow_non_working_day`."""
     actor = current_actor()
@@ -262,14 +265,14 @@ def create_session():
 
 
 @bp.get("/sessions/<int:session_id>")
-@require("sessions:read")
+@require(Permission.SESSIONS_READ)
 def get_session(session_id: int):
     """One session."""
     return jsonify(session_json(sessions.get_session(session_id), current_actor()))
 
 
 @bp.patch("/sessions/<int:session_id>")
-@require("sessions:manage")
+@require(Permission.SESSIONS_MANAGE)
 def update_session(session_id: int):
     """Changes a session."""
     actor = current_actor()
@@ -279,7 +282,7 @@ def update_session(session_id: int):
 
 
 @bp.post("/sessions/<int:session_id>/cancel")
-@require("sessions:manage")
+@require(Permission.SESSIONS_MANAGE)
 def cancel_session(session_id: int):
     """Cancels a session and every active booking in it."""
     body = request.get_json(silent=True) or {}
@@ -290,7 +293,7 @@ def cancel_session(session_id: int):
 
 
 @bp.post("/sessions/<int:session_id>/bookings")
-@require("bookings:create")
+@require(Permission.BOOKINGS_CREATE)
 def book(session_id: int):
     """Books the NIKs given, all or none."""
     body = json_body()
@@ -305,7 +308,7 @@ def book(session_id: int):
 
 
 @bp.get("/sessions/<int:session_id>/bookings")
-@require("bookings:read")
+@require(Permission.BOOKINGS_READ)
 def session_bookings(session_id: int):
     """The bookings of one session, in queue order."""
     sessions.get_session(session_id)
@@ -318,7 +321,7 @@ def session_bookings(session_id: int):
 
 
 @bp.delete("/bookings/<int:booking_id>")
-@require("bookings:cancel")
+@require(Permission.BOOKINGS_CANCEL)
 def cancel_booking(booking_id: int):
     """Cancels a booking (whoever booked it, the resident, or a clerk)."""
     actor = current_actor()
@@ -328,7 +331,7 @@ def cancel_booking(booking_id: int):
 
 
 @bp.post("/bookings/<int:booking_id>/move")
-@require("bookings:create")
+@require(Permission.BOOKINGS_CREATE)
 def move_booking(booking_id: int):
     """Moves a booking to another session in one step."""
     body = json_body()
@@ -344,13 +347,13 @@ def move_booking(booking_id: int):
 
 
 @bp.post("/bookings/<int:booking_id>/outcome")
-@require("bookings:outcome")
+@require(Permission.BOOKINGS_OUTCOME)
 def outcome(booking_id: int):
     """Records the outcome from the session's day on (409 `too_early` before)."""
     body = json_body()
     actor = current_actor()
     found = booking.get_visible(actor, booking_id)
-    if found.status == "cancelled":
+    if found.status == BookingStatus.CANCELLED:
         raise Conflict(_("Pemesanan ini dibatalkan."), code="not_active")
     attendance.set_outcome(actor, found, body.get("outcome"))
     return jsonify(booking_json(found))

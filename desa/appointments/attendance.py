@@ -10,21 +10,27 @@ from sqlalchemy import select, update
 
 from desa.appointments import booking as booking_service
 from desa.appointments import messages
-from desa.appointments.models import Booking, RecordingSession
+from desa.appointments.models import (
+    Booking,
+    BookingStatus,
+    RecordingSession,
+    SessionStatus,
+)
 from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.core.errors import Conflict, NotFound, ValidationError
 from desa.core.formatting import format_day_date, mask_nik
 from desa.core.i18n import N_
 from desa.extensions import db
+from desa.residents.models import EktpStatus
 from desa.residents.registry import log_change
 
-OUTCOMES = ("recorded", "no_show")
+OUTCOMES = (BookingStatus.RECORDED, BookingStatus.NO_SHOW)
 STATUS_LABELS = {
-    "active": N_("terjadwal"),
-    "cancelled": N_("dibatalkan"),
-    "recorded": N_("sudah direkam"),
-    "no_show": N_("tidak hadir"),
+    BookingStatus.ACTIVE: N_("terjadwal"),
+    BookingStatus.CANCELLED: N_("dibatalkan"),
+    BookingStatus.RECORDED: N_("sudah direkam"),
+    BookingStatus.NO_SHOW: N_("tidak hadir"),
 }
 
 
@@ -43,7 +49,7 @@ def check_in(actor: Actor, raw_code: str | None) -> Booking:
     """Marks the ticket's holder present; only on the session's day."""
     today = actor.today
     booking = find_by_code(raw_code)
-    if booking.status != "active":
+    if booking.status != BookingStatus.ACTIVE:
         raise Conflict(
             _("Tiket ini %(s)s.", s=_(STATUS_LABELS[booking.status])),
             code="not_active",
@@ -86,7 +92,7 @@ def set_outcome(actor: Actor, booking: Booking, outcome: Any) -> Booking:
         )
     if booking.status == outcome:
         return booking
-    if booking.status != "active":
+    if booking.status != BookingStatus.ACTIVE:
         raise Conflict(
             _("Pemesanan ini %(s)s.", s=_(STATUS_LABELS[booking.status])),
             code="not_active",
@@ -94,7 +100,7 @@ def set_outcome(actor: Actor, booking: Booking, outcome: Any) -> Booking:
     booking_service.lock_sessions(booking.session_id)
     result = db.session.execute(
         update(Booking)
-        .where(Booking.id == booking.id, Booking.status == "active")
+        .where(Booking.id == booking.id, Booking.status == BookingStatus.ACTIVE)
         .values(
             status=outcome,
             outcome_at=actor.utcnow,
@@ -106,16 +112,20 @@ def set_outcome(actor: Actor, booking: Booking, outcome: Any) -> Booking:
         raise Conflict(_("Pemesanan ini sudah tidak aktif."), code="not_active")
     db.session.expire(booking)
     resident = booking.resident
-    if outcome == "recorded":
-        if resident.ektp_status in (None, 1, 2):
+    if outcome == BookingStatus.RECORDED:
+        if resident.ektp_status in (
+            None,
+            EktpStatus.BELUM_WAJIB,
+            EktpStatus.BELUM_REKAM,
+        ):
             before = resident.ektp_status
-            resident.ektp_status = 3
+            resident.ektp_status = EktpStatus.SUDAH_REKAM
             log_change(
                 actor,
                 resident,
                 "ektp_status",
                 before,
-                3,
+                EktpStatus.SUDAH_REKAM,
                 f"Perekaman e-KTP, sesi {booking.session.date.isoformat()}",
             )
     else:
@@ -138,7 +148,7 @@ def set_outcomes(
     changed = 0
     for booking in list(session.bookings):
         wanted = outcomes.get(booking.id)
-        if wanted in OUTCOMES and booking.status == "active":
+        if wanted in OUTCOMES and booking.status == BookingStatus.ACTIVE:
             set_outcome(actor, booking, wanted)
             changed += 1
     return changed
@@ -152,8 +162,8 @@ def reminders_for(day: dt.date) -> list[Booking]:
             .join(Booking.session)
             .where(
                 RecordingSession.date == day,
-                RecordingSession.status == "open",
-                Booking.status == "active",
+                RecordingSession.status == SessionStatus.OPEN,
+                Booking.status == BookingStatus.ACTIVE,
             )
             .order_by(RecordingSession.start_time, Booking.queue_number)
         )

@@ -20,14 +20,23 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from desa.appointments import messages
-from desa.appointments.models import Booking, Employee, RecordingSession, WaitlistEntry
+from desa.appointments.models import (
+    Booking,
+    BookingStatus,
+    Employee,
+    RecordingSession,
+    SessionStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from desa.auth import audit
 from desa.auth.actor import Actor
+from desa.auth.permissions import Permission, Role
 from desa.auth.scope import scopes
 from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from desa.core.formatting import format_date, mask_nik
 from desa.extensions import db
-from desa.residents.models import RECORDED_CODES, Resident
+from desa.residents.models import RECORDED_CODES, LifeStatus, Resident
 from desa.residents.rules import is_wajib_ktp
 from desa.residents.services import clean_nik
 
@@ -47,9 +56,9 @@ REASONS = {
     "not_allowed": _l("Anda tidak berhak memesan jadwal."),
     "reserved_rt": _l("Sesi ini khusus untuk warga %(who)s."),
     "reserved_employer": _l("Sesi ini khusus untuk karyawan %(who)s."),
-    "deceased": _l("Tercatat sudah meninggal."),
-    "moved": _l("Tercatat sudah pindah keluar desa."),
-    "missing": _l("Tercatat hilang."),
+    LifeStatus.DECEASED: _l("Tercatat sudah meninggal."),
+    LifeStatus.MOVED: _l("Tercatat sudah pindah keluar desa."),
+    LifeStatus.MISSING: _l("Tercatat hilang."),
     "recorded": _l("Sudah merekam e-KTP."),
     "not_wajib": _l("Belum wajib KTP pada tanggal sesi."),
     "already_booked": _l("Sudah punya jadwal perekaman aktif."),
@@ -103,7 +112,11 @@ def employee_resident_ids(employer_id: int | None) -> set[int]:
 
 
 # The refusal a NIK outside the actor's scope gets, whether or not it exists.
-OUTSIDE_SCOPE = {"rt": "outside_rt", "employer": "not_employee", "resident": "not_self"}
+OUTSIDE_SCOPE = {
+    Role.RT: "outside_rt",
+    Role.EMPLOYER: "not_employee",
+    Role.RESIDENT: "not_self",
+}
 
 
 def _outside_scope(actor: Actor, residents: list[Resident]) -> Any:
@@ -112,10 +125,10 @@ def _outside_scope(actor: Actor, residents: list[Resident]) -> Any:
     Whom an actor may book is whom it sees (the scope registry's Resident rule),
     once it may book at all.
     """
-    if actor.can("bookings:manage"):
+    if actor.can(Permission.BOOKINGS_MANAGE):
         return lambda r: None
     code = OUTSIDE_SCOPE.get(actor.role, "not_allowed")
-    if not actor.can("bookings:create") or not residents:
+    if not actor.can(Permission.BOOKINGS_CREATE) or not residents:
         return lambda r: code
     ids = [r.id for r in residents]
     seen = set(
@@ -140,7 +153,7 @@ def person_refusal(
         return "reserved_rt", {"who": session.reserved_label}
     if session.employer_id and resident.id not in (members or set()):
         return "reserved_employer", {"who": session.reserved_label}
-    if resident.life_status != "active":
+    if resident.life_status != LifeStatus.ACTIVE:
         return resident.life_status, {}
     if resident.ektp_status in RECORDED_CODES:
         return "recorded", {}
@@ -155,7 +168,7 @@ def _active_ids(resident_ids: list[int], moving: Booking | None = None) -> set[i
     if not resident_ids:
         return set()
     stmt = select(Booking.resident_id).where(
-        Booking.resident_id.in_(resident_ids), Booking.status == "active"
+        Booking.resident_id.in_(resident_ids), Booking.status == BookingStatus.ACTIVE
     )
     if moving is not None:
         stmt = stmt.where(Booking.id != moving.id)
@@ -191,7 +204,7 @@ def check(
         elif nik in seen:
             code, values = "duplicate", {}
         elif resident is None:
-            staff = actor.can("bookings:manage")
+            staff = actor.can(Permission.BOOKINGS_MANAGE)
             code = "unknown" if staff else OUTSIDE_SCOPE.get(actor.role, "not_allowed")
             values = {}
         elif out_of_scope(resident):
@@ -232,7 +245,7 @@ def _take_places(session: RecordingSession, n: int) -> int:
     result = db.session.execute(
         update(RecordingSession)
         .where(RecordingSession.id == session.id)
-        .where(RecordingSession.status == "open")
+        .where(RecordingSession.status == SessionStatus.OPEN)
         .where(RecordingSession.booked + n <= RecordingSession.capacity)
         .values(
             booked=RecordingSession.booked + n,
@@ -250,7 +263,7 @@ def _take_places(session: RecordingSession, n: int) -> int:
     ).one()
     db.session.expire(session, ["booked", "last_queue", "status"])
     if result.rowcount != 1:
-        if row.status != "open":
+        if row.status != SessionStatus.OPEN:
             raise Conflict(_("Sesi ini sudah dibatalkan."), code="session_cancelled")
         remaining = max(0, row.capacity - row.booked)
         raise Full(
@@ -348,7 +361,7 @@ def book(
             resident_id=r.id,
             queue_number=first + i,
             code=new_code(),
-            status="active",
+            status=BookingStatus.ACTIVE,
             notify_email=notify_email or emails.get(r.id),
             created_at=actor.utcnow,
             **who,
@@ -392,7 +405,7 @@ def book(
 
 def _employee_emails(actor: Actor, resident_ids: list[int]) -> dict[int, str]:
     """The work e-mail an employer keeps for each of its people, if any."""
-    if actor.role != "employer" or not resident_ids:
+    if actor.role != Role.EMPLOYER or not resident_ids:
         return {}
     rows = db.session.execute(
         select(Employee.resident_id, Employee.email).where(
@@ -408,9 +421,9 @@ def _release(actor: Actor, booking: Booking) -> None:
     """Marks an active booking cancelled and frees its place (no waitlist yet)."""
     result = db.session.execute(
         update(Booking)
-        .where(Booking.id == booking.id, Booking.status == "active")
+        .where(Booking.id == booking.id, Booking.status == BookingStatus.ACTIVE)
         .values(
-            status="cancelled",
+            status=BookingStatus.CANCELLED,
             cancelled_at=actor.utcnow,
             cancelled_by=_booker(actor)["booked_by_name"],
         )
@@ -442,11 +455,11 @@ def get_visible(actor: Actor, booking_id: int) -> Booking:
 
 def may_change(actor: Actor, booking: Booking) -> bool:
     """Clerk, whoever booked it, or the booked resident themself."""
-    if actor.can("bookings:manage"):
+    if actor.can(Permission.BOOKINGS_MANAGE):
         return True
     if (booking.booked_by_kind, booking.booked_by_id) == (actor.kind, actor.id):
         return True
-    return actor.role == "resident" and booking.resident_id == actor.id
+    return actor.role == Role.RESIDENT and booking.resident_id == actor.id
 
 
 def cancel(actor: Actor, booking: Booking) -> list:
@@ -548,7 +561,8 @@ def promote(actor: Actor, session: RecordingSession) -> list:
     entries = db.session.scalars(
         select(WaitlistEntry)
         .where(
-            WaitlistEntry.session_id == session.id, WaitlistEntry.status == "waiting"
+            WaitlistEntry.session_id == session.id,
+            WaitlistEntry.status == WaitlistStatus.WAITING,
         )
         .order_by(WaitlistEntry.position)
     ).all()
@@ -557,7 +571,7 @@ def promote(actor: Actor, session: RecordingSession) -> list:
         resident = entry.resident
         active = _active_ids([resident.id])
         if person_refusal(session, resident, active=active, members=members):
-            entry.status = "dropped"
+            entry.status = WaitlistStatus.DROPPED
             continue
         try:
             first = _take_places(session, 1)
@@ -568,7 +582,7 @@ def promote(actor: Actor, session: RecordingSession) -> list:
             resident_id=resident.id,
             queue_number=first,
             code=new_code(),
-            status="active",
+            status=BookingStatus.ACTIVE,
             created_at=actor.utcnow,
             **_WAITLIST,
         )
@@ -578,7 +592,7 @@ def promote(actor: Actor, session: RecordingSession) -> list:
                 db.session.flush()
         except IntegrityError:
             give_back(session.id)
-            entry.status = "dropped"
+            entry.status = WaitlistStatus.DROPPED
             continue
         entry.status, entry.promoted_at, entry.booking_id = (
             "promoted",

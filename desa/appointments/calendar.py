@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from lokal.holidays import holidays_on
 
-from desa.appointments.models import RecordingSession
+from desa.appointments.models import RecordingSession, SessionStatus
 
 _ZONE_NAMES = {"Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
@@ -123,7 +123,8 @@ def ics_feed(
             f"SUMMARY:{_escape(summary)}",
             f"LOCATION:{_escape(s.place)}",
             f"DESCRIPTION:{_escape(description)}",
-            "STATUS:" + ("CANCELLED" if s.status == "cancelled" else "CONFIRMED"),
+            "STATUS:"
+            + ("CANCELLED" if s.status == SessionStatus.CANCELLED else "CONFIRMED"),
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")

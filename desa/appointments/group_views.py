@@ -22,11 +22,12 @@ from sqlalchemy import select
 
 from desa.appointments import booking, employees, sessions, summary
 from desa.appointments.forms import EmployeeForm
-from desa.appointments.models import Booking
+from desa.appointments.models import Booking, BookingStatus
 from desa.appointments.pdf import PinSlip, render_pin_slips
 from desa.appointments.views_common import handle_busy, last_message_links
 from desa.auth import audit
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission, Role
 from desa.core.errors import on_error
 from desa.core.formatting import mask_nik
 from desa.core.security import require
@@ -40,20 +41,24 @@ from desa.residents.services import issue_pin
 bp = Blueprint("appointments_group", __name__, url_prefix="/group")
 handle_busy(bp)
 
-register_nav(30, "bookings:group", "appointments_group.index", _l("Jadwal rekam"))
-register_nav(31, "employees:manage", "appointments_group.employees", _l("Karyawan"))
-register_nav(32, "pins:slips", "appointments_group.pin_slips", _l("Slip PIN"))
+register_nav(
+    30, Permission.BOOKINGS_GROUP, "appointments_group.index", _l("Jadwal rekam")
+)
+register_nav(
+    31, Permission.EMPLOYEES_MANAGE, "appointments_group.employees", _l("Karyawan")
+)
+register_nav(32, Permission.PINS_SLIPS, "appointments_group.pin_slips", _l("Slip PIN"))
 
 
 @bp.route("")
-@require("bookings:group")
+@require(Permission.BOOKINGS_GROUP)
 def index():
     """Pending people with checkboxes, a session to book them into, and who is booked."""
     actor = current_actor()
     people = db.session.scalars(summary.pending_unbooked(actor)).all()
     booked = db.session.scalars(
         booking.visible_bookings(actor)
-        .where(Booking.status == "active")
+        .where(Booking.status == BookingStatus.ACTIVE)
         .order_by(Booking.id)
     ).all()
     return render_template(
@@ -61,14 +66,14 @@ def index():
         people=people,
         booked=booked,
         options=db.session.scalars(sessions.bookable_for(actor)).all(),
-        links=last_message_links(booked) if actor.role == "rt" else {},
+        links=last_message_links(booked) if actor.role == Role.RT else {},
         counts=summary.counts(actor),
-        is_employer=actor.role == "employer",
+        is_employer=actor.role == Role.EMPLOYER,
     )
 
 
 @bp.route("/book", methods=["POST"])
-@require("bookings:group")
+@require(Permission.BOOKINGS_GROUP)
 def book():
     """Books the ticked people into the chosen session, all or none."""
     chosen = [int(v) for v in request.form.getlist("people") if v.isdigit()][:500]
@@ -96,7 +101,7 @@ def book():
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
-@require("bookings:group")
+@require(Permission.BOOKINGS_GROUP)
 def cancel(booking_id: int):
     """Cancels a booking this RT head or employer made."""
     actor = current_actor()
@@ -111,7 +116,7 @@ def cancel(booking_id: int):
 
 
 @bp.route("/employees", methods=["GET", "POST"], endpoint="employees")
-@require("employees:manage")
+@require(Permission.EMPLOYEES_MANAGE)
 def employees_page():
     """The employer's list: add by NIK and name; mismatches are explained."""
     actor = current_actor()
@@ -164,7 +169,7 @@ def _states(actor, resident_ids: list[int]) -> dict[int, Booking]:
 
 
 @bp.route("/employees/<int:employee_id>/delete", methods=["POST"])
-@require("employees:manage")
+@require(Permission.EMPLOYEES_MANAGE)
 def remove_employee(employee_id: int):
     """Takes one person off the list."""
     employees.remove_employee(current_actor(), employee_id)
@@ -173,7 +178,7 @@ def remove_employee(employee_id: int):
 
 
 @bp.route("/employees/recheck", methods=["POST"])
-@require("employees:manage")
+@require(Permission.EMPLOYEES_MANAGE)
 def recheck():
     """Matches the unmatched people again against the register."""
     fixed = employees.recheck(current_actor())
@@ -194,7 +199,7 @@ def _slip_people(actor, which: str) -> list[Resident]:
 
 
 @bp.route("/pin-slips", methods=["GET", "POST"])
-@require("pins:slips")
+@require(Permission.PINS_SLIPS)
 def pin_slips():
     """Sealed PIN slips for the RT's pending residents, one per person (PDF)."""
     actor = current_actor()

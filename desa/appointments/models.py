@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -22,10 +23,45 @@ from desa.core.db import utcnow
 from desa.extensions import db
 from desa.residents.models import Resident
 
-SESSION_KINDS = ("office", "rt", "employer", "mobile")
-BOOKING_STATUSES = ("active", "cancelled", "recorded", "no_show")
+
+class SessionKind(StrEnum):
+    """Where a recording session happens and for whom."""
+
+    OFFICE = "office"
+    RT = "rt"
+    EMPLOYER = "employer"
+    MOBILE = "mobile"
+
+
+class SessionStatus(StrEnum):
+    """A session is open for booking until it is cancelled."""
+
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
+class BookingStatus(StrEnum):
+    """A booking is active until it is cancelled or has its outcome."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    RECORDED = "recorded"
+    NO_SHOW = "no_show"
+
+
+class WaitlistStatus(StrEnum):
+    """A waitlist entry waits for a place until it is promoted, dropped or left."""
+
+    WAITING = "waiting"
+    PROMOTED = "promoted"
+    DROPPED = "dropped"
+    LEFT = "left"
+
+
+SESSION_KINDS = tuple(SessionKind)
+BOOKING_STATUSES = tuple(BookingStatus)
 # Statuses that hold a place in the session (the `booked` counter counts these).
-HOLDING = ("active", "recorded")
+HOLDING = (BookingStatus.ACTIVE, BookingStatus.RECORDED)
 
 
 class RecordingSession(db.Model):
@@ -60,7 +96,7 @@ class RecordingSession(db.Model):
     place: Mapped[str] = mapped_column(String(150))
     # A home visit's address: never shown on the public calendar.
     address: Mapped[str | None] = mapped_column(String(250))
-    kind: Mapped[str] = mapped_column(String(10), default="office")
+    kind: Mapped[str] = mapped_column(String(10), default=SessionKind.OFFICE)
     capacity: Mapped[int]
     minutes_per_person: Mapped[int] = mapped_column(default=10)
     rw: Mapped[str | None] = mapped_column(String(3))
@@ -69,7 +105,7 @@ class RecordingSession(db.Model):
         ForeignKey("employers.id"), index=True
     )
     non_working_day_ok: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=SessionStatus.OPEN)
     notes: Mapped[str] = mapped_column(Text, default="")
     booked: Mapped[int] = mapped_column(default=0)
     last_queue: Mapped[int] = mapped_column(default=0)
@@ -90,7 +126,7 @@ class RecordingSession(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status == SessionStatus.OPEN
 
     @property
     def reserved_label(self) -> str:
@@ -143,7 +179,7 @@ class Booking(db.Model):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
     queue_number: Mapped[int]
     code: Mapped[str] = mapped_column(String(12), unique=True)
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    status: Mapped[str] = mapped_column(String(10), default=BookingStatus.ACTIVE)
     booked_by_kind: Mapped[str] = mapped_column(String(10))
     booked_by_id: Mapped[int | None]
     booked_by_role: Mapped[str] = mapped_column(String(20))
@@ -165,7 +201,7 @@ class Booking(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == BookingStatus.ACTIVE
 
 
 class WaitlistEntry(db.Model):
@@ -192,7 +228,7 @@ class WaitlistEntry(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("recording_sessions.id"))
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     position: Mapped[int]
-    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    status: Mapped[str] = mapped_column(String(10), default=WaitlistStatus.WAITING)
     added_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     promoted_at: Mapped[dt.datetime | None]

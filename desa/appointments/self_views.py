@@ -11,9 +11,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from desa.appointments import booking, sessions
-from desa.appointments.models import Booking, WaitlistEntry
+from desa.appointments.models import (
+    Booking,
+    BookingStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from desa.appointments.views_common import handle_busy
 from desa.auth.actor import Actor, current_actor
+from desa.auth.permissions import Permission
 from desa.core.errors import on_error
 from desa.core.security import require
 from desa.core.templating import register_nav
@@ -23,13 +29,15 @@ from desa.residents.rules import is_pending_recording, is_wajib_ktp
 bp = Blueprint("appointments_self", __name__, url_prefix="/me/appointments")
 handle_busy(bp)
 
-register_nav(30, "self:book", "appointments_self.index", _l("Jadwal perekaman"))
+register_nav(
+    30, Permission.SELF_BOOK, "appointments_self.index", _l("Jadwal perekaman")
+)
 
 
 def _mine(actor: Actor) -> Booking | None:
     return db.session.scalar(
         booking.visible_bookings(actor).where(
-            Booking.resident_id == actor.id, Booking.status == "active"
+            Booking.resident_id == actor.id, Booking.status == BookingStatus.ACTIVE
         )
     )
 
@@ -39,7 +47,7 @@ def _session_from_form():
 
 
 @bp.route("")
-@require("self:book")
+@require(Permission.SELF_BOOK)
 def index():
     """My booking (with its ticket), or the sessions I may book."""
     actor = current_actor()
@@ -47,7 +55,8 @@ def index():
     options = db.session.scalars(sessions.bookable_for(actor).limit(40)).all()
     waiting = db.session.scalars(
         select(WaitlistEntry).where(
-            WaitlistEntry.resident_id == me.id, WaitlistEntry.status == "waiting"
+            WaitlistEntry.resident_id == me.id,
+            WaitlistEntry.status == WaitlistStatus.WAITING,
         )
     ).all()
     past = db.session.scalars(
@@ -74,7 +83,7 @@ def _done(message: str, target: str):
 
 
 @bp.route("/book", methods=["POST"])
-@require("self:book")
+@require(Permission.SELF_BOOK)
 def book():
     """Books me into the chosen session."""
     actor = current_actor()
@@ -90,7 +99,7 @@ def book():
 
 
 @bp.route("/cancel", methods=["POST"])
-@require("self:book")
+@require(Permission.SELF_BOOK)
 def cancel():
     """Cancels my booking; the place goes back to others."""
     actor = current_actor()
@@ -104,7 +113,7 @@ def cancel():
 
 
 @bp.route("/move", methods=["POST"])
-@require("self:book")
+@require(Permission.SELF_BOOK)
 def move():
     """Moves my booking to another session in one step (the old one is kept on failure)."""
     actor = current_actor()
@@ -121,7 +130,7 @@ def move():
 
 
 @bp.route("/waitlist", methods=["POST"])
-@require("self:book")
+@require(Permission.SELF_BOOK)
 def waitlist():
     """Puts me on a full session's waitlist; I am told when a place frees."""
     actor = current_actor()

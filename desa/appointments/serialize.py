@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, url_for
 
 from desa.appointments.models import Booking, RecordingSession
+from desa.auth.permissions import Permission
 from desa.core.village import current_zone
 
 
@@ -30,7 +31,7 @@ def session_json(session: RecordingSession, principal: Any = None) -> dict[str, 
         "non_working_day": session.non_working_day_ok,
         "notes": session.notes,
     }
-    if principal is not None and principal.can("bookings:read"):
+    if principal is not None and principal.can(Permission.BOOKINGS_READ):
         out["address"] = session.address
     return out
 

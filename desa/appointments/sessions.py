@@ -19,8 +19,12 @@ from desa.appointments.calendar import non_working_reason
 from desa.appointments.models import (
     SESSION_KINDS,
     Booking,
+    BookingStatus,
     RecordingSession,
+    SessionKind,
+    SessionStatus,
     WaitlistEntry,
+    WaitlistStatus,
 )
 from desa.auth import audit
 from desa.auth.actor import Actor
@@ -31,10 +35,10 @@ from desa.core.errors import Conflict, NotFound, ValidationError
 from desa.extensions import db
 
 KIND_LABELS = {
-    "office": "Di kantor desa",
-    "rt": "Di RT (kelompok RT)",
-    "employer": "Di tempat kerja (kelompok pemberi kerja)",
-    "mobile": "Kunjungan rumah (jemput bola)",
+    SessionKind.OFFICE: "Di kantor desa",
+    SessionKind.RT: "Di RT (kelompok RT)",
+    SessionKind.EMPLOYER: "Di tempat kerja (kelompok pemberi kerja)",
+    SessionKind.MOBILE: "Kunjungan rumah (jemput bola)",
 }
 MAX_CAPACITY = 1000
 _TIME = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
@@ -103,10 +107,10 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
     if not out["place"] or len(out["place"]) > 150:
         errors["place"] = [_("Tempat wajib diisi (paling banyak 150 karakter).")]
     out["address"] = str(data.get("address") or "").strip() or None
-    out["kind"] = data.get("kind") or "office"
+    out["kind"] = data.get("kind") or SessionKind.OFFICE
     if out["kind"] not in SESSION_KINDS:
         errors["kind"] = [_("Jenis sesi harus office, rt, employer atau mobile.")]
-    if out["kind"] == "mobile" and not out["address"]:
+    if out["kind"] == SessionKind.MOBILE and not out["address"]:
         errors["address"] = [_("Kunjungan rumah perlu alamat yang dikunjungi.")]
     if out["address"] and len(out["address"]) > 250:
         errors["address"] = [_("Alamat paling banyak 250 karakter.")]
@@ -133,9 +137,13 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
         errors["employer"] = [
             _("Sesi hanya dapat dikhususkan untuk satu RT atau satu pemberi kerja.")
         ]
-    if out["kind"] == "rt" and not out["rt"] and "rt" not in errors:
+    if out["kind"] == SessionKind.RT and not out["rt"] and "rt" not in errors:
         errors["rt"] = [_("Sesi RT perlu menyebut RT-nya.")]
-    if out["kind"] == "employer" and not out["employer"] and "employer" not in errors:
+    if (
+        out["kind"] == SessionKind.EMPLOYER
+        and not out["employer"]
+        and "employer" not in errors
+    ):
         errors["employer"] = [_("Sesi pemberi kerja perlu menyebut pemberi kerjanya.")]
     out["notes"] = str(data.get("notes") or "").strip()
     if len(out["notes"]) > 1000:
@@ -265,7 +273,7 @@ def cancel_session(actor: Actor, session: RecordingSession, reason: str = "") ->
     who = actor.display_name
     bookings = db.session.scalars(
         select(Booking).where(
-            Booking.session_id == session.id, Booking.status == "active"
+            Booking.session_id == session.id, Booking.status == BookingStatus.ACTIVE
         )
     ).all()
     made = []
@@ -277,8 +285,8 @@ def cancel_session(actor: Actor, session: RecordingSession, reason: str = "") ->
     db.session.execute(
         update(WaitlistEntry)
         .where(WaitlistEntry.session_id == session.id)
-        .where(WaitlistEntry.status == "waiting")
-        .values(status="dropped")
+        .where(WaitlistEntry.status == WaitlistStatus.WAITING)
+        .values(status=WaitlistStatus.DROPPED)
     )
     audit.record(
         actor,
@@ -322,7 +330,7 @@ def form_values(session: RecordingSession) -> dict[str, Any]:
 def count_active(session_id: int) -> int:
     return db.session.scalar(
         select(func.count(Booking.id)).where(
-            Booking.session_id == session_id, Booking.status == "active"
+            Booking.session_id == session_id, Booking.status == BookingStatus.ACTIVE
         )
     )
 
@@ -358,7 +366,7 @@ def between(start: dt.date | None, end: dt.date | None, *, open_only: bool = Fal
     if end:
         stmt = stmt.where(RecordingSession.date <= end)
     if open_only:
-        stmt = stmt.where(RecordingSession.status == "open")
+        stmt = stmt.where(RecordingSession.status == SessionStatus.OPEN)
     return stmt.order_by(
         RecordingSession.date, RecordingSession.start_time, RecordingSession.id
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar as month_grid
 import datetime as dt
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,14 +15,22 @@ from sqlalchemy import select
 from desa.appointments import attendance, booking, sessions
 from desa.appointments.calendar import non_working_reason
 from desa.appointments.forms import SessionForm
-from desa.appointments.models import Booking, WaitlistEntry
+from desa.appointments.models import (
+    Booking,
+    BookingStatus,
+    SessionKind,
+    SessionStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from desa.appointments.views_common import handle_busy, last_message_links, split_niks
 from desa.auth.actor import Actor, current_actor
 from desa.auth.models import Employer
+from desa.auth.permissions import Permission
 from desa.core.errors import on_error
 from desa.core.formatting import MONTHS_ID
 from desa.core.security import require
-from desa.core.templating import register_nav
+from desa.core.templating import register_enums, register_nav
 from desa.extensions import db
 from desa.residents.models import Resident
 from desa.residents.sections import Section, register_section
@@ -29,7 +38,12 @@ from desa.residents.sections import Section, register_section
 bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 handle_busy(bp)
 
-register_nav(30, "bookings:read", "appointments.index", _l("Jadwal e-KTP"))
+register_nav(30, Permission.BOOKINGS_READ, "appointments.index", _l("Jadwal e-KTP"))
+
+
+@bp.record_once
+def _register_enums(state: Any) -> None:
+    register_enums(state.app, SessionKind, SessionStatus, BookingStatus, WaitlistStatus)
 
 
 @bp.app_template_global("appointment_labels")
@@ -43,7 +57,7 @@ def _labels() -> dict:
 
 def _resident_bookings(actor: Actor, resident: Resident) -> Section | None:
     """The resident page's recording section: the resident's bookings, newest first."""
-    if not actor.can("bookings:read"):
+    if not actor.can(Permission.BOOKINGS_READ):
         return None
     bookings = db.session.scalars(
         booking.visible_bookings(actor)
@@ -64,7 +78,7 @@ def _month(raw: str | None, today: dt.date) -> dt.date:
 
 
 @bp.route("")
-@require("bookings:read")
+@require(Permission.BOOKINGS_READ)
 def index():
     """A month of sessions as a calendar, with places left."""
     today = current_actor().today
@@ -109,7 +123,7 @@ def _form_page(form: SessionForm, session=None, status: int = 200):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require("sessions:manage")
+@require(Permission.SESSIONS_MANAGE)
 def new():
     """Adds a session (working days unless the clerk ticks the box)."""
     form = SessionForm()
@@ -123,7 +137,7 @@ def new():
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
-@require("sessions:manage")
+@require(Permission.SESSIONS_MANAGE)
 def edit(session_id: int):
     """Changes a session; capacity never below what is booked."""
     found = sessions.get_session(session_id)
@@ -153,7 +167,7 @@ def _form_obj(found):
 
 
 @bp.route("/<int:session_id>/cancel", methods=["POST"])
-@require("sessions:manage")
+@require(Permission.SESSIONS_MANAGE)
 def cancel(session_id: int):
     """Cancels the session and its bookings; their messages wait on the session page."""
     found = sessions.get_session(session_id)
@@ -172,7 +186,7 @@ def cancel(session_id: int):
 
 
 @bp.route("/<int:session_id>")
-@require("bookings:read")
+@require(Permission.BOOKINGS_READ)
 def detail(session_id: int):
     """One session: its bookings, messages to send, waitlist, desk booking, outcomes."""
     actor = current_actor()
@@ -186,7 +200,10 @@ def detail(session_id: int):
     )
     waiting = db.session.scalars(
         select(WaitlistEntry)
-        .where(WaitlistEntry.session_id == found.id, WaitlistEntry.status == "waiting")
+        .where(
+            WaitlistEntry.session_id == found.id,
+            WaitlistEntry.status == WaitlistStatus.WAITING,
+        )
         .order_by(WaitlistEntry.position)
     ).all()
     return render_template(
@@ -196,12 +213,13 @@ def detail(session_id: int):
         waiting=waiting,
         links=last_message_links(rows),
         today=actor.today,
-        may_outcome=actor.can("bookings:outcome") and actor.today >= found.date,
+        may_outcome=actor.can(Permission.BOOKINGS_OUTCOME)
+        and actor.today >= found.date,
     )
 
 
 @bp.route("/<int:session_id>/book", methods=["POST"])
-@require("bookings:manage")
+@require(Permission.BOOKINGS_MANAGE)
 def desk_book(session_id: int):
     """Books the NIKs typed at the desk, all or none."""
     found = sessions.get_session(session_id)
@@ -219,7 +237,7 @@ def desk_book(session_id: int):
 
 
 @bp.route("/<int:session_id>/waitlist", methods=["POST"])
-@require("bookings:manage")
+@require(Permission.BOOKINGS_MANAGE)
 def waitlist(session_id: int):
     """Puts one person on a full session's waitlist."""
     found = sessions.get_session(session_id)
@@ -230,7 +248,7 @@ def waitlist(session_id: int):
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
-@require("bookings:manage")
+@require(Permission.BOOKINGS_MANAGE)
 def cancel_booking(booking_id: int):
     """Cancels one booking from the session page."""
     actor = current_actor()
@@ -252,7 +270,7 @@ def cancel_booking(booking_id: int):
 
 
 @bp.route("/<int:session_id>/outcomes", methods=["POST"])
-@require("bookings:outcome")
+@require(Permission.BOOKINGS_OUTCOME)
 def outcomes(session_id: int):
     """Marks outcomes in bulk: recorded or no-show, from the session's day on."""
     found = sessions.get_session(session_id)
@@ -267,16 +285,16 @@ def outcomes(session_id: int):
 
 
 @bp.route("/<int:session_id>/attendance")
-@require("bookings:read")
+@require(Permission.BOOKINGS_READ)
 def attendance_list(session_id: int):
     """The printable attendance list (active and finished bookings, queue order)."""
     found = sessions.get_session(session_id)
-    rows = [b for b in found.bookings if b.status != "cancelled"]
+    rows = [b for b in found.bookings if b.status != BookingStatus.CANCELLED]
     return render_template("appointments/attendance.html", session=found, bookings=rows)
 
 
 @bp.route("/check-in", methods=["GET", "POST"])
-@require("bookings:outcome")
+@require(Permission.BOOKINGS_OUTCOME)
 def check_in():
     """Type the ticket code (or scan its QR with the camera) to mark someone present."""
 

@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select
 
 from desa.appointments import sessions
-from desa.appointments.models import Booking
+from desa.appointments.models import Booking, BookingStatus
 from desa.auth.actor import Actor
 from desa.auth.scope import scopes
 from desa.extensions import db
-from desa.residents.models import RECORDED_CODES, Resident
+from desa.residents.models import RECORDED_CODES, LifeStatus, Resident
 from desa.residents.rules import pending_clause
 
 
@@ -22,7 +22,7 @@ def people_scope(stmt: Select, actor: Actor) -> Select:
 
 def has_active_booking():
     return exists().where(
-        Booking.resident_id == Resident.id, Booking.status == "active"
+        Booking.resident_id == Resident.id, Booking.status == BookingStatus.ACTIVE
     )
 
 
@@ -45,7 +45,7 @@ def counts(actor: Actor) -> dict[str, int]:
         "booked": db.session.scalar(base.where(has_active_booking())) or 0,
         "recorded": db.session.scalar(
             base.where(
-                Resident.life_status == "active",
+                Resident.life_status == LifeStatus.ACTIVE,
                 Resident.ektp_status.in_(RECORDED_CODES),
             )
         )

@@ -10,9 +10,10 @@ from desa.appointments import booking as booking_service
 from desa.appointments.attendance import STATUS_LABELS
 from desa.appointments.calendar import format_time, zone_label
 from desa.appointments.messages import WHAT_TO_BRING
-from desa.appointments.models import Booking
+from desa.appointments.models import Booking, SessionKind
 from desa.appointments.pdf import Ticket, render_ticket
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission
 from desa.core.formatting import format_day_date, mask_nik
 from desa.core.security import require
 from desa.core.village import current_zone, get_village
@@ -32,7 +33,7 @@ def ticket_of(booking: Booking) -> Ticket:
         day=format_day_date(s.date),
         time=f"{format_time(booking.estimated_time)} {zone_label(current_zone())}",
         place=s.place,
-        address=s.address or "" if s.kind == "mobile" else "",
+        address=s.address or "" if s.kind == SessionKind.MOBILE else "",
         queue_number=booking.queue_number,
         code=booking.code,
         bring=_(WHAT_TO_BRING),
@@ -40,7 +41,7 @@ def ticket_of(booking: Booking) -> Ticket:
 
 
 @bp.route("/<int:booking_id>")
-@require("tickets:read")
+@require(Permission.TICKETS_READ)
 def ticket(booking_id: int):
     """The ticket page: works without JavaScript, a few kilobytes with its QR."""
     found = booking_service.get_visible(current_actor(), booking_id)
@@ -55,7 +56,7 @@ def ticket(booking_id: int):
 
 
 @bp.route("/<int:booking_id>.pdf")
-@require("tickets:read")
+@require(Permission.TICKETS_READ)
 def ticket_pdf(booking_id: int):
     """The ticket as a PDF to print or keep on the phone."""
     found = booking_service.get_visible(current_actor(), booking_id)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from desa.auth.actor import current_actor
 from desa.auth.models import AuditEvent
-from desa.auth.permissions import ROLE_PERMISSIONS
+from desa.auth.permissions import ROLE_PERMISSIONS, Permission
 from desa.core.api import paginate
 from desa.core.errors import Unauthorized
 from desa.core.openapi import PAGE_PARAMS, page_of, query_param, spec
@@ -90,7 +90,7 @@ spec.operation(
 
 
 @bp.get("/audit-events")
-@require("audit:read")
+@require(Permission.AUDIT_READ)
 def audit_events():
     """The audit log, newest first, one page at a time."""
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc())

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from desa.auth import services
 from desa.auth.actor import command_actor
-from desa.auth.permissions import STAFF_ROLES, TOKEN_ROLES
+from desa.auth.permissions import STAFF_ROLES, TOKEN_ROLES, Role
 from desa.core.cli import command_errors, fail, read_secret_stdin
 from desa.core.unit_of_work import after_commit
 
@@ -15,9 +15,12 @@ user_cli = AppGroup("user", help="Akun petugas.")
 token_cli = AppGroup("token", help="Token API.")
 
 
+# click would match Enum choices by member name (ADMIN): the CLI takes the values.
 @user_cli.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in STAFF_ROLES])
+)
 @click.option("--rt", "rw_rt", help="RW/RT untuk ketua RT, misalnya 001/002.")
 @click.option("--employer", help="Nama pemberi kerja untuk akun pemberi kerja.")
 @click.option("--full-name", help="Nama lengkap (bawaan: NAME).")
@@ -32,9 +35,9 @@ def user_add(name, role, rw_rt, employer, full_name, password_stdin) -> None:
         if rw_rt.count("/") != 1:
             fail("Format --rt harus RW/RT, misalnya 001/002.", 2)
         rw, rt = rw_rt.split("/")
-    if role == "rt" and not rw_rt:
+    if role == Role.RT and not rw_rt:
         fail("Akun ketua RT memerlukan --rt RW/RT.", 2)
-    if role == "employer" and not employer:
+    if role == Role.EMPLOYER and not employer:
         fail("Akun pemberi kerja memerlukan --employer NAMA.", 2)
     password = read_secret_stdin()
     user = services.create_user(
@@ -53,7 +56,9 @@ def user_add(name, role, rw_rt, employer, full_name, password_stdin) -> None:
 
 @token_cli.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(TOKEN_ROLES))
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in TOKEN_ROLES])
+)
 @command_errors
 def token_add(name, role) -> None:
     """Prints a new API token once (last line); only its hash is kept."""

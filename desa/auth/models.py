@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desa.auth.permissions import ROLE_LABELS, role_can
+from desa.auth.permissions import ROLE_LABELS, Role, role_can
 from desa.core.db import utcnow
 from desa.extensions import db
 
@@ -98,9 +98,9 @@ class User(Principal, db.Model):
     @property
     def scope_label(self) -> str:
         """`RT 002 / RW 001`, the employer's name, or empty for village-wide roles."""
-        if self.role == "rt":
+        if self.role == Role.RT:
             return f"RT {self.rt} / RW {self.rw}"
-        if self.role == "employer" and self.employer:
+        if self.role == Role.EMPLOYER and self.employer:
             return self.employer.name
         return ""
 

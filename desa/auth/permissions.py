@@ -2,109 +2,175 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from flask_babel import lazy_gettext as _l
 
-STAFF_ROLES = ("admin", "clerk", "head", "rt", "employer")
-TOKEN_ROLES = ("admin", "clerk", "head", "district")
-ALL_ROLES = (*STAFF_ROLES, "resident", "district")
+
+class Role(StrEnum):
+    """Who a principal is; staff roles are stored on `users.role`."""
+
+    ADMIN = "admin"
+    CLERK = "clerk"
+    HEAD = "head"
+    RT = "rt"
+    EMPLOYER = "employer"
+    RESIDENT = "resident"
+    DISTRICT = "district"
+
+
+class Permission(StrEnum):
+    """What a principal may do, named `resource:action`."""
+
+    AUDIT_READ = "audit:read"
+    BACKUPS_MANAGE = "backups:manage"
+    BOOKINGS_CANCEL = "bookings:cancel"
+    BOOKINGS_CREATE = "bookings:create"
+    BOOKINGS_GROUP = "bookings:group"
+    BOOKINGS_MANAGE = "bookings:manage"
+    BOOKINGS_OUTCOME = "bookings:outcome"
+    BOOKINGS_READ = "bookings:read"
+    EMPLOYEES_MANAGE = "employees:manage"
+    EXPORTS_READ = "exports:read"
+    LETTER_TYPES_MANAGE = "letter_types:manage"
+    LETTERS_DRAFT = "letters:draft"
+    LETTERS_ISSUE = "letters:issue"
+    LETTERS_READ = "letters:read"
+    LETTERS_REQUESTS = "letters:requests"
+    LETTERS_REVOKE = "letters:revoke"
+    PINS_ISSUE = "pins:issue"
+    PINS_SLIPS = "pins:slips"
+    RECORDING_EXPORT = "recording:export"
+    RECORDING_PENDING = "recording:pending"
+    RECORDING_RESULTS = "recording:results"
+    RECORDING_STATS = "recording:stats"
+    RESIDENTS_EVENTS = "residents:events"
+    RESIDENTS_IMPORT = "residents:import"
+    RESIDENTS_READ = "residents:read"
+    RESIDENTS_WRITE = "residents:write"
+    SELF_BOOK = "self:book"
+    SELF_LETTERS = "self:letters"
+    SELF_PASSWORD = "self:password"  # noqa: S105 - a permission name  # nosec B105
+    SELF_READ = "self:read"
+    SESSIONS_MANAGE = "sessions:manage"
+    SESSIONS_READ = "sessions:read"
+    SETTINGS_MANAGE = "settings:manage"
+    TICKETS_READ = "tickets:read"
+    TOKENS_MANAGE = "tokens:manage"
+    USERS_MANAGE = "users:manage"
+
+
+STAFF_ROLES = (Role.ADMIN, Role.CLERK, Role.HEAD, Role.RT, Role.EMPLOYER)
+TOKEN_ROLES = (Role.ADMIN, Role.CLERK, Role.HEAD, Role.DISTRICT)
+ALL_ROLES = (*STAFF_ROLES, Role.RESIDENT, Role.DISTRICT)
 
 ROLE_LABELS = {
-    "admin": _l("Admin (sekretaris desa)"),
-    "clerk": _l("Operator desa"),
-    "head": _l("Kepala desa"),
-    "rt": _l("Ketua RT"),
-    "employer": _l("Pemberi kerja"),
-    "resident": _l("Warga"),
-    "district": _l("Disdukcapil / kecamatan"),
+    Role.ADMIN: _l("Admin (sekretaris desa)"),
+    Role.CLERK: _l("Operator desa"),
+    Role.HEAD: _l("Kepala desa"),
+    Role.RT: _l("Ketua RT"),
+    Role.EMPLOYER: _l("Pemberi kerja"),
+    Role.RESIDENT: _l("Warga"),
+    Role.DISTRICT: _l("Disdukcapil / kecamatan"),
 }
 
 _READ_ALL = {
-    "residents:read",
-    "letters:read",
-    "sessions:read",
-    "bookings:read",
-    "recording:pending",
-    "recording:stats",
-    "exports:read",
+    Permission.RESIDENTS_READ,
+    Permission.LETTERS_READ,
+    Permission.SESSIONS_READ,
+    Permission.BOOKINGS_READ,
+    Permission.RECORDING_PENDING,
+    Permission.RECORDING_STATS,
+    Permission.EXPORTS_READ,
 }
 _CLERK = _READ_ALL | {
-    "residents:write",
-    "residents:import",
-    "residents:events",
-    "letters:draft",
-    "letters:requests",
-    "sessions:manage",
-    "bookings:manage",
-    "bookings:outcome",
-    "recording:export",
-    "recording:results",
-    "pins:issue",
-    "bookings:create",
-    "bookings:cancel",
-    "tickets:read",
+    Permission.RESIDENTS_WRITE,
+    Permission.RESIDENTS_IMPORT,
+    Permission.RESIDENTS_EVENTS,
+    Permission.LETTERS_DRAFT,
+    Permission.LETTERS_REQUESTS,
+    Permission.SESSIONS_MANAGE,
+    Permission.BOOKINGS_MANAGE,
+    Permission.BOOKINGS_OUTCOME,
+    Permission.RECORDING_EXPORT,
+    Permission.RECORDING_RESULTS,
+    Permission.PINS_ISSUE,
+    Permission.BOOKINGS_CREATE,
+    Permission.BOOKINGS_CANCEL,
+    Permission.TICKETS_READ,
 }
 
-_STAFF_SELF = {"self:password"}
+_STAFF_SELF = {Permission.SELF_PASSWORD}
 
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset(
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(
         _CLERK
         | _STAFF_SELF
         | {
-            "users:manage",
-            "tokens:manage",
-            "settings:manage",
-            "backups:manage",
-            "audit:read",
-            "letter_types:manage",
-            "letters:issue",
-            "letters:revoke",
+            Permission.USERS_MANAGE,
+            Permission.TOKENS_MANAGE,
+            Permission.SETTINGS_MANAGE,
+            Permission.BACKUPS_MANAGE,
+            Permission.AUDIT_READ,
+            Permission.LETTER_TYPES_MANAGE,
+            Permission.LETTERS_ISSUE,
+            Permission.LETTERS_REVOKE,
         }
     ),
-    "clerk": frozenset(_CLERK | _STAFF_SELF),
-    "head": frozenset(
+    Role.CLERK: frozenset(_CLERK | _STAFF_SELF),
+    Role.HEAD: frozenset(
         _READ_ALL
         | _STAFF_SELF
-        | {"letters:issue", "letters:revoke", "audit:read", "tickets:read"}
-    ),
-    "rt": frozenset(
-        _STAFF_SELF
         | {
-            "residents:read",
-            "sessions:read",
-            "bookings:group",
-            "recording:stats",
-            "pins:slips",
-            "bookings:create",
-            "bookings:cancel",
-            "tickets:read",
+            Permission.LETTERS_ISSUE,
+            Permission.LETTERS_REVOKE,
+            Permission.AUDIT_READ,
+            Permission.TICKETS_READ,
         }
     ),
-    "employer": frozenset(
+    Role.RT: frozenset(
         _STAFF_SELF
         | {
-            "sessions:read",
-            "employees:manage",
-            "bookings:group",
-            "bookings:create",
-            "bookings:cancel",
-            "tickets:read",
+            Permission.RESIDENTS_READ,
+            Permission.SESSIONS_READ,
+            Permission.BOOKINGS_GROUP,
+            Permission.RECORDING_STATS,
+            Permission.PINS_SLIPS,
+            Permission.BOOKINGS_CREATE,
+            Permission.BOOKINGS_CANCEL,
+            Permission.TICKETS_READ,
         }
     ),
-    "resident": frozenset(
+    Role.EMPLOYER: frozenset(
+        _STAFF_SELF
+        | {
+            Permission.SESSIONS_READ,
+            Permission.EMPLOYEES_MANAGE,
+            Permission.BOOKINGS_GROUP,
+            Permission.BOOKINGS_CREATE,
+            Permission.BOOKINGS_CANCEL,
+            Permission.TICKETS_READ,
+        }
+    ),
+    Role.RESIDENT: frozenset(
         {
-            "self:read",
-            "self:book",
-            "self:letters",
-            "sessions:read",
-            "bookings:create",
-            "bookings:cancel",
-            "tickets:read",
+            Permission.SELF_READ,
+            Permission.SELF_BOOK,
+            Permission.SELF_LETTERS,
+            Permission.SESSIONS_READ,
+            Permission.BOOKINGS_CREATE,
+            Permission.BOOKINGS_CANCEL,
+            Permission.TICKETS_READ,
         }
     ),
-    "district": frozenset(
+    Role.DISTRICT: frozenset(
         # sessions:read: CONTRACT §4 lists sessions for any signed-in role.
-        {"recording:pending", "recording:stats", "recording:results", "sessions:read"}
+        {
+            Permission.RECORDING_PENDING,
+            Permission.RECORDING_STATS,
+            Permission.RECORDING_RESULTS,
+            Permission.SESSIONS_READ,
+        }
     ),
 }
 

@@ -19,7 +19,7 @@ from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.auth.models import ApiToken, Employer, LoginThrottle, TokenPrincipal, User
 from desa.auth.passwords import hash_secret, needs_rehash, verify_secret
-from desa.auth.permissions import STAFF_ROLES, TOKEN_ROLES
+from desa.auth.permissions import STAFF_ROLES, TOKEN_ROLES, Role
 from desa.core.db import driver_fetchone, insert_ignore
 from desa.core.errors import Conflict, NotFound, ServiceError, ValidationError
 from desa.extensions import db
@@ -133,9 +133,9 @@ def create_user(
         ]
     if role not in STAFF_ROLES:
         fields["role"] = [_("Peran tidak dikenal.")]
-    if role == "rt" and not (rw and rt):
+    if role == Role.RT and not (rw and rt):
         fields["rt"] = [_("Ketua RT harus terikat pada satu RW/RT.")]
-    if role == "employer" and not employer:
+    if role == Role.EMPLOYER and not employer:
         fields["employer"] = [
             _("Akun pemberi kerja harus terikat pada satu pemberi kerja.")
         ]
@@ -152,9 +152,9 @@ def create_user(
         username=username,
         full_name=(full_name or username).strip(),
         role=role,
-        rw=pad3(rw) if role == "rt" else None,
-        rt=pad3(rt) if role == "rt" else None,
-        employer=get_or_create_employer(employer) if role == "employer" else None,
+        rw=pad3(rw) if role == Role.RT else None,
+        rt=pad3(rt) if role == Role.RT else None,
+        employer=get_or_create_employer(employer) if role == Role.EMPLOYER else None,
         phone=phone,
         password_hash=hash_secret(password),
     )
@@ -183,7 +183,7 @@ def update_user(actor: Actor, user: User, **changes: Any) -> User:
             _("Peran tidak dikenal."), fields={"role": [_("Tidak dikenal.")]}
         )
     user.role = role
-    if role == "rt":
+    if role == Role.RT:
         user.rw, user.rt = (
             pad3(changes.get("rw", user.rw)),
             pad3(changes.get("rt", user.rt)),
@@ -195,7 +195,7 @@ def update_user(actor: Actor, user: User, **changes: Any) -> User:
             )
     else:
         user.rw = user.rt = None
-    if role == "employer":
+    if role == Role.EMPLOYER:
         name = changes.get("employer") or (user.employer.name if user.employer else "")
         user.employer = get_or_create_employer(name)
     else:

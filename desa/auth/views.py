@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -31,21 +32,27 @@ from desa.auth.forms import (
     UserForm,
 )
 from desa.auth.models import ApiToken, AuditEvent, User
+from desa.auth.permissions import Permission, Role
 from desa.auth.signin import sign_in_page
 from desa.core.db import begin_write
 from desa.core.errors import on_error
 from desa.core.formatting import format_datetime
 from desa.core.security import require, start_session
 from desa.core.spreadsheet import csv_bytes
-from desa.core.templating import register_nav
+from desa.core.templating import register_enums, register_nav
 from desa.extensions import db
 
 bp = Blueprint("auth", __name__)
 
-register_nav(80, "users:manage", "auth.users", _l("Akun"))
-register_nav(85, "tokens:manage", "auth.tokens", _l("Token API"))
-register_nav(90, "audit:read", "auth.audit_log", _l("Log audit"))
-register_nav(95, "self:password", "auth.password", _l("Kata sandi"))
+register_nav(80, Permission.USERS_MANAGE, "auth.users", _l("Akun"))
+register_nav(85, Permission.TOKENS_MANAGE, "auth.tokens", _l("Token API"))
+register_nav(90, Permission.AUDIT_READ, "auth.audit_log", _l("Log audit"))
+register_nav(95, Permission.SELF_PASSWORD, "auth.password", _l("Kata sandi"))
+
+
+@bp.record_once
+def _register_enums(state: Any) -> None:
+    register_enums(state.app, Permission, Role)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -72,7 +79,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@require("self:password")
+@require(Permission.SELF_PASSWORD)
 def password():
     """Changes one's own password; other sessions end."""
     form = PasswordForm()
@@ -102,7 +109,7 @@ def password():
 
 
 @bp.route("/admin/users")
-@require("users:manage")
+@require(Permission.USERS_MANAGE)
 def users():
     """All staff accounts with their role and scope."""
     rows = db.session.scalars(select(User).order_by(User.role, User.username)).all()
@@ -110,7 +117,7 @@ def users():
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
-@require("users:manage")
+@require(Permission.USERS_MANAGE)
 def user_new():
     """Adds a staff account."""
     form = UserForm()
@@ -137,7 +144,7 @@ def user_new():
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@require("users:manage")
+@require(Permission.USERS_MANAGE)
 def user_edit(user_id: int):
     """Changes an account's role, scope or active flag, or resets its password."""
     user = db.get_or_404(User, user_id)
@@ -176,7 +183,7 @@ def user_edit(user_id: int):
 
 
 @bp.route("/admin/tokens", methods=["GET", "POST"])
-@require("tokens:manage")
+@require(Permission.TOKENS_MANAGE)
 def tokens():
     """API tokens: list, make one (shown once), revoke."""
     form = TokenForm()
@@ -204,7 +211,7 @@ def tokens():
 
 
 @bp.route("/admin/tokens/<int:token_id>/revoke", methods=["POST"])
-@require("tokens:manage")
+@require(Permission.TOKENS_MANAGE)
 def token_revoke(token_id: int):
     """Revokes a token."""
     token = services.revoke_token(current_actor(), token_id)
@@ -241,7 +248,7 @@ def _utc_day_start(day: dt.date) -> dt.datetime:
 
 
 @bp.route("/admin/audit")
-@require("audit:read")
+@require(Permission.AUDIT_READ)
 def audit_log():
     """The audit log with filters, fifty lines a page."""
     form = AuditFilterForm(request.args)
@@ -255,7 +262,7 @@ def audit_log():
 
 
 @bp.route("/admin/audit.csv")
-@require("audit:read")
+@require(Permission.AUDIT_READ)
 def audit_csv():
     """The filtered audit log as CSV (formula-safe)."""
     form = AuditFilterForm(request.args)

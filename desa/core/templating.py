@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from enum import Enum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from jinja2 import UndefinedError
 
 from desa.core import formatting
 
@@ -38,6 +42,36 @@ def nav_items() -> list[dict[str, str]]:
         for _order, permission, endpoint, label in _NAV
         if current_user.can(permission)
     ]
+
+
+class TemplateEnum:
+    """An enum for templates: a misspelt member raises instead of going undefined.
+
+    Jinja turns an AttributeError into its silent Undefined, so `LetterStatus.ISSUDE`
+    would just compare unequal to everything; an UndefinedError is not caught.
+    """
+
+    def __init__(self, enum: type[Enum]) -> None:
+        self._enum = enum
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # probes such as `__html__` expect AttributeError
+            raise AttributeError(name)
+        try:
+            return self._enum[name]
+        except KeyError:
+            raise UndefinedError(
+                f"{self._enum.__name__} has no member {name!r}"
+            ) from None
+
+    def __iter__(self) -> Iterator[Enum]:
+        return iter(self._enum)
+
+
+def register_enums(app: Flask, *enums: type[Enum]) -> None:
+    """Makes each enum a template global under its class name, strict about members."""
+    for enum in enums:
+        app.jinja_env.globals[enum.__name__] = TemplateEnum(enum)
 
 
 def init_templating(app: Flask) -> None:

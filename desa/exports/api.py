@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from desa.auth import audit
 from desa.auth.actor import Actor, current_actor
+from desa.auth.permissions import Permission
 from desa.core.api import json_body, page_args
 from desa.core.db import begin_write
 from desa.core.errors import ValidationError
@@ -217,7 +218,7 @@ def parse_level(raw: str | None) -> str:
 
 
 @bp.get("/recording/pending")
-@require("recording:pending")
+@require(Permission.RECORDING_PENDING)
 def pending_list():
     """The pending list with the section 7 columns, one page at a time."""
     actor = _count_and_audit("recording.api.pending")
@@ -229,7 +230,7 @@ def pending_list():
 
 
 @bp.get("/recording/stats")
-@require("recording:stats")
+@require(Permission.RECORDING_STATS)
 def stats():
     """Figures per dusun/RW/RT as of a date (RT heads: own RT only)."""
     actor = _count_and_audit("recording.api.stats")
@@ -241,7 +242,7 @@ def stats():
 
 
 @bp.post("/recording/results")
-@require("recording:results")
+@require(Permission.RECORDING_RESULTS)
 def post_results():
     """Recording results from the district: matched residents updated, with history."""
     actor = _count_and_audit("recording.api.results")

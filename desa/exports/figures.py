@@ -23,6 +23,8 @@ from desa.extensions import db
 from desa.residents.models import (
     PRINTED_CODES,
     RECORDED_CODES,
+    EktpStatus,
+    LifeStatus,
     Resident,
     ResidentChange,
 )
@@ -76,7 +78,7 @@ def figures(actor: Actor, as_of: dt.date, level: str = "rt") -> dict[str, Any]:
         select(
             Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status, func.count()
         )
-        .where(Resident.life_status == "active", wajib_clause(as_of))
+        .where(Resident.life_status == LifeStatus.ACTIVE, wajib_clause(as_of))
         .group_by(Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status)
     )
     grouped: dict[tuple, dict[str, Any]] = {}
@@ -131,7 +133,10 @@ def recordings_per_month(
         .where(
             ResidentChange.field == "ektp_status",
             ResidentChange.after.in_([str(c) for c in _RECORDED]),
-            ResidentChange.before.is_(None) | ResidentChange.before.in_(("1", "2", "")),
+            ResidentChange.before.is_(None)
+            | ResidentChange.before.in_(
+                (str(EktpStatus.BELUM_WAJIB), str(EktpStatus.BELUM_REKAM), "")
+            ),
             ResidentChange.changed_at >= first.replace(tzinfo=None),
             ResidentChange.changed_at < last.replace(tzinfo=None),
         )

@@ -25,7 +25,12 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, select, text
 
-from desa.appointments.models import Booking, RecordingSession
+from desa.appointments.models import (
+    Booking,
+    BookingStatus,
+    RecordingSession,
+    SessionStatus,
+)
 from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.auth.scope import scopes
@@ -109,13 +114,16 @@ def pending_select(actor: Actor, *, only_new: bool = False) -> Select:
     stmt = (
         select(*_SELECTED, RecordingSession.date.label("booked"))
         .outerjoin(
-            Booking, and_(Booking.resident_id == _T.c.id, Booking.status == "active")
+            Booking,
+            and_(
+                Booking.resident_id == _T.c.id, Booking.status == BookingStatus.ACTIVE
+            ),
         )
         .outerjoin(
             RecordingSession,
             and_(
                 RecordingSession.id == Booking.session_id,
-                RecordingSession.status == "open",
+                RecordingSession.status == SessionStatus.OPEN,
             ),
         )
         .where(pending_clause(actor.today))

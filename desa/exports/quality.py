@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, func, select
 from desa.auth.actor import Actor
 from desa.auth.scope import scopes
 from desa.extensions import db
-from desa.residents.models import Resident
+from desa.residents.models import LifeStatus, Resident
 from desa.residents.rules import wajib_clause, years_before
 
 LIMIT = 200
@@ -41,7 +41,7 @@ def _base(actor: Actor) -> Select:
         Resident.rt,
         Resident.nik_warnings,
         Resident.nik_temporary,
-    ).where(Resident.life_status == "active", wajib_clause(actor.today))
+    ).where(Resident.life_status == LifeStatus.ACTIVE, wajib_clause(actor.today))
     return scopes.restrict(stmt, actor, Resident)
 
 
@@ -101,7 +101,7 @@ def quality_lists(actor: Actor) -> list[QualityList]:
     twins = (
         scopes.restrict(select(Resident.name_key, Resident.birth_date), actor, Resident)
         .where(
-            Resident.life_status == "active",
+            Resident.life_status == LifeStatus.ACTIVE,
             wajib_clause(day),
             Resident.birth_date.is_not(None),
         )

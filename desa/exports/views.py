@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from desa.auth import audit
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission, Role
 from desa.core.db import begin_write
 from desa.core.errors import current_error, on_error
 from desa.core.formatting import format_date
@@ -46,8 +47,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.record_once
 def _register_nav(_state: Any) -> None:
-    register_nav(45, "recording:stats", "exports.figures_page", _l("Rekap KTP-el"))
-    register_nav(50, "exports:read", "exports.index", _l("Ekspor Disdukcapil"))
+    register_nav(
+        45, Permission.RECORDING_STATS, "exports.figures_page", _l("Rekap KTP-el")
+    )
+    register_nav(50, Permission.EXPORTS_READ, "exports.index", _l("Ekspor Disdukcapil"))
 
 
 def _batch(batch_id: int) -> ExportBatch:
@@ -78,14 +81,14 @@ def _index_page(form: ExportForm, status: int = 200):
 
 
 @bp.get("")
-@require("exports:read")
+@require(Permission.EXPORTS_READ)
 def index():
     """Pending counts, the export form, and every batch written so far."""
     return _index_page(ExportForm())
 
 
 @bp.post("/export")
-@require("recording:export")
+@require(Permission.RECORDING_EXPORT)
 def create():
     """Writes a new batch (XLSX or CSV) and keeps it for download."""
     form = ExportForm()
@@ -106,7 +109,7 @@ def create():
 
 
 @bp.get("/batches/<int:batch_id>/file")
-@require("exports:read")
+@require(Permission.EXPORTS_READ)
 def download(batch_id: int):
     """The batch's file, byte for byte as written (the download is audited)."""
     batch = _batch(batch_id)
@@ -128,7 +131,7 @@ def download(batch_id: int):
 
 
 @bp.get("/batches/<int:batch_id>/manifest")
-@require("exports:read")
+@require(Permission.EXPORTS_READ)
 def manifest(batch_id: int):
     """The batch's manifest (JSON)."""
     batch = _batch(batch_id)
@@ -143,7 +146,7 @@ def manifest(batch_id: int):
 
 
 @bp.get("/quality")
-@require("recording:pending")
+@require(Permission.RECORDING_PENDING)
 def quality_page():
     """Wajib KTP residents whose data should be checked before exporting."""
     actor = current_actor()
@@ -169,14 +172,14 @@ def _results_page(form: ResultsForm, status: int = 200, **context: Any):
 
 
 @bp.get("/results")
-@require("recording:results")
+@require(Permission.RECORDING_RESULTS)
 def results_form():
     """The upload form for the district's results file, and past imports."""
     return _results_page(ResultsForm())
 
 
 @bp.post("/results")
-@require("recording:results")
+@require(Permission.RECORDING_RESULTS)
 def results_upload():
     """Applies a results file in one transaction; lists the NIKs it could not match."""
     form = ResultsForm()
@@ -220,7 +223,7 @@ def _heading(as_of: Any) -> tuple[str, str]:
     actor = current_actor()
     title = _("Rekapitulasi perekaman KTP-el")
     scope = ""
-    if actor.role == "rt":
+    if actor.role == Role.RT:
         rt_head = actor.principal
         scope = _(" · RT %(rt)s / RW %(rw)s", rt=rt_head.rt, rw=rt_head.rw)
     subtitle = (
@@ -236,7 +239,7 @@ def _heading(as_of: Any) -> tuple[str, str]:
 
 
 @bp.get("/figures")
-@require("recording:stats")
+@require(Permission.RECORDING_STATS)
 def figures_page():
     """The district's table per dusun/RW/RT with a bar chart, and recordings per month."""
     as_of, level, data, months = _figures_data()
@@ -263,7 +266,7 @@ def _file_name(as_of: Any, extension: str) -> str:
 
 
 @bp.get("/figures.xlsx")
-@require("recording:stats")
+@require(Permission.RECORDING_STATS)
 def figures_xlsx():
     """The same figures as an XLSX workbook."""
     as_of, _level, data, months = _figures_data()
@@ -278,7 +281,7 @@ def figures_xlsx():
 
 
 @bp.get("/figures.pdf")
-@require("recording:stats")
+@require(Permission.RECORDING_STATS)
 def figures_pdf():
     """The same figures as an A4 landscape PDF under the village letterhead."""
     from desa.exports.figures_pdf import render_figures

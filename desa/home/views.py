@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 
 from desa.auth.actor import Actor, current_actor
 from desa.auth.models import ApiToken, AuditEvent, User
+from desa.auth.permissions import Permission, Role
 from desa.core.openapi import spec
 from desa.core.security import is_safe_next
 from desa.core.village import get_village
@@ -26,7 +27,7 @@ from desa.maintenance.backup import backup_status
 from desa.maintenance.doctor import BACKUP_MAX_AGE
 from desa.residents import corrections
 from desa.residents import services as residents
-from desa.residents.models import Resident
+from desa.residents.models import LifeStatus, Resident
 from desa.residents.rules import is_pending_recording, is_wajib_ktp, pending_clause
 
 bp = Blueprint("home", __name__)
@@ -36,7 +37,10 @@ def resident_counts(actor: Actor) -> dict[str, int]:
     """Active residents and pending recordings within the actor's scope."""
     base = residents.scope(select(func.count(Resident.id)), actor)
     return {
-        "active": db.session.scalar(base.where(Resident.life_status == "active")) or 0,
+        "active": db.session.scalar(
+            base.where(Resident.life_status == LifeStatus.ACTIVE)
+        )
+        or 0,
         "pending": db.session.scalar(base.where(pending_clause(actor.today))) or 0,
         "all": db.session.scalar(base) or 0,
     }
@@ -53,7 +57,7 @@ def index():
         return redirect(url_for("home.openapi"))
     role = actor.role
     ctx: dict = {"village": village, "today": actor.today}
-    if role == "resident":
+    if role == Role.RESIDENT:
         me = actor.principal
         ctx.update(
             me=me,
@@ -62,13 +66,13 @@ def index():
         )
     elif role in ("admin", "clerk", "head", "rt"):
         ctx["counts"] = resident_counts(actor)
-    if actor.can("residents:write"):
+    if actor.can(Permission.RESIDENTS_WRITE):
         ctx["open_corrections"] = corrections.open_count(actor)
     if role in ("rt", "employer"):
         from desa.appointments.summary import home_context
 
         ctx.update(home_context(actor))
-    if role == "admin":
+    if role == Role.ADMIN:
         ctx["users_by_role"] = dict(
             db.session.execute(
                 select(User.role, func.count()).where(User.active).group_by(User.role)

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission
 from desa.core.errors import NotFound, current_error, on_error
 from desa.core.security import require
 from desa.core.village import require_village
@@ -36,7 +37,7 @@ OFFLINE_VERIFIER_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 @bp.route("/types")
-@require("letter_types:manage")
+@require(Permission.LETTER_TYPES_MANAGE)
 def type_list():
     """Every letter type, active or not."""
     letter_types = db.session.scalars(
@@ -46,7 +47,7 @@ def type_list():
 
 
 @bp.route("/types/new", methods=["GET", "POST"])
-@require("letter_types:manage")
+@require(Permission.LETTER_TYPES_MANAGE)
 def type_new():
     """Adds a letter type."""
     form = LetterTypeForm()
@@ -58,7 +59,7 @@ def type_new():
 
 
 @bp.route("/types/<code>/edit", methods=["GET", "POST"])
-@require("letter_types:manage")
+@require(Permission.LETTER_TYPES_MANAGE)
 def type_edit(code: str):
     """Changes a letter type (its code stays: issued QR codes carry it)."""
     letter_type = db.session.scalar(select(LetterType).where(LetterType.code == code))
@@ -71,7 +72,7 @@ def type_edit(code: str):
 
 
 @bp.route("/types/preview", methods=["POST"])
-@require("letter_types:manage")
+@require(Permission.LETTER_TYPES_MANAGE)
 def type_preview():
     """A DRAFT letter from the form as it is now, for the preview frame."""
     form = LetterTypeForm()
@@ -89,7 +90,7 @@ def _preview_problems(status: int):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@require("settings:manage")
+@require(Permission.SETTINGS_MANAGE)
 def settings():
     """Who may issue letters, and one number sequence or one per type."""
     village = require_village()
@@ -120,7 +121,7 @@ def _letterhead_form(village, form: LetterheadForm | None = None) -> LetterheadF
 
 
 @bp.route("/settings/letterhead", methods=["POST"])
-@require("settings:manage")
+@require(Permission.SETTINGS_MANAGE)
 def letterhead_settings():
     """The office address, contacts, signer and logo printed on every letter."""
     village = require_village()
@@ -150,7 +151,7 @@ def letterhead_settings():
 
 
 @bp.route("/offline-verifier")
-@require("letter_types:manage")
+@require(Permission.LETTER_TYPES_MANAGE)
 def offline_verifier():
     """A single HTML file that checks letter QR codes with no connection."""
     village = require_village()

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission, Role
 from desa.core.api import json_body
 from desa.core.db import begin_write
 from desa.core.errors import NotFound, Unauthorized
@@ -23,6 +24,7 @@ from desa.core.openapi import path_param, spec
 from desa.core.security import require
 from desa.core.village import require_village
 from desa.letters import documents, services, verification
+from desa.letters.models import LetterStatus
 from desa.letters.responses import pdf_response
 from desa.residents.services import get_visible
 
@@ -72,7 +74,7 @@ LETTER = spec.schema(
             "fields": {"type": "object"},
             "status": {
                 "type": "string",
-                "enum": ["requested", "draft", "issued", "revoked", "rejected"],
+                "enum": list(LetterStatus),
             },
             "resident_state": {"type": "string"},
             "number": _STR_OR_NULL,
@@ -121,7 +123,10 @@ VERIFICATION = spec.schema(
         ],
         "properties": {
             "valid": {"type": "boolean"},
-            "status": {"type": "string", "enum": ["issued", "revoked", "invalid"]},
+            "status": {
+                "type": "string",
+                "enum": [LetterStatus.ISSUED, LetterStatus.REVOKED, "invalid"],
+            },
             "number": _STR_OR_NULL,
             "type": _STR_OR_NULL,
             "type_code": _STR_OR_NULL,
@@ -250,7 +255,7 @@ def type_json(letter_type, village) -> dict[str, Any]:
 
 
 @bp.get("/letter-types")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def letter_types():
     """The letter types that can be drafted."""
     village = require_village()
@@ -258,7 +263,7 @@ def letter_types():
 
 
 @bp.post("/letters")
-@require("letters:draft")
+@require(Permission.LETTERS_DRAFT)
 def create_letter():
     """Drafts a letter for the resident with that NIK (no number yet)."""
     body = json_body()
@@ -278,7 +283,8 @@ def get_letter(id: str):  # noqa: A002 - the contract's name
 
 
 @bp.post("/letters/<id>/issue")
-@require("letters:read")  # who may issue depends on the village and type: see services
+# Who may issue depends on the village and type: see services.
+@require(Permission.LETTERS_READ)
 def issue_letter(id: str):  # noqa: A002
     """Numbers, renders, signs and stores the letter; 409 when already issued."""
     actor = current_actor()
@@ -297,7 +303,7 @@ def issue_letter(id: str):  # noqa: A002
 
 
 @bp.post("/letters/<id>/revoke")
-@require("letters:revoke")
+@require(Permission.LETTERS_REVOKE)
 def revoke_letter(id: str):  # noqa: A002
     """Revokes an issued letter with a reason."""
     body = json_body()
@@ -313,7 +319,7 @@ def letter_pdf(id: str):  # noqa: A002
     """The stored PDF, byte for byte as issued (residents: own issued letters only)."""
     actor = current_actor()
     letter = services.visible_letter(actor, id)
-    if actor.role == "resident" and letter.status != "issued":
+    if actor.role == Role.RESIDENT and letter.status != LetterStatus.ISSUED:
         raise NotFound(_("Surat tidak ditemukan."))
     return pdf_response(services.stored_pdf(letter), services.download_name(letter))
 

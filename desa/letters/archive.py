@@ -16,7 +16,7 @@ from desa.core.formatting import MONTHS_ID, format_date
 from desa.core.spreadsheet import safe_cell
 from desa.extensions import db
 from desa.letters import documents
-from desa.letters.models import STATUSES, Letter, LetterType
+from desa.letters.models import STATUSES, Letter, LetterStatus, LetterType
 from desa.residents.models import Resident
 from desa.residents.services import clean_nik
 
@@ -155,7 +155,7 @@ REGISTER_HEADER = [
     "Penanda Tangan",
     "Berlaku Sampai",
 ]
-_STATUS_WORDS = {"issued": "Terbit", "revoked": "Dicabut"}
+_STATUS_WORDS = {LetterStatus.ISSUED: "Terbit", LetterStatus.REVOKED: "Dicabut"}
 
 
 def register_xlsx(
@@ -216,7 +216,7 @@ def merged_pdf(actor: Actor, public_ids: list[str]) -> tuple[bytes, int]:
         letter.public_id: letter
         for letter in db.session.scalars(
             scopes.select(actor, Letter).where(
-                Letter.public_id.in_(ids), Letter.status == "issued"
+                Letter.public_id.in_(ids), Letter.status == LetterStatus.ISSUED
             )
         )
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -24,7 +25,30 @@ from desa.extensions import db
 KINDS = ("letter", "referral")
 ISSUERS = ("head", "clerk")
 FIELD_TYPES = ("text", "date", "number")
-STATUSES = ("requested", "draft", "issued", "revoked", "rejected")
+
+
+class LetterStatus(StrEnum):
+    """A letter's state: requested by a resident or drafted, then issued or revoked."""
+
+    REQUESTED = "requested"
+    DRAFT = "draft"
+    ISSUED = "issued"
+    REVOKED = "revoked"
+    REJECTED = "rejected"
+
+
+class LetterRequestState(StrEnum):
+    """A letter as the resident it is for sees it (derived, never stored)."""
+
+    REQUESTED = "requested"
+    DRAFT = "draft"
+    READY = "ready"
+    DONE = "done"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+STATUSES = tuple(LetterStatus)
 DEFAULT_NUMBER_PATTERN = "{code}/{seq:03}/{village}/{month_roman}/{year}"
 
 
@@ -99,7 +123,7 @@ class Letter(db.Model):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(300))
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(10), default="draft")
+    status: Mapped[str] = mapped_column(String(10), default=LetterStatus.DRAFT)
     number: Mapped[str | None] = mapped_column(String(120), unique=True)
     counter_scope: Mapped[int | None]
     seq: Mapped[int | None]
@@ -127,15 +151,17 @@ class Letter(db.Model):
 
     @property
     def is_issued(self) -> bool:
-        return self.status == "issued"
+        return self.status == LetterStatus.ISSUED
 
     @property
     def has_pdf(self) -> bool:
-        return self.status in ("issued", "revoked") and bool(self.pdf_path)
+        return self.status in (LetterStatus.ISSUED, LetterStatus.REVOKED) and bool(
+            self.pdf_path
+        )
 
     def is_valid(self, today: dt.date) -> bool:
         """Issued, not revoked, and not past its validity."""
-        return self.status == "issued" and (
+        return self.status == LetterStatus.ISSUED and (
             self.valid_until is None or today <= self.valid_until
         )
 

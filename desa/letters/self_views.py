@@ -7,20 +7,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission
 from desa.core.errors import NotFound, current_error, on_error
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.letters import archive, services
 from desa.letters.forms import DraftForm
+from desa.letters.models import LetterStatus
 from desa.letters.responses import pdf_response
 
 bp = Blueprint("resident_letters", __name__, url_prefix="/me/letters")
 
-register_nav(60, "self:letters", "resident_letters.index", _l("Surat saya"))
+register_nav(60, Permission.SELF_LETTERS, "resident_letters.index", _l("Surat saya"))
 
 
 @bp.route("")
-@require("self:letters")
+@require(Permission.SELF_LETTERS)
 def index():
     """The resident's own letters with Diajukan / Diproses / Siap Diambil / … states."""
     actor = current_actor()
@@ -34,7 +36,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require("self:letters")
+@require(Permission.SELF_LETTERS)
 def new():
     """Asks the office for a letter: type, purpose and the type's fields."""
     types = services.active_types()
@@ -74,10 +76,10 @@ def new():
 
 
 @bp.route("/<public_id>/pdf")
-@require("self:letters")
+@require(Permission.SELF_LETTERS)
 def pdf(public_id: str):
     """The resident's own issued letter; anybody else's is simply not found."""
     letter = services.visible_letter(current_actor(), public_id)
-    if letter.status != "issued":
+    if letter.status != LetterStatus.ISSUED:
         raise NotFound(_("Surat tidak ditemukan."))
     return pdf_response(services.stored_pdf(letter), services.download_name(letter))

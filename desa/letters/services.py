@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from desa.auth import audit
 from desa.auth.actor import Actor
+from desa.auth.permissions import Permission, Role
 from desa.auth.scope import scopes
 from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from desa.core.formatting import mask_name, mask_nik
@@ -29,27 +30,27 @@ from desa.core.models import Village
 from desa.core.village import require_village
 from desa.extensions import db
 from desa.letters import documents, numbering, token
-from desa.letters.models import Letter, LetterType
+from desa.letters.models import Letter, LetterRequestState, LetterStatus, LetterType
 
 PURPOSE_MAX = 300
 REASON_MAX = 300
 TEXT_MAX = 200
 
 STATUS_LABELS = {
-    "requested": _l("Diajukan warga"),
-    "draft": _l("Konsep"),
-    "issued": _l("Terbit"),
-    "revoked": _l("Dicabut"),
-    "rejected": _l("Ditolak"),
+    LetterStatus.REQUESTED: _l("Diajukan warga"),
+    LetterStatus.DRAFT: _l("Konsep"),
+    LetterStatus.ISSUED: _l("Terbit"),
+    LetterStatus.REVOKED: _l("Dicabut"),
+    LetterStatus.REJECTED: _l("Ditolak"),
 }
 # What the resident sees of their own request.
 RESIDENT_STATES = {
-    "requested": _l("Diajukan"),
-    "draft": _l("Diproses"),
-    "ready": _l("Siap Diambil"),
-    "done": _l("Selesai"),
-    "rejected": _l("Ditolak"),
-    "revoked": _l("Dicabut"),
+    LetterRequestState.REQUESTED: _l("Diajukan"),
+    LetterRequestState.DRAFT: _l("Diproses"),
+    LetterRequestState.READY: _l("Siap Diambil"),
+    LetterRequestState.DONE: _l("Selesai"),
+    LetterRequestState.REJECTED: _l("Ditolak"),
+    LetterRequestState.REVOKED: _l("Dicabut"),
 }
 _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y")
 _THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
@@ -81,7 +82,7 @@ def get_type(code: str | None, *, active_only: bool = True) -> LetterType:
 
 def visible_letter(actor: Actor, public_id: str) -> Letter:
     """The letter if the actor may see it (staff, or the resident it is for); else 404."""
-    if not (actor.can("letters:read") or actor.can("self:letters")):
+    if not (actor.can(Permission.LETTERS_READ) or actor.can(Permission.SELF_LETTERS)):
         raise Forbidden(_("Anda tidak berhak melihat surat."))
     letter = scopes.get(actor, Letter, Letter.public_id == (public_id or "")[:32])
     if letter is None:
@@ -89,11 +90,13 @@ def visible_letter(actor: Actor, public_id: str) -> Letter:
     return letter
 
 
-def resident_state(letter: Letter) -> str:
+def resident_state(letter: Letter) -> LetterRequestState:
     """The key of RESIDENT_STATES for this letter."""
-    if letter.status == "issued":
-        return "done" if letter.collected_at else "ready"
-    return letter.status
+    if letter.status == LetterStatus.ISSUED:
+        if letter.collected_at:
+            return LetterRequestState.DONE
+        return LetterRequestState.READY
+    return LetterRequestState(letter.status)
 
 
 # --- validation -------------------------------------------------------------------
@@ -238,7 +241,7 @@ def create_draft(
         resident,
         purpose,
         fields,
-        status="draft",
+        status=LetterStatus.DRAFT,
         created_by=actor.display_name,
     )
     audit.record(
@@ -261,7 +264,7 @@ def request_letter(actor: Actor, type_code: str, purpose: Any, fields: Any) -> L
         resident,
         purpose,
         fields,
-        status="requested",
+        status=LetterStatus.REQUESTED,
         requested_by_resident=True,
         created_by=resident.name,
     )
@@ -297,7 +300,7 @@ def _transition(letter: Letter, from_states: tuple[str, ...], **values: Any) -> 
 
 def take_up(actor: Actor, letter: Letter) -> Letter:
     """The clerk starts working on a resident's request ("Diproses")."""
-    _transition(letter, ("requested",), status="draft")
+    _transition(letter, (LetterStatus.REQUESTED,), status=LetterStatus.DRAFT)
     audit.record(
         actor,
         "letters.take_up",
@@ -312,7 +315,10 @@ def reject(actor: Actor, letter: Letter, reason: Any) -> Letter:
     """Turns down a request or drops a draft, with a reason the resident sees."""
     reason = _reason(reason, _("penolakan"))
     _transition(
-        letter, ("requested", "draft"), status="rejected", rejected_reason=reason
+        letter,
+        (LetterStatus.REQUESTED, LetterStatus.DRAFT),
+        status=LetterStatus.REJECTED,
+        rejected_reason=reason,
     )
     audit.record(
         actor,
@@ -326,7 +332,7 @@ def reject(actor: Actor, letter: Letter, reason: Any) -> Letter:
 
 def mark_collected(actor: Actor, letter: Letter) -> Letter:
     """The resident has taken the printed letter ("Selesai")."""
-    if letter.status != "issued" or letter.collected_at:
+    if letter.status != LetterStatus.ISSUED or letter.collected_at:
         raise Conflict(
             _("Hanya surat terbit yang belum diambil dapat ditandai sudah diambil."),
             code="state_conflict",
@@ -347,9 +353,9 @@ def mark_collected(actor: Actor, letter: Letter) -> Letter:
 
 def can_issue(principal: Any, letter_type: LetterType, village: Village) -> bool:
     """The head (letters:issue) always; the clerk where the village or the type allows."""
-    if principal.can("letters:issue"):
+    if principal.can(Permission.LETTERS_ISSUE):
         return True
-    return principal.can("letters:draft") and (
+    return principal.can(Permission.LETTERS_DRAFT) and (
         village.clerk_may_issue or letter_type.issuer == "clerk"
     )
 
@@ -363,9 +369,9 @@ def signer_for(principal: Any, village: Village) -> tuple[str, str]:
     head_title = village.head_title or f"Kepala {village.title}"
     name = getattr(principal, "full_name", None) or village.head_name
     name = name or principal.display_name
-    if principal.role == "head":
+    if principal.role == Role.HEAD:
         return name, head_title
-    own = "Sekretaris Desa" if principal.role == "admin" else "Operator Desa"
+    own = "Sekretaris Desa" if principal.role == Role.ADMIN else "Operator Desa"
     return name, f"a.n. {head_title}\n{own}"
 
 
@@ -413,14 +419,14 @@ def issue(actor: Actor, letter: Letter) -> Letter:
     status = db.session.execute(
         select(Letter.status).where(Letter.id == letter.id).with_for_update()
     ).scalar_one()
-    if status != "draft":
+    if status != LetterStatus.DRAFT:
         raise Conflict(
             _(
                 "Surat ini tidak dapat diterbitkan karena berstatus %(s)s.",
                 s=str(STATUS_LABELS.get(status, status)).lower(),
             ),
             code="already_issued"
-            if status in ("issued", "revoked")
+            if status in (LetterStatus.ISSUED, LetterStatus.REVOKED)
             else "state_conflict",
         )
     db.session.refresh(letter)
@@ -459,8 +465,8 @@ def issue(actor: Actor, letter: Letter) -> Letter:
     try:
         _transition(
             letter,
-            ("draft",),
-            status="issued",
+            (LetterStatus.DRAFT,),
+            status=LetterStatus.ISSUED,
             number=number,
             counter_scope=scope,
             seq=seq,
@@ -507,7 +513,7 @@ def _signing_key():
 
 def revoke(actor: Actor, letter: Letter, reason: Any) -> Letter:
     """The head withdraws an issued letter; its QR then shows "dicabut"."""
-    if not actor.can("letters:revoke"):
+    if not actor.can(Permission.LETTERS_REVOKE):
         raise Forbidden(_("Hanya kepala desa yang dapat mencabut surat."))
     reason = _reason(reason, _("pencabutan"))
     _transition(

@@ -19,7 +19,7 @@ from desa.core.ratelimit import WINDOW, TooManyRequests, count_hit
 from desa.core.village import get_village
 from desa.extensions import db
 from desa.letters import token as tokens
-from desa.letters.models import Letter, VerifyThrottle
+from desa.letters.models import Letter, LetterStatus, VerifyThrottle
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _check(text: str, today: dt.date) -> tuple[dict[str, Any], Letter | None]:
     letter = db.session.scalar(select(Letter).where(Letter.public_id == payload["id"]))
     if (
         letter is None
-        or letter.status not in ("issued", "revoked")
+        or letter.status not in (LetterStatus.ISSUED, LetterStatus.REVOKED)
         or letter.number != payload["no"]
         or letter.type.code != payload["t"]
     ):
@@ -101,7 +101,7 @@ def _check(text: str, today: dt.date) -> tuple[dict[str, Any], Letter | None]:
     village = get_village()
     expired = letter.valid_until is not None and today > letter.valid_until
     result = {
-        "valid": letter.status == "issued" and not expired,
+        "valid": letter.status == LetterStatus.ISSUED and not expired,
         "status": letter.status,
         "number": letter.number,
         "type": letter.type.title,

@@ -6,6 +6,7 @@ URLs carry the letter's random public id, never its integer id.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,16 +14,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from desa.auth.actor import Actor, current_actor
+from desa.auth.permissions import Permission
 from desa.auth.scope import scopes
 from desa.core.errors import NotFound, current_error, on_error
 from desa.core.formatting import MONTHS_ID
 from desa.core.security import require
-from desa.core.templating import register_nav
+from desa.core.templating import register_enums, register_nav
 from desa.core.village import require_village
 from desa.extensions import db
 from desa.letters import archive, documents, services
 from desa.letters.forms import DraftForm, LetterFilterForm, ReasonForm
-from desa.letters.models import Letter, LetterType
+from desa.letters.models import Letter, LetterRequestState, LetterStatus, LetterType
 from desa.letters.responses import file_response, framed_pdf_response, pdf_response
 from desa.residents import services as residents
 from desa.residents.models import Resident
@@ -30,7 +32,13 @@ from desa.residents.sections import Section, register_section
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
-register_nav(20, "letters:read", "letters.index", _l("Surat"))
+register_nav(20, Permission.LETTERS_READ, "letters.index", _l("Surat"))
+
+
+@bp.record_once
+def _register_enums(state: Any) -> None:
+    register_enums(state.app, LetterStatus, LetterRequestState)
+
 
 PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,13 +46,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _resident_letters(actor: Actor, resident: Resident) -> Section | None:
     """The resident page's letters section, for staff who may read letters."""
-    if not actor.can("letters:read"):
+    if not actor.can(Permission.LETTERS_READ):
         return None
     return Section(
         "letters/_resident_letters.html",
         {
             "letters": archive.of_resident(actor, resident.id),
-            "may_draft": actor.can("letters:draft"),
+            "may_draft": actor.can(Permission.LETTERS_DRAFT),
         },
     )
 
@@ -59,22 +67,22 @@ def _status_labels() -> dict:
 
 def awaiting_signature(actor: Actor) -> int:
     """Drafts waiting for the head (counted for whoever may issue)."""
-    if not actor.can("letters:issue"):
+    if not actor.can(Permission.LETTERS_ISSUE):
         return 0
-    stmt = select(func.count(Letter.id)).where(Letter.status == "draft")
+    stmt = select(func.count(Letter.id)).where(Letter.status == LetterStatus.DRAFT)
     return db.session.scalar(scopes.restrict(stmt, actor, Letter)) or 0
 
 
 def open_requests(actor: Actor) -> int:
     """Residents' letter requests nobody has taken up yet."""
-    if not actor.can("letters:requests"):
+    if not actor.can(Permission.LETTERS_REQUESTS):
         return 0
-    stmt = select(func.count(Letter.id)).where(Letter.status == "requested")
+    stmt = select(func.count(Letter.id)).where(Letter.status == LetterStatus.REQUESTED)
     return db.session.scalar(scopes.restrict(stmt, actor, Letter)) or 0
 
 
 @bp.route("")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def index():
     """The archive: search by number, resident, type, state and dates; fifty a page."""
     actor = current_actor()
@@ -107,7 +115,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require("letters:draft")
+@require(Permission.LETTERS_DRAFT)
 def new():
     """Drafts a letter: find the resident, choose the type, then purpose and fields."""
     actor = current_actor()
@@ -153,7 +161,7 @@ def new():
 
 
 @bp.route("/<public_id>")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def detail(public_id: str):
     """One letter: data, state, and the actions the signed-in person may take."""
     actor = current_actor()
@@ -171,7 +179,7 @@ def detail(public_id: str):
 
 
 @bp.route("/<public_id>/preview")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def preview(public_id: str):
     """The DRAFT rendering (no number, no QR), shown in the browser."""
     actor = current_actor()
@@ -183,7 +191,7 @@ def preview(public_id: str):
 
 
 @bp.route("/<public_id>/pdf")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def pdf(public_id: str):
     """The stored PDF of an issued (or revoked) letter: always the same bytes."""
     letter = services.visible_letter(current_actor(), public_id)
@@ -191,7 +199,8 @@ def pdf(public_id: str):
 
 
 @bp.route("/<public_id>/issue", methods=["POST"])
-@require("letters:read")  # who may issue depends on the village and type: see services
+# Who may issue depends on the village and type: see services.
+@require(Permission.LETTERS_READ)
 def issue(public_id: str):
     """Issues the draft: number, signature, QR, stored PDF."""
     actor = current_actor()
@@ -205,7 +214,7 @@ def issue(public_id: str):
 
 
 @bp.route("/<public_id>/revoke", methods=["POST"])
-@require("letters:revoke")
+@require(Permission.LETTERS_REVOKE)
 def revoke(public_id: str):
     """Revokes an issued letter with a reason."""
     actor = current_actor()
@@ -221,7 +230,7 @@ def revoke(public_id: str):
 
 
 @bp.route("/<public_id>/take-up", methods=["POST"])
-@require("letters:requests")
+@require(Permission.LETTERS_REQUESTS)
 def take_up(public_id: str):
     """Starts work on a resident's request ("Diproses")."""
     actor = current_actor()
@@ -234,7 +243,7 @@ def take_up(public_id: str):
 
 
 @bp.route("/<public_id>/reject", methods=["POST"])
-@require("letters:requests")
+@require(Permission.LETTERS_REQUESTS)
 def reject(public_id: str):
     """Turns down a request (or drops a draft) with a reason for the resident."""
     actor = current_actor()
@@ -250,7 +259,7 @@ def reject(public_id: str):
 
 
 @bp.route("/<public_id>/collected", methods=["POST"])
-@require("letters:requests")
+@require(Permission.LETTERS_REQUESTS)
 def collected(public_id: str):
     """Marks an issued letter as taken by the resident ("Selesai")."""
     actor = current_actor()
@@ -263,7 +272,7 @@ def collected(public_id: str):
 
 
 @bp.route("/register")
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def register():
     """The Buku Register Surat for a month or a year, as PDF or XLSX."""
     actor = current_actor()
@@ -295,7 +304,7 @@ def register():
 
 
 @bp.route("/merge", methods=["POST"])
-@require("letters:read")
+@require(Permission.LETTERS_READ)
 def merge():
     """The chosen issued letters in one PDF, to print at once."""
     actor = current_actor()

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import gettext as _
 
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission
 from desa.core.db import clear_write_intent
 from desa.core.errors import on_error
 from desa.core.security import require
@@ -64,7 +65,7 @@ def _page(form: BackupSettingsForm, status: int = 200):
 
 
 @bp.route("", methods=["GET"])
-@require("backups:manage")
+@require(Permission.BACKUPS_MANAGE)
 def index():
     """The schedule and its form, the last backup, any failure, the archives kept."""
     village = require_village()
@@ -77,7 +78,7 @@ def index():
 
 
 @bp.route("", methods=["POST"])
-@require("backups:manage")
+@require(Permission.BACKUPS_MANAGE)
 def save():
     """Saves the schedule: on or off, the folder (a flash disk), the hour, how many."""
     village = require_village()
@@ -91,7 +92,7 @@ def save():
 
 
 @bp.route("/run", methods=["POST"])
-@require("backups:manage")
+@require(Permission.BACKUPS_MANAGE)
 def run():
     """Backs up now into the chosen folder (the office keeps working meanwhile)."""
     form = BackupRunForm(prefix="run")

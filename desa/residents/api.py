@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission
 from desa.core.api import json_body, paginate
 from desa.core.errors import ValidationError
 from desa.core.openapi import PAGE_PARAMS, page_of, path_param, query_param, spec
@@ -183,7 +184,7 @@ def _flag(name: str) -> bool | None:
 
 
 @bp.get("/residents")
-@require("residents:read")
+@require(Permission.RESIDENTS_READ)
 def list_residents():
     """Search by name prefix or NIK, with area and status filters (RT heads: own RT)."""
     life = request.args.get("life_status") or None
@@ -209,14 +210,14 @@ def list_residents():
 
 
 @bp.get("/residents/<nik>")
-@require("residents:read")
+@require(Permission.RESIDENTS_READ)
 def get_resident(nik: str):
     """One resident; outside the caller's scope it is simply not found."""
     return jsonify(services.visible_json(current_actor(), nik))
 
 
 @bp.post("/residents")
-@require("residents:write")
+@require(Permission.RESIDENTS_WRITE)
 def create_resident():
     """Adds a resident; 409 for a NIK that exists; 422 needs_confirmation for warnings."""
     body = json_body()
@@ -228,7 +229,7 @@ def create_resident():
 
 
 @bp.patch("/residents/<nik>")
-@require("residents:write")
+@require(Permission.RESIDENTS_WRITE)
 def update_resident(nik: str):
     """Changes fields of a resident (life status only through events)."""
     body = json_body()
@@ -241,7 +242,7 @@ def update_resident(nik: str):
 
 
 @bp.post("/residents/<nik>/events")
-@require("residents:events")
+@require(Permission.RESIDENTS_EVENTS)
 def add_event(nik: str):
     """Records a death, move, marriage or divorce with its date and note."""
     body = json_body()

@@ -14,6 +14,7 @@ from desa.auth.actor import command_actor
 from desa.core.cli import command_errors, fail
 from desa.core.db import clear_write_intent
 from desa.residents import services
+from desa.residents.models import LifeStatus
 
 resident_cli = AppGroup("resident", help="Data penduduk.")
 
@@ -26,7 +27,7 @@ def resident_pin(nik: str) -> None:
     resident = services.find_by_nik(nik)
     if resident is None:
         fail("Penduduk dengan NIK itu tidak ditemukan.")
-    if resident.life_status != "active":
+    if resident.life_status != LifeStatus.ACTIVE:
         fail("Penduduk ini tidak berstatus aktif; PIN tidak dapat diberikan.")
     pin = services.issue_pin(command_actor(), resident)
     click.echo(f"PIN baru untuk {resident.name}: {pin}")

@@ -14,10 +14,10 @@ from desa.auth.scope import scopes
 from desa.core.errors import Conflict, ValidationError
 from desa.core.formatting import mask_nik
 from desa.extensions import db
-from desa.residents.models import CorrectionRequest, Resident
+from desa.residents.models import CorrectionRequest, CorrectionStatus, Resident
 from desa.residents.registry import LABELS
 
-STATUSES = ("open", "done", "rejected")
+STATUSES = tuple(CorrectionStatus)
 MESSAGE_LIMIT = 1000
 # Enough for a real need; more open requests from one resident is noise for the clerk.
 OPEN_LIMIT = 5
@@ -43,7 +43,7 @@ def request_correction(
     open_now = db.session.scalar(
         select(func.count(CorrectionRequest.id)).where(
             CorrectionRequest.resident_id == resident.id,
-            CorrectionRequest.status == "open",
+            CorrectionRequest.status == CorrectionStatus.OPEN,
         )
     )
     if open_now >= OPEN_LIMIT:
@@ -71,7 +71,7 @@ def handle(
 ) -> None:
     """Closes an open request as done or rejected, with an answer for the resident."""
     response = (response or "").strip() or None
-    if status not in ("done", "rejected"):
+    if status not in (CorrectionStatus.DONE, CorrectionStatus.REJECTED):
         raise ValidationError(
             _("Keputusan harus selesai atau ditolak."),
             fields={"status": [_("Pilih salah satu.")]},
@@ -81,7 +81,7 @@ def handle(
             _("Jawaban terlalu panjang."),
             fields={"response": [_("Paling banyak %(n)d karakter.", n=MESSAGE_LIMIT)]},
         )
-    if status == "rejected" and not response:
+    if status == CorrectionStatus.REJECTED and not response:
         raise ValidationError(
             _("Tuliskan alasan penolakan untuk warga."),
             fields={"response": [_("Wajib diisi bila ditolak.")]},
@@ -89,7 +89,10 @@ def handle(
     # Conditional on `open`: two clerks answering at once cannot both close it.
     closed = db.session.execute(
         update(CorrectionRequest)
-        .where(CorrectionRequest.id == request.id, CorrectionRequest.status == "open")
+        .where(
+            CorrectionRequest.id == request.id,
+            CorrectionRequest.status == CorrectionStatus.OPEN,
+        )
         .values(
             status=status,
             response=response,
@@ -113,7 +116,7 @@ def handle(
 def queue(actor: Actor) -> Select:
     """Requests the actor may see: open first, newest first."""
     return scopes.select(actor, CorrectionRequest).order_by(
-        case((CorrectionRequest.status == "open", 0), else_=1),
+        case((CorrectionRequest.status == CorrectionStatus.OPEN, 0), else_=1),
         CorrectionRequest.created_at.desc(),
         CorrectionRequest.id.desc(),
     )
@@ -128,7 +131,7 @@ def open_count(actor: Actor) -> int:
     """How many requests wait for an answer (for the clerk's home page)."""
     stmt = scopes.restrict(
         select(func.count(CorrectionRequest.id)), actor, CorrectionRequest
-    ).where(CorrectionRequest.status == "open")
+    ).where(CorrectionRequest.status == CorrectionStatus.OPEN)
     return db.session.scalar(stmt) or 0
 
 

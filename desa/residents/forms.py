@@ -15,7 +15,13 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from desa.core.forms import Form
 from desa.residents import fields
-from desa.residents.models import EKTP_LABELS, MARITAL_STATUSES, RELIGIONS
+from desa.residents.models import (
+    EKTP_LABELS,
+    MARITAL_STATUSES,
+    RELIGIONS,
+    CorrectionStatus,
+    LifeStatus,
+)
 from desa.residents.registry import EVENT_LABELS, LABELS
 
 
@@ -36,10 +42,10 @@ class ResidentLoginForm(Form):
 # --- clerk screens ----------------------------------------------------------------------
 
 LIFE_LABELS = {
-    "active": _l("Aktif"),
-    "deceased": _l("Meninggal"),
-    "moved": _l("Pindah"),
-    "missing": _l("Hilang"),
+    LifeStatus.ACTIVE: _l("Aktif"),
+    LifeStatus.DECEASED: _l("Meninggal"),
+    LifeStatus.MOVED: _l("Pindah"),
+    LifeStatus.MISSING: _l("Hilang"),
 }
 SEX_LABELS = {"L": _l("Laki-laki"), "P": _l("Perempuan")}
 # Family relations (SHDK) as Disdukcapil writes them; offered, not enforced.
@@ -182,7 +188,10 @@ class CorrectionAnswerForm(Form):
 
     status = SelectField(
         _l("Keputusan"),
-        choices=[("done", _l("Selesai diperbaiki")), ("rejected", _l("Ditolak"))],
+        choices=[
+            (CorrectionStatus.DONE, _l("Selesai diperbaiki")),
+            (CorrectionStatus.REJECTED, _l("Ditolak")),
+        ],
         validate_choice=False,
     )
     response = TextAreaField(

@@ -29,7 +29,7 @@ from desa.auth.actor import Via, command_actor
 from desa.core.db import mark_write_intent, utcnow
 from desa.core.errors import ServiceError
 from desa.extensions import db
-from desa.residents.models import ImportJob
+from desa.residents.models import ImportJob, ImportJobStatus
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,11 @@ def run_job(app: Flask, job_id: int) -> int:
 
     directory = job_dir(app.instance_path, job_id)
     job = db.session.get(ImportJob, job_id)
-    if job is None or job.status != "running" or job.finished_at is not None:
+    if (
+        job is None
+        or job.status != ImportJobStatus.RUNNING
+        or job.finished_at is not None
+    ):
         log.error("import job %s is not waiting to run", job_id)
         return 1
     path, filename, strict = job.stored_path, job.filename, job.strict
@@ -199,14 +203,14 @@ def run_job(app: Flask, job_id: int) -> int:
         else:
             log.exception("import job %s failed", job_id)
             message = "Impor gagal karena kesalahan tak terduga; data tidak diubah."
-        _finish(job_id, status="failed", error=message)
+        _finish(job_id, status=ImportJobStatus.FAILED, error=message)
         write_progress(directory, state="failed", processed=0, total=0, **mine)
         return 1
     note = None
     if strict and result.rejected:
         note = "Mode ketat: tidak ada yang disimpan karena ada baris yang ditolak."
     # Saved with the rows when they are committed, so the two never disagree.
-    _finish(job_id, status="done", error=note, result=result)
+    _finish(job_id, status=ImportJobStatus.DONE, error=note, result=result)
     write_progress(
         directory,
         state="done",

@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from wtforms import BooleanField
 
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission
 from desa.core.db import begin_write, utcnow
 from desa.core.errors import ServiceError, on_error
 from desa.core.forms import Form
@@ -37,7 +38,7 @@ from desa.core.templating import register_nav
 from desa.core.unit_of_work import after_commit, commit
 from desa.extensions import db
 from desa.residents import import_job, importer
-from desa.residents.models import ImportJob
+from desa.residents.models import ImportJob, ImportJobStatus
 from desa.residents.registry import LABELS
 
 bp = Blueprint("residents_import", __name__, url_prefix="/residents/import")
@@ -49,7 +50,9 @@ REFRESH_SECONDS = 2
 
 @bp.record_once
 def _register_nav(_state: Any) -> None:
-    register_nav(30, "residents:import", "residents_import.index", _l("Impor penduduk"))
+    register_nav(
+        30, Permission.RESIDENTS_IMPORT, "residents_import.index", _l("Impor penduduk")
+    )
 
 
 @bp.before_app_request
@@ -94,14 +97,14 @@ def _index_page(form: UploadForm, status: int = 200):
 
 
 @bp.get("/")
-@require("residents:import")
+@require(Permission.RESIDENTS_IMPORT)
 def index():
     """The upload form and the list of past imports."""
     return _index_page(UploadForm())
 
 
 @bp.post("/")
-@require("residents:import")
+@require(Permission.RESIDENTS_IMPORT)
 def upload():
     """Stores the uploaded file under a generated name, then shows its preview."""
     form = UploadForm()
@@ -139,11 +142,11 @@ def upload():
 
 
 @bp.get("/<int:job_id>/preview")
-@require("residents:import")
+@require(Permission.RESIDENTS_IMPORT)
 def preview(job_id: int):
     """Columns found, ignored columns and the errors of the first rows."""
     job = _job(job_id)
-    if job.status != "uploaded":
+    if job.status != ImportJobStatus.UPLOADED:
         return redirect(url_for(".show", job_id=job.id))
     result, problem = None, None
     try:
@@ -161,7 +164,7 @@ def preview(job_id: int):
 
 
 @bp.post("/<int:job_id>/start")
-@require("residents:import")
+@require(Permission.RESIDENTS_IMPORT)
 def start(job_id: int):
     """Claims the uploaded job once and starts its process."""
     job = _job(job_id)
@@ -170,8 +173,8 @@ def start(job_id: int):
         abort(400)
     claimed = db.session.execute(
         update(ImportJob)
-        .where(ImportJob.id == job.id, ImportJob.status == "uploaded")
-        .values(status="running", strict=bool(form.strict.data))
+        .where(ImportJob.id == job.id, ImportJob.status == ImportJobStatus.UPLOADED)
+        .values(status=ImportJobStatus.RUNNING, strict=bool(form.strict.data))
     ).rowcount
     if claimed:
         # The job process reads the claimed row: it starts once the claim is
@@ -191,17 +194,17 @@ def _start_process(app: Any, job_id: int) -> None:
 
 
 @bp.get("/<int:job_id>")
-@require("residents:import")
+@require(Permission.RESIDENTS_IMPORT)
 def show(job_id: int):
     """Progress while the job runs (refreshing itself), then its summary."""
     job = _job(job_id)
-    if job.status == "uploaded":
+    if job.status == ImportJobStatus.UPLOADED:
         return redirect(url_for(".preview", job_id=job.id))
     directory = import_job.job_dir(current_app.instance_path, job.id)
-    if job.status == "running" and import_job.abandoned(directory):
+    if job.status == ImportJobStatus.RUNNING and import_job.abandoned(directory):
         _mark_failed(job.id, _(import_job.CRASHED))
         job = _job(job_id)
-    if job.status == "running":
+    if job.status == ImportJobStatus.RUNNING:
         progress = import_job.read_progress(directory)
         response = make_response(
             render_template(
@@ -221,14 +224,14 @@ def show(job_id: int):
 
 
 @bp.get("/<int:job_id>/rejects.csv")
-@require("residents:import")
+@require(Permission.RESIDENTS_IMPORT)
 def rejects(job_id: int):
     """The rejected rows with their `error` column, as a CSV download."""
     job = _job(job_id)
     path = import_job.job_dir(current_app.instance_path, job.id) / (
         import_job.REJECTS_FILE
     )
-    if job.status != "done" or not job.rejected or not path.is_file():
+    if job.status != ImportJobStatus.DONE or not job.rejected or not path.is_file():
         abort(404)
     return send_file(
         path,
@@ -243,8 +246,8 @@ def _mark_failed(job_id: int, message: str) -> None:
     begin_write()
     db.session.execute(
         update(ImportJob)
-        .where(ImportJob.id == job_id, ImportJob.status == "running")
-        .values(status="failed", error=message, finished_at=utcnow())
+        .where(ImportJob.id == job_id, ImportJob.status == ImportJobStatus.RUNNING)
+        .values(status=ImportJobStatus.FAILED, error=message, finished_at=utcnow())
     )
 
 

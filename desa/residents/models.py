@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from enum import IntEnum, StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -17,23 +18,64 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desa.auth.models import Principal
+from desa.auth.permissions import Role
 from desa.core.db import utcnow
 from desa.extensions import db
 
-# Disdukcapil's own codes, unchanged in imports and exports.
-EKTP_LABELS = {
-    1: "BELUM WAJIB",
-    2: "BELUM REKAM",
-    3: "SUDAH REKAM",
-    4: "CARD PRINTED",
-    5: "PRINT READY RECORD",
-    6: "CARD SHIPPED",
-    7: "SENT FOR CARD PRINTING",
-    8: "CARD ISSUED",
+
+class EktpStatus(IntEnum):
+    """Disdukcapil's own e-KTP codes (STAT_RKM), unchanged in imports and exports."""
+
+    BELUM_WAJIB = 1
+    BELUM_REKAM = 2
+    SUDAH_REKAM = 3
+    CARD_PRINTED = 4
+    PRINT_READY_RECORD = 5
+    CARD_SHIPPED = 6
+    SENT_FOR_CARD_PRINTING = 7
+    CARD_ISSUED = 8
+
+    @property
+    def label(self) -> str:
+        """Disdukcapil's wording: `SUDAH REKAM`."""
+        return self.name.replace("_", " ")
+
+
+class LifeStatus(StrEnum):
+    """Whether a resident still lives in the village; changed by population events."""
+
+    ACTIVE = "active"
+    DECEASED = "deceased"
+    MOVED = "moved"
+    MISSING = "missing"
+
+
+class CorrectionStatus(StrEnum):
+    """A resident's correction request in the clerk's queue."""
+
+    OPEN = "open"
+    DONE = "done"
+    REJECTED = "rejected"
+
+
+class ImportJobStatus(StrEnum):
+    """A resident import, from the uploaded file to its end."""
+
+    UPLOADED = "uploaded"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+EKTP_LABELS = {code: code.label for code in EktpStatus}
+RECORDED_CODES = frozenset(EktpStatus) - {
+    EktpStatus.BELUM_WAJIB,
+    EktpStatus.BELUM_REKAM,
 }
-RECORDED_CODES = frozenset({3, 4, 5, 6, 7, 8})
-PRINTED_CODES = frozenset({4, 6, 8})
-LIFE_STATUSES = ("active", "deceased", "moved", "missing")
+PRINTED_CODES = frozenset(
+    {EktpStatus.CARD_PRINTED, EktpStatus.CARD_SHIPPED, EktpStatus.CARD_ISSUED}
+)
+LIFE_STATUSES = tuple(LifeStatus)
 RELIGIONS = (
     "ISLAM",
     "KRISTEN",
@@ -94,7 +136,7 @@ class Resident(Principal, db.Model):
     rw: Mapped[str | None] = mapped_column(String(3))
     rt: Mapped[str | None] = mapped_column(String(3))
     phone: Mapped[str | None] = mapped_column(String(20))
-    life_status: Mapped[str] = mapped_column(String(10), default="active")
+    life_status: Mapped[str] = mapped_column(String(10), default=LifeStatus.ACTIVE)
     ektp_status: Mapped[int | None]
     # NIK warnings the clerk confirmed (JSON list of codes), kept for the quality list.
     nik_warnings: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
@@ -112,11 +154,11 @@ class Resident(Principal, db.Model):
     )
 
     kind = "resident"
-    role = "resident"
+    role = Role.RESIDENT
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
-        return self.life_status == "active" and self.pin_hash is not None
+        return self.life_status == LifeStatus.ACTIVE and self.pin_hash is not None
 
     def get_id(self) -> str:
         return f"r:{self.id}:{self.pin_epoch}"
@@ -219,7 +261,7 @@ class CorrectionRequest(db.Model):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     field: Mapped[str | None] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=CorrectionStatus.OPEN)
     response: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     handled_by: Mapped[str | None] = mapped_column(String(120))
@@ -241,7 +283,7 @@ class ImportJob(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(200))
     stored_path: Mapped[str] = mapped_column(String(400))
-    status: Mapped[str] = mapped_column(String(10), default="uploaded")
+    status: Mapped[str] = mapped_column(String(10), default=ImportJobStatus.UPLOADED)
     strict: Mapped[bool] = mapped_column(default=False)
     total: Mapped[int] = mapped_column(default=0)
     processed: Mapped[int] = mapped_column(default=0)

@@ -23,7 +23,13 @@ from desa.core.i18n import N_
 from desa.core.village import get_village
 from desa.extensions import db
 from desa.residents import fields
-from desa.residents.models import Area, Resident, ResidentChange, ResidentEvent
+from desa.residents.models import (
+    Area,
+    LifeStatus,
+    Resident,
+    ResidentChange,
+    ResidentEvent,
+)
 from desa.residents.nik import check_nik, is_temporary_nik, temporary_nik
 
 # Field name → parser; each parser takes the raw value and returns the stored one.
@@ -434,22 +440,22 @@ def _event_effect(resident: Resident, type_: str) -> tuple[str, str]:
     """Which field the event changes and to what; refuses events that make no sense."""
     state = resident.life_status
     if type_ == "move_in":
-        if state == "active":
+        if state == LifeStatus.ACTIVE:
             raise Conflict(
                 _("Penduduk ini sudah tercatat tinggal di desa."), code="state_conflict"
             )
-        if state == "deceased":
+        if state == LifeStatus.DECEASED:
             raise Conflict(_("Penduduk ini tercatat meninggal."), code="state_conflict")
-        return "life_status", "active"
-    if state != "active":
+        return "life_status", LifeStatus.ACTIVE
+    if state != LifeStatus.ACTIVE:
         raise Conflict(
             _("Peristiwa hanya untuk penduduk aktif; status sekarang: %(s)s.", s=state),
             code="state_conflict",
         )
     if type_ == "death":
-        return "life_status", "deceased"
+        return "life_status", LifeStatus.DECEASED
     if type_ == "move_out":
-        return "life_status", "moved"
+        return "life_status", LifeStatus.MOVED
     if type_ == "marriage":
         if resident.marital_status == "KAWIN":
             raise Conflict(

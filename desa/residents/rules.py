@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from desa.residents.models import Resident
+from desa.residents.models import EktpStatus, LifeStatus, Resident
 
 WAJIB_AGE = 17
 
@@ -42,8 +42,9 @@ def is_wajib_ktp(resident: Resident, day: dt.date) -> bool:
 def is_pending_recording(resident: Resident, day: dt.date) -> bool:
     """Wajib KTP on `day`, alive and here, and not yet recorded (status empty, 1 or 2)."""
     return (
-        resident.life_status == "active"
-        and resident.ektp_status in (None, 1, 2)
+        resident.life_status == LifeStatus.ACTIVE
+        and resident.ektp_status
+        in (None, EktpStatus.BELUM_WAJIB, EktpStatus.BELUM_REKAM)
         and is_wajib_ktp(resident, day)
     )
 
@@ -65,7 +66,10 @@ def wajib_clause(day: dt.date) -> ColumnElement[bool]:
 def pending_clause(day: dt.date) -> ColumnElement[bool]:
     """SQL twin of is_pending_recording."""
     return and_(
-        Resident.life_status == "active",
-        or_(Resident.ektp_status.is_(None), Resident.ektp_status.in_((1, 2))),
+        Resident.life_status == LifeStatus.ACTIVE,
+        or_(
+            Resident.ektp_status.is_(None),
+            Resident.ektp_status.in_((EktpStatus.BELUM_WAJIB, EktpStatus.BELUM_REKAM)),
+        ),
         wajib_clause(day),
     )

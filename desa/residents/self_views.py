@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission
 from desa.core.errors import on_error
 from desa.core.security import require
 from desa.residents import corrections, registry
@@ -15,7 +16,7 @@ bp = Blueprint("resident_self", __name__, url_prefix="/resident")
 
 
 @bp.route("/correction", methods=["GET", "POST"])
-@require("self:read")
+@require(Permission.SELF_READ)
 def correction():
     """A form: which data is wrong and how; it lands in the clerk's queue."""
     form = CorrectionForm()
@@ -41,7 +42,7 @@ def correction():
 
 
 @bp.route("/corrections")
-@require("self:read")
+@require(Permission.SELF_READ)
 def corrections_list():
     """The resident's own correction requests and the office's answers."""
     actor = current_actor()

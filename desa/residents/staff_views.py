@@ -16,10 +16,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, select
 
 from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission, Role
 from desa.auth.scope import scopes
 from desa.core.errors import NotFound, current_error, on_error
 from desa.core.security import require
-from desa.core.templating import register_nav
+from desa.core.templating import register_enums, register_nav
 from desa.extensions import db
 from desa.residents import corrections, registry, services
 from desa.residents.forms import (
@@ -31,13 +32,27 @@ from desa.residents.forms import (
     ResidentFilterForm,
     ResidentForm,
 )
-from desa.residents.models import EKTP_LABELS, Area, Resident
+from desa.residents.models import (
+    EKTP_LABELS,
+    Area,
+    CorrectionStatus,
+    EktpStatus,
+    ImportJobStatus,
+    LifeStatus,
+    Resident,
+)
 from desa.residents.rules import is_pending_recording, is_wajib_ktp
 from desa.residents.sections import sections_for
 
 bp = Blueprint("residents", __name__, url_prefix="/residents")
 
-register_nav(10, "residents:read", "residents.index", _l("Penduduk"))
+register_nav(10, Permission.RESIDENTS_READ, "residents.index", _l("Penduduk"))
+
+
+@bp.record_once
+def _register_enums(state: Any) -> None:
+    register_enums(state.app, LifeStatus, EktpStatus, CorrectionStatus, ImportJobStatus)
+
 
 PER_PAGE = 50
 # KEPALA KELUARGA first, then the spouse, the children, everyone else.
@@ -50,12 +65,12 @@ _RELATION_ORDER = case(
 
 
 @bp.route("")
-@require("residents:read")
+@require(Permission.RESIDENTS_READ)
 def index():
     """Residents in scope, filtered and searched, fifty a page."""
     actor = current_actor()
     form = ResidentFilterForm(request.args)
-    whole_village = actor.role != "rt"
+    whole_village = actor.role != Role.RT
     if whole_village:
         form.dusun.choices += [(d, d) for d in _dusun_names()]
     else:  # an RT head's scope is the area filter already
@@ -76,7 +91,7 @@ def index():
 
 
 @bp.route("/<int:resident_id>")
-@require("residents:read")
+@require(Permission.RESIDENTS_READ)
 def detail(resident_id: int):
     """One resident: data, family, history, events (404 outside the scope)."""
     actor = current_actor()
@@ -95,7 +110,7 @@ def detail(resident_id: int):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require("residents:write")
+@require(Permission.RESIDENTS_WRITE)
 def new():
     """Adds a resident; NIK warnings are shown next to the NIK to be confirmed."""
     form = ResidentForm()
@@ -111,7 +126,7 @@ def new():
 
 
 @bp.route("/<int:resident_id>/edit", methods=["GET", "POST"])
-@require("residents:write")
+@require(Permission.RESIDENTS_WRITE)
 def edit(resident_id: int):
     """Changes a resident's data (life status only through events), with history."""
     actor = current_actor()
@@ -140,7 +155,7 @@ def edit(resident_id: int):
 
 
 @bp.route("/<int:resident_id>/events", methods=["GET", "POST"])
-@require("residents:events")
+@require(Permission.RESIDENTS_EVENTS)
 def events(resident_id: int):
     """Records a death, move, marriage or divorce with its date and note."""
     actor = current_actor()
@@ -164,7 +179,7 @@ def events(resident_id: int):
 
 
 @bp.route("/<int:resident_id>/family")
-@require("residents:read")
+@require(Permission.RESIDENTS_READ)
 def family(resident_id: int):
     """Everyone on the resident's family card (KK) within scope, head first."""
     actor = current_actor()
@@ -178,7 +193,7 @@ def family(resident_id: int):
 
 
 @bp.route("/corrections")
-@require("residents:write")
+@require(Permission.RESIDENTS_WRITE)
 def correction_queue():
     """Residents' correction requests, open ones first."""
     actor = current_actor()
@@ -198,7 +213,7 @@ def correction_queue():
 
 
 @bp.route("/corrections/<int:request_id>", methods=["POST"])
-@require("residents:write")
+@require(Permission.RESIDENTS_WRITE)
 def answer_correction(request_id: int):
     """Marks a correction request done or rejected, with an answer for the resident."""
     actor = current_actor()

@@ -21,6 +21,7 @@ from desa.documents.drawing import (
     table_grid,
     wrap,
 )
+from desa.letters.models import LetterStatus
 
 REGISTER_COLUMNS = (
     # header, keys accepted in a row dict, width (None: what is left)
@@ -32,7 +33,11 @@ REGISTER_COLUMNS = (
     ("Keperluan", ("purpose", "keperluan"), None),
     ("Status", ("status",), 54.0),
 )
-STATUS_LABELS = {"draft": "Draf", "issued": "Terbit", "revoked": "Dicabut"}
+STATUS_LABELS = {
+    LetterStatus.DRAFT: "Draf",
+    LetterStatus.ISSUED: "Terbit",
+    LetterStatus.REVOKED: "Dicabut",
+}
 REG_W, REG_H = landscape(A4)
 REG_MARGIN = 14 * mm
 REG_SIZE = 8.5

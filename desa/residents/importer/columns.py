@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from desa.core.errors import ValidationError
+from desa.residents.models import LifeStatus
 
 # Our column names, in the order the export writes them.
 IMPORT_COLUMNS = (
@@ -87,16 +88,16 @@ _UPDATABLE_POS = tuple((n, _POS[n]) for n in _UPDATABLE)
 _FORMULA_START = frozenset("=+-@\t\r")
 _HEADER_SEPARATORS = re.compile(r"[\s\-.]+")
 _LIFE_WORDS = {
-    "ACTIVE": "active",
-    "AKTIF": "active",
-    "HIDUP": "active",
-    "DECEASED": "deceased",
-    "MENINGGAL": "deceased",
-    "MATI": "deceased",
-    "MOVED": "moved",
-    "PINDAH": "moved",
-    "MISSING": "missing",
-    "HILANG": "missing",
+    "ACTIVE": LifeStatus.ACTIVE,
+    "AKTIF": LifeStatus.ACTIVE,
+    "HIDUP": LifeStatus.ACTIVE,
+    "DECEASED": LifeStatus.DECEASED,
+    "MENINGGAL": LifeStatus.DECEASED,
+    "MATI": LifeStatus.DECEASED,
+    "MOVED": LifeStatus.MOVED,
+    "PINDAH": LifeStatus.MOVED,
+    "MISSING": LifeStatus.MISSING,
+    "HILANG": LifeStatus.MISSING,
 }
 Progress = Callable[[int, int], None]
 

@@ -50,7 +50,7 @@ from desa.residents.importer.reading import (
     Table,
     read_table,
 )
-from desa.residents.models import Area, Resident, ResidentChange
+from desa.residents.models import Area, LifeStatus, Resident, ResidentChange
 
 
 @dataclass
@@ -408,7 +408,7 @@ class _Job:
                 if values[_CITIZENSHIP] is None:
                     values[_CITIZENSHIP] = "WNI"
                 if values[_LIFE] is None:
-                    values[_LIFE] = "active"
+                    values[_LIFE] = LifeStatus.ACTIVE
                 row = dict(zip(keys, values, strict=True))
                 row["nik_temporary"] = nik_check.temporary
                 row["name_key"] = values[_NAME]

@@ -8,11 +8,14 @@ from typing import Any
 from flask import current_app, url_for
 
 from desa.appointments.models import Booking, RecordingSession
+from desa.auth.actor import Actor
 from desa.auth.permissions import Permission
 from desa.core.village import current_zone
 
 
-def session_json(session: RecordingSession, principal: Any = None) -> dict[str, Any]:
+def session_json(
+    session: RecordingSession, principal: Actor | None = None
+) -> dict[str, Any]:
     """A session; a home visit's address only for staff who see bookings."""
     out = {
         "id": session.id,

@@ -3,19 +3,17 @@ that every worker counts the same."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import current_app
 from flask_babel import gettext as _
 
-from desa.auth.actor import Actor
+from desa.auth.actor import Actor, Principal
 from desa.core.ratelimit import WINDOW, TooManyRequests, count_hit
 from desa.exports.models import RecordingApiThrottle
 
 CALLS_PER_MINUTE = 120
 
 
-def principal_key(principal: Any) -> str:
+def principal_key(principal: Principal) -> str:
     """`token:12`, `user:3`: one budget per token or account."""
     return f"{principal.kind}:{principal.id}"[:40]
 

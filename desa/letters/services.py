@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from desa.auth import audit
-from desa.auth.actor import Actor
+from desa.auth.actor import Actor, Principal
 from desa.auth.permissions import Permission, Role
 from desa.auth.scope import scopes
 from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -351,7 +351,9 @@ def mark_collected(actor: Actor, letter: Letter) -> Letter:
 # --- issuing ----------------------------------------------------------------------
 
 
-def can_issue(principal: Any, letter_type: LetterType, village: Village) -> bool:
+def can_issue(
+    principal: Actor | Principal, letter_type: LetterType, village: Village
+) -> bool:
     """The head (letters:issue) always; the clerk where the village or the type allows."""
     if principal.can(Permission.LETTERS_ISSUE):
         return True
@@ -360,7 +362,7 @@ def can_issue(principal: Any, letter_type: LetterType, village: Village) -> bool
     )
 
 
-def signer_for(principal: Any, village: Village) -> tuple[str, str]:
+def signer_for(principal: Principal, village: Village) -> tuple[str, str]:
     """The signer's name and position as printed that day.
 
     The head signs as "Kepala Desa X"; anyone else the village lets issue signs

@@ -31,7 +31,7 @@ from wtforms import BooleanField
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
 from desa.core.db import begin_write, utcnow
-from desa.core.errors import ServiceError, on_error
+from desa.core.errors import ServiceError, current_error, on_error
 from desa.core.forms import Form
 from desa.core.security import require
 from desa.core.templating import register_nav
@@ -148,19 +148,20 @@ def preview(job_id: int):
     job = _job(job_id)
     if job.status != ImportJobStatus.UPLOADED:
         return redirect(url_for(".show", job_id=job.id))
-    result, problem = None, None
-    try:
-        result = importer.preview(job.stored_path, current_actor().today)
-    except importer.ImportFileError as err:
-        problem = err.message
-    return render_template(
-        "residents/import_preview.html",
-        job=job,
-        preview=result,
-        problem=problem,
-        labels=LABELS,
-        form=StartForm(),
-    )
+
+    def page(result=None):
+        err = current_error()  # a file the importer refuses: said on the page
+        return render_template(
+            "residents/import_preview.html",
+            job=job,
+            preview=result,
+            problem=err.message if err else None,
+            labels=LABELS,
+            form=StartForm(),
+        )
+
+    on_error(lambda _status: page(), flash_message=False)
+    return page(importer.preview(job.stored_path, current_actor().today))
 
 
 @bp.post("/<int:job_id>/start")

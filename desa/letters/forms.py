@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from desa.core.errors import current_error
 from desa.core.forms import Form
 from desa.letters.services import STATUS_LABELS
 
@@ -47,6 +48,15 @@ class DraftForm(Form):
     purpose = TextAreaField(
         _l("Keperluan"), validators=[DataRequired(_l("Wajib diisi.")), _max(300)]
     )
+
+    def show_refusal(self) -> None:
+        """The messages of the refusal being shown, beside the type's own fields
+        (the service names them `fields.<name>`)."""
+        err = current_error()
+        if err is not None:
+            self.extra_errors = {
+                k.removeprefix("fields."): v for k, v in err.fields.items()
+            }
 
 
 class ReasonForm(Form):

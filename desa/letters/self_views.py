@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
-from desa.core.errors import NotFound, current_error, on_error
+from desa.core.errors import NotFound, on_error
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.letters import archive, services
@@ -44,11 +44,7 @@ def new():
     form = DraftForm()
 
     def page(status: int = 200):
-        err = current_error()
-        if err is not None:
-            form.extra_errors = {
-                k.removeprefix("fields."): v for k, v in err.fields.items()
-            }
+        form.show_refusal()
         return render_template(
             "letters/self_new.html",
             types=types,

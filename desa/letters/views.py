@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from desa.auth.actor import Actor, current_actor
 from desa.auth.permissions import Permission
 from desa.auth.scope import scopes
-from desa.core.errors import NotFound, current_error, on_error
+from desa.core.errors import NotFound, on_error
 from desa.core.formatting import MONTHS_ID
 from desa.core.security import require
 from desa.core.templating import register_enums, register_nav
@@ -130,11 +130,7 @@ def new():
     form = DraftForm()
 
     def page(status: int = 200):
-        err = current_error()
-        if err is not None:
-            form.extra_errors = {
-                k.removeprefix("fields."): v for k, v in err.fields.items()
-            }
+        form.show_refusal()
         addressee = (
             documents.addressee_of(chosen, {}, require_village()) if chosen else None
         )

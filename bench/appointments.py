@@ -29,8 +29,9 @@ from sqlalchemy import select  # noqa: E402
 from desa import create_app  # noqa: E402
 from desa.appointments.models import Booking, RecordingSession  # noqa: E402
 from desa.appointments.sessions import create_session  # noqa: E402
+from desa.auth.actor import command_actor  # noqa: E402
 from desa.auth.services import create_token  # noqa: E402
-from desa.core.village import set_village, village_today  # noqa: E402
+from desa.core.village import set_village  # noqa: E402
 from desa.extensions import db  # noqa: E402
 from desa.residents.models import Resident  # noqa: E402
 
@@ -40,7 +41,8 @@ def setup(app, clients: int, capacity: int) -> tuple[int, list[str], list[str]]:
     with app.app_context():
         upgrade()
         set_village("61.01.12.2002")
-        day = village_today() + dt.timedelta(days=14)
+        system = command_actor()
+        day = system.today + dt.timedelta(days=14)
         niks = []
         for n in range(clients):
             birth = dt.date(1980 + n % 20, 1 + n % 12, 1 + n % 28)
@@ -59,7 +61,9 @@ def setup(app, clients: int, capacity: int) -> tuple[int, list[str], list[str]]:
                     ektp_status=2,
                 )
             )
-        tokens = [create_token(f"loket {i}", "clerk")[1] for i in range(clients)]
+        tokens = [
+            create_token(system, f"loket {i}", "clerk")[1] for i in range(clients)
+        ]
         base = {
             "start": "08:00",
             "end": "15:00",
@@ -68,17 +72,18 @@ def setup(app, clients: int, capacity: int) -> tuple[int, list[str], list[str]]:
             "allow_non_working_day": True,
         }
         contested = create_session(
-            {**base, "date": day.isoformat(), "capacity": capacity}
+            system, {**base, "date": day.isoformat(), "capacity": capacity}
         )
         for k in range(30):  # what the public calendar lists
             later = day + dt.timedelta(days=1 + k * 2)
             create_session(
+                system,
                 {
                     **base,
                     "date": later.isoformat(),
                     "capacity": 40,
                     "place": f"Balai Dusun {k % 5 + 1}",
-                }
+                },
             )
         db.session.commit()
         session_id = contested.id

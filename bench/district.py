@@ -63,6 +63,7 @@ def child(fmt: str) -> None:
     app and its imports are not the export's); sampled every 5 ms.
     """
     from desa import create_app
+    from desa.auth.actor import Actor, Via
     from desa.core.db import mark_write_intent
     from desa.exports import pending
     from desa.extensions import db
@@ -77,8 +78,8 @@ def child(fmt: str) -> None:
         sampler.start()
         start = time.perf_counter()
         batch = pending.export_pending(
+            Actor(today=TODAY, via=Via.CLI),
             fmt,
-            day=TODAY,
             only_new=False,
             instance_path=app.instance_path,
             actor_name="bench",
@@ -142,15 +143,17 @@ def run_child(fmt: str) -> dict:
 
 def time_figures(app, principals: list) -> float:
     """Median milliseconds of `figures()`, cycling through the given principals."""
+    from desa.auth.actor import Actor
     from desa.exports.figures import figures
     from desa.extensions import db
 
+    actors = [Actor(principal=p, today=TODAY) for p in principals]
     samples = []
     with app.app_context():
-        figures(principals[0], TODAY)  # warm the page cache once
+        figures(actors[0], TODAY)  # warm the page cache once
         for i in range(FIGURE_RUNS):
             start = time.perf_counter()
-            data = figures(principals[i % len(principals)], TODAY)
+            data = figures(actors[i % len(actors)], TODAY)
             samples.append((time.perf_counter() - start) * 1000)
             if not data["rows"]:
                 raise SystemExit("figures came back empty")

@@ -15,6 +15,7 @@ temp_instance()
 from flask_migrate import upgrade  # noqa: E402
 
 from desa import create_app  # noqa: E402
+from desa.auth.actor import command_actor  # noqa: E402
 from desa.auth.services import create_user  # noqa: E402
 from desa.core.village import set_village  # noqa: E402
 from desa.extensions import db  # noqa: E402
@@ -27,7 +28,9 @@ def main() -> None:
     with app.app_context():
         upgrade()
         set_village("61.01.12.2002")
-        create_user("operator", PASSWORD, "clerk", full_name="Operator")
+        create_user(
+            command_actor(), "operator", PASSWORD, "clerk", full_name="Operator"
+        )
         db.session.commit()
 
     sign_ins = []

@@ -36,6 +36,7 @@ from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from desa import create_app  # noqa: E402
+from desa.auth.actor import Actor, Via  # noqa: E402
 from desa.auth.models import User  # noqa: E402
 from desa.auth.services import create_user  # noqa: E402
 from desa.core.db import mark_write_intent  # noqa: E402
@@ -66,7 +67,11 @@ def setup(app, count: int) -> tuple[int, list[int]]:
         set_village("61.01.12.2002")
         ensure_signing_key(app.instance_path)
         head = create_user(
-            "kades", PASSWORD, "head", full_name="H. Abdul Rahman, S.Sos."
+            Actor(today=TODAY, via=Via.CLI),
+            "kades",
+            PASSWORD,
+            "head",
+            full_name="H. Abdul Rahman, S.Sos.",
         )
         rows, _meta = build_rows(max(count * 3, 300), 7, TODAY, "61.01.12.2002")
         db.session.execute(insert(Resident.__table__), rows)
@@ -77,9 +82,10 @@ def setup(app, count: int) -> tuple[int, list[int]]:
             .where(Resident.life_status == "active")
             .limit(count)
         ).all()
+        as_head = Actor(principal=head, today=TODAY)
         drafts = [
             services.create_draft(
-                "SKD", resident, PURPOSES[i % len(PURPOSES)], {}, head
+                as_head, "SKD", resident, PURPOSES[i % len(PURPOSES)], {}
             )
             for i, resident in enumerate(adults)
         ]
@@ -95,7 +101,8 @@ def issue_all(app, head_id: int, letter_ids: list[int]) -> list[float]:
             mark_write_intent()
             head = db.session.get(User, head_id)  # the request's signed-in user
             start = time.perf_counter()
-            services.issue(db.session.get(Letter, letter_id), head, today=TODAY)
+            actor = Actor(principal=head, today=TODAY)
+            services.issue(actor, db.session.get(Letter, letter_id))
             db.session.commit()
             samples.append((time.perf_counter() - start) * 1000)
     return samples

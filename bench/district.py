@@ -259,6 +259,7 @@ def results_back(app, pending_count: int) -> None:
     """The district sends every pending NIK back as SUDAH REKAM, twice."""
     import csv
 
+    from desa.auth.actor import Actor, Via
     from desa.core.db import mark_write_intent
     from desa.exports import results
     from desa.exports.pending import EXPORT_DIR
@@ -279,7 +280,8 @@ def results_back(app, pending_count: int) -> None:
         with app.app_context():
             mark_write_intent()
             start = time.perf_counter()
-            summary = results.import_file(target, actor_name="bench")
+            actor = Actor(today=TODAY, via=Via.CLI)
+            summary = results.import_file(actor, target, actor_name="bench")
             db.session.commit()
             runs.append((time.perf_counter() - start, summary.line))
     if runs[1][1] != f"matched 0, unchanged {pending_count}, unmatched 0":

@@ -23,6 +23,7 @@ from desa.core.openapi import spec
 from desa.core.security import is_safe_next
 from desa.core.village import get_village
 from desa.extensions import db
+from desa.home.queues import work_queues
 from desa.maintenance.backup import backup_status
 from desa.maintenance.doctor import BACKUP_MAX_AGE
 from desa.residents import corrections
@@ -64,11 +65,12 @@ def index():
             wajib=is_wajib_ktp(me, ctx["today"]),
             pending=is_pending_recording(me, ctx["today"]),
         )
-    elif role in ("admin", "clerk", "head", "rt"):
+    elif role in (Role.ADMIN, Role.CLERK, Role.HEAD, Role.RT):
         ctx["counts"] = resident_counts(actor)
     if actor.can(Permission.RESIDENTS_WRITE):
         ctx["open_corrections"] = corrections.open_count(actor)
-    if role in ("rt", "employer"):
+    ctx["queues"] = work_queues(actor)
+    if role in (Role.RT, Role.EMPLOYER):
         from desa.appointments.summary import home_context
 
         ctx.update(home_context(actor))

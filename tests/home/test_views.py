@@ -234,3 +234,88 @@ def test_the_api_root_points_at_its_description(client, path):
     resp = client.get(path)
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/api/v1/openapi.json")
+
+
+@pytest.fixture
+def work(app, village, make_user, make_actor):
+    """Two drafts, a resident's letter request, a correction request, and a
+    session today with 3 of 10 places taken."""
+    from desa.appointments import booking
+    from desa.appointments.sessions import create_session
+    from desa.extensions import db
+    from desa.letters import services as letters
+    from desa.residents import corrections
+    from desa.residents.models import Resident
+
+    clerk = make_user("clerk", full_name="Operator Antrean")
+    with app.app_context():
+        system = make_actor(today=TODAY)
+        as_clerk = system.as_(clerk)
+        people = list(db.session.scalars(db.select(Resident).order_by(Resident.id)))
+        adults = [
+            p for p in people if p.birth_date.year < 2000 and p.life_status == "active"
+        ]
+        for person in adults[:2]:
+            letters.create_draft(as_clerk, "SKD", person, "Melamar pekerjaan", {})
+        asker = adults[2]
+        letters.request_letter(system.as_(asker), "SKD", "Mendaftar sekolah", {})
+        corrections.request_correction(
+            system.as_(asker), asker, "address", "Alamat saya sudah pindah ke Gg. Damai"
+        )
+        session = create_session(
+            system,
+            {
+                "date": TODAY.isoformat(),
+                "start": "08:00",
+                "end": "12:00",
+                "place": "Kantor Desa Merubung",
+                "capacity": 10,
+                "minutes_per_person": 10,
+            },
+        )
+        pending = [
+            p.nik
+            for p in people
+            if p.ektp_status in (None, 1, 2)
+            and p.life_status == "active"
+            and p.birth_date.year < 2000
+        ]
+        booking.book(system, session, pending[:3])
+        db.session.commit()
+
+
+def test_the_head_is_shown_the_letters_waiting_for_a_signature(client, login, work):
+    login("head")
+    page = page_of(client)
+    assert "Surat menunggu tanda tangan" in page
+    queue = page.split("Surat menunggu tanda tangan", 1)[1].split("</section>", 1)[0]
+    assert '<span class="count">2</span>' in queue
+    assert queue.count("/letters/") == 2
+    # Requests and the day's sessions are the clerk's work, not the head's.
+    assert "Permintaan surat dari warga" not in page
+    assert "Sesi perekaman hari ini" not in page
+
+
+def test_the_clerk_is_shown_requests_corrections_and_todays_sessions(
+    client, login, work
+):
+    login("clerk")
+    page = page_of(client)
+    assert "Surat menunggu tanda tangan" not in page  # the clerk does not sign
+    requests = page.split("Permintaan surat dari warga", 1)[1].split("</section>")[0]
+    assert '<span class="count">1</span>' in requests and "Surat Keterangan" in requests
+    fixes = page.split("Permintaan perbaikan data", 1)[1].split("</section>")[0]
+    assert "Alamat saya sudah pindah" in fixes
+    assert "3 dari 10 tempat terisi" in page
+    assert "Kantor Desa Merubung" in page
+
+
+def test_an_rt_head_has_no_office_queues(client, login, work):
+    login("rt")
+    page = page_of(client)
+    for title in (
+        "Surat menunggu tanda tangan",
+        "Permintaan surat dari warga",
+        "Sesi perekaman hari ini",
+    ):
+        assert title not in page

@@ -54,6 +54,9 @@ RESIDENT_STATES = {
 }
 _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y")
 _THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
+# "Rp 900.000", "Rp900.000,-", "IDR 1.250.000,00": how amounts are written here.
+_CURRENCY = re.compile(r"^(?:rp\.?|idr)\s*", re.IGNORECASE)
+_NO_CENTS = re.compile(r",(?:-|0{1,2})$")
 
 
 # --- lookups ----------------------------------------------------------------------
@@ -124,7 +127,8 @@ def _parse_date(text: str) -> str | None:
 
 
 def _parse_number(text: str) -> int | str | None:
-    text = text.replace(" ", "")
+    text = _CURRENCY.sub("", text.strip()).replace(" ", "")
+    text = _NO_CENTS.sub("", text)
     if _THOUSANDS.fullmatch(text):
         text = text.replace(".", "")
     if re.fullmatch(r"-?\d{1,15}", text):

@@ -107,6 +107,34 @@ def test_thousands_with_dots_are_one_number(app, holder, letters):
         assert letters.get(public_id).fields["penghasilan"] == 1500000
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Rp 900.000", 900000),
+        ("Rp900.000,-", 900000),
+        ("rp. 1.250.000,00", 1250000),
+        ("IDR 750000", 750000),
+        ("2,5", "2.5"),
+    ],
+)
+def test_amounts_are_read_as_villagers_write_them(app, holder, letters, typed, stored):
+    public_id = letters.draft(
+        holder, "SKTM", fields={"penghasilan": typed, "jumlah_tanggungan": "4"}
+    )
+    with app.app_context():
+        assert letters.get(public_id).fields["penghasilan"] == stored
+
+
+def test_a_word_is_still_not_an_amount(app, holder, letters):
+    with pytest.raises(ValidationError) as refused:
+        letters.draft(
+            holder,
+            "SKTM",
+            fields={"penghasilan": "Rp sejuta", "jumlah_tanggungan": "4"},
+        )
+    assert "fields.penghasilan" in refused.value.fields
+
+
 def test_inactive_type_cannot_be_drafted(app, holder, letters):
     _type(app, "SKD", active=False)
     with pytest.raises(ValidationError):

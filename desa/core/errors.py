@@ -161,12 +161,16 @@ def on_error(
 
 def mark_form(
     form: Any, err: ServiceError, rename: dict[str, str] | None = None
-) -> None:
-    """Puts the field messages of `err` on the fields of `form` that it names."""
+) -> int:
+    """Puts the field messages of `err` on the fields of `form` that it names;
+    returns how many fields it marked."""
+    marked = 0
     for name, messages in err.fields.items():
         name = (rename or {}).get(name, name)
         if name in form:
             form[name].errors = list(messages)
+            marked += 1
+    return marked
 
 
 def _same_site_referrer() -> str | None:
@@ -197,9 +201,10 @@ def _html_service_error(err: ServiceError):
         return error_response(err.status, err.code, err.message, err.fields, err.extra)
     g.desa_error = err
     if not err.quiet:
-        if form is not None:
-            mark_form(form, err, rename)
-        if flash_message:
+        # Fields marked on the form are listed in the page's error summary; a
+        # sentence on top would only say it twice.
+        marked = mark_form(form, err, rename) if form is not None else 0
+        if flash_message and not marked:
             flash(err.message, "error")
             for line in err.details:
                 flash(line, "error")
@@ -210,6 +215,7 @@ def _html_service_error(err: ServiceError):
 
 def register_error_handlers(app: Flask) -> None:
     """Every error rolls the unit of work back and answers in Indonesian."""
+    app.jinja_env.globals["current_error"] = current_error
 
     @app.errorhandler(ServiceError)
     def _service_error(err: ServiceError):

@@ -84,6 +84,16 @@ class _WTFormsTranslations:
 _translations = _WTFormsTranslations()
 
 
+class Mandatory:
+    """Marks a field the service requires (shown with *), leaving the check itself
+    to the service so that every problem comes back in one pass."""
+
+    field_flags = {"mandatory": True}
+
+    def __call__(self, form: Any, field: Any) -> None:
+        return None
+
+
 class Form(FlaskForm):
     """The base of every form here: WTForms' own messages in Indonesian."""
 

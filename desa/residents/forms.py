@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from desa.core.forms import Form
+from desa.core.forms import Form, Mandatory
 from desa.residents import fields
 from desa.residents.models import (
     EKTP_LABELS,
@@ -95,7 +95,9 @@ class ResidentForm(Form):
     """A resident's data; parsing and rules stay in registry.create/update_resident."""
 
     nik = StringField(
-        _l("NIK"), validators=[_max(64)], render_kw={"inputmode": "numeric"}
+        _l("NIK"),
+        validators=[Mandatory(), _max(64)],
+        render_kw={"inputmode": "numeric"},
     )
     nik_temporary = BooleanField(_l("Belum punya NIK (penduduk perbatasan)"))
     kk = StringField(
@@ -106,15 +108,18 @@ class ResidentForm(Form):
         validators=[_max(40)],
         render_kw={"list": "shdk", "autocomplete": "off"},
     )
-    name = StringField(_l("Nama"), validators=[_max(120)])
+    name = StringField(_l("Nama"), validators=[Mandatory(), _max(120)])
     sex = SelectField(
         _l("Jenis kelamin"),
+        validators=[Mandatory()],
         choices=_blank(_l("— pilih —")) + list(SEX_LABELS.items()),
         validate_choice=False,
     )
     birth_place = StringField(_l("Tempat lahir"), validators=[_max(80)])
     birth_date = StringField(
-        _l("Tanggal lahir"), validators=[_max(20)], render_kw={"type": "date"}
+        _l("Tanggal lahir"),
+        validators=[Mandatory(), _max(20)],
+        render_kw={"type": "date"},
     )
     religion = SelectField(
         _l("Agama"),

@@ -69,6 +69,7 @@ def index():
         links=last_message_links(booked) if actor.role == Role.RT else {},
         counts=summary.counts(actor),
         is_employer=actor.role == Role.EMPLOYER,
+        select_all=request.args.get("semua") == "1",
     )
 
 

@@ -209,7 +209,16 @@ def ensure_area(dusun: str | None, rw: str | None, rt: str | None) -> None:
 def create_resident(
     actor: Actor, data: Mapping[str, Any], *, confirm_warnings: bool = False
 ) -> Resident:
-    """Adds a resident; a NIK that exists is a 409, NIK warnings need confirming."""
+    """Adds a resident; a NIK that exists is a 409, NIK warnings need confirming.
+
+    A NIK already in the register is said first, before anything else on the form:
+    the clerk is most likely about to enter that person twice.
+    """
+    typed = "".join(ch for ch in str(data.get("nik") or "") if ch.isdigit())
+    if len(typed) == 16 and db.session.scalar(
+        select(Resident.id).where(Resident.nik == typed)
+    ):
+        raise _duplicate(typed)
     values = clean(data, list(EDITABLE), actor.today)
     if values["birth_date"] is None:
         raise ValidationError(
@@ -228,11 +237,7 @@ def create_resident(
         )
         temporary = is_temporary_nik(nik, get_village().code if get_village() else None)
     if db.session.scalar(select(Resident.id).where(Resident.nik == nik)):
-        raise Conflict(
-            _("NIK %(n)s sudah terdaftar.", n=mask_nik(nik)),
-            code="duplicate",
-            fields={"nik": [_("NIK sudah terdaftar.")]},
-        )
+        raise _duplicate(nik)
     resident = Resident(
         nik=nik,
         nik_temporary=temporary,
@@ -257,6 +262,14 @@ def create_resident(
         detail=f"{mask_nik(nik)} {resident.area_label}",
     )
     return resident
+
+
+def _duplicate(nik: str) -> Conflict:
+    return Conflict(
+        _("NIK %(n)s sudah terdaftar.", n=mask_nik(nik)),
+        code="duplicate",
+        fields={"nik": [_("NIK sudah terdaftar.")]},
+    )
 
 
 def next_temporary_nik() -> str:

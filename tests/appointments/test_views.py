@@ -350,3 +350,20 @@ def test_the_resident_page_lists_their_bookings(
         db.session.commit()
     page = client.get(f"/residents/{person.id}").get_data(as_text=True)
     assert "Jadwal perekaman" in page and "Kantor Desa" in page and "terjadwal" in page
+
+
+def test_an_rt_head_ticks_everyone_at_once_without_script(
+    client, login, make_session, make_resident
+):
+    make_session(capacity=5)
+    mine = [
+        make_resident(name=f"WARGA CENTANG {i}", rw="001", rt="002") for i in range(3)
+    ]
+    login("rt")
+    plain = text_of(client.get("/group"))
+    assert "Centang semua" in plain
+    assert plain.count('name="people"') == 3 and " checked>" not in plain
+    ticked = text_of(client.get("/group?semua=1"))
+    for person in mine:
+        assert f'value="{person.id}" checked>' in ticked
+    assert "Hapus semua centang" in ticked

@@ -44,3 +44,24 @@ def test_a_clean_form_has_no_summary_and_marks_required_fields(client, login):
     assert re.search(
         r'<input[^>]*aria-required="true"[^>]*id="name"', body
     ) or re.search(r'<input[^>]*id="name"[^>]*aria-required="true"', body)
+
+
+def test_a_duplicate_nik_is_said_first_with_a_link_to_the_resident(
+    client, login, make_resident
+):
+    existing = make_resident(name="SITI AMINAH")
+    login("clerk")
+    page = client.get("/residents/new").get_data(as_text=True)
+    resp = client.post(
+        "/residents/new",
+        # Other fields are wrong too: the NIK already there is what matters first.
+        data={"nik": existing.nik, "name": "", "csrf_token": csrf_from(page)},
+    )
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    summary = body.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "sudah terdaftar" in summary and "Nama wajib diisi" not in summary
+    link = re.search(r'<a href="(/residents\?q=\d{16})">Buka data penduduk', body)
+    assert link
+    listing = client.get(link.group(1)).get_data(as_text=True)
+    assert "SITI AMINAH" in listing

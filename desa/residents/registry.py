@@ -22,7 +22,7 @@ from desa.core.formatting import mask_nik
 from desa.core.i18n import N_
 from desa.core.village import get_village
 from desa.extensions import db
-from desa.residents import fields
+from desa.residents import fields, life_events
 from desa.residents.models import (
     Area,
     LifeStatus,
@@ -433,6 +433,8 @@ def record_event(
         object_id=resident.id,
         detail=f"{mask_nik(resident.nik)} {day.isoformat()}",
     )
+    db.session.flush()
+    life_events.notify(actor, resident, event)
     return event
 
 

@@ -1,0 +1,37 @@
+"""life events and reminders: a reminder is given once per booking and channel
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-06 22:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0007'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('appointment_reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("channel IN ('whatsapp', 'email')", name=op.f('ck_appointment_reminders_channel_known')),
+    sa.CheckConstraint("kind IN ('day_before')", name=op.f('ck_appointment_reminders_kind_known')),
+    sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], name=op.f('fk_appointment_reminders_booking_id_bookings')),
+    sa.ForeignKeyConstraint(['message_id'], ['appointment_messages.id'], name=op.f('fk_appointment_reminders_message_id_appointment_messages')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_appointment_reminders')),
+    sa.UniqueConstraint('booking_id', 'kind', 'channel', name=op.f('uq_appointment_reminders_booking_id_kind_channel'))
+    )
+
+
+def downgrade():
+    op.drop_table('appointment_reminders')

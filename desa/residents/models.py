@@ -86,7 +86,7 @@ RELIGIONS = (
     "KEPERCAYAAN",
 )
 MARITAL_STATUSES = ("BELUM KAWIN", "KAWIN", "CERAI HIDUP", "CERAI MATI")
-EVENT_TYPES = ("death", "move_out", "move_in", "marriage", "divorce")
+EVENT_TYPES = ("birth", "death", "move_out", "move_in", "marriage", "divorce")
 
 
 def warning_codes(raw: str | None) -> list[str]:
@@ -227,12 +227,12 @@ class Area(db.Model):
 
 
 class ResidentEvent(db.Model):
-    """A population event: death, moving out or in, marriage, divorce."""
+    """A population event: birth, death, moving out or in, marriage, divorce."""
 
     __tablename__ = "resident_events"
     __table_args__ = (
         CheckConstraint(
-            "type IN ('death', 'move_out', 'move_in', 'marriage', 'divorce')",
+            "type IN ('birth', 'death', 'move_out', 'move_in', 'marriage', 'divorce')",
             name="type_known",
         ),
     )

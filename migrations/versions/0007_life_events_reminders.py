@@ -1,4 +1,5 @@
-"""life events and reminders: a reminder is given once per booking and channel
+"""life events and reminders: a birth is a population event; a reminder is given
+once per booking and channel
 
 Revision ID: 0007
 Revises: 0006
@@ -16,7 +17,14 @@ branch_labels = None
 depends_on = None
 
 
+OLD_TYPES = "type IN ('death', 'move_out', 'move_in', 'marriage', 'divorce')"
+NEW_TYPES = "type IN ('birth', 'death', 'move_out', 'move_in', 'marriage', 'divorce')"
+
+
 def upgrade():
+    with op.batch_alter_table('resident_events') as batch_op:
+        batch_op.drop_constraint(op.f('ck_resident_events_type_known'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_resident_events_type_known'), NEW_TYPES)
     op.create_table('appointment_reminders',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('booking_id', sa.Integer(), nullable=False),
@@ -35,3 +43,8 @@ def upgrade():
 
 def downgrade():
     op.drop_table('appointment_reminders')
+    # Births recorded meanwhile stay in the residents' history, not as events.
+    op.execute("DELETE FROM resident_events WHERE type = 'birth'")
+    with op.batch_alter_table('resident_events') as batch_op:
+        batch_op.drop_constraint(op.f('ck_resident_events_type_known'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_resident_events_type_known'), OLD_TYPES)

@@ -622,39 +622,58 @@ def release_resident(
     not given) and takes them off every waitlist; each freed place goes to the next
     person waiting. Returns the bookings cancelled. No message goes to the person.
     """
+    return release_residents(actor, [resident.id], why, from_day=from_day)
+
+
+def release_residents(
+    actor: Actor,
+    resident_ids: list[int],
+    why: str,
+    *,
+    from_day: dt.date | None = None,
+) -> list[Booking]:
+    """release_resident for many residents at once (a results file): one query
+    for their bookings, one for their waitlist places."""
     day = from_day or actor.today
-    bookings = db.session.scalars(
-        select(Booking)
-        .join(Booking.session)
-        .where(
-            Booking.resident_id == resident.id,
-            Booking.status == BookingStatus.ACTIVE,
-            RecordingSession.date >= day,
+    bookings: list[Booking] = []
+    for start in range(0, len(resident_ids), 500):
+        chunk = resident_ids[start : start + 500]
+        bookings += db.session.scalars(
+            select(Booking)
+            .join(Booking.session)
+            .where(
+                Booking.resident_id.in_(chunk),
+                Booking.status == BookingStatus.ACTIVE,
+                RecordingSession.date >= day,
+            )
+            .order_by(Booking.id)
+        ).all()
+        db.session.execute(
+            update(WaitlistEntry)
+            .where(
+                WaitlistEntry.resident_id.in_(chunk),
+                WaitlistEntry.status == WaitlistStatus.WAITING,
+            )
+            .values(status=WaitlistStatus.DROPPED)
+            .execution_options(synchronize_session="fetch")
         )
-        .order_by(Booking.id)
-    ).all()
-    db.session.execute(
-        update(WaitlistEntry)
-        .where(
-            WaitlistEntry.resident_id == resident.id,
-            WaitlistEntry.status == WaitlistStatus.WAITING,
-        )
-        .values(status=WaitlistStatus.DROPPED)
-        .execution_options(synchronize_session="fetch")
-    )
     if bookings:
         lock_sessions(*(b.session_id for b in bookings))
+    freed: dict[int, RecordingSession] = {}
     for b in bookings:
         session = b.session
+        nik = b.resident.nik
         _release(actor, b)
         audit.record(
             actor,
             "appointments.cancel",
             object_type="booking",
             object_id=b.id,
-            detail=f"{mask_nik(resident.nik)} sesi {session.id} "
+            detail=f"{mask_nik(nik)} sesi {session.id} "
             f"{session.date.isoformat()}: {why}",
         )
+        freed[session.id] = session
+    for session in freed.values():
         promote(actor, session)
     return bookings
 

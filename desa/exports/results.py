@@ -17,7 +17,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from desa.appointments.booking import release_resident
+from desa.appointments.booking import release_residents
 from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.auth.scope import scopes
@@ -217,6 +217,7 @@ def apply_results(
     codes, first = parsed.codes, parsed.first
     summary = ResultsSummary(skipped=parsed.skipped)
     found: set[str] = set()
+    recorded: list[int] = []
     niks = list(codes)
     reason = _("hasil perekaman dari Disdukcapil")
     if file_name:
@@ -242,14 +243,13 @@ def apply_results(
             )
             summary.matched += 1
             if code in RECORDED_CODES:
-                summary.released += len(
-                    release_resident(
-                        actor,
-                        resident,
-                        reason,
-                        from_day=actor.today + dt.timedelta(days=1),
-                    )
-                )
+                recorded.append(resident.id)
+    # Now recorded: their places in future sessions go to the people waiting.
+    summary.released = len(
+        release_residents(
+            actor, recorded, reason, from_day=actor.today + dt.timedelta(days=1)
+        )
+    )
     summary.lowered.sort(key=lambda row: row[0])
     summary.unmatched = [(first[n], mask_nik(n)) for n in niks if n not in found]
     record = ResultsImport(

@@ -190,6 +190,8 @@ class ResidentChange(db.Model):
     """One changed field of a resident: who, when, before → after, and why."""
 
     __tablename__ = "resident_changes"
+    # Historical figures replay only the changes after a date: a range on this.
+    __table_args__ = (Index("ix_resident_changes_changed_at", "changed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)

@@ -1,5 +1,5 @@
 """life events and reminders: a birth is a population event; a reminder is given
-once per booking and channel
+once per booking and channel; resident history indexed by time for past figures
 
 Revision ID: 0007
 Revises: 0006
@@ -22,6 +22,8 @@ NEW_TYPES = "type IN ('birth', 'death', 'move_out', 'move_in', 'marriage', 'divo
 
 
 def upgrade():
+    with op.batch_alter_table('resident_changes') as batch_op:
+        batch_op.create_index('ix_resident_changes_changed_at', ['changed_at'], unique=False)
     with op.batch_alter_table('resident_events') as batch_op:
         batch_op.drop_constraint(op.f('ck_resident_events_type_known'), type_='check')
         batch_op.create_check_constraint(op.f('ck_resident_events_type_known'), NEW_TYPES)
@@ -42,6 +44,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('resident_changes') as batch_op:
+        batch_op.drop_index('ix_resident_changes_changed_at')
     op.drop_table('appointment_reminders')
     # Births recorded meanwhile stay in the residents' history, not as events.
     op.execute("DELETE FROM resident_events WHERE type = 'birth'")

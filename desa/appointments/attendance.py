@@ -7,13 +7,17 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from desa.appointments import booking as booking_service
 from desa.appointments import messages
 from desa.appointments.models import (
     Booking,
     BookingStatus,
+    Message,
     RecordingSession,
+    Reminder,
+    ReminderChannel,
     SessionStatus,
 )
 from desa.auth import audit
@@ -22,10 +26,11 @@ from desa.core.errors import Conflict, NotFound, ValidationError
 from desa.core.formatting import format_day_date, mask_nik
 from desa.core.i18n import N_
 from desa.extensions import db
-from desa.residents.models import EktpStatus
+from desa.residents.models import EktpStatus, LifeStatus, Resident
 from desa.residents.registry import log_change
 
 OUTCOMES = (BookingStatus.RECORDED, BookingStatus.NO_SHOW)
+REMINDER_KIND = "day_before"
 STATUS_LABELS = {
     BookingStatus.ACTIVE: N_("terjadwal"),
     BookingStatus.CANCELLED: N_("dibatalkan"),
@@ -155,24 +160,109 @@ def set_outcomes(
 
 
 def reminders_for(day: dt.date) -> list[Booking]:
-    """Active bookings in open sessions on `day` (the day-before reminder's list)."""
+    """Active bookings of residents living here, in open sessions on `day` (the
+    day-before reminder's list)."""
     return list(
         db.session.scalars(
             select(Booking)
             .join(Booking.session)
+            .join(Booking.resident)
             .where(
                 RecordingSession.date == day,
                 RecordingSession.status == SessionStatus.OPEN,
                 Booking.status == BookingStatus.ACTIVE,
+                Resident.life_status == LifeStatus.ACTIVE,
             )
             .order_by(RecordingSession.start_time, Booking.queue_number)
         )
     )
 
 
+def _claim(actor: Actor, booking: Booking, channel: str) -> Reminder | None:
+    """Records the reminder on `channel`, or None when it was given already (the
+    unique index has the last word, also against a second run at the same time)."""
+    reminder = Reminder(
+        booking_id=booking.id,
+        kind=REMINDER_KIND,
+        channel=channel,
+        sent_at=actor.utcnow,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(reminder)
+            db.session.flush()
+    except IntegrityError:
+        return None
+    return reminder
+
+
+def _given(bookings: list[Booking]) -> dict[int, set[str]]:
+    """The channels each booking had its reminder on already."""
+    given: dict[int, set[str]] = {}
+    if bookings:
+        rows = db.session.execute(
+            select(Reminder.booking_id, Reminder.channel).where(
+                Reminder.booking_id.in_([b.id for b in bookings]),
+                Reminder.kind == REMINDER_KIND,
+            )
+        )
+        for booking_id, channel in rows:
+            given.setdefault(booking_id, set()).add(channel)
+    return given
+
+
+def due_reminders(day: dt.date) -> list[Booking]:
+    """The bookings on `day` that still miss a reminder on some channel."""
+    bookings = reminders_for(day)
+    given = _given(bookings)
+    due = []
+    for b in bookings:
+        wanted = {ReminderChannel.WHATSAPP}
+        if messages.can_email(b):
+            wanted.add(ReminderChannel.EMAIL)
+        if wanted - given.get(b.id, set()):
+            due.append(b)
+    return due
+
+
 def send_reminders(actor: Actor, day: dt.date) -> list:
-    """Makes the day-before reminder for everyone booked on `day`."""
-    made = [messages.add("reminder", b) for b in reminders_for(day)]
+    """Makes the day-before reminder for everyone booked on `day`, once per booking
+    and channel: a second run makes nothing new. Returns the messages made or
+    e-mailed now."""
+    made = []
+    bookings = reminders_for(day)
+    given = _given(bookings)
+    for b in bookings:
+        done = given.get(b.id, set())
+        text = None
+        if ReminderChannel.WHATSAPP not in done:
+            text = _claim(actor, b, ReminderChannel.WHATSAPP)
+        if text is not None:
+            message = messages.add("reminder", b, email=False)
+            db.session.flush()
+            text.message_id = message.id
+        else:
+            message = db.session.scalar(
+                select(Message)
+                .join(Reminder, Reminder.message_id == Message.id)
+                .where(
+                    Reminder.booking_id == b.id,
+                    Reminder.kind == REMINDER_KIND,
+                    Reminder.channel == ReminderChannel.WHATSAPP,
+                )
+            )
+        emailed = False
+        if (
+            ReminderChannel.EMAIL not in done
+            and messages.can_email(b)
+            and message is not None
+        ):
+            mail = _claim(actor, b, ReminderChannel.EMAIL)
+            if mail is not None:
+                mail.message_id = message.id
+                emailed = messages.queue_email(message, b)
+        if text is not None or emailed:
+            made.append(message)
     if made:
         audit.record(
             actor,

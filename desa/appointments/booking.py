@@ -36,6 +36,7 @@ from desa.auth.scope import scopes
 from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from desa.core.formatting import format_date, mask_nik
 from desa.extensions import db
+from desa.residents import life_events
 from desa.residents.models import RECORDED_CODES, LifeStatus, Resident
 from desa.residents.rules import is_wajib_ktp
 from desa.residents.services import clean_nik
@@ -609,3 +610,81 @@ def promote(actor: Actor, session: RecordingSession) -> list:
             f"{session.id} {format_date(session.date)}",
         )
     return made
+
+
+# --- a resident who leaves the village -------------------------------------------
+
+
+def release_resident(
+    actor: Actor, resident: Resident, why: str, *, from_day: dt.date | None = None
+) -> list[Booking]:
+    """Cancels the resident's active bookings in sessions from `from_day` (today when
+    not given) and takes them off every waitlist; each freed place goes to the next
+    person waiting. Returns the bookings cancelled. No message goes to the person.
+    """
+    return release_residents(actor, [resident.id], why, from_day=from_day)
+
+
+def release_residents(
+    actor: Actor,
+    resident_ids: list[int],
+    why: str,
+    *,
+    from_day: dt.date | None = None,
+) -> list[Booking]:
+    """release_resident for many residents at once (a results file): one query
+    for their bookings, one for their waitlist places."""
+    day = from_day or actor.today
+    bookings: list[Booking] = []
+    for start in range(0, len(resident_ids), 500):
+        chunk = resident_ids[start : start + 500]
+        bookings += db.session.scalars(
+            select(Booking)
+            .join(Booking.session)
+            .where(
+                Booking.resident_id.in_(chunk),
+                Booking.status == BookingStatus.ACTIVE,
+                RecordingSession.date >= day,
+            )
+            .order_by(Booking.id)
+        ).all()
+        db.session.execute(
+            update(WaitlistEntry)
+            .where(
+                WaitlistEntry.resident_id.in_(chunk),
+                WaitlistEntry.status == WaitlistStatus.WAITING,
+            )
+            .values(status=WaitlistStatus.DROPPED)
+            .execution_options(synchronize_session="fetch")
+        )
+    if bookings:
+        lock_sessions(*(b.session_id for b in bookings))
+    freed: dict[int, RecordingSession] = {}
+    for b in bookings:
+        session = b.session
+        nik = b.resident.nik
+        _release(actor, b)
+        audit.record(
+            actor,
+            "appointments.cancel",
+            object_type="booking",
+            object_id=b.id,
+            detail=f"{mask_nik(nik)} sesi {session.id} "
+            f"{session.date.isoformat()}: {why}",
+        )
+        freed[session.id] = session
+    for session in freed.values():
+        promote(actor, session)
+    return bookings
+
+
+# Population events that take a resident out of every session and waitlist.
+LEAVING_EVENTS = {"death", "move_out"}
+
+
+def _on_life_event(actor: Actor, resident: Resident, event: Any) -> None:
+    if event.type in LEAVING_EVENTS:
+        release_resident(actor, resident, event.type)
+
+
+life_events.register_listener("appointments", _on_life_event)

@@ -23,16 +23,17 @@ appointments_cli = AppGroup("appointments", help="Jadwal perekaman e-KTP.")
 @command_errors
 def remind(day: dt.datetime | None, dry_run: bool) -> None:
     """Makes (and e-mails, when SMTP is set) the reminders for a session day."""
-    from desa.appointments.attendance import reminders_for, send_reminders
+    from desa.appointments.attendance import due_reminders, send_reminders
     from desa.appointments.messages import compose, whatsapp_link
     from desa.auth.actor import command_actor
     from desa.core.formatting import mask_nik
 
     actor = command_actor()
     target = day.date() if day else actor.today + dt.timedelta(days=1)
-    bookings = reminders_for(target)
-    if not dry_run:
-        send_reminders(actor, target)
+    if dry_run:
+        bookings = due_reminders(target)
+    else:
+        bookings = [m.booking for m in send_reminders(actor, target)]
     for b in bookings:
         link = whatsapp_link(b.resident.phone, compose("reminder", b))
         click.echo(

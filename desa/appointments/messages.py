@@ -101,15 +101,29 @@ def whatsapp_link(phone: str | None, text: str) -> str | None:
     return f"https://wa.me/{info.whatsapp}?text={quote(text, safe='')}"
 
 
-def add(kind: str, booking: Booking) -> Message:
-    """Keeps a message for `booking`; queues its e-mail for after the commit."""
+def add(kind: str, booking: Booking, *, email: bool = True) -> Message:
+    """Keeps a message for `booking`; queues its e-mail for after the commit
+    (unless `email` is false)."""
     message = Message(booking_id=booking.id, kind=kind, body=compose(kind, booking))
     db.session.add(message)
-    if booking.notify_email and mailer() is not None:
-        message.emailed_at = utcnow()
-        outbox = db.session.info.setdefault("desa_outbox", [])
-        outbox.append((booking.notify_email, _(SUBJECTS[kind]), message.body))
+    if email:
+        queue_email(message, booking)
     return message
+
+
+def can_email(booking: Booking) -> bool:
+    """Whether an e-mail about this booking would go out (an address and SMTP)."""
+    return bool(booking.notify_email) and mailer() is not None
+
+
+def queue_email(message: Message, booking: Booking) -> bool:
+    """Queues `message` for the booking's address after the commit, when possible."""
+    if not can_email(booking):
+        return False
+    message.emailed_at = utcnow()
+    outbox = db.session.info.setdefault("desa_outbox", [])
+    outbox.append((booking.notify_email, _(SUBJECTS[message.kind]), message.body))
+    return True
 
 
 # --- e-mail --------------------------------------------------------------------------

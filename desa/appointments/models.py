@@ -286,3 +286,32 @@ class Message(db.Model):
     emailed_at: Mapped[dt.datetime | None]
 
     booking: Mapped[Booking] = relationship()
+
+
+class ReminderChannel(StrEnum):
+    """How a reminder reaches the booked person."""
+
+    WHATSAPP = "whatsapp"  # the text kept for the clerk's WhatsApp click
+    EMAIL = "email"
+
+
+class Reminder(db.Model):
+    """A reminder given for a booking on a channel: at most once, by the database."""
+
+    __tablename__ = "appointment_reminders"
+    __table_args__ = (
+        CheckConstraint("kind IN ('day_before')", name="kind_known"),
+        CheckConstraint("channel IN ('whatsapp', 'email')", name="channel_known"),
+        UniqueConstraint("booking_id", "kind", "channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="day_before")
+    channel: Mapped[str] = mapped_column(String(10))
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointment_messages.id")
+    )
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    booking: Mapped[Booking] = relationship()

@@ -107,7 +107,12 @@ RESULTS_IN = spec.schema(
                         },
                     },
                 },
-            }
+            },
+            "confirm_lowered": {
+                "type": "boolean",
+                "description": "Terapkan juga hasil yang menurunkan status "
+                "(mis. 4 → 2), setelah diperiksa",
+            },
         },
     },
 )
@@ -129,6 +134,24 @@ RESULTS_OUT = spec.schema(
                         "nik": {"type": "string", "description": "NIK tersamar"},
                     },
                 },
+            },
+            "lowered": {
+                "type": "array",
+                "description": "Tidak diterapkan karena menurunkan status; kirim "
+                "ulang dengan confirm_lowered bila benar",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "index": {"type": "integer"},
+                        "nik": {"type": "string", "description": "NIK tersamar"},
+                        "current": {"type": ["integer", "null"]},
+                        "status": {"type": "integer"},
+                    },
+                },
+            },
+            "released_bookings": {
+                "type": "integer",
+                "description": "Jadwal mendatang yang dibatalkan (sudah merekam)",
             },
             "summary": {"type": "string"},
         },
@@ -246,7 +269,8 @@ def stats():
 def post_results():
     """Recording results from the district: matched residents updated, with history."""
     actor = _count_and_audit("recording.api.results")
-    items = json_body().get("results")
+    body = json_body()
+    items = body.get("results")
     if not isinstance(items, list) or not items:
         raise ValidationError(
             _("Isi `results` harus daftar berisi {nik, status}."),
@@ -264,8 +288,17 @@ def post_results():
             fields={f"results[{i}]": [_("Bukan objek.")] for i in odd[:20]},
         )
     entries = ((i, item.get("nik"), item.get("status")) for i, item in enumerate(items))
+    confirm = body.get("confirm_lowered", False)
+    if not isinstance(confirm, bool):
+        raise ValidationError(
+            _("`confirm_lowered` harus true atau false."),
+            fields={"confirm_lowered": [_("Harus true atau false.")]},
+        )
     summary = results.apply_results(
-        actor, results.parse_entries(entries, "results[%s]"), source="api"
+        actor,
+        results.parse_entries(entries, "results[%s]"),
+        source="api",
+        confirm_lowered=confirm,
     )
     return jsonify(
         {
@@ -275,6 +308,13 @@ def post_results():
             "unmatched_items": [
                 {"index": i, "nik": nik} for i, nik in summary.unmatched
             ],
+            # Not applied: they would lower a status; send again with
+            # confirm_lowered=true once checked.
+            "lowered": [
+                {"index": i, "nik": nik, "current": before, "status": after}
+                for i, nik, before, after in summary.lowered
+            ],
+            "released_bookings": summary.released,
             "summary": summary.line,
         }
     )

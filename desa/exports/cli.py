@@ -62,19 +62,45 @@ def export_pending(file: Path, fmt: str | None, only_new: bool) -> None:
 
 @recording_cli.command("import-results")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--confirm-lowered",
+    is_flag=True,
+    help="Terapkan juga baris yang menurunkan status (mis. 4 → 2) setelah diperiksa.",
+)
 @command_errors
-def import_results(file: Path) -> None:
-    """Reads the district's results (NIK, STAT_RKM); exit 3 when some NIKs are unknown."""
+def import_results(file: Path, confirm_lowered: bool) -> None:
+    """Reads the district's results (NIK, STAT_RKM); exit 3 when some NIKs are
+    unknown or some rows would lower a status (those are not applied)."""
     from desa.exports import results
 
     try:
-        summary = results.import_file(command_actor(), file, actor_name=ACTOR)
+        summary = results.import_file(
+            command_actor(), file, actor_name=ACTOR, confirm_lowered=confirm_lowered
+        )
     except results.ResultsError as err:
         fail(err.message)  # its first bad line is in it; the rest would be a wall
     click.echo(summary.line)
     if summary.skipped:
         click.echo(f"{summary.skipped} baris tanpa STAT_RKM dilewati.", err=True)
+    if summary.released:
+        click.echo(
+            f"{summary.released} jadwal perekaman yang akan datang dibatalkan "
+            "(sudah merekam).",
+            err=True,
+        )
     for position, nik in summary.unmatched:
         click.echo(f"tidak cocok: baris {position}, NIK {nik}", err=True)
-    if summary.unmatched:
+    for position, nik, before, after in summary.lowered:
+        click.echo(
+            f"menurunkan status, tidak diterapkan: baris {position}, NIK {nik}, "
+            f"{results.status_label(before)} → {results.status_label(after)}",
+            err=True,
+        )
+    if summary.lowered:
+        click.echo(
+            f"{len(summary.lowered)} baris menurunkan status dan tidak diterapkan; "
+            "periksa, lalu jalankan lagi dengan --confirm-lowered untuk menerapkannya.",
+            err=True,
+        )
+    if summary.unmatched or summary.lowered:
         sys.exit(3)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -27,8 +28,9 @@ from desa.residents.models import (
     LifeStatus,
     Resident,
     ResidentChange,
+    ResidentEvent,
 )
-from desa.residents.rules import wajib_clause
+from desa.residents.rules import is_wajib_ktp, wajib_clause
 
 LEVELS = ("rt", "rw", "dusun")
 COUNTS = ("wajib", "recorded", "not_recorded", "printed")
@@ -70,19 +72,118 @@ def _area_key(row: dict[str, Any]) -> tuple:
     return tuple((row[k] is None, row[k] or "") for k in ("dusun", "rw", "rt"))
 
 
+def _day_end_utc(day: dt.date) -> dt.datetime:
+    """The first instant after `day` in the village, as the naive UTC of history rows."""
+    zone = village_zone(get_village())
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+    return end.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+# Fields whose history is replayed for a past date, and the events that move a
+# resident's life status (dated by the event, not by when it was entered).
+_REPLAYED = ("ektp_status", "marital_status")
+_LIFE_EVENTS = ("death", "move_out", "move_in")
+
+
+def _touched_since(as_of: dt.date) -> Any:
+    """A select of the residents whose status, marital status or life changed after
+    `as_of`: their figures are taken from the history, everyone else's from today."""
+    cutoff = _day_end_utc(as_of)
+    changed = select(ResidentChange.resident_id).where(
+        ResidentChange.field.in_(_REPLAYED), ResidentChange.changed_at >= cutoff
+    )
+    moved = select(ResidentEvent.resident_id).where(
+        ResidentEvent.type.in_(_LIFE_EVENTS), ResidentEvent.date > as_of
+    )
+    return changed.union(moved)
+
+
+def states_on(actor: Actor, as_of: dt.date) -> list[SimpleNamespace]:
+    """The residents changed since `as_of` (in the actor's scope), each as it was
+    on that date: e-KTP and marital status from the earliest later change's
+    `before`, life status from the earliest later life event."""
+    cutoff = _day_end_utc(as_of)
+    touched = _touched_since(as_of).subquery()
+    people = db.session.scalars(
+        in_scope(
+            select(Resident).where(Resident.id.in_(select(touched.c.resident_id))),
+            actor,
+        )
+    ).all()
+    if not people:
+        return []
+    ids = [p.id for p in people]
+    earlier: dict[tuple[int, str], str | None] = {}
+    for resident_id, name, before in db.session.execute(
+        select(ResidentChange.resident_id, ResidentChange.field, ResidentChange.before)
+        .where(
+            ResidentChange.resident_id.in_(ids),
+            ResidentChange.field.in_(_REPLAYED),
+            ResidentChange.changed_at >= cutoff,
+        )
+        .order_by(ResidentChange.changed_at.desc(), ResidentChange.id.desc())
+    ):
+        earlier[(resident_id, name)] = before  # the last one written is the earliest
+    life: dict[int, str] = {}
+    for resident_id, type_ in db.session.execute(
+        select(ResidentEvent.resident_id, ResidentEvent.type)
+        .where(
+            ResidentEvent.resident_id.in_(ids),
+            ResidentEvent.type.in_(_LIFE_EVENTS),
+            ResidentEvent.date > as_of,
+        )
+        .order_by(ResidentEvent.date.desc(), ResidentEvent.id.desc())
+    ):
+        # Before a death or a move-out the person lived here; before a move-in not.
+        life[resident_id] = (
+            LifeStatus.MOVED if type_ == "move_in" else LifeStatus.ACTIVE
+        )
+    out = []
+    for p in people:
+        ektp = earlier.get((p.id, "ektp_status"), p.ektp_status)
+        if isinstance(ektp, str):
+            ektp = int(ektp) if ektp.isdigit() else None
+        out.append(
+            SimpleNamespace(
+                rw=p.rw,
+                rt=p.rt,
+                dusun=p.dusun,
+                citizenship=p.citizenship,
+                birth_date=p.birth_date,
+                marital_status=earlier.get((p.id, "marital_status"), p.marital_status),
+                ektp_status=ektp,
+                life_status=life.get(p.id, p.life_status),
+            )
+        )
+    return out
+
+
 def figures(actor: Actor, as_of: dt.date, level: str = "rt") -> dict[str, Any]:
-    """`{"as_of", "rows": [...], "total": {...}}` per RT (or per RW / dusun)."""
+    """`{"as_of", "rows": [...], "total": {...}}` per RT (or per RW / dusun).
+
+    Each resident counts as they were on `as_of`: those changed since are read
+    from the history (states_on), the others straight from the register.
+    """
     # Grouped in index order, statuses included, and only counted: the shares of
     # each status are added up here, which costs the database less than CASEs.
+    touched = _touched_since(as_of).subquery()
     stmt = (
         select(
             Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status, func.count()
         )
-        .where(Resident.life_status == LifeStatus.ACTIVE, wajib_clause(as_of))
+        .where(
+            Resident.life_status == LifeStatus.ACTIVE,
+            wajib_clause(as_of),
+            Resident.id.not_in(select(touched.c.resident_id)),
+        )
         .group_by(Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status)
     )
+    counted = list(db.session.execute(in_scope(stmt, actor)))
+    for state in states_on(actor, as_of):
+        if state.life_status == LifeStatus.ACTIVE and is_wajib_ktp(state, as_of):
+            counted.append((state.rw, state.rt, state.dusun, state.ektp_status, 1))
     grouped: dict[tuple, dict[str, Any]] = {}
-    for rw, rt, dusun, status, count in db.session.execute(in_scope(stmt, actor)):
+    for rw, rt, dusun, status, count in counted:
         area = {
             "dusun": dusun,
             "rw": rw if level in ("rt", "rw") else None,

@@ -26,3 +26,6 @@ class ResultsForm(Form):
             FileAllowed(["csv", "xlsx"], _l("Hanya berkas .csv atau .xlsx.")),
         ],
     )
+    confirm_lowered = BooleanField(
+        _l("Terapkan juga hasil yang menurunkan status (sudah saya periksa)")
+    )

@@ -8,6 +8,7 @@ caller's one transaction; the same file again finds everything unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from desa.appointments.booking import release_residents
 from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.auth.scope import scopes
@@ -27,7 +29,12 @@ from desa.extensions import db
 from desa.residents import fields, registry
 from desa.residents.importer import reading
 from desa.residents.importer.columns import MAX_FILE_BYTES, ImportFileError
-from desa.residents.models import EKTP_LABELS, Resident
+from desa.residents.models import (
+    EKTP_LABELS,
+    PRINTED_CODES,
+    RECORDED_CODES,
+    Resident,
+)
 from desa.residents.services import clean_nik
 
 MAX_ITEMS = 100_000
@@ -59,6 +66,10 @@ class ResultsSummary:
     unmatched: list[tuple[Any, str]] = field(default_factory=list)
     skipped: int = 0
     import_id: int | None = None
+    # Rows that would lower a status, not applied: (position, masked NIK, now, sent).
+    lowered: list[tuple[Any, str, int, int]] = field(default_factory=list)
+    # Bookings in future sessions cancelled because the person is now recorded.
+    released: int = 0
 
     @property
     def line(self) -> str:
@@ -172,6 +183,21 @@ def parse_entries(
     return parsed
 
 
+def stage(code: int | None) -> int:
+    """How far along a status is: 0 not recorded (empty, 1, 2), 1 recorded (3, 5,
+    7), 2 card printed (4, 6, 8). Disdukcapil's codes are not in that order."""
+    if code in PRINTED_CODES:
+        return 2
+    if code in RECORDED_CODES:
+        return 1
+    return 0
+
+
+def lowers(before: int | None, after: int) -> bool:
+    """Whether `after` takes a resident back a stage (4 CARD PRINTED → 2 BELUM REKAM)."""
+    return stage(after) < stage(before)
+
+
 def apply_results(
     actor: Actor,
     parsed: ParsedResults,
@@ -180,11 +206,18 @@ def apply_results(
     actor_name: str | None = None,
     file_name: str | None = None,
     sha256: str | None = None,
+    confirm_lowered: bool = False,
 ) -> ResultsSummary:
-    """Updates each matched resident's e-KTP status (with history); never commits."""
+    """Updates each matched resident's e-KTP status (with history); never commits.
+
+    A row that would lower a status is not applied unless `confirm_lowered`: it is
+    listed in `summary.lowered` for the clerk to confirm. A resident now recorded
+    loses their booking in a future session (the place goes to the waitlist).
+    """
     codes, first = parsed.codes, parsed.first
     summary = ResultsSummary(skipped=parsed.skipped)
     found: set[str] = set()
+    recorded: list[int] = []
     niks = list(codes)
     reason = _("hasil perekaman dari Disdukcapil")
     if file_name:
@@ -196,13 +229,28 @@ def apply_results(
         ):
             found.add(resident.nik)
             code = codes[resident.nik]
-            if resident.ektp_status == code:
+            before = resident.ektp_status
+            if before == code:
                 summary.unchanged += 1
+                continue
+            if lowers(before, code) and not confirm_lowered:
+                summary.lowered.append(
+                    (first[resident.nik], mask_nik(resident.nik), before, code)
+                )
                 continue
             registry.update_resident(
                 actor, resident, {"ektp_status": code}, reason=reason
             )
             summary.matched += 1
+            if code in RECORDED_CODES:
+                recorded.append(resident.id)
+    # Now recorded: their places in future sessions go to the people waiting.
+    summary.released = len(
+        release_residents(
+            actor, recorded, reason, from_day=actor.today + dt.timedelta(days=1)
+        )
+    )
+    summary.lowered.sort(key=lambda row: row[0])
     summary.unmatched = [(first[n], mask_nik(n)) for n in niks if n not in found]
     record = ResultsImport(
         source=source,
@@ -222,7 +270,8 @@ def apply_results(
         "recording.results",
         object_type="results_import",
         object_id=record.id,
-        detail=f"{file_name or 'API'}: {summary.line}",
+        detail=f"{file_name or 'API'}: {summary.line}"
+        + (f", {len(summary.lowered)} menurunkan status" if summary.lowered else ""),
     )
     return summary
 
@@ -305,6 +354,7 @@ def import_file(
     *,
     actor_name: str | None = None,
     file_name: str | None = None,
+    confirm_lowered: bool = False,
 ) -> ResultsSummary:
     """Reads and applies a results file in the caller's transaction."""
     path = Path(path)
@@ -315,6 +365,7 @@ def import_file(
         actor_name=actor_name,
         file_name=(file_name or path.name)[:200],
         sha256=file_sha256(path),
+        confirm_lowered=confirm_lowered,
     )
 
 

@@ -167,7 +167,11 @@ def _results_page(form: ResultsForm, status: int = 200, **context: Any):
         error_out=False,
     )
     return render_template(
-        "exports/results.html", form=form, imports=imports, **context
+        "exports/results.html",
+        form=form,
+        imports=imports,
+        status_label=results.status_label,
+        **context,
     ), status
 
 
@@ -195,7 +199,12 @@ def results_upload():
     on_error(_results_problem(form), flash_message=False)
     try:
         storage.save(name)
-        summary = results.import_file(current_actor(), name, file_name=shown)
+        summary = results.import_file(
+            current_actor(),
+            name,
+            file_name=shown,
+            confirm_lowered=form.confirm_lowered.data,
+        )
     finally:
         Path(name).unlink(missing_ok=True)
     return _results_page(ResultsForm(formdata=None), summary=summary, file_name=shown)

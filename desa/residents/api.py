@@ -147,7 +147,7 @@ spec.operation(
 spec.operation(
     "/residents/{nik}/events",
     "post",
-    summary="Catat peristiwa: meninggal, pindah keluar, datang, kawin, cerai",
+    summary="Catat peristiwa: kelahiran, meninggal, pindah keluar, datang, kawin, cerai",
     roles="clerk",
     tag="penduduk",
     parameters=[path_param("nik")],
@@ -158,6 +158,19 @@ spec.operation(
             "type": {"type": "string", "enum": list(registry.EVENT_LABELS)},
             "date": {"type": "string", "format": "date"},
             "note": {"type": "string"},
+            "child": {
+                "type": "object",
+                "description": "Untuk kelahiran (pada NIK ibu atau ayah): data anak; "
+                "tanpa NIK anak mendapat NIK sementara. Jawabannya data anak.",
+                "required": ["name", "sex"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "sex": {"type": "string", "enum": ["L", "P"]},
+                    "nik": {"type": "string"},
+                    "birth_place": {"type": "string"},
+                    "confirm_warnings": {"type": "boolean"},
+                },
+            },
         },
     },
     response=RESIDENT,
@@ -244,11 +257,19 @@ def update_resident(nik: str):
 @bp.post("/residents/<nik>/events")
 @require(Permission.RESIDENTS_EVENTS)
 def add_event(nik: str):
-    """Records a death, move, marriage or divorce with its date and note."""
+    """Records a birth, death, move, marriage or divorce with its date and note.
+
+    A birth is recorded on the mother's or father's NIK with the child's data and
+    answers with the new child."""
     body = json_body()
     actor = current_actor()
     resident = services.get_visible(actor, nik)
-    registry.record_event(
-        actor, resident, body.get("type"), body.get("date"), body.get("note")
+    event = registry.record_event(
+        actor,
+        resident,
+        body.get("type"),
+        body.get("date"),
+        body.get("note"),
+        child=body.get("child"),
     )
-    return jsonify(services.to_json(resident, actor.today)), 201
+    return jsonify(services.to_json(event.resident, actor.today)), 201

@@ -170,6 +170,28 @@ class EventForm(Form):
         _l("Tanggal peristiwa"), validators=[_max(20)], render_kw={"type": "date"}
     )
     note = TextAreaField(_l("Catatan"), validators=[_max(1000)], render_kw={"rows": 3})
+    # A birth: the newborn, who joins this resident's family card.
+    child_name = StringField(_l("Nama anak"), validators=[_max(120)])
+    child_sex = SelectField(
+        _l("Jenis kelamin anak"),
+        choices=_blank(_l("— pilih —")) + list(SEX_LABELS.items()),
+        validate_choice=False,
+    )
+    child_nik = StringField(
+        _l("NIK anak"), validators=[_max(64)], render_kw={"inputmode": "numeric"}
+    )
+    child_birth_place = StringField(_l("Tempat lahir anak"), validators=[_max(80)])
+
+    def child(self) -> dict[str, str] | None:
+        """The newborn's data for a birth, None for any other event."""
+        if self.type.data != "birth":
+            return None
+        return {
+            "name": self.child_name.data or "",
+            "sex": self.child_sex.data or "",
+            "nik": self.child_nik.data or "",
+            "birth_place": self.child_birth_place.data or "",
+        }
 
 
 class CorrectionForm(Form):

@@ -86,7 +86,7 @@ RELIGIONS = (
     "KEPERCAYAAN",
 )
 MARITAL_STATUSES = ("BELUM KAWIN", "KAWIN", "CERAI HIDUP", "CERAI MATI")
-EVENT_TYPES = ("death", "move_out", "move_in", "marriage", "divorce")
+EVENT_TYPES = ("birth", "death", "move_out", "move_in", "marriage", "divorce")
 
 
 def warning_codes(raw: str | None) -> list[str]:
@@ -190,6 +190,8 @@ class ResidentChange(db.Model):
     """One changed field of a resident: who, when, before → after, and why."""
 
     __tablename__ = "resident_changes"
+    # Historical figures replay only the changes after a date: a range on this.
+    __table_args__ = (Index("ix_resident_changes_changed_at", "changed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
@@ -227,12 +229,12 @@ class Area(db.Model):
 
 
 class ResidentEvent(db.Model):
-    """A population event: death, moving out or in, marriage, divorce."""
+    """A population event: birth, death, moving out or in, marriage, divorce."""
 
     __tablename__ = "resident_events"
     __table_args__ = (
         CheckConstraint(
-            "type IN ('death', 'move_out', 'move_in', 'marriage', 'divorce')",
+            "type IN ('birth', 'death', 'move_out', 'move_in', 'marriage', 'divorce')",
             name="type_known",
         ),
     )

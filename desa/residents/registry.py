@@ -22,15 +22,17 @@ from desa.core.formatting import mask_nik
 from desa.core.i18n import N_
 from desa.core.village import get_village
 from desa.extensions import db
-from desa.residents import fields
+from desa.residents import fields, life_events
 from desa.residents.models import (
     Area,
+    EktpStatus,
     LifeStatus,
     Resident,
     ResidentChange,
     ResidentEvent,
 )
 from desa.residents.nik import check_nik, is_temporary_nik, temporary_nik
+from desa.residents.rules import is_wajib_ktp
 
 # Field name → parser; each parser takes the raw value and returns the stored one.
 EDITABLE = (
@@ -334,6 +336,8 @@ def update_resident(
             changed.append(name)
     if "name" in values:
         resident.name_key = resident.name
+    if "marital_status" in changed and "ektp_status" not in values:
+        follow_wajib(actor, resident, actor.today, reason)
     if {"rw", "rt", "dusun"} & set(changed):
         ensure_area(resident.dusun, resident.rw, resident.rt)
     if changed:
@@ -382,6 +386,7 @@ def replace_nik(
 # --- population events ----------------------------------------------------------------
 
 EVENT_LABELS = {
+    "birth": N_("Kelahiran"),
     "death": N_("Kematian"),
     "move_out": N_("Pindah keluar"),
     "move_in": N_("Datang / kembali"),
@@ -391,11 +396,23 @@ EVENT_LABELS = {
 
 
 def record_event(
-    actor: Actor, resident: Resident, type_: str, date: Any, note: str | None
+    actor: Actor,
+    resident: Resident,
+    type_: str,
+    date: Any,
+    note: str | None,
+    *,
+    child: Mapping[str, Any] | None = None,
 ) -> ResidentEvent:
-    """Records a dated population event and applies it (life or marital status)."""
+    """Records a dated population event and applies it (life or marital status).
+
+    A birth is recorded on a parent with the child's data (`child`): the newborn
+    joins the parent's family card and the event is the child's; see record_birth.
+    """
+    if type_ == "birth":
+        return record_birth(actor, resident, date, note, child)
     errors: dict[str, list[str]] = {}
-    if type_ not in EVENT_LABELS:
+    if not isinstance(type_, str) or type_ not in EVENT_LABELS:
         errors["type"] = [
             _(
                 "Jenis peristiwa harus salah satu dari: %(t)s.",
@@ -409,7 +426,7 @@ def record_event(
         errors["date"] = [
             _("Tanggal peristiwa harus YYYY-MM-DD dan tidak di masa depan.")
         ]
-    note = (note or "").strip()
+    note = note.strip() if isinstance(note, str) else ""
     if len(note) > 1000:
         errors["note"] = [_("Catatan paling banyak 1000 karakter.")]
     if errors:
@@ -422,6 +439,8 @@ def record_event(
     field, after = _event_effect(resident, type_)
     before = getattr(resident, field)
     setattr(resident, field, after)
+    if field == "marital_status":
+        follow_wajib(actor, resident, day, f"{EVENT_LABELS[type_]} {day.isoformat()}")
     event = ResidentEvent(
         resident=resident,
         type=type_,
@@ -446,6 +465,145 @@ def record_event(
         object_id=resident.id,
         detail=f"{mask_nik(resident.nik)} {day.isoformat()}",
     )
+    db.session.flush()
+    life_events.notify(actor, resident, event)
+    return event
+
+
+def follow_wajib(
+    actor: Actor, resident: Resident, day: dt.date, reason: str | None
+) -> None:
+    """A stored 1 BELUM WAJIB becomes 2 BELUM REKAM once the person is wajib KTP
+    (17, or married), with its history line; other statuses are left alone."""
+    if resident.ektp_status == EktpStatus.BELUM_WAJIB and is_wajib_ktp(resident, day):
+        resident.ektp_status = EktpStatus.BELUM_REKAM
+        log_change(
+            actor,
+            resident,
+            "ektp_status",
+            EktpStatus.BELUM_WAJIB,
+            EktpStatus.BELUM_REKAM,
+            reason,
+        )
+
+
+# What a newborn takes from the parent it is recorded on.
+_FROM_PARENT = (
+    "kk",
+    "religion",
+    "address",
+    "dusun",
+    "rw",
+    "rt",
+    "citizenship",
+)
+
+
+def record_birth(
+    actor: Actor,
+    parent: Resident,
+    date: Any,
+    note: str | None,
+    child: Mapping[str, Any] | None,
+) -> ResidentEvent:
+    """A newborn joins the family of `parent` (mother or father).
+
+    The child is a new resident on the parent's KK, `ANAK`, born on the event's
+    date, not yet wajib KTP; without a NIK it gets a temporary one. The event is
+    the child's; the parent's history notes the birth.
+    """
+    errors: dict[str, list[str]] = {}
+    if not isinstance(child, Mapping):
+        child = {}
+        errors["child"] = [_("Data anak (nama dan jenis kelamin) wajib diisi.")]
+    try:
+        day = fields.birth_date(date, today=actor.today)
+    except fields.FieldError:
+        day = None
+        errors["date"] = [
+            _("Tanggal peristiwa harus YYYY-MM-DD dan tidak di masa depan.")
+        ]
+    if day is None and "date" not in errors:
+        errors["date"] = [_("Tanggal lahir anak wajib diisi.")]
+    note = note.strip() if isinstance(note, str) else ""
+    if len(note) > 1000:
+        errors["note"] = [_("Catatan paling banyak 1000 karakter.")]
+    if errors:
+        raise ValidationError(_("Data peristiwa belum benar."), fields=errors)
+    if parent.life_status != LifeStatus.ACTIVE:
+        raise Conflict(
+            _(
+                "Peristiwa hanya untuk penduduk aktif; status sekarang: %(s)s.",
+                s=parent.life_status,
+            ),
+            code="state_conflict",
+        )
+    if not parent.kk:
+        raise Conflict(
+            _("Orang tua belum punya Nomor KK; lengkapi dulu datanya."),
+            code="no_family_card",
+        )
+    if parent.birth_date and day <= parent.birth_date:
+        raise ValidationError(
+            _("Tanggal lahir anak harus sesudah tanggal lahir orang tua."),
+            fields={"date": [_("Sebelum tanggal lahir orang tua.")]},
+        )
+    data: dict[str, Any] = {name: getattr(parent, name) for name in _FROM_PARENT}
+    for name in ("name", "sex", "birth_place", "nik"):
+        value = child.get(name)
+        data[name] = value if isinstance(value, str) else None
+    data.update(
+        family_relation="ANAK",
+        birth_date=day.isoformat(),
+        marital_status="BELUM KAWIN",
+        ektp_status=EktpStatus.BELUM_WAJIB,
+        phone=None,
+        occupation=None,
+        education=None,
+        nik_temporary=not (data["nik"] or "").strip(),
+    )
+    if not data["name"] or not str(data["name"]).strip():
+        raise ValidationError(
+            _("Nama anak wajib diisi."), fields={"child.name": [_("Wajib diisi.")]}
+        )
+    try:
+        baby = create_resident(
+            actor, data, confirm_warnings=child.get("confirm_warnings") is True
+        )
+    except ServiceError as err:
+        # The child's fields, named as they came: `child.nik`, `child.sex`, …
+        err.fields = {
+            ("date" if name == "birth_date" else f"child.{name}"): messages
+            for name, messages in err.fields.items()
+        }
+        raise
+    event = ResidentEvent(
+        resident=baby,
+        type="birth",
+        date=day,
+        note=note,
+        created_by=actor.display_name,
+        created_at=actor.utcnow,
+    )
+    db.session.add(event)
+    log_change(
+        actor,
+        parent,
+        "family",
+        None,
+        mask_nik(baby.nik),
+        f"{EVENT_LABELS['birth']} {day.isoformat()}: {baby.name}",
+    )
+    audit.record(
+        actor,
+        "residents.event.birth",
+        object_type="resident",
+        object_id=baby.id,
+        detail=f"{mask_nik(baby.nik)} {day.isoformat()}, "
+        f"orang tua {mask_nik(parent.nik)}",
+    )
+    db.session.flush()
+    life_events.notify(actor, baby, event)
     return event
 
 

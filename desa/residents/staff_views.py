@@ -154,10 +154,16 @@ def edit(resident_id: int):
     return _render_form(form, resident)
 
 
+# The newborn's fields as the registry names them → the event form's fields.
+CHILD_FIELDS = {
+    f"child.{name}": f"child_{name}" for name in ("name", "sex", "nik", "birth_place")
+}
+
+
 @bp.route("/<int:resident_id>/events", methods=["GET", "POST"])
 @require(Permission.RESIDENTS_EVENTS)
 def events(resident_id: int):
-    """Records a death, move, marriage or divorce with its date and note."""
+    """Records a birth, death, move, marriage or divorce with its date and note."""
     actor = current_actor()
     resident = _visible(actor, resident_id)
     form = EventForm()
@@ -168,13 +174,18 @@ def events(resident_id: int):
         ), status
 
     if form.validate_on_submit():
-        on_error(page, form=form)
-        registry.record_event(
-            actor, resident, form.type.data, form.date.data, form.note.data
+        on_error(page, form=form, rename=CHILD_FIELDS)
+        event = registry.record_event(
+            actor,
+            resident,
+            form.type.data,
+            form.date.data,
+            form.note.data,
+            child=form.child(),
         )
         label = _(registry.EVENT_LABELS[form.type.data])
         flash(_("Peristiwa %(e)s sudah dicatat.", e=label), "success")
-        return redirect(url_for(".detail", resident_id=resident.id))
+        return redirect(url_for(".detail", resident_id=event.resident_id))
     return page(422 if request.method == "POST" else 200)
 
 

@@ -155,3 +155,58 @@ def test_recordings_per_month_from_history(app, village, actor):
     assert by_month["2026-11"] == 3 and by_month["2026-10"] == 0
     assert by_month["2026-09"] == 1
     assert {m["month"]: m["recorded"] for m in own}["2026-11"] == 2
+
+
+def test_past_figures_use_each_persons_state_on_that_date(app, village, actor):
+    """What happens today (recorded here, a death dated the 20th, a marriage of a
+    16-year-old) leaves the figures of the 19th as they were."""
+    from desa.exports import results
+    from desa.residents import registry
+    from desa.residents.models import Resident
+
+    before = {
+        day: _figures(app, actor, day=day)
+        for day in (dt.date(2026, 11, 19), dt.date(2026, 11, 21))
+    }
+    with app.app_context():
+        system = actor()
+        results.apply_results(
+            system,
+            results.parse_entries([(0, village["cici"].nik, 3)], "%s"),
+            source="api",
+        )
+        ani = _db.session.get(Resident, village["ani"].id)
+        registry.record_event(system, ani, "death", "2026-11-20", "")
+        dedi = _db.session.get(Resident, village["dedi"].id)
+        registry.record_event(system, dedi, "marriage", "2026-11-23", "")
+        _db.session.commit()
+
+    def at(day):
+        return _figures(app, actor, day=day)["rows"][0]
+
+    # On the 19th nothing of it had happened yet: the same figures, not today's.
+    assert at(dt.date(2026, 11, 19)) == before[dt.date(2026, 11, 19)]["rows"][0]
+    # On the 21st ANI had died; CICI's recording and DEDI's marriage came later.
+    was = before[dt.date(2026, 11, 21)]["rows"][0]
+    now = at(dt.date(2026, 11, 21))
+    assert (now["wajib"], now["recorded"]) == (was["wajib"] - 1, was["recorded"])
+    # Today: CICI recorded, ANI gone, DEDI married (wajib, 2 BELUM REKAM).
+    today = at(TODAY)
+    assert today["wajib"] == was["wajib"] - 1 + 1 + 1  # BUDI 17, DEDI married
+    assert today["recorded"] == was["recorded"] + 1
+
+
+def test_a_move_in_after_the_date_was_not_here_then(app, village, actor):
+    from desa.residents import registry
+    from desa.residents.models import Resident
+
+    day = dt.date(2026, 11, 10)
+    before = _figures(app, actor, day=day)["total"]["wajib"]
+    with app.app_context():
+        pindah = _db.session.get(Resident, village["pindah"].id)
+        registry.record_event(actor(), pindah, "move_in", "2026-11-15", "")
+        _db.session.commit()
+    assert _figures(app, actor, day=day)["total"]["wajib"] == before
+    assert _figures(app, actor, day=dt.date(2026, 11, 16))["total"]["wajib"] == (
+        before + 1
+    )

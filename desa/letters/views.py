@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from desa.auth.actor import Actor, current_actor
 from desa.auth.permissions import Permission
 from desa.auth.scope import scopes
+from desa.core.db import begin_write
 from desa.core.errors import NotFound, current_error, on_error
 from desa.core.formatting import MONTHS_ID
 from desa.core.security import require
@@ -194,8 +195,11 @@ def preview(public_id: str):
 @require(Permission.LETTERS_READ)
 def pdf(public_id: str):
     """The stored PDF of an issued (or revoked) letter: always the same bytes."""
-    letter = services.visible_letter(current_actor(), public_id)
-    return pdf_response(services.stored_pdf(letter), services.download_name(letter))
+    begin_write()
+    actor = current_actor()
+    letter = services.visible_letter(actor, public_id)
+    data = services.stored_pdf(actor, letter)
+    return pdf_response(data, services.download_name(letter))
 
 
 @bp.route("/<public_id>/issue", methods=["POST"])

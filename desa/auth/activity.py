@@ -65,6 +65,10 @@ SENTENCES: dict[str, tuple[str, Any]] = {
         "exports",
         _l("%(who)s mengunduh berkas ekspor %(what)s"),
     ),
+    "letters.register_export": (
+        "exports",
+        _l("%(who)s mengunduh buku register surat (%(what)s)"),
+    ),
     "audit.export": ("exports", _l("%(who)s mengunduh log audit (%(what)s)")),
     # The register
     "residents.create": ("residents", _l("%(who)s menambahkan penduduk %(what)s")),

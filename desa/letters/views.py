@@ -164,9 +164,11 @@ def new():
 @bp.route("/<public_id>")
 @require(Permission.LETTERS_READ)
 def detail(public_id: str):
-    """One letter: data, state, and the actions the signed-in person may take."""
+    """One letter: data, state, and the actions the signed-in person may take; audited."""
+    begin_write()
     actor = current_actor()
     letter = services.visible_letter(actor, public_id)
+    services.record_read(actor, letter)
     village = require_village()
     return render_template(
         "letters/detail.html",
@@ -284,6 +286,7 @@ def register():
     year, month = _period_args(today)
     fmt = request.args.get("format")
     if fmt in ("pdf", "xlsx"):
+        begin_write()  # the download is audited
         village = require_village()
         _first, _last, name = archive.period(year, month)
         filename = f"register-surat-{name.lower().replace(' ', '-')}.{fmt}"

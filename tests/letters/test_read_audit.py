@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from desa.auth.models import AuditEvent
@@ -64,3 +66,26 @@ def test_api_letter_read_and_pdf_are_audited(app, client, make_token, holder, le
     (download,) = _lines(app, "letters.download")
     assert read.actor_kind == download.actor_kind == "token"
     assert read.object_id == download.object_id == letter.public_id
+
+
+def test_staff_letter_page_is_audited_once(app, client, login, holder, letters):
+    public_id = letters.draft(holder)
+    head = login("head")
+    assert client.get(f"/letters/{public_id}").status_code == 200
+    (line,) = _lines(app, "letters.read")
+    assert line.actor_id == head.id and line.object_id == public_id
+    assert "S*** A*****" in line.detail
+
+
+def test_register_download_is_audited_but_its_page_is_not(
+    app, client, login, holder, letters, freeze
+):
+    freeze(dt.date(2026, 11, 23))
+    letters.issue(letters.draft(holder))
+    login("clerk")
+    assert client.get("/letters/register?year=2026&month=11").status_code == 200
+    assert _lines(app, "letters.register_export") == []
+    resp = client.get("/letters/register?year=2026&month=11&format=xlsx")
+    assert resp.status_code == 200
+    (line,) = _lines(app, "letters.register_export")
+    assert line.detail == "November 2026, 1 surat, XLSX"

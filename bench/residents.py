@@ -23,6 +23,7 @@ from _http import Gunicorn, request, throughput, timed  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from desa import create_app  # noqa: E402
+from desa.auth.actor import command_actor  # noqa: E402
 from desa.auth.services import create_token, create_user  # noqa: E402
 from desa.core.village import set_village  # noqa: E402
 from desa.extensions import db  # noqa: E402
@@ -93,6 +94,7 @@ def raw_executemany(rows: list[dict], db_path: Path, schema: list[str]) -> float
 
 
 def import_csv(app, path: Path) -> float:
+    from desa.auth.actor import command_actor
     from desa.core.db import mark_write_intent
     from desa.residents.importer import run_import
 
@@ -100,6 +102,7 @@ def import_csv(app, path: Path) -> float:
         mark_write_intent()
         start = time.perf_counter()
         result = run_import(
+            command_actor(),
             path,
             strict=False,
             dry_run=False,
@@ -145,8 +148,9 @@ def main() -> None:
     with app.app_context():
         upgrade()
         set_village("61.01.12.2002")
-        create_user("operator", PASSWORD, "clerk", full_name="Operator")
-        _token, secret = create_token("bench", "clerk")
+        system = command_actor()
+        create_user(system, "operator", PASSWORD, "clerk", full_name="Operator")
+        _token, secret = create_token(system, "bench", "clerk")
         db.session.commit()
         schema = [
             r[0]

@@ -312,7 +312,7 @@ def book(session_id: int):
 @require(Permission.BOOKINGS_READ)
 def session_bookings(session_id: int):
     """The bookings of one session, in queue order (the read is audited)."""
-    begin_write()
+    begin_write(only_read_audit=True)
     actor = current_actor()
     session = sessions.get_session(session_id)
     stmt = (

@@ -80,7 +80,7 @@ def new():
 @require(Permission.SELF_LETTERS)
 def pdf(public_id: str):
     """The resident's own issued letter; anybody else's is simply not found."""
-    begin_write()
+    begin_write(only_read_audit=True)
     actor = current_actor()
     letter = services.visible_letter(actor, public_id)
     if letter.status != LetterStatus.ISSUED:

@@ -202,7 +202,7 @@ def list_residents():
         "life_status": life,
         "pending": _flag("pending"),
     }
-    begin_write()
+    begin_write(only_read_audit=True)
     try:
         actor = current_actor()
         stmt = services.search(actor, **filters)
@@ -216,7 +216,7 @@ def list_residents():
 @require(Permission.RESIDENTS_READ)
 def get_resident(nik: str):
     """One resident (the read is audited); outside the scope it is simply not found."""
-    begin_write()
+    begin_write(only_read_audit=True)
     return jsonify(services.visible_json(current_actor(), nik))
 
 

@@ -95,7 +95,7 @@ def index():
 @require(Permission.RESIDENTS_READ)
 def detail(resident_id: int):
     """One resident: data, family, history, events (404 outside the scope); audited."""
-    begin_write()
+    begin_write(only_read_audit=True)
     actor = current_actor()
     resident = _visible(actor, resident_id)
     services.record_read(actor, resident)
@@ -185,7 +185,7 @@ def events(resident_id: int):
 @require(Permission.RESIDENTS_READ)
 def family(resident_id: int):
     """Everyone on the resident's family card (KK) within scope, head first; audited."""
-    begin_write()
+    begin_write(only_read_audit=True)
     actor = current_actor()
     resident = _visible(actor, resident_id)
     services.record_read(actor, resident, services.FAMILY_READ)

@@ -115,3 +115,17 @@ def test_cli_export_is_audited_by_the_system(app, runner, make_resident, tmp_pat
     assert result.exit_code == 0, result.output
     (line,) = _lines(app, "residents.export")
     assert line.actor_kind == "system" and line.detail == "2 penduduk ke penduduk.csv"
+
+
+def test_a_read_audit_commits_without_fsync_and_other_writes_with_it(app, db):
+    from desa.core.db import begin_write
+
+    def synchronous() -> int:
+        return db.session.connection().exec_driver_sql("PRAGMA synchronous").scalar()
+
+    with app.test_request_context("/api/v1/residents/x"):
+        begin_write(only_read_audit=True)
+        assert synchronous() == 1  # NORMAL: atomic, flushed at the next sync
+        begin_write()
+        assert synchronous() == 2  # FULL again for every other write
+        db.session.rollback()

@@ -94,6 +94,7 @@ def raw_executemany(rows: list[dict], db_path: Path, schema: list[str]) -> float
 
 
 def import_csv(app, path: Path) -> float:
+    from desa.auth.actor import command_actor
     from desa.core.db import mark_write_intent
     from desa.residents.importer import run_import
 

@@ -15,6 +15,7 @@ from desa.appointments.views_common import handle_busy
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
 from desa.core.api import json_body, paginate
+from desa.core.db import begin_write
 from desa.core.errors import Conflict, ValidationError
 from desa.core.openapi import PAGE_PARAMS, page_of, path_param, query_param, spec
 from desa.core.security import require
@@ -310,14 +311,18 @@ def book(session_id: int):
 @bp.get("/sessions/<int:session_id>/bookings")
 @require(Permission.BOOKINGS_READ)
 def session_bookings(session_id: int):
-    """The bookings of one session, in queue order."""
-    sessions.get_session(session_id)
+    """The bookings of one session, in queue order (the read is audited)."""
+    begin_write(only_read_audit=True)
+    actor = current_actor()
+    session = sessions.get_session(session_id)
     stmt = (
-        booking.visible_bookings(current_actor())
+        booking.visible_bookings(actor)
         .where(Booking.session_id == session_id)
         .order_by(Booking.queue_number)
     )
-    return jsonify(paginate(stmt, booking_json))
+    page = paginate(stmt, booking_json)
+    booking.record_list_read(actor, session, len(page["items"]))
+    return jsonify(page)
 
 
 @bp.delete("/bookings/<int:booking_id>")

@@ -446,6 +446,17 @@ def visible_bookings(actor: Actor):
     return scopes.select(actor, Booking)
 
 
+def record_list_read(actor: Actor, session: RecordingSession, shown: int) -> None:
+    """One audit line for reading a session's bookings (who is booked is personal)."""
+    audit.record(
+        actor,
+        "appointments.bookings_read",
+        object_type="recording_session",
+        object_id=session.id,
+        detail=f"{shown} pemesanan sesi {session.id}",
+    )
+
+
 def get_visible(actor: Actor, booking_id: int) -> Booking:
     """The booking if the actor may see it; 404 alike otherwise."""
     booking = scopes.get(actor, Booking, Booking.id == booking_id)

@@ -9,10 +9,13 @@ from wtforms import (
     HiddenField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from desa.auth.activity import group_choices
 from desa.auth.permissions import ROLE_LABELS, STAFF_ROLES, TOKEN_ROLES
 from desa.core.forms import Form
 
@@ -84,6 +87,14 @@ class AuditFilterForm(Form):
         csrf = False
 
     actor = StringField(_l("Pelaku"), validators=[Optional(), Length(max=120)])
+    kind = SelectMultipleField(
+        _l("Jenis tindakan"),
+        choices=group_choices(),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    # A code prefix (`?action=auth.`), still understood in links; the page offers
+    # the groups above instead.
     action = StringField(_l("Tindakan"), validators=[Optional(), Length(max=60)])
     object_type = StringField(
         _l("Jenis objek"), validators=[Optional(), Length(max=40)]

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required, logout_user
 from sqlalchemy import func, select
 
-from desa.auth import audit, services
+from desa.auth import activity, audit, services
 from desa.auth.actor import current_actor
 from desa.auth.forms import (
     AuditFilterForm,
@@ -222,14 +222,23 @@ def token_revoke(token_id: int):
 # --- audit log ----------------------------------------------------------------------
 
 
+@bp.app_template_filter("audit_sentence")
+def _audit_sentence(event: AuditEvent) -> str:
+    return activity.sentence(event)
+
+
 def _audit_query(form: AuditFilterForm):
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
     if form.actor.data:
         stmt = stmt.where(
             func.lower(AuditEvent.actor_name).contains(form.actor.data.lower())
         )
+    if form.kind.data:
+        stmt = stmt.where(activity.in_groups(form.kind.data))
     if form.action.data:
-        stmt = stmt.where(AuditEvent.action.startswith(form.action.data.strip()))
+        stmt = stmt.where(
+            AuditEvent.action.startswith(form.action.data.strip(), autoescape=True)
+        )
     if form.object_type.data:
         stmt = stmt.where(AuditEvent.object_type == form.object_type.data.strip())
     if form.date_from.data:

@@ -25,16 +25,24 @@ def _wants_write_lock() -> bool:
     return has_request_context() and request.method not in SAFE_METHODS
 
 
-def begin_write() -> None:
+def begin_write(*, only_read_audit: bool = False) -> None:
     """Ends the current read transaction; the next one takes the write lock at once.
 
     For the few GET requests and CLI commands that write: on SQLite a read
     transaction that later writes can fail with SQLITE_BUSY instead of waiting.
+
+    `only_read_audit`: the request writes nothing but the audit line of a read.
+    On SQLite that commit skips its fsync (synchronous=NORMAL in WAL mode): still
+    atomic and kept through a crash of the service, it reaches the disk with the
+    next ordinary commit or checkpoint, so a power cut in between can lose the
+    last read lines, never half of one. That keeps the NIK lookup, the API's
+    busiest call, at its budget (an fsync costs more than the whole lookup).
     """
     from desa.extensions import db
 
     db.session.commit()
     g.desa_write_intent = True
+    g.desa_relaxed_sync = only_read_audit
 
 
 def mark_write_intent() -> None:
@@ -75,9 +83,14 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Straight to the driver: this runs on every request.
-        conn.connection.driver_connection.execute(
-            "BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN"
-        )
+        driver = conn.connection.driver_connection
+        relaxed = has_app_context() and bool(g.get("desa_relaxed_sync"))
+        info = conn.connection.info
+        if info.get("desa_relaxed_sync", False) != relaxed:
+            # Only when it changes: an ordinary request pays no extra statement.
+            driver.execute(f"PRAGMA synchronous={'NORMAL' if relaxed else 'FULL'}")
+            info["desa_relaxed_sync"] = relaxed
+        driver.execute("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
 
 def insert_ignore(table: Table, dialect_name: str) -> Any:

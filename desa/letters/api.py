@@ -278,8 +278,12 @@ def create_letter():
 @bp.get("/letters/<id>")
 @signed_in
 def get_letter(id: str):  # noqa: A002 - the contract's name
-    """One letter: staff, or the resident it is for."""
-    return jsonify(services.to_json(services.visible_letter(current_actor(), id)))
+    """One letter: staff, or the resident it is for (the read is audited)."""
+    begin_write(only_read_audit=True)
+    actor = current_actor()
+    letter = services.visible_letter(actor, id)
+    services.record_read(actor, letter)
+    return jsonify(services.to_json(letter))
 
 
 @bp.post("/letters/<id>/issue")
@@ -317,11 +321,13 @@ def revoke_letter(id: str):  # noqa: A002
 @signed_in
 def letter_pdf(id: str):  # noqa: A002
     """The stored PDF, byte for byte as issued (residents: own issued letters only)."""
+    begin_write(only_read_audit=True)
     actor = current_actor()
     letter = services.visible_letter(actor, id)
     if actor.role == Role.RESIDENT and letter.status != LetterStatus.ISSUED:
         raise NotFound(_("Surat tidak ditemukan."))
-    return pdf_response(services.stored_pdf(letter), services.download_name(letter))
+    data = services.stored_pdf(actor, letter)
+    return pdf_response(data, services.download_name(letter))
 
 
 @bp.get("/verify/<path:token>")

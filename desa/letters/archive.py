@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_
 
+from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.auth.scope import scopes
 from desa.core.errors import ValidationError
@@ -140,7 +141,17 @@ def register_pdf(
 
     _first, _last, name = period(year, month)
     rows = register_rows(register_letters(actor, year, month))
+    _record_register_export(actor, name, len(rows), "PDF")
     return render_register(f"Buku Register Surat {village_title}", name, rows)
+
+
+def _record_register_export(actor: Actor, name: str, count: int, fmt: str) -> None:
+    audit.record(
+        actor,
+        "letters.register_export",
+        object_type="letter_register",
+        detail=f"{name}, {count} surat, {fmt}",
+    )
 
 
 REGISTER_HEADER = [
@@ -171,7 +182,9 @@ def register_xlsx(
     ws.append([safe_cell(f"Buku Register Surat {village_title} — {name}")])
     ws.append([])
     ws.append(REGISTER_HEADER)
-    for i, letter in enumerate(register_letters(actor, year, month), start=1):
+    letters = register_letters(actor, year, month)
+    _record_register_export(actor, name, len(letters), "XLSX")
+    for i, letter in enumerate(letters, start=1):
         ws.append(
             [
                 i,

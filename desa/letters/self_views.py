@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
+from desa.core.db import begin_write
 from desa.core.errors import NotFound, on_error
 from desa.core.security import require
 from desa.core.templating import register_nav
@@ -75,7 +76,10 @@ def new():
 @require(Permission.SELF_LETTERS)
 def pdf(public_id: str):
     """The resident's own issued letter; anybody else's is simply not found."""
-    letter = services.visible_letter(current_actor(), public_id)
+    begin_write(only_read_audit=True)
+    actor = current_actor()
+    letter = services.visible_letter(actor, public_id)
     if letter.status != LetterStatus.ISSUED:
         raise NotFound(_("Surat tidak ditemukan."))
-    return pdf_response(services.stored_pdf(letter), services.download_name(letter))
+    data = services.stored_pdf(actor, letter)
+    return pdf_response(data, services.download_name(letter))

@@ -564,20 +564,33 @@ def preview_pdf(letter: Letter, today: dt.date) -> bytes:
     )
 
 
-def stored_pdf(letter: Letter) -> bytes:
-    """The issued PDF, byte for byte as it was issued."""
+def stored_pdf(actor: Actor, letter: Letter) -> bytes:
+    """The issued PDF, byte for byte as it was issued; the download is audited."""
     if not letter.has_pdf:
         raise Conflict(
             _("Surat ini belum diterbitkan; belum ada berkas PDF."), code="not_issued"
         )
     try:
-        return documents.read_pdf(letter.pdf_path)
+        data = documents.read_pdf(letter.pdf_path)
     except FileNotFoundError:
         raise NotFound(
             _(
                 "Berkas PDF surat tidak ditemukan di folder instance. Pulihkan dari cadangan."
             )
         ) from None
+    record_read(actor, letter, "letters.download")
+    return data
+
+
+def record_read(actor: Actor, letter: Letter, action: str = "letters.read") -> None:
+    """One audit line for opening a letter (its holder masked)."""
+    audit.record(
+        actor,
+        action,
+        object_type="letter",
+        object_id=letter.public_id,
+        detail=_detail(letter),
+    )
 
 
 ORPHAN_MIN_AGE = dt.timedelta(hours=1)

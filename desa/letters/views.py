@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from desa.auth.actor import Actor, current_actor
 from desa.auth.permissions import Permission
 from desa.auth.scope import scopes
+from desa.core.db import begin_write
 from desa.core.errors import NotFound, on_error
 from desa.core.formatting import MONTHS_ID
 from desa.core.security import require
@@ -159,9 +160,11 @@ def new():
 @bp.route("/<public_id>")
 @require(Permission.LETTERS_READ)
 def detail(public_id: str):
-    """One letter: data, state, and the actions the signed-in person may take."""
+    """One letter: data, state, and the actions the signed-in person may take; audited."""
+    begin_write(only_read_audit=True)
     actor = current_actor()
     letter = services.visible_letter(actor, public_id)
+    services.record_read(actor, letter)
     village = require_village()
     return render_template(
         "letters/detail.html",
@@ -190,8 +193,11 @@ def preview(public_id: str):
 @require(Permission.LETTERS_READ)
 def pdf(public_id: str):
     """The stored PDF of an issued (or revoked) letter: always the same bytes."""
-    letter = services.visible_letter(current_actor(), public_id)
-    return pdf_response(services.stored_pdf(letter), services.download_name(letter))
+    begin_write(only_read_audit=True)
+    actor = current_actor()
+    letter = services.visible_letter(actor, public_id)
+    data = services.stored_pdf(actor, letter)
+    return pdf_response(data, services.download_name(letter))
 
 
 @bp.route("/<public_id>/issue", methods=["POST"])
@@ -276,6 +282,7 @@ def register():
     year, month = _period_args(today)
     fmt = request.args.get("format")
     if fmt in ("pdf", "xlsx"):
+        begin_write(only_read_audit=True)  # the download is audited
         village = require_village()
         _first, _last, name = archive.period(year, month)
         filename = f"register-surat-{name.lower().replace(' ', '-')}.{fmt}"

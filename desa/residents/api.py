@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
 from desa.core.api import json_body, paginate
+from desa.core.db import begin_write
 from desa.core.errors import ValidationError
 from desa.core.openapi import PAGE_PARAMS, page_of, path_param, query_param, spec
 from desa.core.security import require
@@ -206,26 +207,29 @@ def list_residents():
             _("Status hidup tidak dikenal."),
             fields={"life_status": [", ".join(LIFE_STATUSES)]},
         )
+    filters = {
+        "q": request.args.get("q"),
+        "dusun": request.args.get("dusun") or None,
+        "rw": request.args.get("rw") or None,
+        "rt": request.args.get("rt") or None,
+        "life_status": life,
+        "pending": _flag("pending"),
+    }
+    begin_write(only_read_audit=True)
     try:
         actor = current_actor()
-        stmt = services.search(
-            actor,
-            q=request.args.get("q"),
-            dusun=request.args.get("dusun") or None,
-            rw=request.args.get("rw") or None,
-            rt=request.args.get("rt") or None,
-            life_status=life,
-            pending=_flag("pending"),
-        )
+        stmt = services.search(actor, **filters)
     except FieldError as err:
         raise ValidationError(str(err), fields={"rt": [str(err)]}) from None
+    services.record_search(actor, filters)
     return jsonify(paginate(stmt, lambda r: services.to_json(r, actor.today)))
 
 
 @bp.get("/residents/<nik>")
 @require(Permission.RESIDENTS_READ)
 def get_resident(nik: str):
-    """One resident; outside the caller's scope it is simply not found."""
+    """One resident (the read is audited); outside the scope it is simply not found."""
+    begin_write(only_read_audit=True)
     return jsonify(services.visible_json(current_actor(), nik))
 
 

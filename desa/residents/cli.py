@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from desa.auth.actor import command_actor
 from desa.core.cli import command_errors, fail
-from desa.core.db import clear_write_intent
+from desa.core.db import begin_write, clear_write_intent
 from desa.residents import services
 from desa.residents.models import LifeStatus
 
@@ -99,7 +99,7 @@ def resident_import(file: Path, strict: bool, dry_run: bool) -> None:
 @command_errors
 def resident_export(file: Path) -> None:
     """Writes every resident with the import's columns (CSV or XLSX)."""
-    from desa.residents.importer import export_residents
+    from desa.residents.importer import export_residents, record_export
 
     if file.suffix.lower() not in (".csv", ".xlsx"):
         fail("Nama berkas harus berakhiran .csv atau .xlsx.")
@@ -108,4 +108,6 @@ def resident_export(file: Path) -> None:
         count = export_residents(file)
     except OSError as err:
         fail(f"Berkas tidak dapat ditulis: {err.strerror or err}.")
+    begin_write()  # the export only read; its audit line needs the write lock
+    record_export(command_actor(), file, count)
     click.echo(f"{count} penduduk diekspor ke {file}.")

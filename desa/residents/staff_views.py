@@ -18,6 +18,7 @@ from sqlalchemy import Select, case, select
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission, Role
 from desa.auth.scope import scopes
+from desa.core.db import begin_write
 from desa.core.errors import NotFound, current_error, on_error
 from desa.core.security import require
 from desa.core.templating import register_enums, register_nav
@@ -93,9 +94,11 @@ def index():
 @bp.route("/<int:resident_id>")
 @require(Permission.RESIDENTS_READ)
 def detail(resident_id: int):
-    """One resident: data, family, history, events (404 outside the scope)."""
+    """One resident: data, family, history, events (404 outside the scope); audited."""
+    begin_write(only_read_audit=True)
     actor = current_actor()
     resident = _visible(actor, resident_id)
+    services.record_read(actor, resident)
     today = actor.today
     return render_template(
         "residents/detail.html",
@@ -192,9 +195,11 @@ def events(resident_id: int):
 @bp.route("/<int:resident_id>/family")
 @require(Permission.RESIDENTS_READ)
 def family(resident_id: int):
-    """Everyone on the resident's family card (KK) within scope, head first."""
+    """Everyone on the resident's family card (KK) within scope, head first; audited."""
+    begin_write(only_read_audit=True)
     actor = current_actor()
     resident = _visible(actor, resident_id)
+    services.record_read(actor, resident, services.FAMILY_READ)
     return render_template(
         "residents/family.html",
         resident=resident,

@@ -343,11 +343,11 @@ def test_preview_is_a_pdf_and_stores_nothing(app, holder, letters):
         assert db.session.scalar(select(LetterCounter.last)) is None
 
 
-def test_stored_pdf_is_the_same_bytes_every_time(app, holder, letters):
+def test_stored_pdf_is_the_same_bytes_every_time(app, holder, letters, make_actor):
     letter = letters.issue(letters.draft(holder))
     with app.app_context():
-        row = letters.get(letter.public_id)
-        first, second = services.stored_pdf(row), services.stored_pdf(row)
+        row, actor = letters.get(letter.public_id), make_actor()
+        first, second = services.stored_pdf(actor, row), services.stored_pdf(actor, row)
     import hashlib
 
     assert first == second and hashlib.sha256(first).hexdigest() == letter.pdf_sha256

@@ -17,7 +17,12 @@ from desa.residents.importer.columns import (
     MAX_FILE_BYTES,
     ImportFileError,
 )
-from desa.residents.importer.exporting import ImportPreview, export_residents, preview
+from desa.residents.importer.exporting import (
+    ImportPreview,
+    export_residents,
+    preview,
+    record_export,
+)
 from desa.residents.importer.reading import Table, read_table
 from desa.residents.importer.running import ImportResult, run_import
 
@@ -30,6 +35,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "Table",
     "export_residents",
+    "record_export",
     "preview",
     "read_table",
     "run_import",

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from desa.auth import audit
+from desa.auth.actor import Actor
 from desa.core.spreadsheet import safe_cell
 from desa.core.village import get_village
 from desa.extensions import db
@@ -97,6 +99,16 @@ def export_residents(path: str | os.PathLike[str]) -> int:
     if path.suffix.lower() == ".xlsx":
         return _export_xlsx(path, rows)
     return _export_csv(path, rows)
+
+
+def record_export(actor: Actor, path: str | os.PathLike[str], count: int) -> None:
+    """The audit line of an export of the register (run it under the write lock)."""
+    audit.record(
+        actor,
+        "residents.export",
+        object_type="file",
+        detail=f"{count} penduduk ke {Path(path).name}",
+    )
 
 
 def _export_cells(row: Any) -> list[Any]:

@@ -282,9 +282,10 @@ def get_session(session_id: int):
 @require(Permission.SESSIONS_MANAGE)
 def update_session(session_id: int):
     """Changes a session."""
+    body = json_body()
     actor = current_actor()
     found = sessions.get_session(session_id)
-    session = sessions.update_session(actor, found, json_body())
+    session = sessions.update_session(actor, found, body)
     return jsonify(session_json(session, actor))
 
 

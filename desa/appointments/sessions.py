@@ -336,8 +336,9 @@ def count_active(session_id: int) -> int:
 
 
 def get_session(session_id: int) -> RecordingSession:
-    """The session, or 404."""
-    session = db.session.get(RecordingSession, session_id)
+    """The session, or 404 (also for an id no id column can hold)."""
+    fits = 0 < session_id < 2**31  # PostgreSQL would fail with "out of range"
+    session = db.session.get(RecordingSession, session_id) if fits else None
     if session is None:
         raise NotFound(_("Sesi tidak ditemukan."))
     return session

@@ -105,8 +105,11 @@ spec.operation(
         query_param("dusun", {"type": "string"}),
         query_param("rw", {"type": "string"}),
         query_param("rt", {"type": "string"}),
-        query_param("life_status", {"type": "string", "enum": list(LIFE_STATUSES)}),
-        query_param("pending", {"type": "string", "enum": ["true", "false", "1", "0"]}),
+        # Empty means "no filter", as a search form sends it.
+        query_param("life_status", {"type": "string", "enum": [*LIFE_STATUSES, ""]}),
+        query_param(
+            "pending", {"type": "string", "enum": ["true", "false", "1", "0", ""]}
+        ),
         *PAGE_PARAMS,
     ],
     response=page_of(RESIDENT),

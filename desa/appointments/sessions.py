@@ -32,6 +32,7 @@ from desa.auth.models import Employer
 from desa.auth.scope import scopes
 from desa.auth.services import pad3
 from desa.core.errors import Conflict, NotFound, ValidationError
+from desa.core.numbers import whole_number
 from desa.extensions import db
 
 KIND_LABELS = {
@@ -346,12 +347,8 @@ def get_session(session_id: int) -> RecordingSession:
 
 def chosen_session(raw: str | None) -> RecordingSession:
     """The session picked on a form; one that does not exist is a wrong choice (422)."""
-    raw = raw or ""
-    found = (
-        db.session.get(RecordingSession, int(raw))
-        if raw.isdigit() and len(raw) <= 10
-        else None
-    )
+    ident = whole_number(raw, 1)
+    found = db.session.get(RecordingSession, ident) if ident is not None else None
     if found is None:
         raise ValidationError(
             _("Pilih sesi."), fields={"session_id": [_("Pilih sesi.")]}

@@ -158,8 +158,8 @@ spec.operation(
         ),
         query_param(
             "by",
-            {"type": "string", "enum": list(figures.LEVELS)},
-            "Tingkat rekap (bawaan: rt)",
+            {"type": "string", "enum": [*figures.LEVELS, ""]},
+            "Tingkat rekap (bawaan, juga bila kosong: rt)",
         ),
     ],
     response=STATS,

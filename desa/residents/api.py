@@ -94,6 +94,19 @@ RESIDENT_INPUT = spec.schema(
         },
     },
 )
+# PATCH changes the same fields except the temporary-NIK flag, and nothing else.
+RESIDENT_CHANGES = spec.schema(
+    "ResidentChanges",
+    {
+        "type": "object",
+        "properties": {
+            name: schema
+            for name, schema in spec.schemas["ResidentInput"]["properties"].items()
+            if name != "nik_temporary"
+        },
+        "additionalProperties": False,
+    },
+)
 spec.operation(
     "/residents",
     "get",
@@ -143,7 +156,7 @@ spec.operation(
     roles="clerk",
     tag="penduduk",
     parameters=[path_param("nik")],
-    body=RESIDENT_INPUT,
+    body=RESIDENT_CHANGES,
     response=RESIDENT,
     errors=("400", "401", "403", "404", "409", "422"),
 )

@@ -48,7 +48,15 @@ def test_district_token_pages_through_the_pending_list(
 
 @pytest.mark.parametrize(
     "query",
-    ["per_page=0", "per_page=501", "page=x", "page=0", "page=1_0", "page=%205", "page="],
+    [
+        "per_page=0",
+        "per_page=501",
+        "page=x",
+        "page=0",
+        "page=1_0",
+        "page=%205",
+        "page=",
+    ],
 )
 def test_bad_paging_is_a_422(client, make_token, query):
     resp = client.get(

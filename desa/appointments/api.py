@@ -17,7 +17,14 @@ from desa.auth.permissions import Permission
 from desa.core.api import json_body, paginate
 from desa.core.db import begin_write
 from desa.core.errors import Conflict, ValidationError
-from desa.core.openapi import PAGE_PARAMS, page_of, path_param, query_param, spec
+from desa.core.openapi import (
+    DATE_OR_EMPTY,
+    PAGE_PARAMS,
+    page_of,
+    path_param,
+    query_param,
+    spec,
+)
 from desa.core.security import require
 
 bp = Blueprint("appointments_api", __name__, url_prefix="/api/v1")
@@ -111,8 +118,8 @@ spec.operation(
     roles="semua yang sudah masuk",
     tag="jadwal",
     parameters=[
-        query_param("from", {"type": "string", "format": "date"}),
-        query_param("to", {"type": "string", "format": "date"}),
+        query_param("from", DATE_OR_EMPTY),
+        query_param("to", DATE_OR_EMPTY),
         *PAGE_PARAMS,
     ],
     response=page_of(SESSION),
@@ -276,9 +283,10 @@ def get_session(session_id: int):
 @require(Permission.SESSIONS_MANAGE)
 def update_session(session_id: int):
     """Changes a session."""
+    body = json_body()
     actor = current_actor()
     found = sessions.get_session(session_id)
-    session = sessions.update_session(actor, found, json_body())
+    session = sessions.update_session(actor, found, body)
     return jsonify(session_json(session, actor))
 
 
@@ -286,7 +294,7 @@ def update_session(session_id: int):
 @require(Permission.SESSIONS_MANAGE)
 def cancel_session(session_id: int):
     """Cancels a session and every active booking in it."""
-    body = request.get_json(silent=True) or {}
+    body = json_body(optional=True)
     actor = current_actor()
     session = sessions.get_session(session_id)
     sessions.cancel_session(actor, session, str(body.get("reason") or ""))

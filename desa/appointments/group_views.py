@@ -30,6 +30,7 @@ from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission, Role
 from desa.core.errors import on_error
 from desa.core.formatting import mask_nik
+from desa.core.numbers import whole_number
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.core.village import get_village
@@ -77,7 +78,8 @@ def index():
 @require(Permission.BOOKINGS_GROUP)
 def book():
     """Books the ticked people into the chosen session, all or none."""
-    chosen = [int(v) for v in request.form.getlist("people") if v.isdigit()][:500]
+    picked = (whole_number(v, 1) for v in request.form.getlist("people"))
+    chosen = [ident for ident in picked if ident is not None][:500]
     raw_session = request.form.get("session_id", "")
     if not chosen or not raw_session.isdigit():
         flash(_("Pilih sesi dan paling sedikit satu orang."), "error")

@@ -32,6 +32,7 @@ from desa.auth.models import Employer
 from desa.auth.scope import scopes
 from desa.auth.services import pad3
 from desa.core.errors import Conflict, NotFound, ValidationError
+from desa.core.numbers import whole_number
 from desa.extensions import db
 
 KIND_LABELS = {
@@ -336,8 +337,9 @@ def count_active(session_id: int) -> int:
 
 
 def get_session(session_id: int) -> RecordingSession:
-    """The session, or 404."""
-    session = db.session.get(RecordingSession, session_id)
+    """The session, or 404 (also for an id no id column can hold)."""
+    fits = 0 < session_id < 2**31  # PostgreSQL would fail with "out of range"
+    session = db.session.get(RecordingSession, session_id) if fits else None
     if session is None:
         raise NotFound(_("Sesi tidak ditemukan."))
     return session
@@ -345,12 +347,8 @@ def get_session(session_id: int) -> RecordingSession:
 
 def chosen_session(raw: str | None) -> RecordingSession:
     """The session picked on a form; one that does not exist is a wrong choice (422)."""
-    raw = raw or ""
-    found = (
-        db.session.get(RecordingSession, int(raw))
-        if raw.isdigit() and len(raw) <= 10
-        else None
-    )
+    ident = whole_number(raw, 1)
+    found = db.session.get(RecordingSession, ident) if ident is not None else None
     if found is None:
         raise ValidationError(
             _("Pilih sesi."), fields={"session_id": [_("Pilih sesi.")]}

@@ -37,6 +37,7 @@ from desa.auth.signin import sign_in_page
 from desa.core.db import begin_write
 from desa.core.errors import on_error
 from desa.core.formatting import format_datetime
+from desa.core.numbers import page_number
 from desa.core.security import require, start_session
 from desa.core.spreadsheet import csv_bytes
 from desa.core.templating import register_enums, register_nav
@@ -263,9 +264,9 @@ def audit_log():
     form = AuditFilterForm(request.args)
     if not form.validate():
         abort(422)
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     pagination = db.paginate(
-        _audit_query(form), page=max(page, 1), per_page=50, error_out=False
+        _audit_query(form), page=page, per_page=50, error_out=False
     )
     return render_template("auth/audit.html", form=form, pagination=pagination)
 

@@ -8,7 +8,7 @@ from desa.core.formatting import mask_text
 
 
 class MaskNikFilter(logging.Filter):
-    """Rewrites a record's message with every 16-digit number masked."""
+    """Rewrites a record's message and traceback with every NIK masked (mask_text)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -18,6 +18,13 @@ class MaskNikFilter(logging.Filter):
         masked = mask_text(message)
         if masked != message or record.args:
             record.msg, record.args = masked, None
+        # A traceback can quote a NIK too (a database error's parameters).
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True
 
 

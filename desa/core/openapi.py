@@ -87,7 +87,14 @@ class ApiSpec:
                 }
             },
         }
-        for code in errors:
+        # Every body can be unreadable or hold a wrong type, every query parameter
+        # can be invalid: those answers are documented wherever they can happen.
+        documented = set(errors)
+        if body:
+            documented |= {"400", "422"}
+        if any(p.get("in") == "query" for p in parameters or ()):
+            documented.add("422")
+        for code in sorted(documented):
             op["responses"][code] = {
                 "description": _STATUS_TEXT[code],
                 "content": {
@@ -155,8 +162,11 @@ def path_param(name: str, schema: dict[str, Any] | None = None) -> dict:
     }
 
 
+# A `YYYY-MM-DD` query parameter that may also be sent empty (`?to=`: no bound).
+DATE_OR_EMPTY = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}
+
 PAGE_PARAMS = [
-    query_param("page", {"type": "integer", "minimum": 1}),
+    query_param("page", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}),
     query_param("per_page", {"type": "integer", "minimum": 1, "maximum": 500}),
 ]
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request, session, url_for
 from flask_login import current_user, login_user
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import IntegerConverter
 
 from desa.core.db import SAFE_METHODS
 from desa.core.errors import Forbidden, Unauthorized, wants_json
@@ -39,9 +39,17 @@ class IdConverter(IntegerConverter):
     OverflowError, PostgreSQL "integer out of range") as a 500.
     """
 
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)  # PostgreSQL INTEGER, the id columns
-        super().__init__(map, *args, **kwargs)
+    ID_MAX = 2**31 - 1  # PostgreSQL INTEGER, the id columns
+
+    def to_python(self, value: str) -> int:
+        # 0 is no row's id, so the view answers 404 as for any unknown id. Refusing
+        # the match instead (`max=`) made werkzeug answer 405 when another method
+        # of the same path exists.
+        try:
+            number = int(value)
+        except ValueError:  # more digits than Python converts
+            return 0
+        return number if number <= self.ID_MAX else 0
 
 
 def has_bearer_token() -> bool:
@@ -109,6 +117,10 @@ def init_security(app: Flask) -> None:
     def _check_csrf() -> None:
         if request.method in SAFE_METHODS or has_bearer_token():
             return
+        if request.path.startswith("/api/") and not current_user.is_authenticated:
+            # Neither a session nor a token: the caller must sign in first, and a
+            # CSRF complaint ("form expired") would point them the wrong way.
+            raise Unauthorized(str(_unauthorized_message()))
         csrf.protect()
 
     base_headers = [

@@ -20,7 +20,7 @@ from desa.auth.permissions import Permission
 from desa.core.api import json_body, page_args
 from desa.core.db import begin_write
 from desa.core.errors import ValidationError
-from desa.core.openapi import PAGE_PARAMS, page_of, query_param, spec
+from desa.core.openapi import DATE_OR_EMPTY, PAGE_PARAMS, page_of, query_param, spec
 from desa.core.security import require
 from desa.core.unit_of_work import keep_so_far
 from desa.exports import figures, pending, results, throttle
@@ -176,13 +176,13 @@ spec.operation(
     parameters=[
         query_param(
             "as_of",
-            {"type": "string", "format": "date"},
+            DATE_OR_EMPTY,
             "Tanggal acuan wajib KTP (bawaan: hari ini)",
         ),
         query_param(
             "by",
-            {"type": "string", "enum": list(figures.LEVELS)},
-            "Tingkat rekap (bawaan: rt)",
+            {"type": "string", "enum": [*figures.LEVELS, ""]},
+            "Tingkat rekap (bawaan, juga bila kosong: rt)",
         ),
     ],
     response=STATS,

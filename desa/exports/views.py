@@ -31,6 +31,7 @@ from desa.auth.permissions import Permission, Role
 from desa.core.db import begin_write
 from desa.core.errors import current_error, on_error
 from desa.core.formatting import format_date
+from desa.core.numbers import page_number
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.core.village import require_village
@@ -63,7 +64,7 @@ def _batch(batch_id: int) -> ExportBatch:
 def _index_page(form: ExportForm, status: int = 200):
     actor = current_actor()
     today = actor.today
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     batches = db.paginate(
         select(ExportBatch).order_by(ExportBatch.id.desc()),
         page=page,
@@ -159,7 +160,7 @@ def quality_page():
 
 
 def _results_page(form: ResultsForm, status: int = 200, **context: Any):
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     imports = db.paginate(
         select(ResultsImport).order_by(ResultsImport.id.desc()),
         page=page,

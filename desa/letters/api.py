@@ -224,7 +224,7 @@ spec.operation(
     public=True,
     parameters=[path_param("token")],
     response=VERIFICATION,
-    errors=("429",),
+    errors=("404", "429"),  # 404: a token no URL can carry (control characters)
 )
 
 

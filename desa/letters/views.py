@@ -19,6 +19,7 @@ from desa.auth.scope import scopes
 from desa.core.db import begin_write
 from desa.core.errors import NotFound, on_error
 from desa.core.formatting import MONTHS_ID
+from desa.core.numbers import whole_number
 from desa.core.security import require
 from desa.core.templating import register_enums, register_nav
 from desa.core.village import require_village
@@ -320,9 +321,10 @@ def merge():
 
 
 def _chosen_resident(actor: Actor, raw: str | None) -> Resident | None:
-    if not raw or not raw.isdigit() or len(raw) > 10:
+    ident = whole_number(raw, 1) if raw else None
+    if ident is None:
         return None
-    resident = scopes.get(actor, Resident, Resident.id == int(raw))
+    resident = scopes.get(actor, Resident, Resident.id == ident)
     if resident is None:
         raise NotFound(_("Penduduk tidak ditemukan."))
     return resident
@@ -344,12 +346,8 @@ def _act(letter: Letter, action, success: str, number: bool = False):
 
 
 def _period_args(today: dt.date) -> tuple[int, int | None]:
-    try:
-        year = int(request.args.get("year") or today.year)
-    except ValueError:
-        year = today.year
-    raw = request.args.get("month", str(today.month))
-    month = int(raw) if raw.isdigit() else None
+    year = whole_number(request.args.get("year") or today.year) or today.year
+    month = whole_number(request.args.get("month", str(today.month)))
     if not 2000 <= year <= 2100:
         year = today.year
     if month is not None and not 1 <= month <= 12:

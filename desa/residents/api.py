@@ -95,6 +95,19 @@ RESIDENT_INPUT = spec.schema(
         },
     },
 )
+# PATCH changes the same fields except the temporary-NIK flag, and nothing else.
+RESIDENT_CHANGES = spec.schema(
+    "ResidentChanges",
+    {
+        "type": "object",
+        "properties": {
+            name: schema
+            for name, schema in spec.schemas["ResidentInput"]["properties"].items()
+            if name != "nik_temporary"
+        },
+        "additionalProperties": False,
+    },
+)
 spec.operation(
     "/residents",
     "get",
@@ -106,8 +119,11 @@ spec.operation(
         query_param("dusun", {"type": "string"}),
         query_param("rw", {"type": "string"}),
         query_param("rt", {"type": "string"}),
-        query_param("life_status", {"type": "string", "enum": list(LIFE_STATUSES)}),
-        query_param("pending", {"type": "string", "enum": ["true", "false", "1", "0"]}),
+        # Empty means "no filter", as a search form sends it.
+        query_param("life_status", {"type": "string", "enum": [*LIFE_STATUSES, ""]}),
+        query_param(
+            "pending", {"type": "string", "enum": ["true", "false", "1", "0", ""]}
+        ),
         *PAGE_PARAMS,
     ],
     response=page_of(RESIDENT),
@@ -141,7 +157,7 @@ spec.operation(
     roles="clerk",
     tag="penduduk",
     parameters=[path_param("nik")],
-    body=RESIDENT_INPUT,
+    body=RESIDENT_CHANGES,
     response=RESIDENT,
     errors=("400", "401", "403", "404", "409", "422"),
 )

@@ -33,6 +33,7 @@ from desa.auth.permissions import Permission
 from desa.core.db import begin_write, utcnow
 from desa.core.errors import ServiceError, current_error, on_error
 from desa.core.forms import Form
+from desa.core.numbers import page_number
 from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.core.unit_of_work import after_commit, commit
@@ -87,7 +88,7 @@ def _job(job_id: int) -> ImportJob:
 
 
 def _index_page(form: UploadForm, status: int = 200):
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     pagination = db.paginate(
         select(ImportJob).order_by(ImportJob.id.desc()), page=page, per_page=20
     )

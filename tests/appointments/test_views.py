@@ -157,8 +157,8 @@ def test_rt_head_prints_sealed_pin_slips(client, login, make_resident, db):
     a = make_resident(name="SLIP SATU", rw="001", rt="002")
     make_resident(name="SLIP LAIN RT", rw="003", rt="002")
     login("rt")
-    assert "(1)" in text_of(client.get("/group/pin-slips"))
-    resp = _post(client, "/group/pin-slips", {"which": "new"})
+    assert "belum punya PIN: 1 orang" in text_of(client.get("/group/pin-slips"))
+    resp = _post(client, "/group/pin-slips", {})
     assert resp.headers["Content-Type"] == "application/pdf"
     text = PdfReader(io.BytesIO(resp.data)).pages[0].extract_text()
     assert "SLIP SATU" in text and "SLIP LAIN RT" not in text and a.nik not in text
@@ -174,6 +174,32 @@ def test_rt_head_prints_sealed_pin_slips(client, login, make_resident, db):
         "/resident/login", data={"nik": a.nik, "pin": pin, "csrf_token": token}
     )
     assert signed.status_code == 302
+
+
+def test_pin_slips_never_replace_a_working_pin(
+    client, login, make_resident, db, system
+):
+    from desa.residents.services import issue_pin
+
+    has = db.session.get(
+        Resident, make_resident(name="SUDAH PUNYA", rw="001", rt="002").id
+    )
+    pin = issue_pin(system, has)
+    epoch = has.pin_epoch
+    db.session.commit()
+    login("rt")
+    page = text_of(client.get("/group/pin-slips"))
+    assert "1 warga belum rekam di RT ini sudah punya PIN" in page
+    assert 'value="all"' not in page
+    # Even a hand-made "all" gets no slip for someone who already has a PIN.
+    resp = _post(client, "/group/pin-slips", {"which": "all"})
+    assert resp.status_code == 303
+    db.session.expire_all()
+    again = db.session.get(Resident, has.id)
+    assert again.pin_epoch == epoch
+    from desa.auth.passwords import verify_secret
+
+    assert verify_secret(again.pin_hash, pin)
 
 
 def test_employer_keeps_a_list_and_books_it(

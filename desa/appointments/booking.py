@@ -25,6 +25,7 @@ from desa.appointments.models import (
     BookingStatus,
     Employee,
     RecordingSession,
+    SessionKind,
     SessionStatus,
     WaitlistEntry,
     WaitlistStatus,
@@ -37,7 +38,7 @@ from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from desa.core.formatting import format_date, mask_nik
 from desa.extensions import db
 from desa.residents.models import RECORDED_CODES, LifeStatus, Resident
-from desa.residents.rules import is_wajib_ktp
+from desa.residents.rules import ELDERLY_AGE, is_wajib_ktp, needs_home_visit
 from desa.residents.services import clean_nik
 
 MAX_GROUP = 500
@@ -62,6 +63,11 @@ REASONS = {
     "recorded": _l("Sudah merekam e-KTP."),
     "not_wajib": _l("Belum wajib KTP pada tanggal sesi."),
     "already_booked": _l("Sudah punya jadwal perekaman aktif."),
+    "not_home_visit": _l(
+        "Kunjungan rumah hanya untuk warga lanjut usia (%(age)d tahun ke atas) atau "
+        "penyandang disabilitas yang dicatat kantor desa. Pesankan sesi di kantor "
+        "atau di RT."
+    ),
 }
 
 
@@ -99,13 +105,15 @@ def normalise_code(raw: str | None) -> str:
 
 
 def employee_resident_ids(employer_id: int | None) -> set[int]:
-    """Residents matched on an employer's list."""
+    """Residents matched on an employer's list and confirmed there."""
     if employer_id is None:
         return set()
     return set(
         db.session.scalars(
             select(Employee.resident_id).where(
-                Employee.employer_id == employer_id, Employee.resident_id.is_not(None)
+                Employee.employer_id == employer_id,
+                Employee.resident_id.is_not(None),
+                Employee.confirmed_at.is_not(None),
             )
         )
     )
@@ -159,6 +167,10 @@ def person_refusal(
         return "recorded", {}
     if not is_wajib_ktp(resident, session.date):
         return "not_wajib", {}
+    if session.kind == SessionKind.MOBILE and not needs_home_visit(
+        resident, session.date
+    ):
+        return "not_home_visit", {"age": ELDERLY_AGE}
     if resident.id in active:
         return "already_booked", {}
     return None
@@ -411,6 +423,7 @@ def _employee_emails(actor: Actor, resident_ids: list[int]) -> dict[int, str]:
         select(Employee.resident_id, Employee.email).where(
             Employee.employer_id == actor.principal.employer_id,
             Employee.resident_id.in_(resident_ids),
+            Employee.confirmed_at.is_not(None),
             Employee.email.is_not(None),
         )
     )

@@ -124,7 +124,7 @@ def employees_page():
 
     def page(status: int = 200):
         people = employees.of_employer(actor)
-        states = _states(actor, [e.resident_id for e in people if e.resident_id])
+        states = _states(actor, [e.resident_id for e in people if e.is_confirmed])
         return render_template(
             "appointments/employees.html",
             form=form,
@@ -140,7 +140,11 @@ def employees_page():
         )
         if added.resident_id:
             flash(
-                _("%(n)s ditambahkan dan cocok dengan data penduduk.", n=added.name),
+                _(
+                    "%(n)s ditambahkan dan cocok dengan data penduduk. Jadwal dapat "
+                    "dipesankan sesudah warga itu atau kantor desa mengonfirmasi.",
+                    n=added.name,
+                ),
                 "success",
             )
         else:

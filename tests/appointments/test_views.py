@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import re
 
-from conftest import PASSWORD, csrf_token, post_login_as
+from conftest import PASSWORD, confirm_employees, csrf_token, post_login_as
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -221,6 +221,10 @@ def test_employer_keeps_a_list_and_books_it(
     assert page.count("NIK dan nama tidak cocok dengan data penduduk") >= 2
     assert "Nama berbeda" not in page and "tidak terdaftar" not in page
     assert other not in page  # masked
+    # Proposed until the desk or the worker confirms: nothing to book yet.
+    assert "menunggu konfirmasi" in page
+    assert "JOKO SUSILO" not in text_of(client.get("/group"))
+    assert confirm_employees(system) == 1
     group = text_of(client.get("/group"))
     assert "JOKO SUSILO" in group and "RUDI" not in group
     _post(client, "/group/book", {"session_id": str(s.id), "people": [str(worker.id)]})
@@ -376,3 +380,85 @@ def test_the_resident_page_lists_their_bookings(
         db.session.commit()
     page = client.get(f"/residents/{person.id}").get_data(as_text=True)
     assert "Jadwal perekaman" in page and "Kantor Desa" in page and "terjadwal" in page
+
+
+def test_employer_sees_only_the_bookings_it_made(
+    client, login, make_session, make_resident, db, system
+):
+    from desa.appointments import booking
+
+    s = make_session()
+    worker = make_resident(name="JOKO SUSILO")
+    login("employer")
+    _post(client, "/group/employees", {"nik": worker.nik, "name": "Joko Susilo"})
+    assert confirm_employees(system) == 1
+    # The desk books the worker itself (the worker came to the office).
+    booking.book(system, db.session.get(RecordingSession, s.id), [worker.nik])
+    db.session.commit()
+    page = text_of(client.get("/group/employees"))
+    assert "terjadwal" not in page and "Kantor Desa Merubung" not in page
+    assert "belum Anda pesankan" in page
+    assert "Kantor Desa Merubung" not in text_of(client.get("/group"))
+    desk_booking = db.session.scalar(select(Booking.id))
+    assert client.get(f"/tickets/{desk_booking}").status_code == 404
+    assert _post(client, f"/group/bookings/{desk_booking}/cancel").status_code in (
+        303,
+        404,
+    )
+    db.session.rollback()
+    assert db.session.scalar(select(Booking.status)) == "active"
+
+
+def test_a_worker_confirms_the_employer_on_their_own_page(
+    app, client, login, make_resident, db
+):
+    login("employer")
+    me = app.test_client()
+    worker = login("resident", name="JOKO SUSILO", on=me)
+    _post(client, "/group/employees", {"nik": worker.nik, "name": "Joko Susilo"})
+    page = text_of(me.get("/me/appointments"))
+    assert "mencatat Anda sebagai karyawannya" in page
+    employee_id = db.session.scalar(select(Employee.id))
+    resp = _post(me, "/me/appointments/employers", {"employee_id": str(employee_id)})
+    assert resp.status_code == 303
+    db.session.rollback()
+    assert db.session.scalar(select(Employee.confirmed_by)) == "JOKO SUSILO"
+    assert "JOKO SUSILO" in text_of(client.get("/group"))
+    # The employer cannot confirm by posting to the resident's or the desk's door.
+    assert _post(
+        client, "/appointments/employees", {"employee_id": "1"}
+    ).status_code in (
+        403,
+        404,
+    )
+
+
+def test_the_desk_confirms_or_declines_proposed_employees(
+    app, client, login, make_resident, db
+):
+    a = make_resident(name="ANI PEKERJA")
+    b = make_resident(name="BUDI PEKERJA")
+    boss = app.test_client()
+    login("employer", on=boss)
+    for r in (a, b):
+        _post(boss, "/group/employees", {"nik": r.nik, "name": r.name})
+    login("clerk")
+    page = text_of(client.get("/appointments/employees"))
+    assert "ANI PEKERJA" in page and "BUDI PEKERJA" in page and a.nik not in page
+    ids = dict(db.session.execute(select(Employee.name, Employee.id)).all())
+    _post(client, "/appointments/employees", {"employee_id": str(ids["ANI PEKERJA"])})
+    _post(
+        client,
+        "/appointments/employees",
+        {"employee_id": str(ids["BUDI PEKERJA"]), "answer": "decline"},
+    )
+    assert (
+        _post(client, "/appointments/employees", {"employee_id": "x"}).status_code
+        == 404
+    )
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Employee.id))) == 1
+    boss.get("/group/employees")  # shows the flash left from adding
+    listed = text_of(boss.get("/group/employees"))
+    assert "ANI PEKERJA" in listed and "BUDI PEKERJA" not in listed
+    assert "menunggu konfirmasi" not in listed and "belum Anda pesankan" in listed

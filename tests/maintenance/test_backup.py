@@ -127,6 +127,18 @@ def test_auto_backup_keeps_the_newest_ones(app, runner, tmp_path):
     assert runner.invoke(args=["backup"]).exit_code == 2
 
 
+def test_backup_names_carry_the_village_time(app, runner, tmp_path, freeze):
+    import datetime as dt
+
+    app.config["BACKUP_DIR"] = str(tmp_path / "flashdisk")
+    (tmp_path / "flashdisk").mkdir()
+    freeze(dt.datetime(2026, 11, 24, 6, 30))  # 23:30 on the 23rd in UTC
+    result = runner.invoke(args=["backup", "--auto"])
+    assert result.exit_code == 0, result.output
+    (made,) = (tmp_path / "flashdisk").glob("desa-backup-*.tar.gz")
+    assert made.name.startswith("desa-backup-20261124-063000-")
+
+
 def test_doctor_gives_a_verdict_per_check(app, runner, tmp_path):
     result = runner.invoke(args=["doctor"])
     lines = result.output.splitlines()

@@ -25,6 +25,9 @@ def create_app(config: Any = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     app.config.from_object(cfg)
+    from desa.core.files import owner_only
+
+    owner_only()  # the database, imports, exports and backups: 0600 / 0700
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -32,12 +32,27 @@ def own_rt(actor: Actor) -> Match:
 
 
 def own_employees(actor: Actor) -> Any:
-    """The residents an employer has matched on its staff list."""
+    """The residents an employer has matched on its staff list, once confirmed."""
     return Resident.id.in_(
         select(Employee.resident_id).where(
-            Employee.employer_id == actor.principal.employer_id  # type: ignore[union-attr]
+            Employee.employer_id == actor.principal.employer_id,  # type: ignore[union-attr]
+            Employee.confirmed_at.is_not(None),
         )
     )
+
+
+def booked_by_employer(actor: Actor) -> Any:
+    """The bookings this employer's own accounts made.
+
+    Not every booking of its employees: when a resident or the desk booked them, or
+    another employer did, that is none of this employer's business.
+    """
+    from desa.auth.models import User
+
+    accounts = select(User.id).where(
+        User.employer_id == actor.principal.employer_id  # type: ignore[union-attr]
+    )
+    return (Booking.booked_by_kind == "user") & Booking.booked_by_id.in_(accounts)
 
 
 def self_only(actor: Actor) -> Match:
@@ -117,7 +132,7 @@ scopes.register(
         **VILLAGE_STAFF,
         Role.HEAD: everything,
         Role.RT: following(Booking.resident_id, Resident),
-        Role.EMPLOYER: following(Booking.resident_id, Resident),
+        Role.EMPLOYER: booked_by_employer,
         Role.RESIDENT: own("resident_id"),
     },
 )
@@ -168,7 +183,9 @@ def bookable_by_employer(actor: Actor) -> Any:
 def bookable_by_resident(actor: Actor) -> Any:
     """Open sessions, those of the resident's RT and of any employer they work for."""
     principal = actor.principal
-    employers = select(Employee.employer_id).where(Employee.resident_id == actor.id)
+    employers = select(Employee.employer_id).where(
+        Employee.resident_id == actor.id, Employee.confirmed_at.is_not(None)
+    )
     return (
         _unreserved()
         | _reserved_for_rt(principal.rw, principal.rt)  # type: ignore[union-attr]
@@ -193,5 +210,6 @@ scopes.register(
     {
         **VILLAGE_STAFF,
         Role.EMPLOYER: lambda actor: Match(employer_id=actor.principal.employer_id),
+        Role.RESIDENT: own("resident_id"),
     },
 )

@@ -352,22 +352,24 @@ def issue_pin(app):
 
 @pytest.fixture
 def login(client, make_user, make_resident, issue_pin):
-    """login(role, **overrides): signs the test client in as a new principal of `role`."""
+    """login(role, on=None, **overrides): signs the test client (or `on`) in as a new
+    principal of `role`."""
 
-    def do_login(role: str = "clerk", **overrides):
+    def do_login(role: str = "clerk", *, on=None, **overrides):
+        browser = on or client  # another test client, for a second person
         if role == "resident":
             resident = make_resident(**overrides)
             pin = issue_pin(resident)
-            token = csrf_from(client.get("/resident/login").get_data(as_text=True))
-            resp = client.post(
+            token = csrf_from(browser.get("/resident/login").get_data(as_text=True))
+            resp = browser.post(
                 "/resident/login",
                 data={"nik": resident.nik, "pin": pin, "csrf_token": token},
             )
             assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
             return resident
         user = make_user(role, **overrides)
-        token = csrf_from(client.get("/login").get_data(as_text=True))
-        resp = client.post(
+        token = csrf_from(browser.get("/login").get_data(as_text=True))
+        resp = browser.post(
             "/login",
             data={"username": user.username, "password": PASSWORD, "csrf_token": token},
         )
@@ -411,3 +413,16 @@ def live_server(app) -> Iterator[LiveServer]:
     """The app served on a free loopback port in a thread."""
     with LiveServer(app) as server:
         yield server
+
+
+def confirm_employees(actor) -> int:
+    """The desk confirms every employee proposal waiting (and commits); how many."""
+    from desa.appointments import employees
+    from desa.extensions import db as _db
+
+    _db.session.rollback()  # a fresh snapshot: the app committed since the last read
+    waiting = employees.proposed(actor)
+    for e in waiting:
+        employees.confirm(actor, e.id)
+    _db.session.commit()
+    return len(waiting)

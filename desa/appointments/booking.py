@@ -25,6 +25,7 @@ from desa.appointments.models import (
     BookingStatus,
     Employee,
     RecordingSession,
+    SessionKind,
     SessionStatus,
     WaitlistEntry,
     WaitlistStatus,
@@ -38,7 +39,7 @@ from desa.core.formatting import format_date, mask_nik
 from desa.extensions import db
 from desa.residents import life_events
 from desa.residents.models import RECORDED_CODES, LifeStatus, Resident
-from desa.residents.rules import is_wajib_ktp
+from desa.residents.rules import ELDERLY_AGE, is_wajib_ktp, needs_home_visit
 from desa.residents.services import clean_nik
 
 MAX_GROUP = 500
@@ -63,6 +64,11 @@ REASONS = {
     "recorded": _l("Sudah merekam e-KTP."),
     "not_wajib": _l("Belum wajib KTP pada tanggal sesi."),
     "already_booked": _l("Sudah punya jadwal perekaman aktif."),
+    "not_home_visit": _l(
+        "Kunjungan rumah hanya untuk warga lanjut usia (%(age)d tahun ke atas) atau "
+        "penyandang disabilitas yang dicatat kantor desa. Pesankan sesi di kantor "
+        "atau di RT."
+    ),
 }
 
 
@@ -100,13 +106,15 @@ def normalise_code(raw: str | None) -> str:
 
 
 def employee_resident_ids(employer_id: int | None) -> set[int]:
-    """Residents matched on an employer's list."""
+    """Residents matched on an employer's list and confirmed there."""
     if employer_id is None:
         return set()
     return set(
         db.session.scalars(
             select(Employee.resident_id).where(
-                Employee.employer_id == employer_id, Employee.resident_id.is_not(None)
+                Employee.employer_id == employer_id,
+                Employee.resident_id.is_not(None),
+                Employee.confirmed_at.is_not(None),
             )
         )
     )
@@ -160,6 +168,10 @@ def person_refusal(
         return "recorded", {}
     if not is_wajib_ktp(resident, session.date):
         return "not_wajib", {}
+    if session.kind == SessionKind.MOBILE and not needs_home_visit(
+        resident, session.date
+    ):
+        return "not_home_visit", {"age": ELDERLY_AGE}
     if resident.id in active:
         return "already_booked", {}
     return None
@@ -412,6 +424,7 @@ def _employee_emails(actor: Actor, resident_ids: list[int]) -> dict[int, str]:
         select(Employee.resident_id, Employee.email).where(
             Employee.employer_id == actor.principal.employer_id,
             Employee.resident_id.in_(resident_ids),
+            Employee.confirmed_at.is_not(None),
             Employee.email.is_not(None),
         )
     )

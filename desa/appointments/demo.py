@@ -103,10 +103,13 @@ def populate(
         booking.book(actors["rt"], rt_session, group)
     workers = _pending(today, 6, occupation="KARYAWAN SWASTA")
     employer = actors["employer"]
-    for person in workers:
-        employees.add_employee(employer, person.nik, person.name)
+    for n, person in enumerate(workers):
+        added = employees.add_employee(employer, person.nik, person.name)
+        # The desk confirms all but the last, which shows a proposal waiting.
+        if added.resident_id and n < len(workers) - 1:
+            employees.confirm(clerk, added.id)
     taken = set(group)
-    crew = [p.nik for p in workers if p.nik not in taken][:4]
+    crew = [p.nik for p in workers[:-1] if p.nik not in taken][:4]
     if crew:
         booking.book(employer, weekend, crew)
     singles = [r.nik for r in _pending(today, 12) if r.nik not in taken | set(crew)]

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from desa.appointments.models import Employee
 from desa.auth import audit
 from desa.auth.actor import Actor
+from desa.auth.permissions import Role
 from desa.auth.scope import scopes
 from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from desa.core.formatting import mask_nik
@@ -127,6 +128,60 @@ def recheck(actor: Actor) -> int:
         detail=f"{fixed} kini cocok",
     )
     return fixed
+
+
+def proposed(actor: Actor) -> list[Employee]:
+    """Matched rows waiting for a confirmation the actor may give, oldest first.
+
+    The desk sees every employer's proposals; a resident sees the employers that
+    named them.
+    """
+    return list(
+        db.session.scalars(
+            scopes.select(actor, Employee)
+            .where(Employee.resident_id.is_not(None), Employee.confirmed_at.is_(None))
+            .order_by(Employee.created_at, Employee.id)
+        )
+    )
+
+
+def _proposal(actor: Actor, employee_id: int) -> Employee:
+    if actor.role == Role.EMPLOYER:
+        raise Forbidden(_("Karyawan dikonfirmasi oleh warga itu atau kantor desa."))
+    employee = scopes.get(actor, Employee, Employee.id == employee_id)
+    if employee is None or employee.resident_id is None:
+        raise NotFound(_("Usulan karyawan tidak ditemukan."))
+    return employee
+
+
+def confirm(actor: Actor, employee_id: int) -> Employee:
+    """The resident or the desk confirms that the person works for the employer."""
+    employee = _proposal(actor, employee_id)
+    if employee.confirmed_at is not None:
+        raise Conflict(_("Usulan ini sudah dikonfirmasi."), code="already_confirmed")
+    employee.confirmed_at = actor.utcnow
+    employee.confirmed_by = actor.display_name[:120]
+    audit.record(
+        actor,
+        "appointments.employee_confirm",
+        object_type="employee",
+        object_id=employee.id,
+        detail=f"{mask_nik(employee.nik)} {employee.employer.name}",
+    )
+    return employee
+
+
+def decline(actor: Actor, employee_id: int) -> None:
+    """The resident or the desk refuses the proposal: the row is taken off the list."""
+    employee = _proposal(actor, employee_id)
+    audit.record(
+        actor,
+        "appointments.employee_decline",
+        object_type="employee",
+        object_id=employee.id,
+        detail=f"{mask_nik(employee.nik)} {employee.employer.name}",
+    )
+    db.session.delete(employee)
 
 
 def of_employer(actor: Actor) -> list[Employee]:

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from desa.appointments import booking, employees, sessions, summary
 from desa.appointments.forms import EmployeeForm
@@ -127,7 +127,7 @@ def employees_page():
 
     def page(status: int = 200):
         people = employees.of_employer(actor)
-        states = _states(actor, [e.resident_id for e in people if e.resident_id])
+        states = _states(actor, [e.resident_id for e in people if e.is_confirmed])
         return render_template(
             "appointments/employees.html",
             form=form,
@@ -143,7 +143,11 @@ def employees_page():
         )
         if added.resident_id:
             flash(
-                _("%(n)s ditambahkan dan cocok dengan data penduduk.", n=added.name),
+                _(
+                    "%(n)s ditambahkan dan cocok dengan data penduduk. Jadwal dapat "
+                    "dipesankan sesudah warga itu atau kantor desa mengonfirmasi.",
+                    n=added.name,
+                ),
                 "success",
             )
         else:
@@ -192,28 +196,37 @@ def recheck():
 # --- PIN slips for an RT --------------------------------------------------------------
 
 
-def _slip_people(actor, which: str) -> list[Resident]:
+def _slip_people(actor) -> list[Resident]:
+    """Pending residents of the RT who have no PIN yet.
+
+    A slip never replaces a PIN: a working PIN in an RT head's hands would let them
+    sign in as that resident. Whoever lost a PIN gets a new one at the desk.
+    """
     stmt = summary.people_scope(select(Resident), actor).where(
-        pending_clause(actor.today)
+        pending_clause(actor.today), Resident.pin_hash.is_(None)
     )
-    if which != "all":
-        stmt = stmt.where(Resident.pin_hash.is_(None))
     return list(db.session.scalars(stmt.order_by(Resident.name_key, Resident.id)))
+
+
+def _with_pin(actor) -> int:
+    stmt = summary.people_scope(select(func.count(Resident.id)), actor).where(
+        pending_clause(actor.today), Resident.pin_hash.is_not(None)
+    )
+    return db.session.scalar(stmt) or 0
 
 
 @bp.route("/pin-slips", methods=["GET", "POST"])
 @require(Permission.PINS_SLIPS)
 def pin_slips():
-    """Sealed PIN slips for the RT's pending residents, one per person (PDF)."""
+    """Sealed PIN slips for the RT's pending residents without a PIN (PDF)."""
     actor = current_actor()
     if request.method == "GET":
         return render_template(
             "appointments/pin_slips.html",
-            without=len(_slip_people(actor, "new")),
-            pending=len(_slip_people(actor, "all")),
+            without=len(_slip_people(actor)),
+            with_pin=_with_pin(actor),
         )
-    which = "all" if request.form.get("which") == "all" else "new"
-    people = _slip_people(actor, which)
+    people = _slip_people(actor)
     if not people:
         flash(_("Tidak ada warga yang perlu dibuatkan PIN."), "info")
         return redirect(url_for(".pin_slips")), 303

@@ -256,9 +256,17 @@ class Employee(db.Model):
     mismatch: Mapped[str | None] = mapped_column(String(20))
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # A row is only proposed until the resident or the desk confirms it: before that
+    # the employer can neither book the person nor see anything about them.
+    confirmed_at: Mapped[dt.datetime | None]
+    confirmed_by: Mapped[str | None] = mapped_column(String(120))
 
     employer: Mapped[Employer] = relationship()
     resident: Mapped[Resident | None] = relationship()
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
 
 class Message(db.Model):

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from desa.appointments import booking, sessions
+from desa.appointments import booking, employees, sessions
 from desa.appointments.models import (
     Booking,
     BookingStatus,
@@ -74,7 +74,34 @@ def index():
         past=past,
         pending=is_pending_recording(me, day),
         wajib_on={s.id: is_wajib_ktp(me, s.date) for s in options},
+        proposals=employees.proposed(actor),
     )
+
+
+@bp.route("/employers", methods=["POST"])
+@require(Permission.SELF_BOOK)
+def answer_employer():
+    """I confirm (or refuse) that I work for the employer that listed me."""
+    actor = current_actor()
+    on_error(back=url_for(".index"))
+    raw = request.form.get("employee_id", "")
+    employee_id = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    if request.form.get("answer") == "decline":
+        employees.decline(actor, employee_id)
+        flash(
+            _("Anda menolak; pemberi kerja itu tidak dapat memesankan jadwal Anda."),
+            "success",
+        )
+    else:
+        done = employees.confirm(actor, employee_id)
+        flash(
+            _(
+                "Terima kasih. %(e)s kini dapat memesankan jadwal perekaman Anda.",
+                e=done.employer.name,
+            ),
+            "success",
+        )
+    return redirect(url_for(".index")), 303
 
 
 def _done(message: str, target: str):

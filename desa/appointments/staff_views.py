@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from desa.appointments import attendance, booking, sessions
+from desa.appointments import attendance, booking, employees, sessions
 from desa.appointments.calendar import non_working_reason
 from desa.appointments.forms import SessionForm
 from desa.appointments.models import (
@@ -282,6 +282,35 @@ def outcomes(session_id: int):
     changed = attendance.set_outcomes(current_actor(), found, chosen)
     flash(_("%(n)d hasil dicatat.", n=changed), "success")
     return redirect(url_for(".detail", session_id=session_id))
+
+
+@bp.route("/employees", methods=["GET", "POST"])
+@require(Permission.BOOKINGS_MANAGE)
+def employee_proposals():
+    """Employers' proposed employees waiting for the desk (or the resident) to confirm."""
+    actor = current_actor()
+    if request.method == "POST":
+        on_error(back=url_for(".employee_proposals"))
+        raw = request.form.get("employee_id", "")
+        employee_id = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        if request.form.get("answer") == "decline":
+            employees.decline(actor, employee_id)
+            flash(_("Usulan ditolak; orang itu dihapus dari daftar."), "success")
+        else:
+            done = employees.confirm(actor, employee_id)
+            flash(
+                _(
+                    "%(n)s dikonfirmasi sebagai karyawan %(e)s.",
+                    n=done.name,
+                    e=done.employer.name,
+                ),
+                "success",
+            )
+        return redirect(url_for(".employee_proposals")), 303
+    return render_template(
+        "appointments/employee_proposals.html",
+        proposals=employees.proposed(actor),
+    )
 
 
 @bp.route("/<int:session_id>/attendance")

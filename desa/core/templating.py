@@ -77,7 +77,10 @@ def register_enums(app: Flask, *enums: type[Enum]) -> None:
 def init_templating(app: Flask) -> None:
     """Registers filters and the `village` global."""
     env = app.jinja_env
-    env.filters["tanggal"] = formatting.format_date
+    # A stored timestamp is naive UTC: its date is the village's date, not UTC's.
+    env.filters["tanggal"] = lambda v: formatting.format_date(
+        _local(v) if isinstance(v, dt.datetime) else v
+    )
     env.filters["hari_tanggal"] = formatting.format_day_date
     env.filters["waktu"] = lambda v: formatting.format_datetime(_local(v))
     env.filters["mask_nik"] = formatting.mask_nik

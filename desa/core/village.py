@@ -110,6 +110,13 @@ def village_now() -> dt.datetime:
     return clock.utc_now().astimezone(current_zone())
 
 
+def to_village(value: dt.datetime) -> dt.datetime:
+    """A stored naive-UTC timestamp as the village's (aware) wall-clock time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(current_zone())
+
+
 def village_today() -> dt.date:
     """Today's date in the village, which decides ages and session days."""
     return village_now().date()

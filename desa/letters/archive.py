@@ -56,9 +56,9 @@ def search(
     if status in STATUSES:
         stmt = stmt.where(Letter.status == status)
     if date_from:
-        stmt = stmt.where(_day(date_from, ">="))
+        stmt = stmt.where(_day(date_from, ">=", actor.now.tzinfo))
     if date_to:
-        stmt = stmt.where(_day(date_to, "<="))
+        stmt = stmt.where(_day(date_to, "<=", actor.now.tzinfo))
     if resident_id is not None:
         stmt = stmt.where(Letter.resident_id == resident_id)
     return stmt.order_by(Letter.created_at.desc(), Letter.id.desc())
@@ -68,14 +68,19 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _day(day: dt.date, op: str):
+def _midnight_utc(day: dt.date, zone: dt.tzinfo | None) -> dt.datetime:
+    """The village's midnight starting `day`, as the naive UTC the database keeps."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone or dt.UTC)
+    return start.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _day(day: dt.date, op: str, zone: dt.tzinfo | None):
+    # A draft's day is the village's day of its naive-UTC creation time.
     if op == ">=":
-        created = Letter.created_at >= dt.datetime.combine(day, dt.time())
+        created = Letter.created_at >= _midnight_utc(day, zone)
         issued = Letter.issued_on >= day
     else:
-        created = Letter.created_at < dt.datetime.combine(
-            day + dt.timedelta(1), dt.time()
-        )
+        created = Letter.created_at < _midnight_utc(day + dt.timedelta(1), zone)
         issued = Letter.issued_on <= day
     return or_(
         and_(Letter.issued_on.is_not(None), issued),

@@ -16,7 +16,7 @@ from desa.auth.actor import Actor
 from desa.auth.services import throttle_key
 from desa.core.keys import load_signing_key
 from desa.core.ratelimit import WINDOW, TooManyRequests, count_hit
-from desa.core.village import get_village
+from desa.core.village import get_village, to_village
 from desa.extensions import db
 from desa.letters import token as tokens
 from desa.letters.models import Letter, LetterStatus, VerifyThrottle
@@ -115,7 +115,9 @@ def _check(text: str, today: dt.date) -> tuple[dict[str, Any], Letter | None]:
         "village_code": payload["vc"],
         "valid_until": letter.valid_until.isoformat() if letter.valid_until else None,
         "expired": expired,
-        "revoked_on": letter.revoked_at.date().isoformat()
+        # The village's date: a letter revoked at 06:30 WIB was revoked that day,
+        # not the day before as the UTC date would say.
+        "revoked_on": to_village(letter.revoked_at).date().isoformat()
         if letter.revoked_at
         else None,
     }

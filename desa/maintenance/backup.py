@@ -252,12 +252,22 @@ def last_backup(instance: Path | str) -> dict[str, Any] | None:
     return backup_status(instance)[0]
 
 
-def auto_backup(directory: Path, keep: int) -> BackupResult:
-    """A dated archive in `directory`; older ones beyond `keep` are removed."""
+def auto_backup(
+    directory: Path, keep: int, now: dt.datetime | None = None
+) -> BackupResult:
+    """A dated archive in `directory`; older ones beyond `keep` are removed.
+
+    The name carries `now`, the village's wall-clock time (the operator looks for
+    "this morning's" backup by that date), or UTC when no moment is given.
+    """
     if keep < 1:
         raise ValidationError("Jumlah cadangan yang disimpan paling sedikit 1.")
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
-    result = create_backup(directory / f"{ARCHIVE_PREFIX}{stamp}.tar.gz")
+    moment = now or dt.datetime.now(dt.UTC)
+    target = directory / f"{ARCHIVE_PREFIX}{moment:%Y%m%d-%H%M%S-%f}.tar.gz"
+    while target.exists():  # two backups in one instant keep both, still in order
+        moment += dt.timedelta(microseconds=1)
+        target = directory / f"{ARCHIVE_PREFIX}{moment:%Y%m%d-%H%M%S-%f}.tar.gz"
+    result = create_backup(target)
     archives = sorted(directory.glob(f"{ARCHIVE_PREFIX}*.tar.gz"))
     removed = archives[:-keep]
     for old in removed:

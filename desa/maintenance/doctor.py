@@ -186,6 +186,39 @@ def _letter_files() -> Verdict:
     return Verdict(OK, name, f"{len(paths)} PDF surat terbit lengkap{swept}.")
 
 
+def _file_modes() -> Verdict:
+    """Names what others could read: the instance folder, the database, backups."""
+    from sqlalchemy.engine import make_url
+
+    from desa.core.files import loose
+
+    name = "Izin berkas"
+    roots = [Path(current_app.instance_path)]
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database not in (
+        None,
+        "",
+        ":memory:",
+    ):
+        roots.append(Path(url.database))
+    backup_dir = current_app.config.get("BACKUP_DIR")
+    if backup_dir:
+        roots.append(Path(backup_dir))
+    found = loose(roots)
+    if found:
+        shown = ", ".join(
+            f"{p} ({oct(stat.S_IMODE(p.lstat().st_mode))})" for p in found[:5]
+        )
+        more = f" dan {len(found) - 5} lainnya" if len(found) > 5 else ""
+        return Verdict(
+            WARN,
+            name,
+            f"dapat dibaca akun lain: {shown}{more}. Perbaiki dengan "
+            "chmod 600 (berkas) dan chmod 700 (folder).",
+        )
+    return Verdict(OK, name, "data hanya dapat dibaca akun aplikasi.")
+
+
 CHECKS: tuple[Callable[[], Verdict], ...] = (
     _configuration,
     _database,
@@ -193,6 +226,7 @@ CHECKS: tuple[Callable[[], Verdict], ...] = (
     _signing_key,
     _letter_files,
     _free_disk,
+    _file_modes,
     _backup_age,
 )
 

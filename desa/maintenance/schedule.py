@@ -221,7 +221,7 @@ def make_backup(actor: Actor, schedule: Schedule, *, how: str) -> backup.BackupR
                     folder=str(schedule.directory),
                 )
             )
-        result = backup.auto_backup(schedule.directory, schedule.keep)
+        result = backup.auto_backup(schedule.directory, schedule.keep, actor.now)
     except (OSError, ServiceError) as err:
         message = (
             err.message

@@ -91,6 +91,7 @@ RESIDENT_INPUT = spec.schema(
             "rt": {"type": ["string", "integer", "null"]},
             "ektp_status": {"type": ["string", "integer", "null"]},
             "nik_temporary": {"type": "boolean"},
+            "disabled": {"type": ["boolean", "null"]},
             "confirm_warnings": {"type": "boolean"},
         },
     },

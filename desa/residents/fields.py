@@ -81,6 +81,18 @@ def text(value: Any, *, limit: int, upper: bool = False) -> str | None:
     return s.upper() if upper else s
 
 
+def flag(value: Any) -> bool:
+    """A yes/no field: a checkbox, a JSON boolean, or empty for no."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    s = str(value).strip().lower()
+    if s in ("", "0", "false", "tidak", "n", "no", "off"):
+        return False
+    if s in ("1", "true", "ya", "y", "yes", "on"):
+        return True
+    raise FieldError("Isi ya atau tidak.")
+
+
 def name(value: Any) -> str:
     """A person's name as Disdukcapil writes it: upper case, single spaces."""
     s = text(value, limit=120, upper=True)

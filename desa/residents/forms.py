@@ -132,6 +132,12 @@ class ResidentForm(Form):
         validate_choice=False,
     )
     occupation = StringField(_l("Pekerjaan"), validators=[_max(80)])
+    disabled = BooleanField(
+        _l("Penyandang disabilitas (boleh dipesankan kunjungan rumah)"),
+        description=_l(
+            "Warga lanjut usia (60 tahun ke atas) boleh kunjungan rumah tanpa tanda ini."
+        ),
+    )
     education = StringField(_l("Pendidikan"), validators=[_max(80)])
     citizenship = SelectField(
         _l("Kewarganegaraan"),

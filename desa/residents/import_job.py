@@ -44,6 +44,28 @@ def job_dir(instance_path: str | os.PathLike[str], job_id: int) -> Path:
     return Path(instance_path) / "imports" / str(int(job_id))
 
 
+def preview_or_discard(actor: Any, job: ImportJob, instance_path: str) -> Any:
+    """The importer's preview of an uploaded job; a refused file is deleted at once.
+
+    A file the importer refuses (not a spreadsheet, no NIK column, …) holds personal
+    data nobody will import: it is removed from the disk and the job ends as failed
+    with the same sentence, kept even though the request shows the refusal.
+    """
+    import shutil
+
+    from desa.residents import importer
+
+    try:
+        return importer.preview(job.stored_path, actor.today)
+    except ServiceError as err:
+        shutil.rmtree(job_dir(instance_path, job.id), ignore_errors=True)
+        job.status = ImportJobStatus.FAILED
+        job.error = err.message
+        job.finished_at = actor.utcnow
+        err.keeps_changes = True
+        raise
+
+
 def write_progress(directory: Path, *, keep: bool = False, **data: Any) -> None:
     """Replaces progress.json atomically (a reader never sees half a file).
 

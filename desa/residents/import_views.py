@@ -162,7 +162,9 @@ def preview(job_id: int):
         )
 
     on_error(lambda _status: page(), flash_message=False)
-    return page(importer.preview(job.stored_path, current_actor().today))
+    return page(
+        import_job.preview_or_discard(current_actor(), job, current_app.instance_path)
+    )
 
 
 @bp.post("/<int:job_id>/start")

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -140,6 +141,10 @@ class Resident(Principal, db.Model):
     ektp_status: Mapped[int | None]
     # NIK warnings the clerk confirmed (JSON list of codes), kept for the quality list.
     nik_warnings: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    # Set by the clerk: a disability that keeps the person from the office. With
+    # age (see `rules.needs_home_visit`) it decides who may be booked into a home
+    # visit ("jemput bola"), which is scarce and goes only to those who need it.
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     # Bumped when a PIN is (re)issued or the resident signs out.
     pin_epoch: Mapped[int] = mapped_column(default=0)

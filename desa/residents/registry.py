@@ -53,6 +53,7 @@ EDITABLE = (
     "phone",
     "ektp_status",
     "citizenship",
+    "disabled",
 )
 LABELS = {
     "nik": "NIK",
@@ -74,6 +75,7 @@ LABELS = {
     "ektp_status": "Status e-KTP",
     "life_status": "Status hidup",
     "citizenship": "Kewarganegaraan",
+    "disabled": "Disabilitas",
 }
 
 
@@ -104,6 +106,8 @@ def parse_field(name: str, value: Any, today: dt.date | None = None) -> Any:
         return fields.ektp_status(value)
     if name == "phone":
         return fields.phone(value)
+    if name == "disabled":
+        return fields.flag(value)
     if name == "citizenship":
         value = fields.text(value, limit=3, upper=True) or "WNI"
         if value not in ("WNI", "WNA"):

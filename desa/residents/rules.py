@@ -9,6 +9,8 @@ from sqlalchemy import ColumnElement, and_, or_
 from desa.residents.models import EktpStatus, LifeStatus, Resident
 
 WAJIB_AGE = 17
+# From this age a resident counts as elderly (lansia) and may have a home visit.
+ELDERLY_AGE = 60
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -36,6 +38,15 @@ def is_wajib_ktp(resident: Resident, day: dt.date) -> bool:
         return True
     return resident.birth_date is not None and resident.birth_date <= years_before(
         day, WAJIB_AGE
+    )
+
+
+def needs_home_visit(resident: Resident, day: dt.date) -> bool:
+    """Elderly (ELDERLY_AGE or older on `day`) or flagged disabled by the clerk."""
+    if resident.disabled:
+        return True
+    return resident.birth_date is not None and (
+        age_on(resident.birth_date, day) >= ELDERLY_AGE
     )
 
 

@@ -42,7 +42,7 @@ from desa.residents.models import (
     LifeStatus,
     Resident,
 )
-from desa.residents.rules import is_pending_recording, is_wajib_ktp
+from desa.residents.rules import is_pending_recording, is_wajib_ktp, needs_home_visit
 from desa.residents.sections import sections_for
 
 bp = Blueprint("residents", __name__, url_prefix="/residents")
@@ -106,6 +106,7 @@ def detail(resident_id: int):
         family=_family(actor, resident),
         wajib=is_wajib_ktp(resident, today),
         pending=is_pending_recording(resident, today),
+        home_visit=needs_home_visit(resident, today),
         warnings=[services.WARNING_MESSAGES.get(c, c) for c in resident.warning_codes],
         sections=sections_for(actor, resident),
         **_labels(),

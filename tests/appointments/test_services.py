@@ -222,6 +222,14 @@ def test_employers_book_only_matched_employees(db, make_resident, actor, system)
     dup = _error(lambda: employees.add_employee(boss, worker.nik, "JOKO SUSILO"))
     assert dup.status == 409
     s = sessions.create_session(system, _data())
+    # Proposed, not yet confirmed: the employer cannot book the worker.
+    err = _error(lambda: booking.book(boss, s, [worker.nik]))
+    assert [r["code"] for r in err.extra["refused"]] == ["not_employee"]
+    assert _error(lambda: employees.confirm(boss, e.id)).status == 403
+    me = actor("resident", id=worker.id, kind="resident")
+    assert [p.id for p in employees.proposed(me)] == [e.id]
+    employees.confirm(me, e.id)
+    assert e.confirmed_at is not None and employees.proposed(me) == []
     err = _error(lambda: booking.book(boss, s, [worker.nik, stranger.nik]))
     assert [r["code"] for r in err.extra["refused"]] == ["not_employee"]
     assert booking.book(boss, s, [worker.nik])
@@ -439,3 +447,24 @@ def test_validation_of_the_nik_list(db, actor, system):
     for bad in (None, [], "6101", [1, 2], ["x"] * 501):
         with pytest.raises(ValidationError):
             booking.book(actor("clerk"), s, bad)
+
+
+def test_home_visits_are_only_for_the_elderly_and_the_disabled(
+    db, make_resident, system
+):
+    sixty = make_resident(name="GENAP ENAM PULUH", birth_date=dt.date(1967, 2, 3))
+    almost = make_resident(name="HAMPIR ENAM PULUH", birth_date=dt.date(1967, 2, 4))
+    young = make_resident(name="MUDA DISABILITAS", disabled=True)
+    s = sessions.create_session(
+        system, _data(kind="mobile", address="RT 002 RW 001", capacity=5)
+    )
+    err = _error(lambda: booking.book(system, s, [almost.nik]))
+    refused = err.extra["refused"][0]
+    assert refused["code"] == "not_home_visit"
+    assert "lanjut usia (60 tahun ke atas)" in refused["message"]
+    assert "disabilitas" in refused["message"]
+    made = booking.book(system, s, [sixty.nik, young.nik])
+    assert len(made) == 2
+    # An office session stays open to everyone.
+    office = sessions.create_session(system, _data())
+    assert booking.book(system, office, [almost.nik])

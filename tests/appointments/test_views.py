@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import re
 
-from conftest import PASSWORD, csrf_token, post_login_as
+from conftest import PASSWORD, confirm_employees, csrf_token, post_login_as
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -157,8 +157,8 @@ def test_rt_head_prints_sealed_pin_slips(client, login, make_resident, db):
     a = make_resident(name="SLIP SATU", rw="001", rt="002")
     make_resident(name="SLIP LAIN RT", rw="003", rt="002")
     login("rt")
-    assert "(1)" in text_of(client.get("/group/pin-slips"))
-    resp = _post(client, "/group/pin-slips", {"which": "new"})
+    assert "belum punya PIN: 1 orang" in text_of(client.get("/group/pin-slips"))
+    resp = _post(client, "/group/pin-slips", {})
     assert resp.headers["Content-Type"] == "application/pdf"
     text = PdfReader(io.BytesIO(resp.data)).pages[0].extract_text()
     assert "SLIP SATU" in text and "SLIP LAIN RT" not in text and a.nik not in text
@@ -174,6 +174,32 @@ def test_rt_head_prints_sealed_pin_slips(client, login, make_resident, db):
         "/resident/login", data={"nik": a.nik, "pin": pin, "csrf_token": token}
     )
     assert signed.status_code == 302
+
+
+def test_pin_slips_never_replace_a_working_pin(
+    client, login, make_resident, db, system
+):
+    from desa.residents.services import issue_pin
+
+    has = db.session.get(
+        Resident, make_resident(name="SUDAH PUNYA", rw="001", rt="002").id
+    )
+    pin = issue_pin(system, has)
+    epoch = has.pin_epoch
+    db.session.commit()
+    login("rt")
+    page = text_of(client.get("/group/pin-slips"))
+    assert "1 warga belum rekam di RT ini sudah punya PIN" in page
+    assert 'value="all"' not in page
+    # Even a hand-made "all" gets no slip for someone who already has a PIN.
+    resp = _post(client, "/group/pin-slips", {"which": "all"})
+    assert resp.status_code == 303
+    db.session.expire_all()
+    again = db.session.get(Resident, has.id)
+    assert again.pin_epoch == epoch
+    from desa.auth.passwords import verify_secret
+
+    assert verify_secret(again.pin_hash, pin)
 
 
 def test_employer_keeps_a_list_and_books_it(
@@ -195,6 +221,10 @@ def test_employer_keeps_a_list_and_books_it(
     assert page.count("NIK dan nama tidak cocok dengan data penduduk") >= 2
     assert "Nama berbeda" not in page and "tidak terdaftar" not in page
     assert other not in page  # masked
+    # Proposed until the desk or the worker confirms: nothing to book yet.
+    assert "menunggu konfirmasi" in page
+    assert "JOKO SUSILO" not in text_of(client.get("/group"))
+    assert confirm_employees(system) == 1
     group = text_of(client.get("/group"))
     assert "JOKO SUSILO" in group and "RUDI" not in group
     _post(client, "/group/book", {"session_id": str(s.id), "people": [str(worker.id)]})
@@ -367,3 +397,85 @@ def test_an_rt_head_ticks_everyone_at_once_without_script(
     for person in mine:
         assert f'value="{person.id}" checked>' in ticked
     assert "Hapus semua centang" in ticked
+
+
+def test_employer_sees_only_the_bookings_it_made(
+    client, login, make_session, make_resident, db, system
+):
+    from desa.appointments import booking
+
+    s = make_session()
+    worker = make_resident(name="JOKO SUSILO")
+    login("employer")
+    _post(client, "/group/employees", {"nik": worker.nik, "name": "Joko Susilo"})
+    assert confirm_employees(system) == 1
+    # The desk books the worker itself (the worker came to the office).
+    booking.book(system, db.session.get(RecordingSession, s.id), [worker.nik])
+    db.session.commit()
+    page = text_of(client.get("/group/employees"))
+    assert "terjadwal" not in page and "Kantor Desa Merubung" not in page
+    assert "belum Anda pesankan" in page
+    assert "Kantor Desa Merubung" not in text_of(client.get("/group"))
+    desk_booking = db.session.scalar(select(Booking.id))
+    assert client.get(f"/tickets/{desk_booking}").status_code == 404
+    assert _post(client, f"/group/bookings/{desk_booking}/cancel").status_code in (
+        303,
+        404,
+    )
+    db.session.rollback()
+    assert db.session.scalar(select(Booking.status)) == "active"
+
+
+def test_a_worker_confirms_the_employer_on_their_own_page(
+    app, client, login, make_resident, db
+):
+    login("employer")
+    me = app.test_client()
+    worker = login("resident", name="JOKO SUSILO", on=me)
+    _post(client, "/group/employees", {"nik": worker.nik, "name": "Joko Susilo"})
+    page = text_of(me.get("/me/appointments"))
+    assert "mencatat Anda sebagai karyawannya" in page
+    employee_id = db.session.scalar(select(Employee.id))
+    resp = _post(me, "/me/appointments/employers", {"employee_id": str(employee_id)})
+    assert resp.status_code == 303
+    db.session.rollback()
+    assert db.session.scalar(select(Employee.confirmed_by)) == "JOKO SUSILO"
+    assert "JOKO SUSILO" in text_of(client.get("/group"))
+    # The employer cannot confirm by posting to the resident's or the desk's door.
+    assert _post(
+        client, "/appointments/employees", {"employee_id": "1"}
+    ).status_code in (
+        403,
+        404,
+    )
+
+
+def test_the_desk_confirms_or_declines_proposed_employees(
+    app, client, login, make_resident, db
+):
+    a = make_resident(name="ANI PEKERJA")
+    b = make_resident(name="BUDI PEKERJA")
+    boss = app.test_client()
+    login("employer", on=boss)
+    for r in (a, b):
+        _post(boss, "/group/employees", {"nik": r.nik, "name": r.name})
+    login("clerk")
+    page = text_of(client.get("/appointments/employees"))
+    assert "ANI PEKERJA" in page and "BUDI PEKERJA" in page and a.nik not in page
+    ids = dict(db.session.execute(select(Employee.name, Employee.id)).all())
+    _post(client, "/appointments/employees", {"employee_id": str(ids["ANI PEKERJA"])})
+    _post(
+        client,
+        "/appointments/employees",
+        {"employee_id": str(ids["BUDI PEKERJA"]), "answer": "decline"},
+    )
+    assert (
+        _post(client, "/appointments/employees", {"employee_id": "x"}).status_code
+        == 404
+    )
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Employee.id))) == 1
+    boss.get("/group/employees")  # shows the flash left from adding
+    listed = text_of(boss.get("/group/employees"))
+    assert "ANI PEKERJA" in listed and "BUDI PEKERJA" not in listed
+    assert "menunggu konfirmasi" not in listed and "belum Anda pesankan" in listed

@@ -86,7 +86,10 @@ def world(db, make_user, make_resident, make_actor, issue_pin):
         "employer": make_user("employer", employer="PT Sawit"),
     }
     system = make_actor(today=TODAY)
-    employees.add_employee(system.as_(users["employer"]), people["cahyo"].nik, "CAHYO")
+    e = employees.add_employee(
+        system.as_(users["employer"]), people["cahyo"].nik, "CAHYO"
+    )
+    employees.confirm(system, e.id)
     session = create_session(
         system,
         {

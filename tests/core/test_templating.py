@@ -68,3 +68,14 @@ def test_every_enum_member_named_in_a_template_exists(app):
                     getattr(enums[node.node.name], node.attr)
                     named += 1
     assert named > 50
+
+
+def test_a_stored_timestamp_is_dated_in_the_village_zone(app):
+    import datetime as dt
+
+    with app.test_request_context("/"):
+        html = app.jinja_env.from_string("{{ a|tanggal }} / {{ b|tanggal }}").render(
+            a=dt.datetime(2026, 11, 23, 23, 30),  # naive UTC: 06:30 WIB on the 24th
+            b=dt.date(2026, 11, 23),
+        )
+    assert html == "24 November 2026 / 23 November 2026"

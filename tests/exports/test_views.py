@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 from conftest import csrf_token
 from pypdf import PdfReader
@@ -147,6 +148,9 @@ def test_results_upload_with_a_bad_row_changes_nothing(client, login, village):
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422
     assert "tidak ada yang diubah" in page and "baris 3" in page
+    # The refused file is not left in the instance folder.
+    tmp = Path(client.application.instance_path) / "tmp"
+    assert not tmp.exists() or list(tmp.iterdir()) == []
     resp = client.post(
         "/recording/results",
         data={"csrf_token": csrf_token(client)},

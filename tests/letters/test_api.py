@@ -294,3 +294,20 @@ def test_issuing_without_a_signing_key_is_a_clear_409(
         resp.status_code == 409 and resp.get_json()["error"]["code"] == "no_signing_key"
     )
     assert api("GET", "/api/v1/verify/a.b").get_json()["status"] == "invalid"
+
+
+def test_revoked_on_is_the_village_date(
+    api, clerk_token, head_token, holder, client, freeze
+):
+    import datetime as dt
+
+    public_id = _draft(api, clerk_token, holder.nik).get_json()["id"]
+    issued = api(
+        "POST", f"/api/v1/letters/{public_id}/issue", token=head_token
+    ).get_json()
+    # 06:30 WIB on 24 November is still 23 November in UTC.
+    instant = freeze(dt.datetime(2026, 11, 24, 6, 30))
+    assert instant.astimezone(dt.UTC).date() == dt.date(2026, 11, 23)
+    api("POST", f"/api/v1/letters/{public_id}/revoke", {"reason": "Hilang"}, head_token)
+    url = issued["verify_url"].replace("http://desa.test/v/", "/api/v1/verify/")
+    assert client.get(url).get_json()["revoked_on"] == "2026-11-24"

@@ -422,3 +422,22 @@ def test_types_are_created_checked_and_keep_their_code(app, make_actor):
                 types.create_type(system, {**data, "code": "NEW", **bad})
     with pytest.raises(ValidationError):
         types.fields_from_text("x | X | warna")
+
+
+def test_a_drafts_day_in_the_archive_is_the_village_day(app, holder, letters):
+    from desa.letters import archive
+
+    with app.app_context():
+        clerk = letters.actor(letters.clerk)
+        resident = db.session.get(Resident, holder.id)
+        draft = services.create_draft(clerk, "SKD", resident, "Melamar", {})
+        # Written at 06:30 WIB on 24 November: 23:30 UTC on the 23rd.
+        draft.created_at = dt.datetime(2026, 11, 23, 23, 30)
+        db.session.flush()
+
+        def found(day):
+            stmt = archive.search(clerk, date_from=day, date_to=day)
+            return draft.id in {x.id for x in db.session.scalars(stmt)}
+
+        assert found(dt.date(2026, 11, 24)) and not found(dt.date(2026, 11, 23))
+        db.session.rollback()

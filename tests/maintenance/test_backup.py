@@ -127,6 +127,18 @@ def test_auto_backup_keeps_the_newest_ones(app, runner, tmp_path):
     assert runner.invoke(args=["backup"]).exit_code == 2
 
 
+def test_backup_names_carry_the_village_time(app, runner, tmp_path, freeze):
+    import datetime as dt
+
+    app.config["BACKUP_DIR"] = str(tmp_path / "flashdisk")
+    (tmp_path / "flashdisk").mkdir()
+    freeze(dt.datetime(2026, 11, 24, 6, 30))  # 23:30 on the 23rd in UTC
+    result = runner.invoke(args=["backup", "--auto"])
+    assert result.exit_code == 0, result.output
+    (made,) = (tmp_path / "flashdisk").glob("desa-backup-*.tar.gz")
+    assert made.name.startswith("desa-backup-20261124-063000-")
+
+
 def test_doctor_gives_a_verdict_per_check(app, runner, tmp_path):
     result = runner.invoke(args=["doctor"])
     lines = result.output.splitlines()
@@ -138,6 +150,7 @@ def test_doctor_gives_a_verdict_per_check(app, runner, tmp_path):
         "Kunci tanda tangan",
         "Berkas surat",
         "Ruang disk",
+        "Izin berkas",
         "Cadangan",
     ]
     assert lines[-1].startswith("GAGAL") and "belum pernah" in lines[-1]
@@ -153,3 +166,22 @@ def test_doctor_gives_a_verdict_per_check(app, runner, tmp_path):
     result = runner.invoke(args=["doctor"])
     assert result.exit_code == 1
     assert "GAGAL      Kunci tanda tangan: izin berkas 0o644" in result.output
+
+
+def test_data_files_are_owner_only_and_doctor_names_a_loose_one(app, runner, tmp_path):
+    import stat
+
+    target = tmp_path / "owner" / "c.tar.gz"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
+    instance = Path(app.instance_path)
+    for made in [p for p in instance.rglob("*") if not p.is_symlink()]:
+        assert stat.S_IMODE(made.stat().st_mode) & 0o077 == 0, made
+    loose = instance / "exports" / "lama.csv"
+    loose.parent.mkdir(exist_ok=True)
+    loose.write_text("NIK\n")
+    loose.chmod(0o644)
+    result = runner.invoke(args=["doctor"])
+    line = next(x for x in result.output.splitlines() if "Izin berkas" in x)
+    assert line.startswith("PERINGATAN") and f"{loose} (0o644)" in line

@@ -165,6 +165,23 @@ def test_a_file_without_required_columns_cannot_be_started(client, login):
     assert "/start" not in page
 
 
+def test_a_refused_upload_is_deleted_from_the_disk(app, client, login, db):
+    from desa.residents import import_job
+    from desa.residents.models import ImportJob
+
+    login("clerk")
+    resp = upload(client, csv_bytes([["1", "x"]], header=["NIK", "ALAMAT"]))
+    job_url = resp.headers["Location"]
+    assert "Kolom wajib tidak ditemukan" in client.get(job_url).get_data(as_text=True)
+    db.session.rollback()
+    job = db.session.scalar(select(ImportJob))
+    assert job.status == "failed" and "Kolom wajib" in job.error
+    assert not import_job.job_dir(app.instance_path, job.id).exists()
+    # Opening the preview again shows the failed job, not a missing file.
+    again = client.get(job_url)
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/{job.id}")
+
+
 def test_only_csv_and_xlsx_are_accepted(client, login):
     login("clerk")
     resp = upload(client, b"%PDF-1.4", filename="warga.pdf")

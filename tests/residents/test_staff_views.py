@@ -442,3 +442,19 @@ def test_overlong_input_is_refused_by_the_form(clerk, make_resident):
     )
     assert resp.status_code == 422
     assert "Terlalu panjang (paling banyak 200 karakter)." in text_of(resp)
+
+
+def test_the_clerk_flags_a_resident_for_home_visits(clerk, make_resident, db):
+    resident = make_resident(name="WARGA KURSI RODA", birth_date=dt.date(1990, 5, 17))
+    before = text_of(clerk.get(f"/residents/{resident.id}"))
+    assert re.search(r"Kunjungan rumah</dt><dd>tidak", before)
+    form = post_form(text_of(clerk.get(f"/residents/{resident.id}/edit")))
+    assert "disabled" not in form  # an unticked box is not sent
+    resp = post(clerk, f"/residents/{resident.id}/edit", {**form, "disabled": "y"})
+    assert resp.status_code == 302, text_of(resp)[:2000]
+    db.session.rollback()
+    assert db.session.get(Resident, resident.id).disabled is True
+    after = text_of(clerk.get(f"/residents/{resident.id}"))
+    assert "boleh (penyandang disabilitas)" in after
+    elderly = make_resident(name="WARGA LANSIA", birth_date=dt.date(1950, 1, 1))
+    assert "boleh (lanjut usia)" in text_of(clerk.get(f"/residents/{elderly.id}"))

@@ -157,6 +157,7 @@ def world(app, make_actor) -> World:
                 system.as_(users[emp]), rows[worker].nik, rows[worker].name
             )
             assert e.resident_id == rows[worker].id
+            employees.confirm(system, e.id)
             w.employee_ids[emp] = e.id
         s = create_session(
             system,

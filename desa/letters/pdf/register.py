@@ -10,6 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from desa.core.formatting import format_date
+from desa.core.village import to_village
 from desa.documents.drawing import (
     SANS,
     SANS_BOLD,
@@ -51,7 +52,7 @@ def _register_cell(row: dict, keys: tuple[str, ...]) -> str:
         if value is None:
             continue
         if isinstance(value, dt.datetime):
-            value = value.date()
+            value = to_village(value).date()
         if isinstance(value, dt.date):
             return format_date(value)
         return pdf_text(str(value))

@@ -1,0 +1,42 @@
+"""Files at rest: what the app writes is readable by its own account only.
+
+The database, imports, exports, letters and backups hold the village's personal
+data; on a shared laptop another account must not read them. The process umask
+makes every new file 0600 and every new folder 0700; `loose` finds what an older
+version (or a copy by hand) left readable to others, for `desa doctor`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+
+OWNER_ONLY_UMASK = 0o077
+
+
+def owner_only() -> None:
+    """New files 0600 and folders 0700 from now on, for this whole process."""
+    os.umask(OWNER_ONLY_UMASK)
+
+
+def loose(roots: Iterable[Path]) -> list[Path]:
+    """Files and folders under `roots` that the group or others may read or enter."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for root in roots:
+        if not root.exists() or root in seen:
+            continue
+        seen.add(root)
+        items = [root] if root.is_file() else [root, *root.rglob("*")]
+        for item in items:
+            try:
+                mode = item.lstat().st_mode
+            except OSError:
+                continue
+            if stat.S_ISLNK(mode):
+                continue
+            if stat.S_IMODE(mode) & 0o077:
+                found.append(item)
+    return found

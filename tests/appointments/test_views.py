@@ -136,6 +136,8 @@ def test_rt_head_books_a_group_and_sees_only_their_rt(
     assert resp.status_code == 303
     page = text_of(client.get("/group"))
     assert "1 orang dipesan" in page and "Sisa tempat: 2." in page
+    # The session is named in Indonesian, never by its kind code.
+    assert "(Di kantor desa, 3 tempat)" in page and "(office," not in page
     db.session.rollback()
     assert db.session.scalar(select(func.count(Booking.id))) == 1  # never WARGA LAIN
     home = text_of(client.get("/"))

@@ -277,6 +277,9 @@ def test_public_calendar_and_ics_have_no_personal_data(
     assert "Kantor Desa Merubung" in page and "Kunjungan rumah" in page
     for secret in ("Parit Rahasia", "NENEK", r.nik, "Rumah warga"):
         assert secret not in page
+    # The public calendar leads on to booking and to the staff sign-in.
+    assert 'href="/resident/login?next=/me/appointments"' in page
+    assert 'href="/login"' in page
     feed = client.get("/jadwal.ics")
     assert feed.headers["Content-Type"].startswith("text/calendar")
     body = feed.get_data()

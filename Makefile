@@ -30,7 +30,10 @@ translations: | $(BIN)/python
 run: install
 	$(BIN)/desa init
 	$(BIN)/desa demo --if-empty
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "Layanan Desa berjalan di http://$(HOST):$(PORT)/ — tekan Ctrl+C untuk berhenti."
+	@# gunicorn (a dependency, the production server) rather than Flask's
+	@# development server and its red "do not use in production" banner.
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 1 wsgi:app
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -412,7 +412,7 @@ def book(
         + ", ".join(f"{mask_nik(b.resident.nik)} #{b.queue_number}" for b in bookings),
     )
     if moving is not None:
-        promote(actor, moving.session)
+        promote(actor, moving.session, freed=moving)
     return bookings
 
 
@@ -501,7 +501,7 @@ def cancel(actor: Actor, booking: Booking) -> list:
     session = booking.session
     _release(actor, booking)
     made = [messages.add("cancelled", booking)]
-    made += promote(actor, session)
+    made += promote(actor, session, freed=booking)
     audit.record(
         actor,
         "appointments.cancel",
@@ -574,11 +574,17 @@ def join_waitlist(actor: Actor, session: RecordingSession, nik: str) -> Waitlist
     return entry
 
 
-def promote(actor: Actor, session: RecordingSession) -> list:
+def promote(
+    actor: Actor, session: RecordingSession, *, freed: Booking | None = None
+) -> list:
     """Fills freed places from the waitlist, in order; returns the messages made.
 
     Done for the actor whose change freed the places (its audit lines name them);
-    the bookings themselves are made by the waitlist.
+    the bookings themselves are made by the waitlist. With `freed` (the booking just
+    cancelled or moved away), the first person promoted takes its queue place
+    rather than a new number at the end: the cancelled row, which keeps no place,
+    hands its number over and takes the unused one at the end instead (queue
+    numbers stay unique per session).
     """
     made: list = []
     if not session.is_open or session.date < actor.today:
@@ -602,10 +608,15 @@ def promote(actor: Actor, session: RecordingSession) -> list:
             first = _take_places(session, 1)
         except Full:
             break
+        handover = freed is not None and freed.session_id == session.id
+        if handover:
+            place, spare = freed.queue_number, first
+        else:
+            place = first
         booking = Booking(
             session_id=session.id,
             resident_id=resident.id,
-            queue_number=first,
+            queue_number=place,
             code=new_code(),
             status=BookingStatus.ACTIVE,
             created_at=actor.utcnow,
@@ -613,12 +624,22 @@ def promote(actor: Actor, session: RecordingSession) -> list:
         )
         try:
             with db.session.begin_nested():
+                if handover:
+                    db.session.execute(
+                        update(Booking)
+                        .where(Booking.id == freed.id)
+                        .values(queue_number=spare)
+                        .execution_options(synchronize_session=False)
+                    )
                 db.session.add(booking)
                 db.session.flush()
         except IntegrityError:
             give_back(session.id)
             entry.status = WaitlistStatus.DROPPED
             continue
+        if handover:
+            db.session.expire(freed, ["queue_number"])
+            freed = None  # one freed place, one handover
         entry.status, entry.promoted_at, entry.booking_id = (
             "promoted",
             actor.utcnow,

@@ -300,12 +300,19 @@ def cancel_session(actor: Actor, session: RecordingSession, reason: str = "") ->
     return made
 
 
+def kind_label(kind: str) -> str:
+    """The Indonesian label of a session kind (the code itself if unknown)."""
+    label = KIND_LABELS.get(kind)
+    return _(label) if label else str(kind)
+
+
 def describe(session: RecordingSession) -> str:
     """One line for the audit log."""
     line = (
         f"{session.date.isoformat()} {session.start_time:%H:%M}-"
-        f"{session.end_time:%H:%M} {session.place} ({session.kind}, "
-        f"{session.capacity} tempat)"
+        f"{session.end_time:%H:%M} {session.place} ({kind_label(session.kind)}, "
+        + _("%(n)d tempat", n=session.capacity)
+        + ")"
     )
     return line + (f" untuk {session.reserved_label}" if session.reserved_label else "")
 

@@ -331,7 +331,26 @@ def manifest(batch: ExportBatch, file_name: str | None = None) -> dict[str, Any]
         "only_new": batch.only_new,
         "created_by": batch.created_by,
         "columns": list(COLUMNS),
+        # CONTRACT §7 fixes the columns, so a temporary NIK is flagged here (and in
+        # the data-quality list "NIK sementara"), never by an extra column.
+        "temporary_niks": temporary_nik_count(batch),
     }
+
+
+def temporary_nik_count(batch: ExportBatch) -> int:
+    """How many residents the batch carried under a temporary NIK."""
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(ExportBatchItem)
+            .join(Resident, Resident.id == ExportBatchItem.resident_id)
+            .where(
+                ExportBatchItem.batch_id == batch.id,
+                Resident.nik_temporary.is_(True),
+            )
+        )
+        or 0
+    )
 
 
 def manifest_path(path: Path) -> Path:

@@ -30,11 +30,12 @@ from desa.residents import fields, registry
 from desa.residents.importer import reading
 from desa.residents.importer.columns import MAX_FILE_BYTES, ImportFileError
 from desa.residents.models import (
-    EKTP_LABELS,
     PRINTED_CODES,
     RECORDED_CODES,
     Resident,
+    ektp_shown,
 )
+from desa.residents.nik import whole_number_nik
 from desa.residents.services import clean_nik
 
 MAX_ITEMS = 100_000
@@ -336,9 +337,14 @@ def read_file(path: str | os.PathLike[str]) -> ParsedResults:
                 line += 1
                 if not any(c not in (None, "") for c in cells):
                     continue
+                nik = cells[nik_at] if nik_at < len(cells) else None
+                if isinstance(nik, int | float) and not isinstance(nik, bool):
+                    # An XLSX number cell holding every digit of the NIK is fine;
+                    # one Excel cut short stays a number and is refused with why.
+                    nik = whole_number_nik(nik) or nik
                 yield (
                     line,
-                    cells[nik_at] if nik_at < len(cells) else None,
+                    nik,
                     cells[status_at] if status_at < len(cells) else None,
                 )
 
@@ -370,5 +376,5 @@ def import_file(
 
 
 def status_label(code: int) -> str:
-    """`3 SUDAH REKAM`."""
-    return f"{code} {EKTP_LABELS.get(code, '')}".strip()
+    """`3 SUDAH REKAM`; `4 CARD PRINTED (KTP-el sudah dicetak)`."""
+    return ektp_shown(code) or str(code)

@@ -98,21 +98,27 @@ def placeholder_values(
 
 
 def data_rows(resident: Any) -> list[tuple[str, str]]:
-    """The resident's data as the table on the letter shows it."""
+    """The resident's data as the table on the letter shows it.
+
+    A field the register leaves empty (religion, marital status, occupation, …) is
+    left out rather than printed as a bare label beside the next one.
+    """
     born = ", ".join(
         p for p in (resident.birth_place, format_date(resident.birth_date)) if p
     )
-    return [
+    address = resident_address(resident)
+    rows = [
         ("Nama", resident.name),
         ("NIK", resident.nik),
-        ("Tempat/Tgl. Lahir", born or "-"),
-        ("Jenis Kelamin", SEX_WORDS.get(resident.sex, resident.sex or "-")),
-        ("Agama", resident.religion or "-"),
-        ("Status Perkawinan", resident.marital_status or "-"),
-        ("Pekerjaan", resident.occupation or "-"),
+        ("Tempat/Tgl. Lahir", born),
+        ("Jenis Kelamin", SEX_WORDS.get(resident.sex, resident.sex or "")),
+        ("Agama", resident.religion),
+        ("Status Perkawinan", resident.marital_status),
+        ("Pekerjaan", resident.occupation),
         ("Kewarganegaraan", getattr(resident, "citizenship", None) or "WNI"),
-        ("Alamat", resident_address(resident)),
+        ("Alamat", "" if address == "-" else address),
     ]
+    return [(label, value.strip()) for label, value in rows if (value or "").strip()]
 
 
 def split_body(body: str, values: dict[str, str]) -> tuple[list[str], list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -21,8 +22,14 @@ from desa.residents.models import (
     RELIGIONS,
     CorrectionStatus,
     LifeStatus,
+    ektp_shown,
 )
 from desa.residents.registry import EVENT_LABELS, LABELS
+
+
+def _ektp_choices() -> list[tuple[str, LazyString]]:
+    """`4 CARD PRINTED (KTP-el sudah dicetak)`, read in the page's language."""
+    return [(str(c), LazyString(ektp_shown, c)) for c in EKTP_LABELS]
 
 
 class ResidentLoginForm(Form):
@@ -153,8 +160,7 @@ class ResidentForm(Form):
     )
     ektp_status = SelectField(
         _l("Status e-KTP"),
-        choices=_blank(_l("— belum tercatat —"))
-        + [(str(code), f"{code} {label}") for code, label in EKTP_LABELS.items()],
+        choices=_blank(_l("— belum tercatat —")) + _ektp_choices(),
         validate_choice=False,
     )
     reason = StringField(_l("Alasan perubahan"), validators=[_max(200)])
@@ -253,8 +259,7 @@ class ResidentFilterForm(Form):
     )
     ektp_status = SelectField(
         _l("Status e-KTP"),
-        choices=_blank(_l("Semua"))
-        + [(str(code), f"{code} {label}") for code, label in EKTP_LABELS.items()],
+        choices=_blank(_l("Semua")) + _ektp_choices(),
         validate_choice=False,
     )
     pending = SelectField(

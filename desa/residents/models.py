@@ -6,6 +6,8 @@ import datetime as dt
 import json
 from enum import IntEnum, StrEnum
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Date,
@@ -69,6 +71,26 @@ class ImportJobStatus(StrEnum):
 
 
 EKTP_LABELS = {code: code.label for code in EktpStatus}
+# Disdukcapil's English codes keep their wording (clerks match them against the
+# district's lists); a person reads them with an Indonesian gloss beside them.
+EKTP_GLOSSES = {
+    EktpStatus.CARD_PRINTED: _l("KTP-el sudah dicetak"),
+    EktpStatus.PRINT_READY_RECORD: _l("data siap dicetak"),
+    EktpStatus.CARD_SHIPPED: _l("KTP-el sudah dikirim ke kecamatan/desa"),
+    EktpStatus.SENT_FOR_CARD_PRINTING: _l("dikirim untuk dicetak"),
+    EktpStatus.CARD_ISSUED: _l("KTP-el sudah diterima penduduk"),
+}
+
+
+def ektp_shown(code: int | None) -> str:
+    """`4 CARD PRINTED (KTP-el sudah dicetak)`; `3 SUDAH REKAM`; "" when unknown."""
+    if code is None or code not in EKTP_LABELS:
+        return ""
+    gloss = EKTP_GLOSSES.get(code)
+    text = f"{int(code)} {EKTP_LABELS[code]}"
+    return f"{text} ({_(str(gloss))})" if gloss else text
+
+
 RECORDED_CODES = frozenset(EktpStatus) - {
     EktpStatus.BELUM_WAJIB,
     EktpStatus.BELUM_REKAM,
@@ -174,7 +196,8 @@ class Resident(Principal, db.Model):
 
     @property
     def ektp_label(self) -> str:
-        return EKTP_LABELS.get(self.ektp_status or 0, "")
+        """The status as a person reads it: code, Disdukcapil's label, gloss."""
+        return ektp_shown(self.ektp_status)
 
     @property
     def warning_codes(self) -> list[str]:

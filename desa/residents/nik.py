@@ -148,7 +148,10 @@ def _check(
         # so the NIK has already lost its end and cannot be repaired here.
         if isinstance(raw, float) and math.isnan(raw):
             return _refused(None, "required", _("NIK wajib diisi."))
-        return _refused(None, "excel_mangled", _excel_message(_number_text(raw)))
+        whole = whole_number_nik(raw)
+        if whole is None:
+            return _refused(None, "excel_mangled", _excel_message(_number_text(raw)))
+        text = whole
     else:
         text = str(raw)
     if len(text) > MAX_INPUT:
@@ -270,6 +273,24 @@ def _refused(nik: str | None, code: str, message: str) -> NikCheck:
         birth_date=None,
         sex=None,
     )
+
+
+def whole_number_nik(value: Number) -> str | None:
+    """The NIK in a number cell when provably every digit is there, else None.
+
+    A program (or a careful clerk) can store a NIK as an exact 16-digit number.
+    Excel itself keeps only 15 significant digits, so a typed NIK comes back with
+    its last digit 0: such a number, a fraction, or a float beyond 2**53 (where
+    doubles stop being exact) cannot be trusted and is refused.
+    """
+    if isinstance(value, float):
+        if not (value.is_integer() and 0 < value < 2**53):
+            return None
+        value = int(value)
+    if not isinstance(value, int) or not 10**15 <= value < 10**16:
+        return None
+    digits = str(value)
+    return None if digits.endswith("0") else digits
 
 
 def _number_text(value: Number) -> str:

@@ -41,6 +41,7 @@ from desa.residents.models import (
     ImportJobStatus,
     LifeStatus,
     Resident,
+    ektp_shown,
 )
 from desa.residents.rules import is_pending_recording, is_wajib_ktp, needs_home_visit
 from desa.residents.sections import sections_for
@@ -350,7 +351,7 @@ def _shown(field: str, value: str | None) -> str:
     if field == "life_status":
         return str(LIFE_LABELS.get(value, value))
     if field == "ektp_status" and value.isdigit():
-        return f"{value} {EKTP_LABELS.get(int(value), '')}".strip()
+        return ektp_shown(int(value)) or value
     if field == "sex":
         return str(SEX_LABELS.get(value, value))
     return value

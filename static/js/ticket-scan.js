@@ -4,7 +4,8 @@
 (function () {
   "use strict";
   var start = document.getElementById("scan-start");
-  if (!start || !("BarcodeDetector" in window) || !navigator.mediaDevices) {
+  if (!start || !("BarcodeDetector" in window) || !window.isSecureContext ||
+      !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return;
   }
   var box = document.getElementById("scan-box");

@@ -309,8 +309,29 @@ def test_cancel_frees_the_place_and_promotes_the_waitlist_in_order(
     promoted = db.session.scalar(
         select(Booking).where(Booking.resident_id == second.id)
     )
-    assert promoted.status == "active" and promoted.queue_number == 2
+    # The promoted person takes the freed place, not a new number at the end.
+    assert promoted.status == "active" and promoted.queue_number == 1
     assert _session(db, s.id).booked == 1
+
+
+def test_the_promoted_person_gets_the_cancelled_queue_place(
+    db, make_resident, actor, system
+):
+    a, b, c, waiting = (make_resident(name=n) for n in ("A", "B", "C", "W"))
+    s = sessions.create_session(system, _data(capacity=3))
+    _, middle, _ = booking.book(actor("clerk"), s, [a.nik, b.nik, c.nik])
+    booking.join_waitlist(actor("clerk"), s, waiting.nik)
+    booking.cancel(actor("clerk"), middle)
+    numbers = dict(
+        db.session.execute(
+            select(Booking.resident_id, Booking.queue_number).where(
+                Booking.status == "active"
+            )
+        ).all()
+    )
+    assert numbers == {a.id: 1, waiting.id: 2, c.id: 3}
+    db.session.refresh(middle)
+    assert middle.status == "cancelled" and middle.queue_number not in (1, 2, 3)
 
 
 def test_only_the_booker_the_resident_or_a_clerk_may_cancel(

@@ -136,6 +136,8 @@ def test_rt_head_books_a_group_and_sees_only_their_rt(
     assert resp.status_code == 303
     page = text_of(client.get("/group"))
     assert "1 orang dipesan" in page and "Sisa tempat: 2." in page
+    # The session is named in Indonesian, never by its kind code.
+    assert "(Di kantor desa, 3 tempat)" in page and "(office," not in page
     db.session.rollback()
     assert db.session.scalar(select(func.count(Booking.id))) == 1  # never WARGA LAIN
     home = text_of(client.get("/"))
@@ -305,6 +307,9 @@ def test_public_calendar_and_ics_have_no_personal_data(
     assert "Kantor Desa Merubung" in page and "Kunjungan rumah" in page
     for secret in ("Parit Rahasia", "NENEK", r.nik, "Rumah warga"):
         assert secret not in page
+    # The public calendar leads on to booking and to the staff sign-in.
+    assert 'href="/resident/login?next=/me/appointments"' in page
+    assert 'href="/login"' in page
     feed = client.get("/jadwal.ics")
     assert feed.headers["Content-Type"].startswith("text/calendar")
     body = feed.get_data()

@@ -86,6 +86,7 @@ def test_resident_books_on_a_phone(
     page.get_by_label("PIN").fill(pin)
     with page.expect_navigation():
         page.get_by_role("button", name="Masuk", exact=True).click()
+    page.get_by_text("Menu", exact=True).click()  # the menu is folded on a phone
     with page.expect_navigation():
         page.get_by_role("navigation", name="Menu utama").get_by_role(
             "link", name="Jadwal perekaman"

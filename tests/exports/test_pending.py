@@ -149,6 +149,7 @@ def test_manifest_beside_the_file_matches_it(app, village, actor):
     assert manifest["rows"] == len(PENDING)
     assert manifest["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert manifest["created_at"].endswith("Z")
+    assert manifest["temporary_niks"] == 0
     assert not list(path.parent.glob("*.part"))
     with app.app_context():
         batch = _db.session.get(ExportBatch, batch_id)
@@ -273,3 +274,19 @@ def test_jadwal_rekam_is_the_active_booking_date(app, village, actor):
         }
     assert rows["ANI WARGA"]["JADWAL_REKAM"] == "02-12-2026"
     assert rows["CICI WARGA"]["JADWAL_REKAM"] is None
+
+
+def test_temporary_niks_are_flagged_in_the_manifest_not_in_the_columns(
+    app, village, actor
+):
+    from desa.residents.models import Resident
+
+    with app.app_context():
+        _db.session.get(Resident, village["ani"].id).nik_temporary = True
+        _db.session.commit()
+    _, path = _export(app, actor, "csv")
+    manifest = json.loads(pending.manifest_path(path).read_text())
+    assert manifest["temporary_niks"] == 1
+    assert manifest["columns"] == list(pending.COLUMNS)  # CONTRACT §7 unchanged
+    header = path.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.split(",") == list(pending.COLUMNS)

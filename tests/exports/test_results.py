@@ -122,13 +122,23 @@ def test_a_bad_row_refuses_the_whole_file(
 def test_a_nik_mangled_by_excel_is_explained(app, village, tmp_path, actor):
     workbook = Workbook()
     workbook.active.append(["NIK", "STAT_RKM"])
-    workbook.active.append([6101125705900001, 3])
+    workbook.active.append([6101125705900000, 3])
     path = tmp_path / "hasil.xlsx"
     workbook.save(path)
     with app.app_context(), pytest.raises(results.ResultsError) as caught:
         results.import_file(actor(), path, actor_name="uji")
     assert "bukan bilangan" in caught.value.message
     assert "Format kolom NIK sebagai Teks" in caught.value.message
+
+
+def test_a_nik_stored_as_an_exact_number_is_accepted(app, village, tmp_path, actor):
+    workbook = Workbook()
+    workbook.active.append(["NIK", "STAT_RKM"])
+    workbook.active.append([int(village["fajar"].nik), 3])
+    path = tmp_path / "hasil.xlsx"
+    workbook.save(path)
+    assert _import(app, actor, path).line == "matched 1, unchanged 0, unmatched 0"
+    assert _status(app, village["fajar"]) == 3
 
 
 def test_conflicting_duplicates_are_refused_and_equal_ones_counted_once(

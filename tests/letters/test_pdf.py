@@ -322,3 +322,31 @@ def test_merge_keeps_every_page_in_order():
 def test_merge_of_nothing_is_refused():
     with pytest.raises(ValueError):
         merge_pdfs([])
+
+
+def test_empty_register_fields_are_left_out_of_the_data_rows():
+    from types import SimpleNamespace
+
+    from desa.letters.documents import data_rows
+
+    resident = SimpleNamespace(
+        name="SITI AMINAH",
+        nik="6101124505900001",
+        birth_place=None,
+        birth_date=dt.date(1990, 5, 5),
+        sex="P",
+        religion=None,
+        marital_status="",
+        occupation="  ",
+        citizenship=None,
+        address="Jl. Parit Baru",
+        area_label="RT 002 / RW 001",
+    )
+    rows = data_rows(resident)
+    labels = [label for label, _ in rows]
+    assert "Agama" not in labels and "Status Perkawinan" not in labels
+    assert "Pekerjaan" not in labels
+    assert dict(rows)["Tempat/Tgl. Lahir"] == "5 Mei 1990"
+    assert dict(rows)["Alamat"] == "Jl. Parit Baru RT 002 / RW 001"
+    text = flat(pages_text(render_letter(letter(data_rows=rows)))[0])
+    assert "Agama" not in text and "Jenis Kelamin : Perempuan" in text

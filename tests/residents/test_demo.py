@@ -310,3 +310,16 @@ def test_bad_input_is_refused() -> None:
         build_rows(1, 1, TODAY, VILLAGE)
     with pytest.raises(ValueError):
         build_rows(10, 1, TODAY, "61.01.12")
+
+
+def test_the_demo_monthly_chart_has_data(runner, db, freeze):
+    from desa.auth.actor import command_actor
+    from desa.exports.figures import recordings_per_month
+
+    freeze(dt.date(2026, 6, 15))
+    result = runner.invoke(args=["demo", "--residents", "300", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    months = recordings_per_month(command_actor(), dt.date(2026, 6, 15))
+    filled = [m for m in months if m["recorded"]]
+    assert len(filled) >= 6, months  # spread over the past months, not one spike
+    assert sum(m["recorded"] for m in months) >= 20

@@ -312,6 +312,31 @@ def test_xlsx_text_nik_imports_and_numeric_nik_is_refused_as_excel_damage(db, tm
     assert "NO_KK: Nomor KK rusak karena diformat sebagai angka" in rejects[2][-1]
 
 
+def test_xlsx_nik_stored_as_an_exact_16_digit_number_imports(db, tmp_path):
+    assert not NIK_A.endswith("0")
+    path = _xlsx(
+        tmp_path / "data.xlsx",
+        ["NIK", "NAMA_LGKP", "JENIS_KLMIN", "TGL_LHR", "NO_RT", "NO_RW"],
+        [[int(NIK_A), "BUDI", "L", dt.datetime(1990, 5, 17), 2, 1]],
+    )
+    result = do_import(path)
+    assert (result.imported, result.rejected) == (1, 0)
+    assert db.session.scalar(select(Resident.nik)) == NIK_A
+
+
+def test_the_rejects_file_keeps_the_uploads_separator_and_speaks_indonesian(
+    db, tmp_path
+):
+    bad = [NIK_B, "", "SITI", "P", "31-02-1985", "1", "1", "", ""]
+    path = write_csv(tmp_path / "semi.csv", HEADER, [ROW_A, bad], delimiter=";")
+    assert do_import(path).rejected == 1
+    raw = (tmp_path / "semi.csv.rejects.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(raw.splitlines(), delimiter=";"))
+    assert rows[0] == [*HEADER, "error"]
+    assert rows[1][0] == NIK_B
+    assert "tidak ada di kalender" in rows[1][-1]
+
+
 def test_zip_bombs_and_oversized_files_are_refused(db, tmp_path, monkeypatch):
     path = _xlsx(tmp_path / "x.xlsx", ["NIK", "NAMA", "TGL_LHR"], [[NIK_A, "B", "x"]])
     monkeypatch.setattr(importer.reading, "MAX_XLSX_UNCOMPRESSED", 1000)

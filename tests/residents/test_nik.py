@@ -150,9 +150,10 @@ def test_non_ascii_digits_are_refused_with_their_own_message(raw):
         "6101124503090001.0",
         "6101124503090000,00",
         "6,101,124,503,090,000",
-        6101124503090001.0,
         6101124503091000,
-        6101124503090001,
+        6101124503090010.0,
+        610112450309000.5,
+        61011245030900011,
         6.10112e15,
     ],
 )
@@ -161,6 +162,15 @@ def test_excel_mangled_numbers_are_refused_with_the_fix(raw):
     assert codes(result.errors) == ["excel_mangled"]
     message = result.errors[0].message
     assert "Excel" in message and "Teks" in message and "KK" in message
+
+
+@pytest.mark.parametrize("raw", [6101124503090001, 6101124503090001.0])
+def test_a_number_cell_with_all_sixteen_digits_is_accepted(raw):
+    # An XLSX written by a program stores the NIK as an exact number; the last
+    # digit is not 0, so Excel's 15-digit limit cannot have cut it.
+    result = check(raw)
+    assert result.errors == ()
+    assert result.nik == "6101124503090001"
 
 
 def test_sixteen_digits_ending_in_000_are_excel_mangled():

@@ -245,6 +245,19 @@ def test_create_saves_and_shows_the_resident(clerk, db):
     assert "Data dibuat" in html
 
 
+def test_disdukcapil_card_codes_are_shown_with_an_indonesian_gloss(clerk, db):
+    resp = post(clerk, "/residents/new", {**NEW, "ektp_status": "4"})
+    assert resp.status_code == 302, text_of(resp)[:2000]
+    db.session.rollback()
+    resident = db.session.query(Resident).filter_by(nik=NEW["nik"]).one()
+    html = text_of(clerk.get(f"/residents/{resident.id}"))
+    assert "4 CARD PRINTED (KTP-el sudah dicetak)" in html
+    assert "CARD PRINTED (KTP-el sudah dicetak)" in text_of(clerk.get("/residents"))
+    form = text_of(clerk.get(f"/residents/{resident.id}/edit"))
+    assert "8 CARD ISSUED (KTP-el sudah diterima penduduk)" in form
+    assert "3 SUDAH REKAM<" in form  # Indonesian codes need no gloss
+
+
 def test_nik_warning_is_shown_then_confirmed(clerk, db):
     data = {**NEW, "birth_date": "1988-04-13"}  # the NIK says the 12th
     resp = post(clerk, "/residents/new", data)

@@ -25,7 +25,7 @@ from sqlalchemy import insert, select
 from desa.extensions import db
 from desa.residents.demo.tables import EMPLOYERS
 from desa.residents.demo.village import Builder
-from desa.residents.models import Resident
+from desa.residents.models import RECORDED_CODES, Resident, ResidentChange
 
 __all__ = ["EMPLOYERS", "DemoResult", "build_rows", "populate"]
 
@@ -73,6 +73,7 @@ def populate(count: int, seed: int, today: dt.date, village_code: str) -> DemoRe
     for start in range(0, len(rows), INSERT_CHUNK):
         db.session.execute(insert(table), rows[start : start + INSERT_CHUNK])
     db.session.flush()
+    _recording_history(seed, today)
     resident_id = db.session.scalar(
         select(Resident.id).where(Resident.nik == meta["self_service_nik"])
     )
@@ -84,3 +85,40 @@ def populate(count: int, seed: int, today: dt.date, village_code: str) -> DemoRe
         head_name=meta["head_name"],
         self_service_resident_id=resident_id,
     )
+
+
+HISTORY_DAYS = 330  # about the eleven months before today
+
+
+def _recording_history(seed: int, today: dt.date) -> None:
+    """e-KTP history for about a third of the recorded residents, over past months.
+
+    The figures' monthly chart counts changes from "not recorded" to "recorded";
+    without these rows a fresh demo village would show an empty chart.
+    """
+    rng = random.Random(seed + 1)  # nosec B311 - demo data, not security
+    recorded = db.session.execute(
+        select(Resident.id, Resident.ektp_status)
+        .where(Resident.ektp_status.in_([int(c) for c in RECORDED_CODES]))
+        .order_by(Resident.id)
+    ).all()
+    rows = []
+    for resident_id, status in recorded:
+        if rng.random() >= 0.35:
+            continue
+        day = today - dt.timedelta(days=rng.randint(1, HISTORY_DAYS))
+        rows.append(
+            {
+                "resident_id": resident_id,
+                "changed_at": dt.datetime.combine(day, dt.time(3, 0)),
+                "changed_by": "Operator Desa",
+                "field": "ektp_status",
+                "before": "2",
+                "after": str(int(status)),
+                "reason": "hasil perekaman dari Disdukcapil (data contoh)",
+            }
+        )
+    for start in range(0, len(rows), INSERT_CHUNK):
+        db.session.execute(
+            insert(ResidentChange.__table__), rows[start : start + INSERT_CHUNK]
+        )

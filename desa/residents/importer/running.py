@@ -82,9 +82,16 @@ class ImportResult:
 class _Rejects:
     """The rejects CSV: the original columns plus `error`, escaped, UTF-8 with BOM."""
 
-    def __init__(self, path: str | os.PathLike[str] | None, header: list[str]) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        header: list[str],
+        delimiter: str | None = None,
+    ) -> None:
         self.path = None if path is None else Path(path)
         self.header = header
+        # The upload's own separator (`;` in, `;` out); XLSX uploads get commas.
+        self.delimiter = delimiter or ","
         self.count = 0
         self._fh: io.TextIOWrapper | None = None
         self._writer: Any = None
@@ -96,7 +103,9 @@ class _Rejects:
         if self._writer is None:
             tmp = self.path.with_name(self.path.name + ".part")
             self._fh = tmp.open("w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(self._fh, lineterminator="\r\n")
+            self._writer = csv.writer(
+                self._fh, delimiter=self.delimiter, lineterminator="\r\n"
+            )
             self._writer.writerow([safe_cell(h) for h in self.header] + [ERROR_COLUMN])
         width = len(self.header)
         row = [_cell_text(c) for c in itertools.islice(cells, width)]
@@ -161,7 +170,7 @@ def run_import(
         with read_table(path) as table:
             result.columns = table.columns
             result.unknown_columns = list(table.unknown_columns)
-            rejects = _Rejects(rejects_path, table.header)
+            rejects = _Rejects(rejects_path, table.header, table.delimiter)
             if not dry_run:
                 mark_write_intent()
             village = get_village()

@@ -117,7 +117,7 @@ def test_the_command_lists_lowering_rows_and_exits_3(runner, village, tmp_path, 
     assert result.exit_code == 3, result.output
     assert result.stdout.strip() == "matched 1, unchanged 0, unmatched 0"
     assert "menurunkan status, tidak diterapkan: baris 3" in result.stderr
-    assert "4 CARD PRINTED → 2 BELUM REKAM" in result.stderr
+    assert "4 CARD PRINTED (KTP-el sudah dicetak) → 2 BELUM REKAM" in result.stderr
     assert village["cetak"].nik not in result.output
     with app.app_context():
         assert _db.session.get(Resident, village["cetak"].id).ektp_status == 4
@@ -175,4 +175,4 @@ def test_the_upload_page_lists_lowering_rows(client, login, village):
     assert "4 CARD PRINTED" in page and "2 BELUM REKAM" in page
     page = upload(confirm_lowered="y").get_data(as_text=True)
     assert "menurunkan status dan belum" not in page
-    assert "matched 1, unchanged 0, unmatched 0" in page
+    assert "1 status diperbarui, 0 sudah sama, 0 NIK tidak ditemukan." in page

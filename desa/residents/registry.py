@@ -445,15 +445,7 @@ def record_event(
     setattr(resident, field, after)
     if field == "marital_status":
         follow_wajib(actor, resident, day, f"{EVENT_LABELS[type_]} {day.isoformat()}")
-    event = ResidentEvent(
-        resident=resident,
-        type=type_,
-        date=day,
-        note=note,
-        created_by=actor.display_name,
-        created_at=actor.utcnow,
-    )
-    db.session.add(event)
+    event = _add_event(actor, resident, type_, day, note)
     log_change(
         actor,
         resident,
@@ -581,15 +573,7 @@ def record_birth(
             for name, messages in err.fields.items()
         }
         raise
-    event = ResidentEvent(
-        resident=baby,
-        type="birth",
-        date=day,
-        note=note,
-        created_by=actor.display_name,
-        created_at=actor.utcnow,
-    )
-    db.session.add(event)
+    event = _add_event(actor, baby, "birth", day, note)
     log_change(
         actor,
         parent,
@@ -608,6 +592,22 @@ def record_birth(
     )
     db.session.flush()
     life_events.notify(actor, baby, event)
+    return event
+
+
+def _add_event(
+    actor: Actor, resident: Resident, type_: str, day: dt.date, note: str | None
+) -> ResidentEvent:
+    """The event row itself: what happened to whom, on which day, entered by whom."""
+    event = ResidentEvent(
+        resident=resident,
+        type=type_,
+        date=day,
+        note=note,
+        created_by=actor.display_name,
+        created_at=actor.utcnow,
+    )
+    db.session.add(event)
     return event
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -14,8 +16,14 @@ from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.auth.permissions import Role
 from desa.auth.scope import scopes
-from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
-from desa.core.formatting import mask_nik
+from desa.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    ValidationError,
+)
+from desa.core.formatting import mask_nik, mask_text
 from desa.extensions import db
 from desa.residents.models import Resident
 from desa.residents.services import clean_nik
@@ -93,6 +101,58 @@ def add_employee(actor: Actor, nik_raw: Any, name_raw: Any, email: Any = None):
         detail=f"{mask_nik(nik)} {'cocok' if resident else mismatch}",
     )
     return employee
+
+
+MAX_PASTED = 500
+_SEPARATORS = re.compile(r"\t|;|,")
+
+
+@dataclass(frozen=True)
+class PastedLine:
+    """What became of one line of a pasted list."""
+
+    line: int
+    text: str
+    added: Employee | None = None
+    problem: str | None = None
+
+
+def add_employees(actor: Actor, text: str) -> list[PastedLine]:
+    """Adds a pasted list, one person a line (`NIK, Nama[, e-mail]`, separated by a
+    comma, a semicolon or a tab, as a spreadsheet copies it).
+
+    Each line stands alone: a wrong line is reported with its reason and the others
+    are still added (each in its own savepoint). A header line is skipped.
+    """
+    lines = [(n, raw.strip()) for n, raw in enumerate(text.splitlines(), start=1)]
+    lines = [(n, raw) for n, raw in lines if raw]
+    if not lines:
+        raise ValidationError(
+            _("Tempelkan daftar karyawan: satu orang satu baris, NIK lalu nama."),
+            fields={"pasted": [_("Daftar kosong.")]},
+        )
+    if len(lines) > MAX_PASTED:
+        raise ValidationError(
+            _("Paling banyak %(m)d baris sekali tempel.", m=MAX_PASTED),
+            fields={"pasted": [_("Terlalu banyak baris.")]},
+        )
+    out: list[PastedLine] = []
+    for n, raw in lines:
+        cells = [c.strip() for c in _SEPARATORS.split(raw)]
+        if n == lines[0][0] and cells and cells[0].upper() in ("NIK", "NO NIK"):
+            continue  # the header row of a copied spreadsheet
+        nik, name, email = (cells + ["", "", ""])[:3]
+        try:
+            with db.session.begin_nested():
+                added = add_employee(actor, nik, name, email)
+        except ServiceError as err:
+            problem = (
+                " ".join(m for ms in err.fields.values() for m in ms) or err.message
+            )
+            out.append(PastedLine(n, mask_text(raw), problem=problem))
+        else:
+            out.append(PastedLine(n, mask_text(raw), added=added))
+    return out
 
 
 def remove_employee(actor: Actor, employee_id: int) -> None:

@@ -68,6 +68,14 @@ class SessionForm(Form):
         }
 
 
+class PastedEmployeesForm(Form):
+    """A list pasted from a spreadsheet: one person a line, NIK then name."""
+
+    pasted = TextAreaField(
+        _l("Daftar karyawan"), validators=[_REQUIRED, Length(max=60_000)]
+    )
+
+
 class EmployeeForm(Form):
     """One person on an employer's list."""
 

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from desa.appointments import booking, employees, sessions, summary
-from desa.appointments.forms import EmployeeForm
+from desa.appointments.forms import EmployeeForm, PastedEmployeesForm
 from desa.appointments.models import Booking, BookingStatus
 from desa.appointments.pdf import PinSlip, render_pin_slips
 from desa.appointments.views_common import handle_busy, last_message_links
@@ -126,15 +126,7 @@ def employees_page():
     form = EmployeeForm()
 
     def page(status: int = 200):
-        people = employees.of_employer(actor)
-        states = _states(actor, [e.resident_id for e in people if e.is_confirmed])
-        return render_template(
-            "appointments/employees.html",
-            form=form,
-            people=people,
-            states=states,
-            mismatch=employees.MISMATCH_LABELS,
-        ), status
+        return _employees_page(actor, form, PastedEmployeesForm(), status)
 
     if form.validate_on_submit():
         on_error(page, form=form)
@@ -161,6 +153,45 @@ def employees_page():
             )
         return redirect(url_for(".employees")), 303
     return page(422 if form.is_submitted() else 200)
+
+
+def _employees_page(actor, form, pasted_form, status: int = 200, pasted=()):
+    people = employees.of_employer(actor)
+    states = _states(actor, [e.resident_id for e in people if e.is_confirmed])
+    return render_template(
+        "appointments/employees.html",
+        form=form,
+        pasted_form=pasted_form,
+        pasted=list(pasted),
+        people=people,
+        states=states,
+        mismatch=employees.MISMATCH_LABELS,
+    ), status
+
+
+@bp.route("/employees/pasted", methods=["POST"])
+@require(Permission.EMPLOYEES_MANAGE)
+def employees_pasted():
+    """Adds a pasted list; every line gets its own result, wrong lines say why."""
+    actor = current_actor()
+    pasted_form = PastedEmployeesForm()
+
+    def page(status: int = 200, results=()):
+        return _employees_page(
+            actor, EmployeeForm(formdata=None), pasted_form, status, results
+        )
+
+    if not pasted_form.validate_on_submit():
+        return page(422)
+    on_error(page, form=pasted_form)
+    results = employees.add_employees(actor, pasted_form.pasted.data)
+    pasted_form.pasted.data = ""  # done: the table below says what became of each line
+    added = sum(1 for r in results if r.added)
+    flash(
+        _("%(n)d dari %(t)d baris ditambahkan.", n=added, t=len(results)),
+        "success" if added == len(results) else "warning",
+    )
+    return page(200, results)
 
 
 def _states(actor, resident_ids: list[int]) -> dict[int, Booking]:

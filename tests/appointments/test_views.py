@@ -484,3 +484,41 @@ def test_the_desk_confirms_or_declines_proposed_employees(
     listed = text_of(boss.get("/group/employees"))
     assert "ANI PEKERJA" in listed and "BUDI PEKERJA" not in listed
     assert "menunggu konfirmasi" not in listed and "belum Anda pesankan" in listed
+
+
+def test_an_employer_pastes_a_list_and_each_line_says_what_became_of_it(
+    client, login, make_resident, db
+):
+    from desa.appointments.models import Employee
+
+    first = make_resident(name="JOKO SUSILO")
+    second = make_resident(name="RINA MARLINA")
+    login("employer")
+    pasted = "\n".join(
+        [
+            "NIK;Nama",  # the header a spreadsheet copies along
+            f"{first.nik};Joko Susilo",
+            "123;Salah Ketik",
+            f"{second.nik}\tRina Marlina\trina@kebun.example",
+            "",
+        ]
+    )
+    resp = _post(client, "/group/employees/pasted", {"pasted": pasted})
+    page = text_of(resp)
+    assert resp.status_code == 200
+    assert "2 dari 3 baris ditambahkan." in page
+    assert "NIK harus 16 angka." in page
+    assert first.nik not in page and second.nik not in page  # masked on the page
+    db.session.rollback()
+    names = set(db.session.scalars(select(Employee.name)))
+    assert names == {"JOKO SUSILO", "RINA MARLINA"}
+
+
+def test_an_empty_paste_is_refused_with_a_message(client, login, db):
+    from desa.appointments.models import Employee
+
+    login("employer")
+    resp = _post(client, "/group/employees/pasted", {"pasted": "  \n  "})
+    assert resp.status_code == 422
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Employee.id))) == 0

@@ -30,7 +30,7 @@ from wtforms import BooleanField
 
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
-from desa.core.db import begin_write, utcnow
+from desa.core.db import begin_write
 from desa.core.errors import ServiceError, current_error, on_error
 from desa.core.forms import Form
 from desa.core.numbers import page_number
@@ -251,7 +251,11 @@ def _mark_failed(job_id: int, message: str) -> None:
     db.session.execute(
         update(ImportJob)
         .where(ImportJob.id == job_id, ImportJob.status == ImportJobStatus.RUNNING)
-        .values(status=ImportJobStatus.FAILED, error=message, finished_at=utcnow())
+        .values(
+            status=ImportJobStatus.FAILED,
+            error=message,
+            finished_at=current_actor().utcnow,
+        )
     )
 
 

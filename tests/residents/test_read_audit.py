@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
+from conftest import PG_URL
 from sqlalchemy import event, select
 
 from desa.auth.models import AuditEvent
@@ -117,6 +119,7 @@ def test_cli_export_is_audited_by_the_system(app, runner, make_resident, tmp_pat
     assert line.actor_kind == "system" and line.detail == "2 penduduk ke penduduk.csv"
 
 
+@pytest.mark.skipif(PG_URL is not None, reason="SQLite's synchronous pragma")
 def test_a_read_audit_commits_without_fsync_and_other_writes_with_it(app, db):
     from desa.core.db import begin_write
 

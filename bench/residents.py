@@ -28,26 +28,10 @@ from desa.auth.services import create_token, create_user  # noqa: E402
 from desa.core.village import set_village  # noqa: E402
 from desa.extensions import db  # noqa: E402
 from desa.residents.demo import build_rows  # noqa: E402
+from desa.residents.importer.columns import IMPORT_COLUMNS  # noqa: E402
 
-COLUMNS = [
-    "nik",
-    "kk",
-    "name",
-    "sex",
-    "birth_place",
-    "birth_date",
-    "religion",
-    "marital_status",
-    "family_relation",
-    "occupation",
-    "education",
-    "address",
-    "rt",
-    "rw",
-    "dusun",
-    "ektp_status",
-    "phone",
-]
+# The import's own columns, less the two a village file rarely carries.
+COLUMNS = [c for c in IMPORT_COLUMNS if c not in ("citizenship", "life_status")]
 PASSWORD = "kata-sandi-bench-2026"
 
 

@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from desa.residents.self_views import bp as resident_self_bp
     from desa.residents.staff_views import bp as residents_bp
     from desa.residents.views import resident_bp
+    from desa.trust.views import bp as trust_bp
 
     for bp in (
         home_bp,
@@ -133,5 +134,6 @@ def _register_blueprints(app: Flask) -> None:
         recording_api,
         exports_bp,
         maintenance_bp,
+        trust_bp,
     ):
         app.register_blueprint(bp)

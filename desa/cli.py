@@ -8,10 +8,10 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask import Flask
+from flask.cli import FlaskGroup
 
-from desa.core.cli import command_errors, fail
+from desa.core.cli import command_errors
 
 
 def register_commands(app: Flask) -> None:
@@ -21,6 +21,7 @@ def register_commands(app: Flask) -> None:
     from desa.exports.cli import recording_cli
     from desa.letters.cli import letter_cli
     from desa.residents.cli import resident_cli
+    from desa.trust.cli import keys_cli, trust_cli
 
     for group in (user_cli, token_cli, resident_cli, letter_cli, recording_cli):
         app.cli.add_command(group)
@@ -28,6 +29,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(trust_cli)
     from desa.maintenance.cli import backup_command, doctor_command, restore_command
 
     for command in (backup_command, restore_command, doctor_command):
@@ -43,19 +45,27 @@ def init_command(village_code: str | None) -> None:
     """Creates or upgrades the schema, makes the signing key, sets the village."""
     from flask_migrate import upgrade
 
-    from desa.core.keys import ensure_signing_key
+    from desa.auth.actor import command_actor
     from desa.core.village import get_village, set_village
     from desa.extensions import db
+    from desa.trust import keys
 
     upgrade()
     db.session.remove()
-    made_key = ensure_signing_key(current_app.instance_path)
+    made_key = keys.ensure_active_key(command_actor())
+    lost = keys.missing_private_key()
     village = get_village()
     if village_code or village is None:
         village = set_village(village_code or "61.01.12.2002")
     click.echo(f"Basis data siap ({db.engine.url.get_backend_name()}).")
     if made_key:
-        click.echo("Kunci tanda tangan surat dibuat.")
+        click.echo(f"Kunci tanda tangan surat siap (kid {keys.active_key().kid}).")
+    if lost is not None:
+        click.echo(
+            f"Berkas kunci tanda tangan aktif (kid {lost.kid}) hilang. Jalankan "
+            "`desa keys rotate`: surat yang sudah terbit tetap dapat diperiksa.",
+            err=True,
+        )
     click.echo(
         f"{village.title}, Kecamatan {village.district}, {village.regency}, "
         f"{village.province} ({village.code})."
@@ -88,20 +98,6 @@ def demo_command(count: int, seed: int, if_empty: bool) -> None:
     click.echo("Desa contoh dimuat. Akun untuk mencoba:")
     for line in accounts:
         click.echo("  " + line)
-
-
-keys_cli = AppGroup("keys", help="Kunci tanda tangan surat.")
-
-
-@keys_cli.command("public")
-def keys_public() -> None:
-    """Prints the public key (PEM) that verifies this village's letters."""
-    from desa.core.keys import public_key_pem
-
-    try:
-        click.echo(public_key_pem(current_app.instance_path), nl=False)
-    except FileNotFoundError:
-        fail("Kunci tanda tangan belum ada. Jalankan `desa init` terlebih dahulu.")
 
 
 def _make_app() -> Flask:

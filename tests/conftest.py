@@ -139,16 +139,17 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture
 def app(database_url, tmp_path):
     """The app on a clean database, with Desa Merubung set up."""
-    from desa.core.keys import ensure_signing_key
+    from desa.auth.actor import command_actor
     from desa.core.village import set_village
+    from desa.trust.keys import ensure_active_key
 
     instance = tmp_path / "instance"
     application = create_app(_test_config(instance, database_url))
     application.test_client_class = IsolatedClient
     with application.app_context():
         set_village("61.01.12.2002")
+        ensure_active_key(command_actor())
         _db.session.commit()
-        ensure_signing_key(application.instance_path)
     yield application
     with application.app_context():
         _db.session.remove()

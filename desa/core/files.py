@@ -40,3 +40,20 @@ def loose(roots: Iterable[Path]) -> list[Path]:
             if stat.S_IMODE(mode) & 0o077:
                 found.append(item)
     return found
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Writes `data` to `path` whole or not at all: a temporary file beside it,
+    fsynced, then renamed over it; a crash leaves the old file or the new one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

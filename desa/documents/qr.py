@@ -2,7 +2,8 @@
 
 Letters carry their verify URL in one, appointment tickets their code.
 
-The `qrcode` library encodes the data (error correction M, quiet zone of 4 modules).
+The `qrcode` library encodes the data (error correction M, quiet zone of 4 modules),
+a trailing run of digits in numeric mode (`segments`).
 Choosing the mask is done here: qrcode lays out and scores each of the eight masks in
 pure Python (about 20 ms for a verify URL), which alone would eat most of the budget
 for issuing a letter. The data bits are laid out once; every mask is then a few
@@ -24,6 +25,7 @@ from qrcode.exceptions import DataOverflowError
 BORDER = 4
 _SAME_RUN = re.compile(r"00000+|11111+")
 _DARK_RUN = re.compile(r"1+")
+_DIGIT_TAIL = re.compile(r"[0-9]{24,}\Z")  # shorter runs gain less than a segment costs
 _DIGITS = bytes.maketrans(b"\x00\x01", b"01")  # a row of bools as binary digits
 
 
@@ -96,15 +98,40 @@ def _penalty(rows: list[int], cols: list[int], n: int) -> int:
     return score + 10 * int(abs(dark * 100 / (n * n) - 50) // 5)
 
 
+def segments(data: str) -> list[util.QRData]:
+    """The text as QR segments: a long run of digits at its end in numeric mode.
+
+    A letter's verify URL ends in its token written as digits (3.3 bits each in
+    numeric mode, against 8 in byte mode); the address before it stays in byte
+    mode, exactly as typed, so the scanned text is the URL itself.
+    """
+    match = _DIGIT_TAIL.search(data)
+    if match is None or match.start() == 0:
+        return [util.QRData(data)]  # the most compact single mode, as qrcode picks
+    head, tail = data[: match.start()], match.group()
+    return [
+        util.QRData(head.encode("utf-8"), mode=util.MODE_8BIT_BYTE),
+        util.QRData(tail, mode=util.MODE_NUMBER),
+    ]
+
+
+def _data_bits(chunk: util.QRData) -> int:
+    n = len(chunk)
+    if chunk.mode == util.MODE_NUMBER:
+        return 10 * (n // 3) + (0, 4, 7)[n % 3]
+    if chunk.mode == util.MODE_ALPHA_NUM:
+        return 11 * (n // 2) + 6 * (n % 2)
+    return 8 * n
+
+
 def _fit(q: QRCode) -> None:
     """qrcode's best_fit without writing the data out bit by bit to count it."""
-    (chunk,) = q.data_list
-    if chunk.mode != util.MODE_8BIT_BYTE:
-        q.best_fit()
-        return
     limits = util.BIT_LIMIT_TABLE[ERROR_CORRECT_M]
     for version in range(1, 41):
-        needed = 4 + util.length_in_bits(chunk.mode, version) + 8 * len(chunk)
+        needed = sum(
+            4 + util.length_in_bits(chunk.mode, version) + _data_bits(chunk)
+            for chunk in q.data_list
+        )
         if needed <= limits[version]:
             q.version = version
             return
@@ -113,7 +140,8 @@ def _fit(q: QRCode) -> None:
 
 def _masked(data: str, mask: int | None) -> tuple[str, ...]:
     q = QRCode(error_correction=ERROR_CORRECT_M, border=0)
-    q.add_data(data, optimize=0)  # one byte-mode segment: a URL gains nothing
+    for chunk in segments(data):
+        q.add_data(chunk, optimize=0)
     _fit(q)
     q.makeImpl(False, 0)  # qrcode lays the data out once, under mask 0
     n, data_area, masks = _layout(q.version)

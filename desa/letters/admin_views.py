@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 from flask import (
     Blueprint,
     Response,
@@ -22,11 +20,11 @@ from desa.core.errors import NotFound, current_error, on_error
 from desa.core.security import require
 from desa.core.village import require_village
 from desa.extensions import db
-from desa.letters import letterhead, token, types
+from desa.letters import letterhead, types
 from desa.letters.forms import LetterheadForm, LetterTypeForm, SettingsForm
 from desa.letters.models import DEFAULT_NUMBER_PATTERN, LetterType
 from desa.letters.responses import frame_on_own_pages, framed_pdf_response
-from desa.letters.verification import public_key
+from desa.trust.services import village_bundle
 
 bp = Blueprint("letter_admin", __name__, url_prefix="/letters")
 
@@ -150,17 +148,23 @@ def letterhead_settings():
     return redirect(url_for(".settings"))
 
 
+def _type_titles() -> dict[str, str]:
+    rows = db.session.execute(select(LetterType.code, LetterType.title))
+    return {code: title for code, title in rows}
+
+
 @bp.route("/offline-verifier")
 @require(Permission.LETTER_TYPES_MANAGE)
 def offline_verifier():
     """A single HTML file that checks letter QR codes with no connection."""
     village = require_village()
-    raw = token.raw_public_key(public_key())
     html = render_template(
         "letters/offline_verifier.html",
-        public_key_b64=base64.b64encode(raw).decode("ascii"),
+        trust_bundle=village_bundle(current_actor()),
         village_title=village.title,
+        code=village.code,
         base_url=current_app.config["BASE_URL"],
+        type_titles=_type_titles(),
     )
     slug = "".join(ch if ch.isalnum() else "-" for ch in village.name.lower()).strip(
         "-"

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from desa.auth.actor import Actor
-from desa.core.keys import ensure_signing_key
 from desa.extensions import db
 from desa.letters import services
 from desa.residents.models import Resident
+from desa.trust.keys import ensure_active_key
 
 # (type, purpose, fields, what happens after drafting)
 _LETTERS: list[tuple[str, str, dict[str, Any], str]] = [
@@ -41,7 +40,7 @@ _LETTERS: list[tuple[str, str, dict[str, Any], str]] = [
 
 def populate(head: Actor, clerk: Actor, requester_id: int) -> None:
     """Adds the demo letters (never commits). Issuing writes their PDFs."""
-    ensure_signing_key(current_app.instance_path)
+    ensure_active_key(head)
     adults = db.session.scalars(
         select(Resident)
         .where(

@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import current_app
 
+from desa.core.files import write_atomic
 from desa.core.formatting import format_date
 from desa.core.models import Village
 
@@ -237,17 +238,7 @@ def store_pdf(relative: str, data: bytes) -> str:
     """
     path = absolute(relative)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_atomic(path, data, 0o640)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

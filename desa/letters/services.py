@@ -25,12 +25,12 @@ from desa.auth.permissions import Permission, Role
 from desa.auth.scope import scopes
 from desa.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from desa.core.formatting import mask_name, mask_nik
-from desa.core.keys import load_signing_key
 from desa.core.models import Village
 from desa.core.village import require_village
 from desa.extensions import db
 from desa.letters import documents, numbering, token
 from desa.letters.models import Letter, LetterRequestState, LetterStatus, LetterType
+from desa.trust.keys import signing_key
 
 PURPOSE_MAX = 300
 REASON_MAX = 300
@@ -214,7 +214,7 @@ def _reason(raw: Any, what: str) -> str:
 
 def _new_letter(actor, letter_type, resident, purpose, fields, **extra) -> Letter:
     letter = Letter(
-        public_id=secrets.token_urlsafe(16),
+        public_id=secrets.token_urlsafe(12),  # 96 bits; short in the QR
         type=letter_type,
         resident_id=resident.id,
         purpose=clean_purpose(purpose),
@@ -394,20 +394,28 @@ def pdf_url(letter: Letter) -> str:
     return f"{_base_url()}/api/v1/letters/{letter.public_id}/pdf"
 
 
-def token_payload(
-    letter: Letter, village: Village, number: str, issued_on: dt.date
-) -> dict[str, Any]:
-    """What the QR carries: never a full NIK or name."""
-    return {
-        "v": token.VERSION,
-        "id": letter.public_id,
-        "no": number,
-        "t": letter.type.code,
-        "d": issued_on.isoformat(),
-        "h": mask_name(letter.resident.name),
-        "n": mask_nik(letter.resident.nik),
-        "vc": village.code,
-    }
+def token_claims(
+    letter: Letter,
+    village: Village,
+    *,
+    kid: str,
+    number: str,
+    issued_on: dt.date,
+    valid_until: dt.date | None,
+) -> token.Claims:
+    """What the QR carries, as printed on the paper: never a full NIK or name."""
+    return token.Claims(
+        village_code=village.code,
+        kid=kid,
+        letter_id=letter.public_id,
+        number=number,
+        type_code=letter.type.code,
+        issued_on=issued_on,
+        valid_until=valid_until,
+        holder=mask_name(letter.resident.name),
+        nik=mask_nik(letter.resident.nik),
+        purpose_digest=token.purpose_digest(letter.purpose),
+    )
 
 
 def issue(actor: Actor, letter: Letter) -> Letter:
@@ -449,7 +457,16 @@ def issue(actor: Actor, letter: Letter) -> Letter:
         if letter_type.validity_days
         else None
     )
-    signed = token.sign(token_payload(letter, village, number, today), _signing_key())
+    kid, private_key = signing_key()
+    claims = token_claims(
+        letter,
+        village,
+        kid=kid,
+        number=number,
+        issued_on=today,
+        valid_until=valid_until,
+    )
+    signed = token.sign(claims, private_key)
     data = render_letter(
         documents.build_document(
             letter_type=letter_type,
@@ -503,18 +520,6 @@ def issue(actor: Actor, letter: Letter) -> Letter:
         detail=_detail(letter),
     )
     return letter
-
-
-def _signing_key():
-    try:
-        return load_signing_key(current_app.instance_path)
-    except FileNotFoundError:
-        raise Conflict(
-            _(
-                "Kunci tanda tangan desa belum dibuat. Jalankan `desa init` terlebih dahulu."
-            ),
-            code="no_signing_key",
-        ) from None
 
 
 def revoke(actor: Actor, letter: Letter, reason: Any) -> Letter:

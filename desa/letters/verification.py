@@ -14,12 +14,13 @@ from sqlalchemy import select
 
 from desa.auth.actor import Actor
 from desa.auth.services import throttle_key
-from desa.core.keys import load_signing_key
 from desa.core.ratelimit import WINDOW, TooManyRequests, count_hit
 from desa.core.village import get_village, to_village
 from desa.extensions import db
 from desa.letters import token as tokens
 from desa.letters.models import Letter, LetterStatus, VerifyThrottle
+from desa.trust import keys
+from desa.trust.models import SigningKey
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,6 @@ def throttle(actor: Actor, kind: str) -> None:
         )
 
 
-def public_key():
-    return load_signing_key(current_app.instance_path).public_key()
-
-
 def _invalid() -> dict[str, Any]:
     return {
         "valid": False,
@@ -64,6 +61,7 @@ def _invalid() -> dict[str, Any]:
         "number": None,
         "type": None,
         "type_code": None,
+        "type_title": None,
         "issued_on": None,
         "holder": None,
         "nik": None,
@@ -72,7 +70,23 @@ def _invalid() -> dict[str, Any]:
         "valid_until": None,
         "expired": False,
         "revoked_on": None,
+        "kid": None,
     }
+
+
+def _signer(sealed: tokens.Sealed) -> SigningKey | None:
+    """The village key that made the signature, if one did and was in force then."""
+    stmt = select(SigningKey)
+    if sealed.claims.kid is not None:  # version 1 tokens name no key
+        stmt = stmt.where(SigningKey.kid == sealed.claims.kid)
+    for row in db.session.scalars(stmt):
+        if sealed.signed_by(keys.public_key(row)):
+            retired = keys.retired_on(row)
+            if retired is not None and sealed.claims.issued_on > retired:
+                log.warning("token signed with key %s after its retirement", row.kid)
+                return None
+            return row
+    return None
 
 
 def check(actor: Actor, text: str) -> dict[str, Any]:
@@ -82,37 +96,38 @@ def check(actor: Actor, text: str) -> dict[str, Any]:
 
 
 def _check(text: str, today: dt.date) -> tuple[dict[str, Any], Letter | None]:
-    try:
-        key = public_key()
-    except FileNotFoundError:  # before `desa init`: nothing can be authentic yet
-        log.warning("letter verification without a signing key in the instance folder")
+    sealed = tokens.read(text)
+    village = get_village()
+    if sealed is None or village is None or sealed.claims.village_code != village.code:
         return _invalid(), None
-    payload = tokens.verify(tokens.token_from_text(text), key)
-    if payload is None:
+    claims = sealed.claims
+    signer = _signer(sealed)
+    if signer is None:
         return _invalid(), None
-    letter = db.session.scalar(select(Letter).where(Letter.public_id == payload["id"]))
+    letter = db.session.scalar(
+        select(Letter).where(Letter.public_id == claims.letter_id)
+    )
     if (
         letter is None
         or letter.status not in (LetterStatus.ISSUED, LetterStatus.REVOKED)
-        or letter.number != payload["no"]
-        or letter.type.code != payload["t"]
+        or letter.number != claims.number
+        or letter.type.code != claims.type_code
     ):
         return _invalid(), None
-    village = get_village()
     expired = letter.valid_until is not None and today > letter.valid_until
     result = {
         "valid": letter.status == LetterStatus.ISSUED and not expired,
         "status": letter.status,
         "number": letter.number,
-        "type": letter.type.title,
+        # CONTRACT §4: `type` is the code, as in POST /api/v1/letters.
+        "type": letter.type.code,
         "type_code": letter.type.code,
-        "issued_on": payload["d"],
-        "holder": payload["h"],
-        "nik": payload["n"],
-        "village": village.title
-        if village and village.code == payload["vc"]
-        else payload["vc"],
-        "village_code": payload["vc"],
+        "type_title": letter.type.title,
+        "issued_on": claims.issued_on.isoformat(),
+        "holder": claims.holder,
+        "nik": claims.nik,
+        "village": village.title,
+        "village_code": claims.village_code,
         "valid_until": letter.valid_until.isoformat() if letter.valid_until else None,
         "expired": expired,
         # The village's date: a letter revoked at 06:30 WIB was revoked that day,
@@ -120,6 +135,7 @@ def _check(text: str, today: dt.date) -> tuple[dict[str, Any], Letter | None]:
         "revoked_on": to_village(letter.revoked_at).date().isoformat()
         if letter.revoked_at
         else None,
+        "kid": signer.kid,
     }
     return result, letter
 

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from desa.core.db import utcnow
-from desa.core.keys import key_path
+from desa.core.keys import key_path, legacy_key_path
 from desa.maintenance.backup import backup_status
 
 OK, WARN, FAIL = "OK", "PERINGATAN", "GAGAL"
@@ -99,17 +99,32 @@ def _schema() -> Verdict:
 
 
 def _signing_key() -> Verdict:
+    from desa.trust import keys
+
     name = "Kunci tanda tangan"
-    path = key_path(current_app.instance_path)
+    try:
+        row = keys.active_key()
+    except Exception as err:  # noqa: BLE001 - no schema yet: a verdict, not a traceback
+        return Verdict(FAIL, name, f"tidak dapat dibaca ({type(err).__name__}).")
+    if row is None:
+        return Verdict(FAIL, name, "tidak ada; jalankan `desa init`.")
+    path = key_path(current_app.instance_path, row.kid)
+    if not path.exists() and keys.missing_private_key() is None:
+        path = legacy_key_path(current_app.instance_path)  # not yet renamed
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
-        return Verdict(FAIL, name, "tidak ada; jalankan `desa init`.")
+        return Verdict(
+            FAIL,
+            name,
+            f"berkas kunci aktif {row.kid} hilang; jalankan `desa keys rotate` "
+            "(surat lama tetap dapat diperiksa).",
+        )
     if mode & 0o077:
         return Verdict(
             FAIL, name, f"izin berkas {oct(mode)} terlalu longgar; harus 0600 ({path})."
         )
-    return Verdict(OK, name, "ada, izin 0600.")
+    return Verdict(OK, name, f"kunci aktif {row.kid} ada, izin 0600.")
 
 
 def _free_disk() -> Verdict:

@@ -17,8 +17,28 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # The key files stay in the instance folder; `desa init` registers an existing
+    # `keys/signing-ed25519.pem` here under its kid (desa/trust/keys.py).
+    op.create_table(
+        'signing_keys',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kid', sa.String(length=8), nullable=False),
+        sa.Column('public_key', sa.String(length=43), nullable=False),
+        sa.Column('status', sa.String(length=10), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('retired_at', sa.DateTime(), nullable=True),
+        sa.CheckConstraint("status IN ('active', 'retired')",
+                           name=op.f('ck_signing_keys_status_known')),
+        sa.CheckConstraint("(status = 'retired') = (retired_at IS NOT NULL)",
+                           name=op.f('ck_signing_keys_retired_dated')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_signing_keys')),
+        sa.UniqueConstraint('kid', name=op.f('uq_signing_keys_kid')),
+    )
+    op.create_index('uq_signing_keys_one_active', 'signing_keys', ['status'],
+                    unique=True, sqlite_where=sa.text("status = 'active'"),
+                    postgresql_where=sa.text("status = 'active'"))
 
 
 def downgrade():
-    pass
+    op.drop_index('uq_signing_keys_one_active', table_name='signing_keys')
+    op.drop_table('signing_keys')

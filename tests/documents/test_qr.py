@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,10 +11,20 @@ import pytest
 import qrcode
 from defusedxml import ElementTree
 from pypdf import PdfReader
+from qrcode import util
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.pdfgen.canvas import Canvas
+from scanning import binary as _binary
+from scanning import render, zbar_decode
 
-from desa.documents.qr import BORDER, draw_qr, qr_matrix, qr_rows, qr_svg
+from desa.documents.qr import (
+    BORDER,
+    draw_qr,
+    qr_matrix,
+    qr_rows,
+    qr_svg,
+    segments,
+)
 
 TOKEN = (
     "eyJkIjoiMjAyNi0xMS0yMyIsImgiOiJTKioqIEEqKioqKiIsImlkIjoiazN4OWFiY2RlZmdoIiwi"
@@ -25,35 +33,23 @@ TOKEN = (
     "dK5uYiSb2cN7xQeA1oPzRj3MhWlV9gF4tD6sU8kC0aB2eX5yZ7Q"
 )
 URL = f"http://desa.test/v/{TOKEN}"
-SAMPLES = ["A", "http://desa.test/v/abc", "12345678901234567890", URL, URL * 3]
-
-
-def _binary(name: str) -> str:
-    """A poppler/zbar tool; CI installs them (DESA_REQUIRE_BROWSER=1 makes a miss fail)."""
-    path = shutil.which(name) or f"/usr/bin/{name}"
-    if Path(path).exists():
-        return path
-    if os.environ.get("DESA_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{name} is not installed (DESA_REQUIRE_BROWSER=1)", pytrace=False)
-    pytest.skip(f"{name} is not installed")
-
-
-def zbar_decode(png: Path) -> list[str]:
-    """What zbarimg reads in an image: one entry per symbol, [] when none."""
-    result = subprocess.run(
-        [_binary("zbarimg"), "--raw", "-q", "-Sdisable", "-Sqrcode.enable", str(png)],
-        capture_output=True,
-        check=False,
-    )
-    assert result.returncode in (0, 4), result.stderr  # 4: no symbol found
-    return result.stdout.decode().splitlines()
+DIGIT_URL = "http://192.168.1.10:5000/v/" + "1234567890" * 32
+SAMPLES = [
+    "A",
+    "http://desa.test/v/abc",
+    "12345678901234567890",
+    URL,
+    URL * 3,
+    DIGIT_URL,
+]
 
 
 def reference(data: str, mask: int) -> list[str]:
     q = qrcode.QRCode(
         error_correction=ERROR_CORRECT_M, border=BORDER, mask_pattern=mask
     )
-    q.add_data(data, optimize=0)
+    for chunk in segments(data):
+        q.add_data(chunk, optimize=0)
     q.make(fit=True)
     return ["".join("1" if dark else "0" for dark in row) for row in q.get_matrix()]
 
@@ -171,3 +167,26 @@ def test_version_is_the_smallest_that_holds_the_data():
     for n in [1, *steps, *(s - 1 for s in steps)]:
         side = len(qr_rows("x" * n)) - 2 * BORDER
         assert side == 17 + 4 * version_of(n), n
+
+
+def test_a_url_ending_in_digits_puts_them_in_numeric_mode():
+    head, tail = segments(DIGIT_URL)
+    assert (head.mode, tail.mode) == (util.MODE_8BIT_BYTE, util.MODE_NUMBER)
+    assert head.data.decode() + tail.data.decode() == DIGIT_URL
+    # Numeric mode makes the symbol smaller than byte mode would.
+    q = qrcode.QRCode(error_correction=ERROR_CORRECT_M)
+    q.add_data(DIGIT_URL.encode(), optimize=0)
+    assert len(qr_rows(DIGIT_URL)) - 2 * BORDER < 17 + 4 * q.best_fit()
+    # Short digit runs and text without digits stay one segment.
+    assert len(segments("http://desa.test/v/12345")) == 1
+    assert len(segments("AB12CD34")) == 1
+
+
+def test_a_mixed_mode_url_decodes_to_exactly_the_url(tmp_path):
+    pdf = tmp_path / "mixed.pdf"
+    canvas = Canvas(str(pdf), pagesize=(200, 200))
+    draw_qr(canvas, DIGIT_URL, 10, 10, 180)
+    canvas.showPage()
+    canvas.save()
+    (png,) = render(pdf, 100, tmp_path)
+    assert zbar_decode(png) == [DIGIT_URL]

@@ -193,10 +193,8 @@ def test_verify_json_valid_revoked_invalid(
     letter_token = issued["verify_url"].rsplit("/v/", 1)[1]
     body = client.get(f"/api/v1/verify/{letter_token}").get_json()
     assert body["valid"] is True and body["status"] == "issued"
-    assert (
-        body["number"] == issued["number"]
-        and body["type"] == "Surat Keterangan Domisili"
-    )
+    assert body["number"] == issued["number"] and body["type"] == "SKD"
+    assert body["type_title"] == "Surat Keterangan Domisili"
     assert body["issued_on"] == "2026-11-23" and body["village"] == "Desa Merubung"
     assert body["holder"] == "S*** A*****"
     assert body["nik"] == holder.nik[:4] + "********" + holder.nik[-4:]
@@ -286,9 +284,11 @@ def test_issuing_without_a_signing_key_is_a_clear_409(
     api, clerk_token, head_token, holder, app
 ):
     from desa.core.keys import key_path
+    from desa.trust.keys import active_key
 
     public_id = _draft(api, clerk_token, holder.nik).get_json()["id"]
-    key_path(app.instance_path).unlink()
+    with app.app_context():
+        key_path(app.instance_path, active_key().kid).unlink()
     resp = api("POST", f"/api/v1/letters/{public_id}/issue", token=head_token)
     assert (
         resp.status_code == 409 and resp.get_json()["error"]["code"] == "no_signing_key"

@@ -280,10 +280,7 @@ def test_settings_change_who_may_issue(client, login, app):
 
 
 def test_offline_verifier_is_an_inert_download_with_the_public_key(client, login, app):
-    import base64
-
-    from desa.core.keys import load_signing_key
-    from desa.letters.token import raw_public_key
+    from desa.trust.keys import active_key
 
     login("admin")
     resp = client.get("/letters/offline-verifier")
@@ -293,8 +290,10 @@ def test_offline_verifier_is_an_inert_download_with_the_public_key(client, login
     )
     csp = resp.headers["Content-Security-Policy"]
     assert "sandbox" in csp and "default-src 'none'" in csp
-    raw = raw_public_key(load_signing_key(app.instance_path).public_key())
-    assert base64.b64encode(raw).decode() in resp.get_data(as_text=True)
+    with app.app_context():
+        key = active_key()
+    html = resp.get_data(as_text=True)
+    assert key.public_key in html and f'"kid": "{key.kid}"' in html
     _post(client, "/logout")
     login("clerk")
     assert client.get("/letters/offline-verifier").status_code == 403

@@ -44,7 +44,10 @@ LEADING = 16
 INDENT = 12.5 * mm  # first line of a paragraph, and the data block
 PARAGRAPH_GAP = 6
 
-QR_SIZE = 32 * mm
+# Two points a module, on whole points: at 72 dpi every module is exactly 2 × 2
+# pixels, at 100 dpi 2.8, so zbar reads the code from a screen render or a cheap
+# scan. A verify URL is a version 9 symbol: 61 modules with the quiet zone, 43 mm.
+QR_MODULE = 2
 SIGN_WIDTH = 72 * mm
 SIGN_SPACE = 24 * mm  # room for the signature and the stamp
 
@@ -257,7 +260,7 @@ class _LetterFlow:
         name_size = fit_size(name, SERIF_BOLD, BODY_SIZE, SIGN_WIDTH, 8)
         sign_h = LEADING * (1 + len(titles)) + SIGN_SPACE + LEADING
         qr = doc.qr_url if doc.qr_url and not doc.draft else None
-        qr_h = QR_SIZE + 22 if qr else 0
+        qr_h = qr_size(qr) - 2 * _quiet(qr) + 22 if qr else 0
         self.need(max(sign_h, qr_h) + 14)
         self.y -= 14
         top = self.y
@@ -279,15 +282,26 @@ class _LetterFlow:
 
     def _qr(self, url: str, top: float) -> None:
         c = self.c
-        # The drawing includes the quiet zone; shift it so the code lines up with the text.
-        quiet = BORDER * QR_SIZE / len(qr_rows(url))
-        draw_qr(c, url, LEFT - quiet, top - QR_SIZE + quiet, QR_SIZE)
-        y = top - QR_SIZE + quiet - 6
+        # The drawing includes the quiet zone; shift it so the code lines up with
+        # the text, its corner on a whole point.
+        size, quiet = qr_size(url), _quiet(url)
+        x, y0 = round(LEFT - quiet), round(top + quiet - size)
+        draw_qr(c, url, x, y0, size)
+        y = y0 + quiet - 6
         c.setFont(SANS, 7)
         c.drawString(LEFT, y, "Pindai untuk memeriksa keaslian")
         c.setFillGray(0.35)
         c.drawString(LEFT, y - 8.5, pdf_text(urlsplit(url).netloc or url))
         c.setFillGray(0)
+
+
+def qr_size(url: str) -> int:
+    """The printed side of the code in points, quiet zone included."""
+    return len(qr_rows(url)) * QR_MODULE
+
+
+def _quiet(url: str) -> int:
+    return BORDER * QR_MODULE
 
 
 def _letter_footer(c: Canvas, number: int, total: int) -> None:

@@ -22,11 +22,14 @@ import statistics
 import time
 from pathlib import Path
 
-from _common import baseline, figure, temp_instance
+from _common import baseline, figure, percentile, temp_instance
 
 INSTANCE = temp_instance()
 
 import qrcode  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: E402
+    Ed25519PrivateKey,
+)
 from flask_migrate import upgrade  # noqa: E402
 from qrcode.constants import ERROR_CORRECT_M  # noqa: E402
 from reportlab.lib.pagesizes import A4  # noqa: E402
@@ -40,14 +43,18 @@ from desa.auth.actor import Actor, Via  # noqa: E402
 from desa.auth.models import User  # noqa: E402
 from desa.auth.services import create_user  # noqa: E402
 from desa.core.db import mark_write_intent  # noqa: E402
-from desa.core.keys import ensure_signing_key  # noqa: E402
 from desa.core.village import require_village, set_village  # noqa: E402
+from desa.documents.qr import BORDER, qr_rows  # noqa: E402
 from desa.extensions import db  # noqa: E402
 from desa.letters import documents, services  # noqa: E402
+from desa.letters import token as tokens  # noqa: E402
 from desa.letters.models import Letter  # noqa: E402
 from desa.letters.pdf import LetterDocument, merge_pdfs, render_letter  # noqa: E402
+from desa.letters.pdf.letter import QR_MODULE  # noqa: E402
 from desa.residents.demo import build_rows  # noqa: E402
 from desa.residents.models import Resident  # noqa: E402
+from desa.trust import bundle  # noqa: E402
+from desa.trust.keys import ensure_active_key  # noqa: E402
 
 TODAY = dt.date(2026, 11, 23)
 PASSWORD = "kata-sandi-bench-2026"
@@ -65,7 +72,7 @@ def setup(app, count: int) -> tuple[int, list[int]]:
     with app.app_context():
         upgrade()
         set_village("61.01.12.2002")
-        ensure_signing_key(app.instance_path)
+        ensure_active_key(Actor(today=TODAY, via=Via.CLI))
         head = create_user(
             Actor(today=TODAY, via=Via.CLI),
             "kades",
@@ -209,6 +216,101 @@ def bare_letter(doc: LetterDocument, mask: int | None = None) -> bytes:
     return buf.getvalue()
 
 
+def token_throughput(letter_tokens: list[str]) -> tuple[float, float]:
+    """Signatures and verifications per second on the issued letters' claims."""
+    key = Ed25519PrivateKey.generate()
+    claims = [tokens.read(t).claims for t in letter_tokens]
+    rounds = max(1, 20_000 // len(claims))
+    start = time.perf_counter()
+    signed = [tokens.sign(c, key) for _ in range(rounds) for c in claims]
+    sign_rate = len(signed) / (time.perf_counter() - start)
+    public = key.public_key()
+    start = time.perf_counter()
+    good = sum(tokens.verify(t, public) is not None for t in signed)
+    verify_rate = len(signed) / (time.perf_counter() - start)
+    assert good == len(signed)
+    return sign_rate, verify_rate
+
+
+def kabupaten_list(
+    villages: int, keys_each: int, revocations: int
+) -> tuple[bytes, list[str], Ed25519PrivateKey]:
+    """A signed kabupaten trust list, and real tokens from its villages (some revoked)."""
+    zone = dt.timezone(dt.timedelta(hours=7))
+    entries, letter_tokens = [], []
+    per_village = revocations // villages
+    for v in range(villages):
+        code = f"61.01.{v // 20 + 1:02d}.{2001 + v % 20:04d}"
+        keys = [Ed25519PrivateKey.generate() for _ in range(keys_each)]
+        entries.append(
+            {
+                "code": code,
+                "name": f"Desa Uji {v + 1}",
+                "keys": [
+                    {
+                        "kid": tokens.kid_of(k.public_key()),
+                        "alg": "Ed25519",
+                        "public_key": tokens.b64url(
+                            tokens.raw_public_key(k.public_key())
+                        ),
+                        "status": "active" if i == keys_each - 1 else "retired",
+                        "created": "2026-01-01T08:00:00+07:00",
+                        "retired": None if i == keys_each - 1 else "2026-06-30",
+                    }
+                    for i, k in enumerate(keys)
+                ],
+                "revoked": [
+                    {"id": f"r{v:04d}x{r:06d}", "revoked_on": "2026-11-30"}
+                    for r in range(per_village)
+                ],
+            }
+        )
+        for r in range(5):
+            letter_id = f"r{v:04d}x{r:06d}" if r == 0 else f"ok{v:04d}x{r:06d}"
+            claims = tokens.Claims(
+                village_code=code,
+                kid=tokens.kid_of(keys[-1].public_key()),
+                letter_id=letter_id,
+                number=f"SKD/{r + 1:03d}/{2001 + v % 20}/XII/2026",
+                type_code="SKD",
+                issued_on=dt.date(2026, 12, 7),
+                valid_until=dt.date(2027, 3, 7),
+                holder="S*** A*****",
+                nik="6101********0001",
+            )
+            letter_tokens.append(tokens.sign(claims, keys[-1]))
+    hub = Ed25519PrivateKey.generate()
+    document = bundle.make(
+        kind="kabupaten",
+        issuer_code="61.01",
+        issuer_name="Disdukcapil Kabupaten Sambas",
+        made_at=dt.datetime(2026, 12, 7, 8, 0, tzinfo=zone),
+        villages=entries,
+        kid=tokens.kid_of(hub.public_key()),
+        private_key=hub,
+    )
+    return bundle.dump(document), letter_tokens, hub
+
+
+def qr_figures(urls: list[str]) -> None:
+    """Each QR's length, version, modules and printed size (the longest URL seen)."""
+    url = max(urls, key=len)
+    rows = qr_rows(url)
+    modules = len(rows) - 2 * BORDER
+    version = (modules - 17) // 4
+    side_mm = modules * QR_MODULE * 25.4 / 72
+    baseline(
+        f"letter QR: {len(url)}-character URL → version {version}, {modules} modules, "
+        f"printed side (mm)",
+        side_mm,
+        "mm",
+    )
+    figure(
+        "letter QR module at 72 dpi (pixels, whole = crisp)", QR_MODULE, "px", 2, True
+    )
+    figure("letter QR version", version, "", 10)
+
+
 def timed_ms(fn, items) -> list[float]:
     samples = []
     for item in items:
@@ -272,6 +374,36 @@ def main() -> None:
         20,
     )
     figure("size per issued letter, mean", statistics.mean(sizes) / 1024, "KB", 60)
+
+    with app.app_context():
+        letter_tokens = list(
+            db.session.scalars(select(Letter.token).where(Letter.id.in_(letter_ids)))
+        )
+        qr_figures([services.verify_url(t) for t in letter_tokens])
+    sign_rate, verify_rate = token_throughput(letter_tokens)
+    figure("token signatures per second (Ed25519, Python)", sign_rate, "/s", 5000, True)
+    figure("token verifications per second", verify_rate, "/s", 5000, True)
+
+    data, kab_tokens, hub = kabupaten_list(200, 3, 10_000)
+    start = time.perf_counter()
+    trust = bundle.load(data, anchors=[hub.public_key()])
+    load_ms = (time.perf_counter() - start) * 1000
+    baseline(
+        f"loading the kabupaten list (200 villages × 3 keys, 10,000 revocations, "
+        f"{len(data) / 1e6:.1f} MB)",
+        load_ms,
+        "ms",
+    )
+    today = dt.date(2026, 12, 8)
+    checks = timed_ms(lambda t: bundle.check(trust, t, today), kab_tokens)
+    states = {bundle.check(trust, t, today).state for t in kab_tokens}
+    assert states == {bundle.VALID, bundle.REVOKED}, states
+    figure(
+        f"offline check of one letter against that list, p99 of {len(checks)}",
+        percentile(checks, 99),
+        "ms",
+        5,
+    )
 
 
 if __name__ == "__main__":

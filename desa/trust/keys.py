@@ -49,7 +49,7 @@ def all_keys() -> list[SigningKey]:
     """Every key, oldest first."""
     return list(
         db.session.scalars(
-            select(SigningKey).order_by(SigningKey.created_at, SigningKey.id)
+            select(SigningKey).order_by(SigningKey.id)
         )
     )
 

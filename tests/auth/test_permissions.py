@@ -20,6 +20,7 @@ PUBLIC = {
     "auth_api.me",  # answers about the caller, 401 when anonymous
     "letters_public.verify_page",  # anyone holding a letter (throttled)
     "letters_public.verify_upload",
+    "trust.keys_json",  # the public keys that verify letters (CONTRACT §8)
     "letters_api.verify",
     # Staff with letters:read, or the resident the letter is for: checked in the
     # view (401 anonymous, 403 other roles, 404 someone else's letter).

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from desa.auth.models import ApiToken, User
 from desa.core.models import Village
@@ -92,6 +92,10 @@ def run(env, *args, stdin=""):
 
 
 def test_init_is_idempotent_and_names_the_village(cli_env, db):
+    from desa.trust.models import SigningKey
+
+    db.session.execute(delete(SigningKey))  # this instance folder has no key yet
+    db.session.commit()
     first = run(cli_env, "init", "--village-code", "61.01.12.2002")
     second = run(cli_env, "init")
     assert first.returncode == second.returncode == 0, first.stderr
@@ -99,7 +103,9 @@ def test_init_is_idempotent_and_names_the_village(cli_env, db):
         "Desa Merubung, Kecamatan Tekarang, Kabupaten Sambas, Kalimantan Barat"
         in second.stdout
     )
-    key = Path(cli_env["DESA_INSTANCE_PATH"]) / "keys" / "signing-ed25519.pem"
+    assert "Kunci tanda tangan surat siap (kid " in first.stdout
+    assert "Kunci tanda tangan" not in second.stdout  # idempotent: still that key
+    (key,) = (Path(cli_env["DESA_INSTANCE_PATH"]) / "keys").glob("*.pem")
     assert oct(key.stat().st_mode & 0o777) == "0o600"
     db.session.rollback()
     village = db.session.get(Village, 1)

@@ -112,11 +112,13 @@ def test_a_cli_command_commits_once_at_its_end(runner, db):
 
 
 def test_a_failed_cli_command_keeps_nothing(runner, db):
+    before = db.session.scalar(select(func.count(AuditEvent.id)))
+    db.session.rollback()
     result = runner.invoke(args=["token", "add", " ", "--role", "district"])
     assert result.exit_code == 1
     assert "Nama token wajib diisi" in result.output
     db.session.rollback()
-    assert db.session.scalar(select(func.count(AuditEvent.id))) == 0
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == before
 
 
 def test_services_never_commit():

@@ -9,6 +9,13 @@ import pytest
 
 from desa.extensions import db as _db
 
+
+def _csrf(client):
+    from conftest import csrf_token
+
+    return csrf_token(client)
+
+
 TODAY = dt.date(2026, 11, 23)
 
 
@@ -94,3 +101,28 @@ def letters(app, make_user, make_actor):
             )
 
     return Helper()
+
+
+@pytest.fixture
+def api(client):
+    """call(method, url, json=None, token=None): bearer token, or the session + CSRF."""
+
+    def call(method, url, json=None, token=None):
+        headers = (
+            {"Authorization": f"Bearer {token}"}
+            if token
+            else {"X-CSRFToken": _csrf(client)}
+        )
+        return client.open(url, method=method, json=json, headers=headers)
+
+    return call
+
+
+@pytest.fixture
+def clerk_token(make_token):
+    return make_token("clerk")
+
+
+@pytest.fixture
+def head_token(make_token):
+    return make_token("head")

@@ -12,31 +12,6 @@ from desa.core.models import Village
 from desa.extensions import db
 
 
-@pytest.fixture
-def api(client):
-    """call(method, url, json=None, token=None): bearer token, or the session + CSRF."""
-
-    def call(method, url, json=None, token=None):
-        headers = (
-            {"Authorization": f"Bearer {token}"}
-            if token
-            else {"X-CSRFToken": csrf_token(client)}
-        )
-        return client.open(url, method=method, json=json, headers=headers)
-
-    return call
-
-
-@pytest.fixture
-def clerk_token(make_token):
-    return make_token("clerk")
-
-
-@pytest.fixture
-def head_token(make_token):
-    return make_token("head")
-
-
 def _draft(api, token, nik, type_code="SKD", **extra):
     body = {"type": type_code, "nik": nik, "purpose": "Melamar pekerjaan", **extra}
     return api("POST", "/api/v1/letters", body, token)

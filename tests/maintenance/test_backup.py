@@ -18,6 +18,14 @@ from desa.core.keys import key_path
 from desa.extensions import db as _db
 from desa.residents.models import Resident
 
+
+def _kid(app) -> str:
+    from desa.trust.keys import active_key
+
+    with app.app_context():
+        return active_key().kid
+
+
 pytestmark = pytest.mark.skipif(
     bool(PG_URL) and shutil.which("pg_dump") is None,
     reason="pg_dump is not installed for the PostgreSQL run",
@@ -51,7 +59,7 @@ def test_backup_then_restore_into_an_empty_instance(
     assert archive.stat().st_mode & 0o777 == 0o600  # keys and personal data inside
     assert {
         "database/desa.sqlite",
-        "instance/keys/signing-ed25519.pem",
+        f"instance/keys/{_kid(app)}.pem",
         "instance/letters/2026/abc.pdf",
     } <= names
 
@@ -63,8 +71,10 @@ def test_backup_then_restore_into_an_empty_instance(
         assert _db.session.scalar(select(func.count(Resident.id))) == 3
         _db.session.remove()
         _db.engine.dispose()
-    assert key_path(str(fresh)).read_bytes() == key_path(app.instance_path).read_bytes()
-    assert key_path(str(fresh)).stat().st_mode & 0o777 == 0o600
+    kid = _kid(app)
+    restored = key_path(str(fresh), kid)
+    assert restored.read_bytes() == key_path(app.instance_path, kid).read_bytes()
+    assert restored.stat().st_mode & 0o777 == 0o600
     assert (fresh / "letters/2026/abc.pdf").read_bytes() == letter.read_bytes()
     check = sqlite3.connect(fresh / "desa.sqlite")
     assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -162,7 +172,7 @@ def test_doctor_gives_a_verdict_per_check(app, runner, tmp_path):
     )
     assert result.exit_code == 0
 
-    key_path(app.instance_path).chmod(0o644)
+    key_path(app.instance_path, _kid(app)).chmod(0o644)
     result = runner.invoke(args=["doctor"])
     assert result.exit_code == 1
     assert "GAGAL      Kunci tanda tangan: izin berkas 0o644" in result.output

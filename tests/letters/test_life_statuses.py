@@ -368,6 +368,75 @@ def test_resident_is_offered_only_the_types_that_serve_them(app, client, login):
     assert _count(app, Letter) == 0
 
 
+# --- admin ---------------------------------------------------------------------------------
+
+
+TYPE_DATA = {
+    "code": "SKAW",
+    "title": "Surat Keterangan Ahli Waris",
+    "kind": "letter",
+    "body": "Menerangkan bahwa almarhum:\n\n[data]\n\nmeninggalkan ahli waris.",
+    "fields": "",
+    "validity_days": "",
+    "number_pattern": "{code}/{seq:03}/{village}/{month_roman}/{year}",
+    "issuer": "head",
+    "active": "y",
+}
+
+
+def test_admin_chooses_the_statuses_a_type_serves(app, client, login):
+    login("admin")
+    page = client.get("/letters/types/new").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*value="active"', page)
+    assert 'value="deceased"' in page and "Untuk warga berstatus" in page
+    resp = _post(client, "/letters/types/new", {**TYPE_DATA, "life_statuses": []})
+    assert resp.status_code == 422
+    assert "Pilih paling sedikit satu status warga" in _summary(
+        resp.get_data(as_text=True)
+    )
+    assert _count(app, LetterType, LetterType.code == "SKAW") == 0
+    resp = _post(
+        client,
+        "/letters/types/new",
+        {**TYPE_DATA, "life_statuses": ["missing", "deceased"]},
+    )
+    assert resp.status_code == 302
+    with app.app_context():
+        saved = db.session.scalar(select(LetterType).where(LetterType.code == "SKAW"))
+        assert saved.life_statuses == ["deceased", "missing"]
+    page = client.get("/letters/types/SKAW/edit").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*value="deceased"', page)
+    assert not re.search(r'<input checked[^>]*value="active"', page)
+    listing = client.get("/letters/types").get_data(as_text=True)
+    assert "Meninggal, Hilang" in listing
+    resp = _post(
+        client,
+        "/letters/types/SKAW/edit",
+        {**TYPE_DATA, "life_statuses": ["active", "nobody"]},
+    )
+    assert resp.status_code == 422
+    with app.app_context():
+        kept = db.session.scalar(
+            select(LetterType.life_statuses).where(LetterType.code == "SKAW")
+        )
+        assert kept == ["deceased", "missing"]
+
+
+def test_type_values_refuse_unknown_or_no_statuses(app):
+    from desa.core.errors import ValidationError
+    from desa.letters import types
+
+    base = {"code": "X1", "title": "Surat Uji", "body": "[data]"}
+    with app.app_context():
+        assert types.clean_type(base)["life_statuses"] == ["active"]
+        both = types.clean_type({**base, "life_statuses": ["moved", "active"]})
+        assert both["life_statuses"] == ["active", "moved"]
+        for bad in ([], ["alive"], ["active", "alive"], "active"):
+            with pytest.raises(ValidationError) as refused:
+                types.clean_type({**base, "life_statuses": bad})
+            assert "life_statuses" in refused.value.fields, bad
+
+
 def test_a_death_letter_is_issued_for_the_deceased(app, letters, make_resident):
     resident = make_resident(
         name="LAMA WAFAT", life_status="deceased", birth_date=dt.date(1930, 1, 1)

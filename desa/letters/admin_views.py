@@ -22,8 +22,13 @@ from desa.core.village import require_village
 from desa.extensions import db
 from desa.letters import letterhead, types
 from desa.letters.forms import LetterheadForm, LetterTypeForm, SettingsForm
-from desa.letters.models import DEFAULT_NUMBER_PATTERN, LetterType
+from desa.letters.models import (
+    DEFAULT_LIFE_STATUSES,
+    DEFAULT_NUMBER_PATTERN,
+    LetterType,
+)
 from desa.letters.responses import frame_on_own_pages, framed_pdf_response
+from desa.residents.forms import LIFE_LABELS
 from desa.trust.services import village_bundle
 
 bp = Blueprint("letter_admin", __name__, url_prefix="/letters")
@@ -41,7 +46,9 @@ def type_list():
     letter_types = db.session.scalars(
         select(LetterType).order_by(LetterType.active.desc(), LetterType.title)
     )
-    return render_template("letters/types.html", letter_types=list(letter_types))
+    return render_template(
+        "letters/types.html", letter_types=list(letter_types), life_labels=LIFE_LABELS
+    )
 
 
 @bp.route("/types/new", methods=["GET", "POST"])
@@ -53,6 +60,7 @@ def type_new():
         form.number_pattern.data = DEFAULT_NUMBER_PATTERN
         form.active.data = True
         form.body.data = "[data]"
+        form.life_statuses.data = [str(s) for s in DEFAULT_LIFE_STATUSES]
     return _save(form, None)
 
 
@@ -192,6 +200,7 @@ def _values(form: LetterTypeForm) -> dict:
             "validity_days",
             "number_pattern",
             "issuer",
+            "life_statuses",
             "active",
         )
     }

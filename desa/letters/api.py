@@ -26,6 +26,7 @@ from desa.core.village import require_village
 from desa.letters import documents, services, verification
 from desa.letters.models import LetterStatus
 from desa.letters.responses import pdf_response
+from desa.residents.models import LIFE_STATUSES
 from desa.residents.services import get_visible
 
 bp = Blueprint("letters_api", __name__, url_prefix="/api/v1")
@@ -35,7 +36,7 @@ LETTER_TYPE = spec.schema(
     "LetterType",
     {
         "type": "object",
-        "required": ["code", "title", "addressee", "fields"],
+        "required": ["code", "title", "addressee", "fields", "life_statuses"],
         "properties": {
             "code": {"type": "string"},
             "title": {"type": "string"},
@@ -43,6 +44,11 @@ LETTER_TYPE = spec.schema(
             "addressee": _STR_OR_NULL,
             "validity_days": {"type": ["integer", "null"]},
             "issuer": {"type": "string", "enum": ["head", "clerk"]},
+            # The residents' life statuses a letter of this type may be made for.
+            "life_statuses": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(LIFE_STATUSES)},
+            },
             "fields": {
                 "type": "array",
                 "items": {
@@ -190,7 +196,8 @@ spec.operation(
     tag="surat",
     parameters=_ID,
     response=ISSUED,
-    errors=("401", "403", "404", "409"),
+    # 422 `not_eligible`: the type no longer serves the resident's life status.
+    errors=("401", "403", "404", "409", "422"),
 )
 spec.operation(
     "/letters/{id}/revoke",
@@ -252,6 +259,7 @@ def type_json(letter_type, village) -> dict[str, Any]:
         "addressee": addressee,
         "validity_days": letter_type.validity_days,
         "issuer": letter_type.issuer,
+        "life_statuses": list(letter_type.life_statuses or []),
         "fields": letter_type.fields or [],
     }
 
@@ -292,7 +300,7 @@ def get_letter(id: str):  # noqa: A002 - the contract's name
 # Who may issue depends on the village and type: see services.
 @require(Permission.LETTERS_READ)
 def issue_letter(id: str):  # noqa: A002
-    """Numbers, renders, signs and stores the letter; 409 when already issued."""
+    """Numbers, renders, signs and stores the letter; 409 issued, 422 not eligible."""
     actor = current_actor()
     letter = services.visible_letter(actor, id)
     services.issue(actor, letter)

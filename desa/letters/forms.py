@@ -9,14 +9,17 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from desa.core.errors import current_error
-from desa.core.forms import Form
+from desa.core.forms import Form, Mandatory
 from desa.letters.services import STATUS_LABELS
+from desa.residents.forms import LIFE_LABELS
 
 _TOO_LONG = _l("Terlalu panjang (paling banyak %(max)d karakter).")
 
@@ -88,6 +91,14 @@ class LetterTypeForm(Form):
             ("head", _l("Kepala desa")),
             ("clerk", _l("Kepala desa atau operator")),
         ],
+    )
+    # At least one: the service says so, beside the boxes.
+    life_statuses = SelectMultipleField(
+        _l("Untuk warga berstatus"),
+        choices=[(str(status), label) for status, label in LIFE_LABELS.items()],
+        validators=[Mandatory()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
     )
     active = BooleanField(_l("Aktif (dapat dipilih saat membuat surat)"))
 

@@ -16,11 +16,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desa.core.db import utcnow
 from desa.extensions import db
+from desa.residents.models import LifeStatus
 
 KINDS = ("letter", "referral")
 ISSUERS = ("head", "clerk")
@@ -50,6 +52,8 @@ class LetterRequestState(StrEnum):
 
 STATUSES = tuple(LetterStatus)
 DEFAULT_NUMBER_PATTERN = "{code}/{seq:03}/{village}/{month_roman}/{year}"
+# Most letters speak of a resident who still lives in the village.
+DEFAULT_LIFE_STATUSES = (LifeStatus.ACTIVE,)
 
 
 class LetterType(db.Model):
@@ -79,6 +83,12 @@ class LetterType(db.Model):
         String(120), default=DEFAULT_NUMBER_PATTERN
     )
     issuer: Mapped[str] = mapped_column(String(10), default="head")
+    # The residents' life statuses (LifeStatus values) this type may be made for.
+    life_statuses: Mapped[list[str]] = mapped_column(
+        JSON,
+        default=lambda: [str(s) for s in DEFAULT_LIFE_STATUSES],
+        server_default=text("'[\"active\"]'"),
+    )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -88,6 +98,10 @@ class LetterType(db.Model):
     @property
     def is_referral(self) -> bool:
         return self.kind == "referral"
+
+    def serves(self, resident: Any) -> bool:
+        """Whether a letter of this type may be made for `resident` as recorded now."""
+        return resident.life_status in (self.life_statuses or ())
 
     def field(self, name: str) -> dict[str, Any] | None:
         """The extra-field definition called `name`, or None."""

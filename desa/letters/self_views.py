@@ -40,6 +40,7 @@ def index():
 @require(Permission.SELF_LETTERS)
 def new():
     """Asks the office for a letter: type, purpose and the type's fields."""
+    actor = current_actor()
     types = services.active_types()
     chosen = next((t for t in types if t.code == request.values.get("type")), None)
     form = DraftForm()
@@ -48,8 +49,12 @@ def new():
         form.show_refusal()
         return render_template(
             "letters/self_new.html",
-            types=types,
+            # Only what may be made for this resident as recorded now.
+            types=services.types_for(actor.principal),
             chosen=chosen,
+            refusal=services.eligibility_problem(chosen, actor.principal)
+            if chosen is not None
+            else None,
             form=form,
             values=request.form,
         ), status
@@ -59,8 +64,9 @@ def new():
             f["name"]: request.form.get(f"f_{f['name']}", "")
             for f in chosen.fields or []
         }
-        on_error(page)
-        services.request_letter(current_actor(), chosen.code, form.purpose.data, fields)
+        # Every refusal of a request names a field: the error summary shows it.
+        on_error(page, form=form, flash_message=False)
+        services.request_letter(actor, chosen.code, form.purpose.data, fields)
         flash(
             _(
                 "Permintaan surat sudah dikirim. Petugas desa akan memprosesnya; "

@@ -30,6 +30,7 @@ from desa.core.village import require_village
 from desa.extensions import db
 from desa.letters import documents, numbering, token
 from desa.letters.models import Letter, LetterRequestState, LetterStatus, LetterType
+from desa.residents.models import LifeStatus
 from desa.trust.keys import signing_key
 
 PURPOSE_MAX = 300
@@ -57,6 +58,26 @@ _THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
 # "Rp 900.000", "Rp900.000,-", "IDR 1.250.000,00": how amounts are written here.
 _CURRENCY = re.compile(r"^(?:rp\.?|idr)\s*", re.IGNORECASE)
 _NO_CENTS = re.compile(r",(?:-|0{1,2})$")
+# A type's served statuses as they read after "untuk warga yang …".
+SERVED_WORDS = {
+    LifeStatus.ACTIVE: _l("masih aktif"),
+    LifeStatus.DECEASED: _l("sudah meninggal"),
+    LifeStatus.MOVED: _l("sudah pindah"),
+    LifeStatus.MISSING: _l("dinyatakan hilang"),
+}
+# A resident's recorded status as it reads after "tercatat …".
+RECORDED_WORDS = {
+    LifeStatus.ACTIVE: _l("aktif"),
+    LifeStatus.DECEASED: _l("meninggal"),
+    LifeStatus.MOVED: _l("pindah"),
+    LifeStatus.MISSING: _l("hilang"),
+}
+
+
+class NotEligible(ValidationError):
+    """The letter's type does not serve the resident's life status."""
+
+    code = "not_eligible"
 
 
 # --- lookups ----------------------------------------------------------------------
@@ -69,6 +90,11 @@ def active_types() -> list[LetterType]:
             select(LetterType).where(LetterType.active).order_by(LetterType.title)
         )
     )
+
+
+def types_for(resident: Any) -> list[LetterType]:
+    """The active types that may be made for `resident` as recorded now, by title."""
+    return [t for t in active_types() if t.serves(resident)]
 
 
 def get_type(code: str | None, *, active_only: bool = True) -> LetterType:
@@ -209,6 +235,59 @@ def _reason(raw: Any, what: str) -> str:
     return reason
 
 
+# --- who a type serves ------------------------------------------------------------
+
+
+def _either(words: list[str]) -> str:
+    if len(words) < 2:
+        return "".join(words)
+    return _("%(items)s atau %(last)s", items=", ".join(words[:-1]), last=words[-1])
+
+
+def served_phrase(letter_type: LetterType) -> str:
+    """The residents a type serves, as "masih aktif atau sudah pindah"."""
+    ordered = [s for s in LifeStatus if s in (letter_type.life_statuses or ())]
+    return _either([str(SERVED_WORDS[s]) for s in ordered])
+
+
+def recorded_word(life_status: str) -> str:
+    """A recorded life status as it reads after "tercatat"."""
+    word = RECORDED_WORDS.get(life_status)
+    return str(word) if word is not None else life_status
+
+
+def eligibility_problem(letter_type: LetterType, resident: Any) -> str | None:
+    """Why no letter of this type may be made for `resident`, or None when it may."""
+    if letter_type.serves(resident):
+        return None
+    return _(
+        "%(type)s hanya dapat dibuat untuk warga yang %(served)s; "
+        "%(name)s tercatat %(status)s.",
+        type=letter_type.title,
+        served=served_phrase(letter_type),
+        name=resident.name,
+        status=recorded_word(resident.life_status),
+    )
+
+
+def check_serves(letter_type: LetterType, resident: Any) -> None:
+    """Refuses (422 `not_eligible`) a letter whose type does not serve the resident."""
+    problem = eligibility_problem(letter_type, resident)
+    if problem is not None:
+        raise NotEligible(
+            problem,
+            fields={
+                "type": [
+                    _(
+                        "Jenis surat ini tidak berlaku untuk warga yang tercatat "
+                        "%(status)s.",
+                        status=recorded_word(resident.life_status),
+                    )
+                ]
+            },
+        )
+
+
 # --- drafts and requests ----------------------------------------------------------
 
 
@@ -239,6 +318,7 @@ def create_draft(
     if resident is None:
         raise NotFound(_("Penduduk tidak ditemukan."))
     letter_type = get_type(type_code)
+    check_serves(letter_type, resident)
     letter = _new_letter(
         actor,
         letter_type,
@@ -262,6 +342,7 @@ def request_letter(actor: Actor, type_code: str, purpose: Any, fields: Any) -> L
     """A signed-in resident asks for a letter ("Diajukan")."""
     resident = actor.principal
     letter_type = get_type(type_code)
+    check_serves(letter_type, resident)
     letter = _new_letter(
         actor,
         letter_type,
@@ -304,6 +385,7 @@ def _transition(letter: Letter, from_states: tuple[str, ...], **values: Any) -> 
 
 def take_up(actor: Actor, letter: Letter) -> Letter:
     """The clerk starts working on a resident's request ("Diproses")."""
+    check_serves(letter.type, letter.resident)
     _transition(letter, (LetterStatus.REQUESTED,), status=LetterStatus.DRAFT)
     audit.record(
         actor,
@@ -444,6 +526,12 @@ def issue(actor: Actor, letter: Letter) -> Letter:
             else "state_conflict",
         )
     db.session.refresh(letter)
+    # The resident may have died or moved since the draft, and the type's statuses
+    # may have changed: read both as they are now, the resident's row held until
+    # the commit so that a death being recorded waits for this letter, or it for it.
+    db.session.refresh(letter.type)
+    db.session.refresh(letter.resident, with_for_update={"read": True})
+    check_serves(letter.type, letter.resident)
     today = actor.today
     letter_type = letter.type
     scope = numbering.counter_scope(letter_type.id, village.shared_letter_sequence)

@@ -18,12 +18,14 @@ from desa.core.village import require_village
 from desa.extensions import db
 from desa.letters import documents, numbering
 from desa.letters.models import (
+    DEFAULT_LIFE_STATUSES,
     DEFAULT_NUMBER_PATTERN,
     FIELD_TYPES,
     ISSUERS,
     KINDS,
     LetterType,
 )
+from desa.residents.models import LifeStatus
 
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9.-]{0,19}")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -138,6 +140,20 @@ def _check_fields(fields: Any) -> list[dict[str, Any]]:
     return clean
 
 
+def _check_life_statuses(raw: Any, errors: dict[str, list[str]]) -> list[str]:
+    """The served statuses in LifeStatus order (absent: the default); a problem
+    goes into `errors`."""
+    if raw is None:
+        return [str(s) for s in DEFAULT_LIFE_STATUSES]
+    known = [str(s) for s in LifeStatus]
+    chosen = {str(s) for s in raw} if isinstance(raw, (list, tuple, set)) else set()
+    if not chosen or not chosen <= set(known):
+        errors["life_statuses"] = [
+            _("Pilih paling sedikit satu status warga yang dilayani jenis surat ini.")
+        ]
+    return [s for s in known if s in chosen]
+
+
 def clean_type(
     data: dict[str, Any], *, code_fixed: str | None = None
 ) -> dict[str, Any]:
@@ -171,6 +187,7 @@ def clean_type(
         if not 1 <= validity <= 3650:
             errors["validity_days"] = [_("Masa berlaku 1–3650 hari, atau kosong.")]
     addressee = " ".join(str(data.get("addressee") or "").split())[:250] or None
+    life_statuses = _check_life_statuses(data.get("life_statuses"), errors)
     if errors:
         raise ValidationError(_("Data jenis surat belum benar."), fields=errors)
     pattern = str(data.get("number_pattern") or DEFAULT_NUMBER_PATTERN).strip()
@@ -185,6 +202,7 @@ def clean_type(
         "addressee": addressee,
         "number_pattern": pattern,
         "fields": _check_fields(data.get("fields") or []),
+        "life_statuses": life_statuses,
         "active": bool(data.get("active", True)),
     }
 
@@ -255,6 +273,9 @@ def preview_type_pdf(data: dict[str, Any], today: dt.date) -> bytes:
     """A DRAFT letter from unsaved type values, with sample data (admin's live preview)."""
     from desa.letters.pdf import render_letter
 
+    # Whom the type serves does not change its text: no box ticked yet is no
+    # reason to withhold the preview.
+    data = {**data, "life_statuses": data.get("life_statuses") or None}
     values = clean_type(
         data, code_fixed=str(data.get("code") or "").strip().upper() or "CONTOH"
     )

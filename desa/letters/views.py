@@ -29,6 +29,7 @@ from desa.letters.forms import DraftForm, LetterFilterForm, ReasonForm
 from desa.letters.models import Letter, LetterRequestState, LetterStatus, LetterType
 from desa.letters.responses import file_response, framed_pdf_response, pdf_response
 from desa.residents import services as residents
+from desa.residents.forms import LIFE_LABELS
 from desa.residents.models import Resident
 from desa.residents.sections import Section, register_section
 
@@ -125,6 +126,14 @@ def new():
     resident = _chosen_resident(actor, request.values.get("resident"))
     types = services.active_types()
     chosen = next((t for t in types if t.code == request.values.get("type")), None)
+    # Only the types that serve the resident's life status are offered; one
+    # chosen anyway (an old link, a death recorded meanwhile) says why not.
+    offered = [t for t in types if resident is None or t.serves(resident)]
+    refusal = (
+        services.eligibility_problem(chosen, resident)
+        if chosen is not None and resident is not None
+        else None
+    )
     matches: list[Resident] = []
     if q and resident is None:
         stmt = residents.search(actor, q=q).limit(20)
@@ -141,15 +150,20 @@ def new():
             q=q,
             matches=matches,
             resident=resident,
-            types=types,
+            types=offered,
+            not_offered=[t for t in types if t not in offered],
+            recorded=services.recorded_word(resident.life_status) if resident else None,
+            life_labels=LIFE_LABELS,
             chosen=chosen,
+            refusal=refusal,
             form=form,
             values=request.form,
             addressee=addressee,
         ), status
 
     if resident is not None and chosen is not None and form.validate_on_submit():
-        on_error(page, form=form)
+        # Every refusal of a draft names a field: the error summary shows it.
+        on_error(page, form=form, flash_message=False)
         letter = services.create_draft(
             actor, chosen.code, resident, form.purpose.data, _posted_fields(chosen)
         )
@@ -167,9 +181,14 @@ def detail(public_id: str):
     letter = services.visible_letter(actor, public_id)
     services.record_read(actor, letter)
     village = require_village()
+    pending = letter.status in (LetterStatus.REQUESTED, LetterStatus.DRAFT)
     return render_template(
         "letters/detail.html",
         letter=letter,
+        # A death or move recorded since the draft: it can no longer be issued.
+        refusal=services.eligibility_problem(letter.type, letter.resident)
+        if pending
+        else None,
         labels=services.STATUS_LABELS,
         may_issue=services.can_issue(actor, letter.type, village),
         addressee=documents.addressee_of(letter.type, letter.fields or {}, village),

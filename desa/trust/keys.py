@@ -47,11 +47,7 @@ def _instance() -> str:
 
 def all_keys() -> list[SigningKey]:
     """Every key, oldest first."""
-    return list(
-        db.session.scalars(
-            select(SigningKey).order_by(SigningKey.id)
-        )
-    )
+    return list(db.session.scalars(select(SigningKey).order_by(SigningKey.id)))
 
 
 def active_key() -> SigningKey | None:

@@ -31,7 +31,9 @@ def trust_bundle():
     actor = current_actor()
     document = village_bundle(actor)
     village = require_village()
-    slug = "".join(ch if ch.isalnum() else "-" for ch in village.name.lower()).strip("-")
+    slug = "".join(ch if ch.isalnum() else "-" for ch in village.name.lower()).strip(
+        "-"
+    )
     resp = Response(bundle.dump(document), mimetype="application/json")
     resp.headers["Content-Disposition"] = (
         f'attachment; filename="daftar-kepercayaan-{slug or "desa"}-'

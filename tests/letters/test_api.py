@@ -91,9 +91,11 @@ def test_double_issue_is_409(api, clerk_token, head_token, holder):
     assert resp.get_json()["error"]["code"] == "already_issued"
 
 
-def test_bad_fields_are_422_naming_the_field(api, clerk_token, holder):
+def test_bad_fields_are_422_naming_the_field(api, clerk_token, holder, make_resident):
+    # The death letter is made only for a resident recorded as deceased.
+    deceased = make_resident(life_status="deceased")
     resp = _draft(
-        api, clerk_token, holder.nik, "SKK", fields={"tanggal_meninggal": "kemarin"}
+        api, clerk_token, deceased.nik, "SKK", fields={"tanggal_meninggal": "kemarin"}
     )
     assert resp.status_code == 422
     fields = resp.get_json()["error"]["fields"]

@@ -240,6 +240,7 @@ def test_admin_adds_and_edits_a_type_with_preview(client, login, app):
         "validity_days": "30",
         "number_pattern": "{code}/{seq:03}/{village}/{month_roman}/{year}",
         "issuer": "head",
+        "life_statuses": ["active"],
         "active": "y",
     }
     preview = _post(client, "/letters/types/preview", data)

@@ -56,6 +56,8 @@ def field_text(definition: dict[str, Any] | None, value: Any) -> str:
             return str(value)
     if kind == "number":
         text = str(value)
+        if str((definition or {}).get("name", "")).startswith("tahun"):
+            return text  # a year is written 2019, never 2.019
         if text.lstrip("-").isdigit():
             return f"{int(text):,}".replace(",", ".")
         return text.replace(".", ",")

@@ -57,6 +57,7 @@ _TEXT_ID = 0x80
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 _DIGITS = re.compile(r"[1-9][0-9]*")
 _VILLAGE_CODE = re.compile(r"(\d{2})\.(\d{2})\.(\d{2})\.(\d{4})")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MASKED_NIK = re.compile(r"(\d{4})\*{8}(\d{4})")
 _LEGACY_FIELDS = {"v": int, "id": str, "no": str, "t": str, "d": str, "h": str}
 _LEGACY_FIELDS |= {"n": str, "vc": str}
@@ -296,8 +297,10 @@ def _legacy(token: str) -> Sealed:
     if not isinstance(payload, dict) or payload.get("v") != LEGACY_VERSION:
         raise ValueError("version")
     for name, kind in _LEGACY_FIELDS.items():
-        if not isinstance(payload.get(name), kind):
+        if type(payload.get(name)) is not kind:  # exactly: `true` is not the number 1
             raise ValueError(name)
+    if not _ISO_DATE.fullmatch(payload["d"]):
+        raise ValueError("date")
     claims = Claims(
         village_code=payload["vc"],
         letter_id=payload["id"],
@@ -327,8 +330,8 @@ def read(text: Any) -> Sealed | None:
             sealed = Sealed(_decode(data), data, signature)
         else:
             sealed = _legacy(token)
-    except (ValueError, UnicodeDecodeError, TypeError, OverflowError):
-        return None
+    except (ValueError, UnicodeDecodeError, TypeError, OverflowError, RecursionError):
+        return None  # RecursionError: JSON nested a thousand deep
     if len(sealed.signature) != SIGNATURE_LENGTH:
         return None
     return sealed

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from desa.letters import token as tokens
 
 FORMAT = "desa-trust"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|T)")
 VERSION = 1
 KINDS = ("village", "kabupaten")
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
@@ -143,8 +145,11 @@ def _text(value: Any, what: str) -> str:
 
 
 def _date(value: Any, what: str) -> dt.date:
+    text = _text(value, what)
     try:
-        return dt.date.fromisoformat(_text(value, what)[:10])
+        if not _ISO_DATE.match(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text[:10])
     except ValueError:
         raise BundleError(
             f"Berkas daftar kepercayaan rusak: {what} bukan tanggal."
@@ -174,13 +179,15 @@ def load(
         raise BundleError("Berkas daftar kepercayaan terlalu besar.")
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise BundleError(
             "Berkas ini bukan daftar kepercayaan desa (bukan JSON yang utuh)."
         ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise BundleError("Berkas ini bukan daftar kepercayaan desa.")
-    if document.get("version") != VERSION or document.get("kind") not in KINDS:
+    if type(document.get("version")) is not int or document.get("version") != VERSION:
+        raise BundleError("Versi daftar kepercayaan ini tidak dikenal.")
+    if document.get("kind") not in KINDS:
         raise BundleError("Versi daftar kepercayaan ini tidak dikenal.")
     issuer = document.get("issuer")
     if not isinstance(issuer, dict):
@@ -220,6 +227,11 @@ def load(
             )
         code = _text(entry.get("code"), "kode desa")
         village = VillageTrust(code=code, name=_text(entry.get("name"), "nama desa"))
+        for listing in ("keys", "revoked"):
+            if not isinstance(entry.get(listing) or [], list):
+                raise BundleError(
+                    f"Berkas daftar kepercayaan rusak: daftar {listing} desa {code}."
+                )
         for key in entry.get("keys") or []:
             kid = _text(key.get("kid") if isinstance(key, dict) else None, "kid")
             retired = key.get("retired")

@@ -21,7 +21,7 @@ SAMPLE = {"date": "2026-12-20", "number": "1500000", "text": "KUA Kecamatan Teka
 def _types(app) -> list[tuple[str, list[dict], list[str]]]:
     with app.app_context():
         return [
-            (t.code, t.fields or [], list(getattr(t, "life_statuses", None) or []))
+            (t.code, t.fields or [], list(t.life_statuses))
             for t in _db.session.scalars(
                 select(LetterType).where(LetterType.active).order_by(LetterType.code)
             )
@@ -38,7 +38,7 @@ def issued_every_type(app, holder, make_resident, letters):
     )
     issued = []
     for code, fields, serves in _types(app):
-        resident = deceased if serves == ["deceased"] else holder
+        resident = deceased if serves == ["deceased"] else holder  # SKK: the deceased
         values = {f["name"]: SAMPLE[f.get("type", "text")] for f in fields}
         public_id = letters.draft(resident, code, "Keperluan administrasi", values)
         issued.append(letters.issue(public_id))

@@ -441,3 +441,12 @@ def test_a_drafts_day_in_the_archive_is_the_village_day(app, holder, letters):
 
         assert found(dt.date(2026, 11, 24)) and not found(dt.date(2026, 11, 23))
         db.session.rollback()
+
+
+def test_years_print_without_a_thousands_dot_and_amounts_with():
+    from desa.letters.documents import field_text
+
+    year = {"name": "tahun_mulai", "type": "number"}
+    amount = {"name": "penghasilan", "type": "number"}
+    assert field_text(year, 2019) == "2019"
+    assert field_text(amount, 1200000) == "1.200.000"

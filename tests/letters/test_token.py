@@ -200,3 +200,14 @@ def test_public_key_from_pem_accepts_public_and_private_pem():
     assert token.raw_public_key(token.public_key_from_pem(public_pem)) == raw
     assert token.raw_public_key(token.public_key_from_pem(private_pem)) == raw
     assert len(raw) == 32
+
+
+def test_deeply_nested_or_sly_legacy_json_is_refused_not_a_crash():
+    nested = token.b64url(b"[" * 1400) + "." + token.b64url(b"x" * 64)
+    assert token.read(nested) is None
+    assert (
+        token.verify(legacy_token({**LEGACY_PAYLOAD, "v": True}), KEY.public_key())
+        is None
+    )
+    week_date = {**LEGACY_PAYLOAD, "d": "2026-W48-1"}
+    assert token.verify(legacy_token(week_date), KEY.public_key()) is None

@@ -432,3 +432,37 @@ def _csrf(client):
     from conftest import csrf_token
 
     return csrf_token(client)
+
+
+def test_odd_bundles_are_one_sentence_never_a_crash():
+    key = Ed25519PrivateKey.generate()
+    for data in (b"[" * 100_000, b"\xff\xfe", b"[]", b'{"format": "x"}'):
+        with pytest.raises(bundle.BundleError):
+            bundle.load(data)
+    good = bundle.make(
+        kind="village",
+        issuer_code="61.01.12.2002",
+        issuer_name="Desa Merubung",
+        made_at=dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC),
+        villages=[
+            {
+                "code": "61.01.12.2002",
+                "name": "Desa Merubung",
+                "keys": [],
+                "revoked": [],
+            }
+        ],
+        kid=tokens.kid_of(key.public_key()),
+        private_key=key,
+    )
+
+    def signed_with(**changes):
+        document = json.loads(json.dumps(good))
+        document["villages"][0].update(changes)
+        document["signature"] = tokens.b64url(key.sign(bundle.canonical(document)))
+        return bundle.dump(document)
+
+    with pytest.raises(bundle.BundleError, match="rusak"):
+        bundle.load(signed_with(keys=5, revoked=7))
+    with pytest.raises(bundle.BundleError, match="bukan tanggal"):
+        bundle.load(signed_with(revoked=[{"id": "a", "revoked_on": "2026-W48"}]))

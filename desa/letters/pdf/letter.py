@@ -260,7 +260,7 @@ class _LetterFlow:
         name_size = fit_size(name, SERIF_BOLD, BODY_SIZE, SIGN_WIDTH, 8)
         sign_h = LEADING * (1 + len(titles)) + SIGN_SPACE + LEADING
         qr = doc.qr_url if doc.qr_url and not doc.draft else None
-        qr_h = qr_size(qr) - 2 * _quiet(qr) + 22 if qr else 0
+        qr_h = qr_size(qr) - _quiet(qr) + 16 if qr else 0
         self.need(max(sign_h, qr_h) + 14)
         self.y -= 14
         top = self.y
@@ -287,7 +287,7 @@ class _LetterFlow:
         size, quiet = qr_size(url), _quiet(url)
         x, y0 = round(LEFT - quiet), round(top + quiet - size)
         draw_qr(c, url, x, y0, size)
-        y = y0 + quiet - 6
+        y = y0 - 2  # below the quiet zone: nothing printed inside it
         c.setFont(SANS, 7)
         c.drawString(LEFT, y, "Pindai untuk memeriksa keaslian")
         c.setFillGray(0.35)

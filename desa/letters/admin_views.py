@@ -150,7 +150,7 @@ def letterhead_settings():
 
 def _type_titles() -> dict[str, str]:
     rows = db.session.execute(select(LetterType.code, LetterType.title))
-    return {code: title for code, title in rows}
+    return dict(rows.all())
 
 
 @bp.route("/offline-verifier")

@@ -83,7 +83,7 @@ def test_a_token_for_a_realistic_letter_is_short():
 
 def test_the_kid_is_the_hash_of_the_public_key():
     raw = token.raw_public_key(KEY.public_key())
-    assert KID == hashlib.sha256(raw).hexdigest()[:8]
+    assert hashlib.sha256(raw).hexdigest()[:8] == KID
     assert token.kid_of(Ed25519PrivateKey.generate().public_key()) != KID
 
 

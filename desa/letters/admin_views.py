@@ -158,7 +158,7 @@ def letterhead_settings():
 
 def _type_titles() -> dict[str, str]:
     rows = db.session.execute(select(LetterType.code, LetterType.title))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 @bp.route("/offline-verifier")

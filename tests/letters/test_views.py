@@ -295,6 +295,7 @@ def test_offline_verifier_is_an_inert_download_with_the_public_key(client, login
         key = active_key()
     html = resp.get_data(as_text=True)
     assert key.public_key in html and f'"kid": "{key.kid}"' in html
+    assert '"SKD": "Surat Keterangan Domisili"' in html  # the type titles
     _post(client, "/logout")
     login("clerk")
     assert client.get("/letters/offline-verifier").status_code == 403

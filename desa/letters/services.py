@@ -382,7 +382,9 @@ def signer_for(principal: Principal, village: Village) -> tuple[str, str]:
 
 
 def _base_url() -> str:
-    return current_app.config["BASE_URL"]
+    from desa.core.addresses import base_url
+
+    return base_url()
 
 
 def verify_url(letter_token: str) -> str:

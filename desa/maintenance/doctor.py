@@ -100,9 +100,8 @@ def _base_address() -> Verdict:
         host=address.host,
         s=addresses.suggested_url(),
     )
-    if is_production():
-        return Verdict(FAIL, name, _("QR dan tautan memakai %(w)s. ", w=where) + fix)
-    return Verdict(WARN, name, _("QR dan tautan memakai %(w)s. ", w=where) + fix)
+    said = _("QR dan tautan memakai %(w)s.", w=where) + " " + fix
+    return Verdict(FAIL if is_production() else WARN, name, said)
 
 
 def _database() -> Verdict:

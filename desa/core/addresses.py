@@ -39,7 +39,7 @@ DEFAULT_PORT = 5000
 MAX_LENGTH = 200
 EXAMPLE = "http://192.168.1.10:5000"
 # A bind address that means "every interface": phones reach the LAN address.
-_EVERY_INTERFACE = {"0.0.0.0", "::", "*"}  # noqa: S104 - compared, not bound
+_EVERY_INTERFACE = {"0.0.0.0", "::", "*"}  # noqa: S104 - compared, not bound  # nosec B104
 # Not sent anywhere: connecting a UDP socket only makes the kernel choose the
 # route, and with it the source address other machines on that network reach.
 _ROUTE_PROBE = ("10.254.254.254", 9)

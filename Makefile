@@ -27,10 +27,15 @@ install-test: $(VENV)/.installed-test translations
 translations: | $(BIN)/python
 	$(BIN)/pybabel -q compile -d desa/translations
 
+# The app learns where it is served, so QR codes and links follow PORT, and HOST=0.0.0.0
+# (every interface) becomes this laptop's address on the office network, which
+# `desa serve-info` prints along with how phones reach it (Make cannot find it).
+run: export DESA_HOST := $(HOST)
+run: export DESA_PORT := $(PORT)
 run: install
 	$(BIN)/desa init
 	$(BIN)/desa demo --if-empty
-	@echo "Layanan Desa berjalan di http://$(HOST):$(PORT)/ — tekan Ctrl+C untuk berhenti."
+	@$(BIN)/desa serve-info
 	@# gunicorn (a dependency, the production server) rather than Flask's
 	@# development server and its red "do not use in production" banner.
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 1 wsgi:app

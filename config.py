@@ -60,6 +60,12 @@ class Config:
         self.BASE_URL = (env.get("DESA_BASE_URL") or "http://127.0.0.1:5000").rstrip(
             "/"
         )
+        # Set on purpose, DESA_BASE_URL wins over the village's stored address and
+        # the one derived from where `make run` serves (desa/core/addresses.py).
+        self.BASE_URL_SET = bool(env.get("DESA_BASE_URL"))
+        # Where `make run` serves (its HOST and PORT): the QR address follows them.
+        self.SERVE_HOST = env.get("DESA_HOST") or None
+        self.SERVE_PORT = env.get("DESA_PORT") or None
         self.HTTPS = env.get("DESA_HTTPS", "0") == "1"
         self.SESSION_COOKIE_SECURE = self.HTTPS
         self.REMEMBER_COOKIE_SECURE = self.HTTPS

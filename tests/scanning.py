@@ -67,3 +67,8 @@ def scan_pdf(
         for png in render(pdf, dpi, folder, first_page_only=first_page_only)
         for text in zbar_decode(png)
     ]
+
+
+def pdf_qr_codes(pdf: bytes, folder: Path, dpi: int) -> list[list[str]]:
+    """What zbarimg reads on each page of `pdf` rendered at `dpi`: one list a page."""
+    return [zbar_decode(png) for png in render(pdf, dpi, folder, first_page_only=False)]

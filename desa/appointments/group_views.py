@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -28,6 +27,7 @@ from desa.appointments.views_common import handle_busy, last_message_links
 from desa.auth import audit
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission, Role
+from desa.core.addresses import base_url
 from desa.core.errors import on_error
 from desa.core.formatting import mask_nik
 from desa.core.numbers import whole_number
@@ -279,7 +279,7 @@ def pin_slips():
         detail=f"{len(slips)} slip PIN dicetak",
     )
     village = get_village()
-    login_url = current_app.config["BASE_URL"] + url_for("resident.login")
+    login_url = base_url() + url_for("resident.login")
     body = render_pin_slips(village.title if village else "", login_url, slips)
     resp = make_response(body)
     resp.headers["Content-Type"] = "application/pdf"

@@ -9,11 +9,16 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from desa.documents.qr import draw_qr
 
 SANS, BOLD = "Helvetica", "Helvetica-Bold"
+# The PIN slip's QR of the sign-in address: 33 mm keeps a module of a typical
+# address (version 3, 37 modules with the quiet zone) at 2.5 px in a 72 dpi copy.
+SLIP_QR = 33 * mm
 
 
 def _text(value: object) -> str:
@@ -160,16 +165,32 @@ def _slip(
         top - 24.5 * mm,
         _text(_("NIK %(n)s", n=s.nik_masked) + f"  {s.area}")[:60],
     )
-    inner = fold - 8 * mm
+    # Inside, beside the PIN: the sign-in address as a QR code big enough for a
+    # phone camera (it decodes from a 72 dpi rendering), and as text.
+    qr = min(SLIP_QR, h / 2 - 4 * mm)
+    qr_x = x + w - 3 * mm - qr
+    draw_qr(c, login_url, qr_x, fold - 2 * mm - qr, qr)
+    column = qr_x - (x + pad) - 1 * mm
+    inner = fold - 6 * mm
     c.setFont(SANS, 8)
     c.drawString(x + pad, inner, _text(_("PIN layanan mandiri Anda:")))
     c.setFont("Courier-Bold", 22)
-    c.drawString(x + pad, inner - 10 * mm, s.pin)
+    c.drawString(x + pad, inner - 8.5 * mm, s.pin)
+    y = inner - 13 * mm
     c.setFont(SANS, 7)
-    lines = [
-        _("Masuk di %(u)s", u=login_url),
-        _("dengan NIK dan PIN ini untuk memesan jadwal"),
-        _("perekaman e-KTP. Jangan beritahukan PIN kepada siapa pun."),
-    ]
-    for k, line in enumerate(lines):
-        c.drawString(x + pad, inner - 16 * mm - k * 3.6 * mm, _text(line)[:70])
+    c.drawString(x + pad, y, _text(_("Pindai kode QR atau buka:")))
+    y -= 3.4 * mm
+    url = _text(login_url)
+    size = 7.0
+    while size > 4.5 and stringWidth(url, BOLD, size) > column:
+        size -= 0.25
+    c.setFont(BOLD, size)
+    c.drawString(x + pad, y, url)
+    c.setFont(SANS, 7)
+    text = _(
+        "lalu masuk dengan NIK dan PIN ini untuk memesan jadwal perekaman e-KTP. "
+        "Jangan beritahukan PIN kepada siapa pun."
+    )
+    for line in simpleSplit(_text(text), SANS, 7, column)[:3]:
+        y -= 3.2 * mm
+        c.drawString(x + pad, y, line)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, make_response, render_template, request
+from flask import Blueprint, make_response, render_template, request
 from sqlalchemy import or_
 
 from desa.appointments import sessions
@@ -13,6 +14,7 @@ from desa.appointments.calendar import ics_feed
 from desa.appointments.models import RecordingSession
 from desa.auth.actor import current_actor
 from desa.auth.services import pad3
+from desa.core.addresses import base_url
 from desa.core.village import current_zone, get_village
 from desa.extensions import db
 
@@ -55,7 +57,7 @@ def feed():
     village = get_village()
     if village:
         name += f" - {village.title}"
-    host = current_app.config["BASE_URL"].split("//")[-1].split("/")[0]
+    host = urlsplit(base_url()).netloc
     body = ics_feed(
         db.session.scalars(stmt),
         zone=current_zone(),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 
 from desa.appointments.models import Booking, RecordingSession
 from desa.auth.actor import Actor
 from desa.auth.permissions import Permission
+from desa.core.addresses import base_url
 from desa.core.village import current_zone
 
 
@@ -46,7 +47,7 @@ def estimated_at(booking: Booking) -> str:
 
 
 def ticket_url(booking: Booking) -> str:
-    base = current_app.config["BASE_URL"]
+    base = base_url()
     return base + url_for("appointments_tickets.ticket", booking_id=booking.id)
 
 

@@ -221,6 +221,10 @@ SENTENCES: dict[str, tuple[str, Any]] = {
         "maintenance",
         _l("%(who)s mengubah pengaturan cadangan (%(what)s)"),
     ),
+    "village.base_url": (
+        "maintenance",
+        _l("%(who)s mengubah alamat di kode QR dan tautan (%(what)s)"),
+    ),
 }
 
 THROTTLED = ".throttled"

@@ -53,6 +53,9 @@ class Village(db.Model):
     backup_time: Mapped[str] = mapped_column(
         String(5), default="12:00", server_default="12:00"
     )
+    # The address printed in QR codes and links (`http://192.168.1.10:5000`), set
+    # by `desa init --base-url` or the admin; empty: derived (desa/core/addresses.py).
+    base_url: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from desa.auth.actor import Actor, current_actor
 from desa.auth.models import ApiToken, AuditEvent, User
 from desa.auth.permissions import Permission, Role
+from desa.core import addresses
 from desa.core.openapi import spec
 from desa.core.security import is_safe_next
 from desa.core.village import get_village
@@ -90,6 +91,9 @@ def index():
         ctx["backup_stale"] = (
             ctx["backup"] is None or actor.utcnow - ctx["backup"]["at"] > BACKUP_MAX_AGE
         )
+        ctx["address"] = addresses.resolve()
+        if ctx["address"].is_loopback:
+            ctx["suggested_url"] = addresses.suggested_url()
     return render_template(f"home/{role}.html", **ctx)
 
 
@@ -130,7 +134,7 @@ def healthz():
 @bp.route("/api/v1/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of /api/v1."""
-    return jsonify(spec.document(current_app.config["BASE_URL"]))
+    return jsonify(spec.document(addresses.base_url()))
 
 
 @bp.route("/api")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -16,12 +15,18 @@ from sqlalchemy import select
 
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
+from desa.core import addresses
 from desa.core.errors import NotFound, current_error, on_error
 from desa.core.security import require
 from desa.core.village import require_village
 from desa.extensions import db
 from desa.letters import letterhead, types
-from desa.letters.forms import LetterheadForm, LetterTypeForm, SettingsForm
+from desa.letters.forms import (
+    BaseUrlForm,
+    LetterheadForm,
+    LetterTypeForm,
+    SettingsForm,
+)
 from desa.letters.models import (
     DEFAULT_LIFE_STATUSES,
     DEFAULT_NUMBER_PATTERN,
@@ -101,9 +106,6 @@ def settings():
     """Who may issue letters, and one number sequence or one per type."""
     village = require_village()
     form = SettingsForm()
-    if not form.is_submitted():
-        form.clerk_may_issue.data = village.clerk_may_issue
-        form.shared_sequence.data = village.shared_letter_sequence
     if form.validate_on_submit():
         types.update_settings(
             current_actor(),
@@ -113,17 +115,37 @@ def settings():
         )
         flash(_("Pengaturan surat disimpan."), "success")
         return redirect(url_for(".settings"))
-    return render_template(
-        "letters/settings.html", form=form, letterhead=_letterhead_form(village)
-    )
+    return _settings_page(village, form=form if form.is_submitted() else None)
 
 
-def _letterhead_form(village, form: LetterheadForm | None = None) -> LetterheadForm:
-    form = form or LetterheadForm(prefix="kop")
-    if not form.is_submitted():
+def _settings_page(
+    village,
+    *,
+    form: SettingsForm | None = None,
+    letterhead_form: LetterheadForm | None = None,
+    address_form: BaseUrlForm | None = None,
+):
+    """The settings page with its three forms: the one just sent as it was typed,
+    the others filled from the village."""
+    if form is None:
+        form = SettingsForm()
+        form.clerk_may_issue.data = village.clerk_may_issue
+        form.shared_sequence.data = village.shared_letter_sequence
+    if letterhead_form is None:
+        letterhead_form = LetterheadForm(prefix="kop")
         for name in letterhead.CONTACT_LIMITS:
-            form[name].data = getattr(village, name)
-    return form
+            letterhead_form[name].data = getattr(village, name)
+    if address_form is None:
+        address_form = BaseUrlForm(prefix="alamat")
+        address_form.base_url.data = village.base_url or ""
+    return render_template(
+        "letters/settings.html",
+        form=form,
+        letterhead=letterhead_form,
+        address_form=address_form,
+        address=addresses.resolve(),
+        suggested_url=addresses.suggested_url(),
+    )
 
 
 @bp.route("/settings/letterhead", methods=["POST"])
@@ -134,14 +156,7 @@ def letterhead_settings():
     form = LetterheadForm(prefix="kop")
 
     def page(status: int):
-        settings_form = SettingsForm()
-        settings_form.clerk_may_issue.data = village.clerk_may_issue
-        settings_form.shared_sequence.data = village.shared_letter_sequence
-        return render_template(
-            "letters/settings.html",
-            form=settings_form,
-            letterhead=_letterhead_form(village, form),
-        ), status
+        return _settings_page(village, letterhead_form=form), status
 
     if not form.validate_on_submit():
         return page(422)
@@ -161,6 +176,28 @@ def _type_titles() -> dict[str, str]:
     return dict(rows.all())
 
 
+@bp.route("/settings/address", methods=["POST"])
+@require(Permission.SETTINGS_MANAGE)
+def address_settings():
+    """The address QR codes and links carry; cleared, it is derived again."""
+    village = require_village()
+    form = BaseUrlForm(prefix="alamat")
+
+    def page(status: int):
+        return _settings_page(village, address_form=form), status
+
+    if not form.validate_on_submit():
+        return page(422)
+    on_error(page, form=form)
+    value = None if form.clear.data else form.base_url.data
+    stored = letterhead.update_base_url(current_actor(), village, value)
+    if stored:
+        flash(_("Alamat %(u)s disimpan untuk kode QR dan tautan.", u=stored), "success")
+    else:
+        flash(_("Alamat tersimpan dihapus; alamat dipilih otomatis."), "success")
+    return redirect(url_for(".settings") + "#alamat")
+
+
 @bp.route("/offline-verifier")
 @require(Permission.LETTER_TYPES_MANAGE)
 def offline_verifier():
@@ -171,7 +208,7 @@ def offline_verifier():
         trust_bundle=village_bundle(current_actor()),
         village_title=village.title,
         code=village.code,
-        base_url=current_app.config["BASE_URL"],
+        base_url=addresses.base_url(),
         type_titles=_type_titles(),
     )
     slug = "".join(ch if ch.isalnum() else "-" for ch in village.name.lower()).strip(

@@ -11,6 +11,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -120,6 +121,15 @@ class LetterheadForm(Form):
     )
     logo = FileField(_l("Logo (PNG atau JPEG, paling besar 2 MB)"))
     remove_logo = BooleanField(_l("Hapus logo"))
+
+
+class BaseUrlForm(Form):
+    """The address QR codes and links carry (checked in desa.core.addresses)."""
+
+    base_url = StringField(
+        _l("Alamat di kode QR dan tautan"), validators=[Optional(), _max(200)]
+    )
+    clear = SubmitField(_l("Hapus alamat tersimpan"))
 
 
 class UploadForm(Form):

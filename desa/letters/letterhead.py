@@ -1,4 +1,5 @@
-"""The village's letterhead: office address and contacts, the head's name, the logo.
+"""The village's letterhead: office address and contacts, the head's name, the logo,
+and the office's address on the network that QR codes and links carry.
 
 An uploaded logo is accepted only when Pillow reads it as a PNG or JPEG of sane
 size, and it is re-encoded (a fresh PNG, no metadata, at most 600 px), so what
@@ -18,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from desa.auth import audit
 from desa.auth.actor import Actor
+from desa.core import addresses
 from desa.core.errors import ValidationError
 from desa.core.models import Village
 
@@ -52,6 +54,21 @@ def update_letterhead(actor: Actor, village: Village, data: dict[str, Any]) -> V
         detail="kop surat diubah",
     )
     return village
+
+
+def update_base_url(actor: Actor, village: Village, value: str | None) -> str | None:
+    """Sets (or, empty, clears) the address QR codes and links carry."""
+    before = village.base_url
+    after = addresses.store_base_url(village, value)
+    if after != before:
+        audit.record(
+            actor,
+            "village.base_url",
+            object_type="village",
+            object_id=village.code,
+            detail=f"alamat layanan {before or '(turunan)'} -> {after or '(turunan)'}",
+        )
+    return after
 
 
 def store_logo(actor: Actor, village: Village, upload: Any) -> Path:

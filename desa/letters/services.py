@@ -13,7 +13,6 @@ import re
 import secrets
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -464,7 +463,9 @@ def signer_for(principal: Principal, village: Village) -> tuple[str, str]:
 
 
 def _base_url() -> str:
-    return current_app.config["BASE_URL"]
+    from desa.core.addresses import base_url
+
+    return base_url()
 
 
 def verify_url(letter_token: str) -> str:

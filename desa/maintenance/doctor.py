@@ -10,9 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import text
 
+from desa.core import addresses
+from desa.core.addresses import BaseAddress, Source
 from desa.core.db import utcnow
+from desa.core.errors import ServiceError
 from desa.core.keys import key_path, legacy_key_path
 from desa.maintenance.backup import backup_status
 
@@ -40,14 +44,64 @@ def _configuration() -> Verdict:
         return Verdict(
             FAIL, name, "DESA_SECRET_KEY terlalu pendek (minimal 32 karakter)."
         )
-    base = cfg.get("BASE_URL", "")
+    base = _address().url
     if base.startswith("https://") and not cfg.get("HTTPS"):
         return Verdict(
             WARN,
             name,
             "Alamat memakai https tetapi DESA_HTTPS belum 1 (kuki tidak aman).",
         )
-    return Verdict(OK, name, f"alamat QR surat {base}.")
+    return Verdict(
+        OK, name, f"kunci sesi memadai, DESA_HTTPS={1 if cfg.get('HTTPS') else 0}."
+    )
+
+
+def _address() -> BaseAddress:
+    """The address in use; DESA_BASE_URL's or the default one when the database
+    cannot say (before `desa init`: the Skema check reports that)."""
+    from desa.extensions import db
+
+    try:
+        return addresses.resolve()
+    except Exception:  # noqa: BLE001 - any driver error: the other checks name it
+        cfg = current_app.config
+        if cfg.get("BASE_URL_SET"):
+            return BaseAddress(cfg["BASE_URL"], Source.ENV)
+        return BaseAddress(addresses.DEFAULT_BASE_URL, Source.DEFAULT)
+    finally:
+        # Reading the village began a transaction (with the write lock the command
+        # takes up front); end it, so that the database checks open their own.
+        db.session.rollback()
+
+
+def is_production() -> bool:
+    """Served to others on purpose: over HTTPS, behind a proxy, or an address chosen
+    (DESA_BASE_URL, `desa init --base-url`, the settings page)."""
+    cfg = current_app.config
+    return bool(cfg.get("HTTPS") or cfg.get("PROXY_COUNT")) or _address().chosen
+
+
+def _base_address() -> Verdict:
+    """A loopback address in QR codes: phones that scan them reach nothing."""
+    name = _("Alamat layanan")
+    address = _address()
+    where = f"{address.url} ({address.source_label})"
+    if address.source == Source.ENV:
+        try:
+            addresses.normalize_base_url(address.url)
+        except ServiceError as err:
+            return Verdict(FAIL, name, f"DESA_BASE_URL {address.url}: {err.message}")
+    if not address.is_loopback:
+        return Verdict(OK, name, _("QR dan tautan memakai %(w)s.", w=where))
+    fix = _(
+        "HP warga tidak dapat membuka alamat %(host)s; jalankan `make run "
+        "HOST=0.0.0.0` atau atur alamat laptop di jaringan kantor: "
+        "`desa init --base-url %(s)s`.",
+        host=address.host,
+        s=addresses.suggested_url(),
+    )
+    said = _("QR dan tautan memakai %(w)s.", w=where) + " " + fix
+    return Verdict(FAIL if is_production() else WARN, name, said)
 
 
 def _database() -> Verdict:
@@ -236,6 +290,7 @@ def _file_modes() -> Verdict:
 
 CHECKS: tuple[Callable[[], Verdict], ...] = (
     _configuration,
+    _base_address,
     _database,
     _schema,
     _signing_key,

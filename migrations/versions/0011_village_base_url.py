@@ -1,5 +1,8 @@
 """villages: the address printed in QR codes and links
 
+Set by `desa init --base-url` or on the settings page; empty means "derive it"
+(DESA_BASE_URL still overrides it, see desa/core/addresses.py).
+
 Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-07 01:00:00
@@ -17,8 +20,10 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('villages') as batch_op:
+        batch_op.add_column(sa.Column('base_url', sa.String(length=200), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('villages') as batch_op:
+        batch_op.drop_column('base_url')

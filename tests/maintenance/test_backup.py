@@ -155,6 +155,7 @@ def test_doctor_gives_a_verdict_per_check(app, runner, tmp_path):
     assert result.exit_code == 1
     assert [line.split(":")[0].split(maxsplit=1)[1] for line in lines] == [
         "Konfigurasi",
+        "Alamat layanan",
         "Basis data",
         "Skema",
         "Kunci tanda tangan",

@@ -81,7 +81,7 @@ def test_the_admin_stores_an_address_and_the_letters_carry_it(
     assert qr.startswith("http://192.168.1.10:5000/v/")
 
     verifier = client.get("/letters/offline-verifier").get_data(as_text=True)
-    assert 'var BASE_URL = "http://192.168.1.10:5000";' in verifier
+    assert '"base_url": "http://192.168.1.10:5000"' in verifier
 
 
 def test_a_bad_address_is_refused_beside_the_field(app, unset, client, login):

@@ -1,4 +1,5 @@
-"""Running a command in a fresh process and reading its peak memory (ru_maxrss).
+"""Peak memory: of a command run in a fresh process (ru_maxrss), or of a stretch of
+this process's own work (Linux's resettable high-water mark).
 
 A small Python parent runs the command and reports RUSAGE_CHILDREN, so the figure
 is the command's own peak, not that of the benchmark that started it.
@@ -46,3 +47,24 @@ def run_measured(cmd: list[str], env: dict[str, str], timeout: float = 900) -> M
     return Measured(
         done.returncode, done.stdout, stderr, seconds, int(peak.split()[0]) / 1024
     )
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def reset_peak() -> float:
+    """Resets this process's peak resident set to its current one (Linux); returns
+    that, in MB, for peak_mb() to be compared with."""
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+    return _status_kb("VmRSS") / 1024
+
+
+def peak_mb() -> float:
+    """This process's peak resident set since the last reset_peak(), in MB."""
+    return _status_kb("VmHWM") / 1024

@@ -61,9 +61,17 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 1024 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 MAX_XLSX_MEMBERS = 10_000
-# openpyxl holds a workbook's whole shared-strings table in memory (about five
-# times its XML); a million real rows need about 64 MB of it.
+# Both XLSX readers hold a workbook's whole shared-strings table in memory (openpyxl
+# about five times its XML); a million real rows need about 64 MB of it.
 MAX_XLSX_SHARED_STRINGS = 96 * 1024 * 1024
+# python-calamine (Rust; ten times openpyxl's speed) loads the whole first sheet at
+# once, as a grid of rows × columns: some 100 bytes a cell at its peak, so 8 million
+# cells (400,000 rows of 20 columns) are about 800 MB. A sheet whose grid may be
+# larger, or whose cells cannot all be checked to lie in it, is streamed by openpyxl
+# instead: several times slower, in constant memory.
+MAX_XLSX_FAST_CELLS = 8_000_000
+# A preview checks 200 rows: only a sheet that loads in about a second is loaded.
+MAX_XLSX_PREVIEW_CELLS = 1_000_000
 # Data rows in one file: a whole regency (Sambas has about 650,000 residents).
 # Past it a file is refused as a whole, before or while it is read.
 MAX_IMPORT_ROWS = 1_000_000

@@ -52,7 +52,7 @@ def preview(
     path: str | os.PathLike[str], today: dt.date, limit: int = 200
 ) -> ImportPreview:
     """Reads the header and validates the first `limit` rows; writes nothing."""
-    with read_table(path) as table:
+    with read_table(path, head_only=True) as table:
         village = get_village()
         checker = _Checker(table, today, village and village.code)
         result = ImportPreview(

@@ -57,3 +57,23 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # not every platform opens directories
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_durably(tmp: Path, target: Path) -> None:
+    """Flushes the finished file `tmp` to disk and renames it over `target`, then
+    flushes the folder: a power cut leaves the old file or the whole new one."""
+    with tmp.open("rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)

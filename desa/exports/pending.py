@@ -17,7 +17,7 @@ import json
 import logging
 import os
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,9 @@ from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.auth.scope import scopes
 from desa.core.errors import ServiceError, ValidationError
-from desa.core.spreadsheet import safe_cell
+from desa.core.files import replace_durably
+from desa.core.spreadsheet import FORMULA_START, safe_cell
+from desa.core.spreadsheet import write_xlsx as write_sheet
 from desa.core.village import require_village
 from desa.exports.models import FORMATS, ExportBatch, ExportBatchItem
 from desa.extensions import db
@@ -63,10 +65,10 @@ COLUMNS = (
 )
 # Column widths in the XLSX (characters), in COLUMNS order.
 WIDTHS = (6, 19, 19, 30, 13, 16, 12, 6, 34, 7, 7, 18, 15, 16, 16, 10, 14)
-TEXT_COLUMNS = (COLUMNS.index("NIK"), COLUMNS.index("NO_KK"))
+TEXT_COLUMNS = ("NIK", "NO_KK")
 SEX_WORDS = {"L": "LAKI-LAKI", "P": "PEREMPUAN"}
-_FORMULA_START = frozenset("=+-@\t\r")
 CHUNK = 5000
+_BUFFER = 1024 * 1024
 EXPORT_DIR = "exports"
 
 _T = Resident.__table__
@@ -148,95 +150,103 @@ def _dmy(value: dt.date | None) -> str | None:
     return f"{value.day:02d}-{value.month:02d}-{value.year}" if value else None
 
 
+def cell_maker(day: dt.date, place: Place) -> Callable[[Any, int], list[Any]]:
+    """row_cells for one day and place: (pending_select row, number) → the section 7
+    columns, not yet escaped.
+
+    It runs for every row of a file, so it unpacks rather than reads by name, and
+    remembers each date's text (and a birth date's age): thousands of residents
+    share a birth date, and every booking of a session the same date.
+    """
+    births: dict[dt.date, tuple[str, int]] = {}
+    booked_texts: dict[dt.date, str] = {}
+    sex_words = SEX_WORDS
+    code, village, district = place.code, place.name, place.district
+
+    def cells(row: Any, no: int) -> list[Any]:
+        (
+            _id,
+            nik,
+            kk,
+            name,
+            sex,
+            birth_place,
+            birth,
+            address,
+            rt,
+            rw,
+            dusun,
+            status,
+            booked,
+        ) = row
+        if birth is None:
+            birth_text = age = None
+        else:
+            known = births.get(birth)
+            if known is None:
+                known = births[birth] = (_dmy(birth), age_on(birth, day))
+            birth_text, age = known
+        if booked is not None:
+            text = booked_texts.get(booked)
+            if text is None:
+                text = booked_texts[booked] = _dmy(booked)
+            booked = text
+        return [
+            no,
+            nik,
+            kk,
+            name,
+            sex_words.get(sex, sex),
+            birth_place,
+            birth_text,
+            age,
+            address,
+            rt,
+            rw,
+            dusun,
+            code,
+            village,
+            district,
+            status,
+            booked,
+        ]
+
+    return cells
+
+
 def row_cells(row: Any, no: int, day: dt.date, place: Place) -> list[Any]:
     """One resident (a pending_select row) as the section 7 columns, not yet escaped."""
-    # Unpacked rather than read by name: this runs for every row of the file.
-    (
-        _id,
-        nik,
-        kk,
-        name,
-        sex,
-        birth_place,
-        birth,
-        address,
-        rt,
-        rw,
-        dusun,
-        status,
-        booked,
-    ) = row
-    age = age_on(birth, day) if birth else None
-    return [
-        no,
-        nik,
-        kk,
-        name,
-        SEX_WORDS.get(sex, sex),
-        birth_place,
-        _dmy(birth),
-        age,
-        address,
-        rt,
-        rw,
-        dusun,
-        place.code,
-        place.name,
-        place.district,
-        status,
-        _dmy(booked),
-    ]
+    return cell_maker(day, place)(row, no)
 
 
 def iter_rows(
     actor: Actor, *, only_new: bool = False, place: Place | None = None
 ) -> Iterator[tuple[int, list[Any]]]:
     """(resident id, cells) of the pending list, streamed in chunks from the database."""
-    place = place or Place.of_village()
-    day = actor.today
+    cells = cell_maker(actor.today, place or Place.of_village())
     stmt = pending_select(actor, only_new=only_new).execution_options(yield_per=CHUNK)
     # Core rows, without the ORM's result machinery, from a server-side cursor.
     result = db.session.connection().execute(stmt)
     for no, row in enumerate(result, start=1):
-        yield row[0], row_cells(row, no, day, place)
+        yield row[0], cells(row, no)
 
 
 def page(actor: Actor, page_no: int, per_page: int) -> tuple[int, list[dict[str, Any]]]:
     """One page of the pending list as JSON objects keyed by the section 7 columns."""
-    place = Place.of_village()
-    day = actor.today
+    cells = cell_maker(actor.today, Place.of_village())
     total = pending_count(actor)
     offset = (page_no - 1) * per_page
     if offset >= total:  # past the end (and no huge OFFSET for the database)
         return total, []
     rows = db.session.execute(pending_select(actor).limit(per_page).offset(offset))
     items = [
-        dict(zip(COLUMNS, row_cells(r, offset + i, day, place), strict=True))
+        dict(zip(COLUMNS, cells(r, offset + i), strict=True))
         for i, r in enumerate(rows, start=1)
     ]
     return total, items
 
 
 # --- files -----------------------------------------------------------------------
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # not every platform opens directories
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _finish(tmp: Path, target: Path) -> None:
-    """Flushes `tmp` to disk and renames it over `target` (all or nothing)."""
-    with tmp.open("rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
-    _fsync_dir(target.parent)
 
 
 _TEXT_POSITIONS = tuple(
@@ -251,61 +261,56 @@ def _escaped(cells: list[Any]) -> list[Any]:
     """
     for i in _TEXT_POSITIONS:
         value = cells[i]
-        if value and value[0] in _FORMULA_START:
+        if value and value[0] in FORMULA_START:
             cells[i] = safe_cell(value)
     return cells
 
 
+def _file_cells(
+    rows: Iterator[tuple[int, list[Any]]], ids: array
+) -> Iterator[list[Any]]:
+    """The escaped cells of each row, noting who it carries in `ids` on the way."""
+    note = ids.append
+    for resident_id, cells in rows:
+        note(resident_id)
+        yield _escaped(cells)
+
+
+def _part(path: Path) -> Path:
+    return path.with_name(path.name + ".part")
+
+
 def write_csv(path: Path, rows: Iterator[tuple[int, list[Any]]], ids: array) -> int:
     """UTF-8 with BOM, comma-separated, CRLF; every cell escaped against formulas."""
-    count = 0
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+    before = len(ids)
+    tmp = _part(path)
+    # Plain UTF-8 and the BOM by hand: the "utf-8-sig" codec encodes every write in
+    # Python, this one in C; writerows takes the rows without a call per row.
+    with tmp.open("w", encoding="utf-8", newline="", buffering=_BUFFER) as fh:
+        fh.write("\ufeff")
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow(COLUMNS)
-        for resident_id, cells in rows:
-            writer.writerow(_escaped(cells))
-            ids.append(resident_id)
-            count += 1
-    _finish(tmp, path)
-    return count
+        writer.writerows(_file_cells(rows, ids))
+    replace_durably(tmp, path)
+    return len(ids) - before
 
 
 def write_xlsx(path: Path, rows: Iterator[tuple[int, list[Any]]], ids: array) -> int:
     """A streamed workbook: bold filled header, frozen first row, widths, NIK/KK as text."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Belum Rekam")
-    sheet.freeze_panes = "A2"
-    for i, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    header = []
-    for name in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F6F43")
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for resident_id, cells in rows:
-        out = _escaped(cells)
-        for pos in TEXT_COLUMNS:
-            if out[pos]:
-                cell = WriteOnlyCell(sheet, value=out[pos])
-                cell.number_format = "@"  # stays text when a clerk edits it in Excel
-                out[pos] = cell
-        sheet.append(out)
-        ids.append(resident_id)
-        count += 1
-    tmp = path.with_name(path.name + ".part")
-    workbook.save(tmp)
-    _finish(tmp, path)
-    return count
+    before = len(ids)
+    tmp = _part(path)
+    write_sheet(
+        tmp,
+        sheet="Belum Rekam",
+        columns=COLUMNS,
+        rows=_file_cells(rows, ids),
+        text_columns=TEXT_COLUMNS,
+        widths=WIDTHS,
+        banner=True,
+        freeze_header=True,
+    )
+    replace_durably(tmp, path)
+    return len(ids) - before
 
 
 def file_sha256(path: Path) -> str:
@@ -366,7 +371,7 @@ def write_manifest(path: Path, batch: ExportBatch) -> Path:
         json.dumps(manifest(batch, path.name), ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",
     )
-    _finish(tmp, target)
+    replace_durably(tmp, target)
     return target
 
 
@@ -398,9 +403,12 @@ def _insert_items(batch_id: int, ids: array) -> None:
     sql = "INSERT INTO export_batch_items (batch_id, resident_id) VALUES (?, ?)"
     if conn.dialect.paramstyle != "qmark":
         sql = sql.replace("?", "%s")
-    for start in range(0, len(ids), CHUNK):
+    # In key order, the index pages are filled one after another instead of at
+    # random (the file's order is by RW, RT and name).
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
         conn.exec_driver_sql(
-            sql, [(batch_id, rid) for rid in ids[start : start + CHUNK]]
+            sql, [(batch_id, rid) for rid in ordered[start : start + CHUNK]]
         )
 
 
@@ -482,7 +490,7 @@ def copy_out(
         with source.open("rb") as src, tmp.open("wb") as out:
             while block := src.read(1024 * 1024):
                 out.write(block)
-        _finish(tmp, dest)
+        replace_durably(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

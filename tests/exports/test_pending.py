@@ -117,13 +117,67 @@ def test_xlsx_read_back_with_a_second_reader(app, village, actor):
     assert ani["STAT_RKM"] == 2
 
 
+def test_xlsx_cells_read_back_alike_by_two_independent_readers(
+    app, make_resident, actor
+):
+    from openpyxl import load_workbook
+
+    kept = make_resident(name="NOL DEPAN", kk="0610112200200003")
+    make_resident(name="=cmd|' /C calc'!A0", address="@SUM(1)", birth_place="-2+3")
+    make_resident(name="TANPA KK", kk=None)
+    _batch_id, path = _export(app, actor, "xlsx")
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    sheet = load_workbook(path).worksheets[0]
+    cells = [list(r) for r in sheet.iter_rows()]
+    assert len(rows) == len(cells) == 1 + 3  # header + every pending resident
+    assert rows[0] == [c.value for c in cells[0]] == list(pending.COLUMNS)
+    nik, kk = pending.COLUMNS.index("NIK"), pending.COLUMNS.index("NO_KK")
+    by_name = {r[3]: r for r in rows[1:]}
+    for row, xl in zip(rows[1:], cells[1:], strict=True):
+        # NIK (and KK where there is one) are text cells with Excel's "@" format.
+        assert isinstance(row[nik], str) and len(row[nik]) == 16
+        assert xl[nik].data_type == "s" and xl[nik].number_format == "@"
+        assert xl[nik].value == row[nik]
+        # The numbers stay numbers: NO, UMUR, STAT_RKM.
+        assert [xl[i].data_type for i in (0, 7, 15)] == ["n"] * 3
+    assert by_name["NOL DEPAN"][kk] == "0610112200200003"  # the leading zero stays
+    assert by_name["NOL DEPAN"][nik] == kept.nik
+    assert by_name["TANPA KK"][kk] in ("", None)
+    # Text a spreadsheet would run is quoted, in every reader's eyes.
+    evil = by_name["'=cmd|' /C calc'!A0"]
+    assert evil[8] == "'@SUM(1)" and evil[5] == "'-2+3"
+    for row in rows[1:]:
+        for cell in row:
+            assert not (isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@"))
+    assert [r[0] for r in rows[1:]] == [1, 2, 3]
+    assert sheet.freeze_panes == "A2"
+
+
+def test_an_empty_xlsx_still_has_its_header(app, village, actor):
+    _export(app, actor, "xlsx")
+    _batch_id, path = _export(app, actor, "xlsx", only_new=True)
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert rows == [list(pending.COLUMNS)]
+    manifest = json.loads(pending.manifest_path(path).read_text())
+    assert manifest["rows"] == 0
+
+
 def test_xlsx_styles_frozen_header_widths_and_text_format(app, village, actor):
     _batch_id, path = _export(app, actor, "xlsx")
     with zipfile.ZipFile(path) as zf:
         sheet = zf.read("xl/worksheets/sheet1.xml").decode()
         styles = zf.read("xl/styles.xml").decode()
     assert 'state="frozen"' in sheet and 'topLeftCell="A2"' in sheet
-    assert sheet.count("<col ") == len(pending.COLUMNS)
+    # Every column has its width; a writer may give neighbours of one width a
+    # single <col min max> (and adds Excel's padding to the width it stores).
+    widths = {}
+    for lo, hi, width in re.findall(
+        r'<col min="(\d+)" max="(\d+)" width="([\d.]+)"', sheet
+    ):
+        widths.update(dict.fromkeys(range(int(lo), int(hi) + 1), float(width)))
+    assert sorted(widths) == list(range(1, len(pending.COLUMNS) + 1))
+    assert [int(widths[i]) for i in sorted(widths)] == list(pending.WIDTHS)
     # The NIK cell of the first data row uses a style whose number format is "@".
     style = int(re.search(r'<c r="B2" s="(\d+)"', sheet).group(1))
     xfs = re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1)

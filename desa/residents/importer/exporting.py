@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from desa.auth import audit
 from desa.auth.actor import Actor
+from desa.core.files import replace_durably
 from desa.core.spreadsheet import safe_cell
+from desa.core.spreadsheet import write_xlsx as write_sheet
 from desa.core.village import get_village
 from desa.extensions import db
 from desa.residents.importer.checking import (
@@ -111,55 +113,59 @@ def record_export(actor: Actor, path: str | os.PathLike[str], count: int) -> Non
     )
 
 
+_PHONE = _POS["phone"]
+_TEXT_COLUMNS = ("nik", "kk")
+
+
 def _export_cells(row: Any) -> list[Any]:
-    out = []
-    for name, value in zip(IMPORT_COLUMNS, row, strict=True):
-        if value is None:
-            out.append(None)
-        elif name == "birth_date":
-            out.append(value.strftime("%d-%m-%Y"))
-        elif name == "phone" and value.startswith("+62"):
-            out.append("0" + value[3:])  # as clerks write it; imported back the same
-        elif isinstance(value, str):
-            out.append(safe_cell(value))
-        else:
-            out.append(value)
+    """A register row as the file's cells: text escaped, `+62…` as `0…`; the birth
+    date stays a date for the writer to render."""
+    out = [safe_cell(value) for value in row]  # numbers and dates pass unchanged
+    phone = row[_PHONE]
+    if phone and phone.startswith("+62"):
+        out[_PHONE] = "0" + phone[3:]  # as clerks write it; imported back the same
     return out
 
 
 def _export_csv(path: Path, rows: Iterable[Any]) -> int:
+    def lines() -> Iterable[list[Any]]:
+        nonlocal count
+        for row in rows:
+            cells = _export_cells(row)
+            birth = cells[_BIRTH]
+            if birth is not None:
+                cells[_BIRTH] = f"{birth.day:02d}-{birth.month:02d}-{birth.year}"
+            count += 1
+            yield cells
+
     count = 0
     tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+    # Plain UTF-8 with the BOM by hand: "utf-8-sig" encodes every write in Python.
+    with tmp.open("w", encoding="utf-8", newline="", buffering=1024 * 1024) as fh:
+        fh.write("\ufeff")
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow(IMPORT_COLUMNS)
-        for row in rows:
-            writer.writerow(_export_cells(row))
-            count += 1
-    os.replace(tmp, path)
+        writer.writerows(lines())
+    replace_durably(tmp, path)
     return count
 
 
 def _export_xlsx(path: Path, rows: Iterable[Any]) -> int:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    def cells() -> Iterable[list[Any]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield _export_cells(row)
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Penduduk")
-    sheet.append(list(IMPORT_COLUMNS))
-    text_columns = (_POS["nik"], _POS["kk"])
     count = 0
-    for row in rows:
-        cells: list[Any] = _export_cells(row)
-        for pos in text_columns:
-            if cells[pos]:
-                cell = WriteOnlyCell(sheet, value=cells[pos])
-                cell.number_format = "@"  # NIK and KK stay text when edited in Excel
-                cells[pos] = cell
-        cells[_BIRTH] = row[_BIRTH]  # a date cell (openpyxl gives it a date format)
-        sheet.append(cells)
-        count += 1
     tmp = path.with_name(path.name + ".part")
-    workbook.save(tmp)
-    os.replace(tmp, path)
+    write_sheet(
+        tmp,
+        sheet="Penduduk",
+        columns=IMPORT_COLUMNS,
+        rows=cells(),
+        text_columns=_TEXT_COLUMNS,  # NIK and KK stay text when edited in Excel
+        date_format="yyyy-mm-dd",  # birth_date is a date cell
+    )
+    replace_durably(tmp, path)
     return count

@@ -427,3 +427,20 @@ def confirm_employees(actor) -> int:
         employees.confirm(actor, e.id)
     _db.session.commit()
     return len(waiting)
+
+
+LAN = "192.168.1.23"  # this laptop's address on the office network, in address tests
+
+
+@pytest.fixture
+def unset(app, monkeypatch):
+    """The app as `make run` starts it: no DESA_BASE_URL, no HOST or PORT, and this
+    laptop at LAN on the office network."""
+    from desa.core import addresses
+
+    monkeypatch.setitem(app.config, "BASE_URL_SET", False)
+    monkeypatch.setitem(app.config, "BASE_URL", addresses.DEFAULT_BASE_URL)
+    monkeypatch.setitem(app.config, "SERVE_HOST", None)
+    monkeypatch.setitem(app.config, "SERVE_PORT", None)
+    monkeypatch.setattr(addresses, "lan_address", lambda: LAN)
+    return app.config

@@ -6,25 +6,13 @@ from __future__ import annotations
 import socket
 
 import pytest
+from conftest import LAN
 
 from config import Config
 from desa.core import addresses
 from desa.core.addresses import Source, normalize_base_url, serving_url
 from desa.core.errors import ValidationError
 from desa.core.models import Village
-
-LAN = "192.168.1.23"
-
-
-@pytest.fixture
-def unset(app, monkeypatch):
-    """The app as `make run` starts it: no DESA_BASE_URL, no HOST or PORT."""
-    monkeypatch.setitem(app.config, "BASE_URL_SET", False)
-    monkeypatch.setitem(app.config, "BASE_URL", addresses.DEFAULT_BASE_URL)
-    monkeypatch.setitem(app.config, "SERVE_HOST", None)
-    monkeypatch.setitem(app.config, "SERVE_PORT", None)
-    monkeypatch.setattr(addresses, "lan_address", lambda: LAN)
-    return app.config
 
 
 def _store(db, value):

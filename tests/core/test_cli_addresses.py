@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import LAN
 from sqlalchemy import select
 
 from desa.auth.models import AuditEvent
@@ -17,18 +18,6 @@ from desa.core.models import Village
 from desa.extensions import db
 
 DESA = str(Path(sys.executable).parent / "desa")
-LAN = "192.168.1.23"
-
-
-@pytest.fixture
-def unset(app, monkeypatch):
-    """No DESA_BASE_URL, HOST or PORT; this laptop is 192.168.1.23 on the network."""
-    monkeypatch.setitem(app.config, "BASE_URL_SET", False)
-    monkeypatch.setitem(app.config, "BASE_URL", addresses.DEFAULT_BASE_URL)
-    monkeypatch.setitem(app.config, "SERVE_HOST", None)
-    monkeypatch.setitem(app.config, "SERVE_PORT", None)
-    monkeypatch.setattr(addresses, "lan_address", lambda: LAN)
-    return app.config
 
 
 def stored(app) -> str | None:

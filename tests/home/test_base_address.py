@@ -5,22 +5,9 @@ from __future__ import annotations
 import html
 
 import pytest
+from conftest import LAN
 
-from desa.core import addresses
 from desa.core.models import Village
-
-LAN = "192.168.1.23"
-
-
-@pytest.fixture
-def unset(app, monkeypatch):
-    """No DESA_BASE_URL, HOST or PORT; this laptop is 192.168.1.23 on the network."""
-    monkeypatch.setitem(app.config, "BASE_URL_SET", False)
-    monkeypatch.setitem(app.config, "BASE_URL", addresses.DEFAULT_BASE_URL)
-    monkeypatch.setitem(app.config, "SERVE_HOST", None)
-    monkeypatch.setitem(app.config, "SERVE_PORT", None)
-    monkeypatch.setattr(addresses, "lan_address", lambda: LAN)
-    return app.config
 
 
 def admin_home(client, login) -> str:

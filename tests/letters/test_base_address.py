@@ -6,28 +6,15 @@ import html
 from pathlib import Path
 
 import pytest
-from conftest import csrf_token
+from conftest import LAN, csrf_token
 from scanning import pdf_qr_codes
 from sqlalchemy import select
 
 from desa.auth.models import AuditEvent
-from desa.core import addresses
 from desa.core.models import Village
 from desa.extensions import db as _db
 
 URL = "/letters/settings/address"
-LAN = "192.168.1.23"
-
-
-@pytest.fixture
-def unset(app, monkeypatch):
-    """No DESA_BASE_URL, HOST or PORT; this laptop is 192.168.1.23 on the network."""
-    monkeypatch.setitem(app.config, "BASE_URL_SET", False)
-    monkeypatch.setitem(app.config, "BASE_URL", addresses.DEFAULT_BASE_URL)
-    monkeypatch.setitem(app.config, "SERVE_HOST", None)
-    monkeypatch.setitem(app.config, "SERVE_PORT", None)
-    monkeypatch.setattr(addresses, "lan_address", lambda: LAN)
-    return app.config
 
 
 def stored(app) -> str | None:

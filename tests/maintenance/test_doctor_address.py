@@ -4,23 +4,10 @@ production (HTTPS, a proxy, or an address set on purpose) and warns otherwise.""
 from __future__ import annotations
 
 import pytest
+from conftest import LAN
 
-from desa.core import addresses
 from desa.core.models import Village
 from desa.extensions import db
-
-LAN = "192.168.1.23"
-
-
-@pytest.fixture
-def unset(app, monkeypatch):
-    """No DESA_BASE_URL, HOST or PORT: the default address, as after a bare install."""
-    monkeypatch.setitem(app.config, "BASE_URL_SET", False)
-    monkeypatch.setitem(app.config, "BASE_URL", addresses.DEFAULT_BASE_URL)
-    monkeypatch.setitem(app.config, "SERVE_HOST", None)
-    monkeypatch.setitem(app.config, "SERVE_PORT", None)
-    monkeypatch.setattr(addresses, "lan_address", lambda: LAN)
-    return app.config
 
 
 def verdict(runner) -> str:

@@ -1,6 +1,7 @@
 """Appointments under load: many clients booking one session over HTTP, the calendar.
 
-Run with the project's venv: `.venv/bin/python bench/appointments.py [--clients 200]`.
+Run with the project's venv: `.venv/bin/python bench/appointments.py [--clients 200]
+[--small] [--database-url URL]`.
 Prints one line per figure: `name: value unit (target ≤ X) ok|MISS`.
 
 The app runs under gunicorn (2 sync workers, the project's gunicorn.conf.py) on a
@@ -18,7 +19,7 @@ import json
 import threading
 import time
 
-from _common import figure, percentile, temp_instance
+from _common import add_options, figure, percentile, temp_instance
 
 INSTANCE = temp_instance()
 
@@ -127,7 +128,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--capacity", type=int, default=100)
-    args = parser.parse_args()
+    args = add_options(parser).parse_args()
+    if args.small:
+        args.clients, args.capacity = 20, 10
 
     app = create_app()
     session_id, niks, tokens = setup(app, args.clients, args.capacity)

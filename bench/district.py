@@ -2,7 +2,8 @@
 and the figures per RT.
 
 Run with the project's venv: `.venv/bin/python bench/district.py [--rows 400000]
-[--pending 40000]`. Prints one line per figure: `name: value unit (target ≤ X) ok|MISS`.
+[--pending 40000] [--small] [--database-url URL]`. Prints one line per figure:
+`name: value unit (target ≤ X) ok|MISS`.
 Each export runs in a fresh process, so that the memory it adds is its own.
 """
 
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from _common import baseline, figure, temp_instance
+from _common import add_options, baseline, engine, figure, temp_instance
 
 TODAY = dt.date(2026, 11, 23)
 VILLAGE = "61.01.12.2002"
@@ -190,7 +191,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=400_000)
     parser.add_argument("--pending", type=int, default=40_000)
-    args = parser.parse_args()
+    args = add_options(parser).parse_args()
+    if args.small:
+        args.rows, args.pending = 20_000, 2_000
     temp_instance()
 
     from flask_migrate import upgrade
@@ -255,9 +258,7 @@ def main() -> None:
         time_figures(app, village),
         "ms",
     )
-    with app.app_context():
-        dialect = db.engine.dialect.name
-    if dialect == "sqlite":
+    if engine() == "sqlite":
         with app.app_context():
             db.session.execute(text("DROP INDEX ix_residents_figures"))
             db.session.commit()

@@ -1,14 +1,16 @@
 """Foundation figures: a staff sign-in (argon2id as configured) and the home page.
 
-Run with the project's venv: `.venv/bin/python bench/foundation.py`.
+Run with the project's venv: `.venv/bin/python bench/foundation.py [--small]
+[--database-url URL]`.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import time
 
-from _common import figure, percentile, temp_instance
+from _common import add_options, figure, percentile, temp_instance
 
 temp_instance()
 
@@ -24,6 +26,8 @@ PASSWORD = "kata-sandi-bench-2026"
 
 
 def main() -> None:
+    args = add_options(argparse.ArgumentParser()).parse_args()
+    pages = 50 if args.small else 300
     app = create_app()
     with app.app_context():
         upgrade()
@@ -35,7 +39,7 @@ def main() -> None:
 
     sign_ins = []
     client = app.test_client()
-    for _ in range(10):
+    for _ in range(3 if args.small else 10):
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'csrf-token" content="([^"]+)"', page).group(1)
@@ -47,12 +51,12 @@ def main() -> None:
         sign_ins.append((time.perf_counter() - start) * 1000)
         assert resp.status_code == 302, resp.status_code
     home = []
-    for _ in range(300):
+    for _ in range(pages):
         start = time.perf_counter()
         assert client.get("/").status_code == 200
         home.append((time.perf_counter() - start) * 1000)
     health = []
-    for _ in range(300):
+    for _ in range(pages):
         start = time.perf_counter()
         client.get("/healthz")
         health.append((time.perf_counter() - start) * 1000)

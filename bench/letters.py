@@ -1,6 +1,7 @@
 """Letters: issuing one (number, sign, render, QR, store), a bare reportlab letter, merging.
 
-Run with the project's venv: `.venv/bin/python bench/letters.py [--letters 200]`.
+Run with the project's venv: `.venv/bin/python bench/letters.py [--letters 200]
+[--small] [--database-url URL]`.
 Prints one line per figure: `name: value unit (target ≤ X) ok|MISS`.
 
 Issuing goes through the real service (`desa.letters.services.issue`) in a real app
@@ -22,7 +23,7 @@ import statistics
 import time
 from pathlib import Path
 
-from _common import baseline, figure, percentile, temp_instance
+from _common import add_options, baseline, figure, percentile, temp_instance
 
 INSTANCE = temp_instance()
 
@@ -323,7 +324,10 @@ def timed_ms(fn, items) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--letters", type=int, default=200)
-    args = parser.parse_args()
+    args = add_options(parser).parse_args()
+    merged_count = 50 if args.small else MERGED
+    if args.small:
+        args.letters = 20
 
     app = create_app()
     head_id, letter_ids = setup(app, args.letters)
@@ -346,7 +350,7 @@ def main() -> None:
     # documents), read back and merged as "select many → one PDF to print" does.
     folder = Path(INSTANCE) / "merge"
     folder.mkdir()
-    for i in range(MERGED):
+    for i in range(merged_count):
         data = stored[i] if i < len(stored) else render_letter(docs[i % len(docs)])
         (folder / f"{i:04d}.pdf").write_bytes(data)
     start = time.perf_counter()
@@ -368,7 +372,7 @@ def main() -> None:
     )
     figure("issuing / bare reportlab with a fixed-mask QR", issue_ms / fixed_ms, "x", 3)
     figure(
-        f"{MERGED} letters merged into one PDF ({len(merged) / 1e6:.1f} MB)",
+        f"{merged_count} letters merged into one PDF ({len(merged) / 1e6:.1f} MB)",
         merge_s,
         "s",
         20,
@@ -384,12 +388,14 @@ def main() -> None:
     figure("token signatures per second (Ed25519, Python)", sign_rate, "/s", 5000, True)
     figure("token verifications per second", verify_rate, "/s", 5000, True)
 
-    data, kab_tokens, hub = kabupaten_list(200, 3, 10_000)
+    villages, revoked = (20, 1_000) if args.small else (200, 10_000)
+    data, kab_tokens, hub = kabupaten_list(villages, 3, revoked)
     start = time.perf_counter()
     trust = bundle.load(data, anchors=[hub.public_key()])
     load_ms = (time.perf_counter() - start) * 1000
     baseline(
-        f"loading the kabupaten list (200 villages × 3 keys, 10,000 revocations, "
+        f"loading the kabupaten list ({villages} villages × 3 keys, "
+        f"{revoked:,} revocations, "
         f"{len(data) / 1e6:.1f} MB)",
         load_ms,
         "ms",

@@ -1,7 +1,9 @@
 """A million-row XLSX: refused at once, or read to the row limit in bounded memory.
 
-Run with the project's venv: `.venv/bin/python bench/million.py [--refusal-only]`.
-Prints one line per figure: `name: value unit (target ≤ X) ok|MISS`.
+Run with the project's venv: `.venv/bin/python bench/million.py [--refusal-only]
+[--small] [--database-url URL]`. Prints one line per figure:
+`name: value unit (target ≤ X) ok|MISS`. `--small` is part 1 alone, its sheet made
+of 10,000 believable residents over and over.
 
 1. A full sheet (1,048,575 data rows, honest `<dimension>`): `desa resident import`
    refuses it before reading a row, with one sentence and exit status 1, writes no
@@ -27,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import baseline, figure, temp_instance
+from _common import add_options, baseline, figure, temp_instance
 
 INSTANCE = temp_instance()
 
@@ -49,7 +51,7 @@ DESA = str(Path(sys.executable).parent / "desa")
 
 def cells(rows: list[dict], count: int):
     for i in range(count):
-        r = rows[i]
+        r = rows[i % len(rows)]
         yield [
             r["birth_date"].strftime("%d-%m-%Y")
             if c == "birth_date"
@@ -80,14 +82,17 @@ def main() -> None:
         action="store_true",
         help="only part 1, the full sheet's refusal (no million-row check)",
     )
-    args = parser.parse_args()
+    args = add_options(parser).parse_args()
+    args.refusal_only = args.refusal_only or args.small
 
     subprocess.run([DESA, "init"], check=True, capture_output=True)
     code, _, bare_mb, _ = run(["--help"])
     baseline("import.process_at_rest", bare_mb, "MB")
 
     start = time.perf_counter()
-    rows, _meta = build_rows(FULL_SHEET, 11, dt.date(2026, 12, 4), "6101122002")
+    rows, _meta = build_rows(
+        10_000 if args.small else FULL_SHEET, 11, dt.date(2026, 12, 4), "6101122002"
+    )
     full = write_xlsx(
         INSTANCE / "penuh.xlsx", COLUMNS, cells(rows, FULL_SHEET), row_count=FULL_SHEET
     )

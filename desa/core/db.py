@@ -32,11 +32,13 @@ def begin_write(*, only_read_audit: bool = False) -> None:
     transaction that later writes can fail with SQLITE_BUSY instead of waiting.
 
     `only_read_audit`: the request writes nothing but the audit line of a read.
-    On SQLite that commit skips its fsync (synchronous=NORMAL in WAL mode): still
-    atomic and kept through a crash of the service, it reaches the disk with the
-    next ordinary commit or checkpoint, so a power cut in between can lose the
-    last read lines, never half of one. That keeps the NIK lookup, the API's
-    busiest call, at its budget (an fsync costs more than the whole lookup).
+    That commit does not wait for its fsync: on SQLite synchronous=NORMAL in WAL
+    mode, on PostgreSQL `synchronous_commit = off` for that transaction alone.
+    Still atomic and kept through a crash of the service, it reaches the disk
+    with the next ordinary commit or checkpoint (PostgreSQL's WAL writer within
+    a fraction of a second), so a power cut in between can lose the last read
+    lines, never half of one. That keeps the NIK lookup, the API's busiest call,
+    at its budget (an fsync costs more than the whole lookup).
     """
     from desa.extensions import db
 
@@ -61,7 +63,18 @@ def configure_engine(engine: Engine) -> None:
     pysqlite's own transaction handling is switched off so that we can start write
     transactions with BEGIN IMMEDIATE: a deferred transaction that reads first and
     then writes fails with SQLITE_BUSY under concurrency instead of waiting.
+    On PostgreSQL only a read audit's transaction is changed (`begin_write`).
     """
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "begin")
+        def _on_begin_pg(conn: Any) -> None:
+            if has_app_context() and g.get("desa_relaxed_sync"):
+                conn.connection.driver_connection.execute(
+                    "SET LOCAL synchronous_commit TO OFF"
+                )
+
+        return
     if engine.dialect.name != "sqlite":
         return
 

@@ -132,3 +132,20 @@ def test_a_read_audit_commits_without_fsync_and_other_writes_with_it(app, db):
         begin_write()
         assert synchronous() == 2  # FULL again for every other write
         db.session.rollback()
+
+
+@pytest.mark.skipif(PG_URL is None, reason="PostgreSQL's synchronous_commit")
+def test_a_read_audit_does_not_wait_for_the_wal_flush_on_postgresql(app, db):
+    from desa.core.db import begin_write
+
+    def synchronous_commit() -> str:
+        return (
+            db.session.connection().exec_driver_sql("SHOW synchronous_commit").scalar()
+        )
+
+    with app.test_request_context("/api/v1/residents/x"):
+        begin_write(only_read_audit=True)
+        assert synchronous_commit() == "off"  # this transaction only
+        begin_write()
+        assert synchronous_commit() == "on"  # every other write waits for the disk
+        db.session.rollback()

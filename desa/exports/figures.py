@@ -2,8 +2,13 @@
 recordings per month read from the residents' history.
 
 Only active residents who are wajib KTP on the date count: the dead and the moved
-no longer weigh on "not recorded". One GROUP BY over a covering index
-(`ix_residents_figures`) answers an RT or the whole village.
+no longer weigh on "not recorded". The counts come from `resident_tallies`, which
+the database keeps by trigger (migration 0012): wajib is "married or ever married,
+or born on or before the date 17 years back", so every tally of an earlier birth
+year counts whole, and only the residents born in that boundary year are read
+from the register (a short range of `ix_residents_birth`). A scope the tallies
+cannot express (an employer's workers) is counted from the register itself, in
+one GROUP BY over the covering index `ix_residents_figures`.
 """
 
 from __future__ import annotations
@@ -15,11 +20,16 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 
 from desa.auth.actor import Actor
-from desa.auth.scope import scopes
+from desa.auth.scope import EVERYTHING, NOTHING, Match, scopes
 from desa.core.village import get_village, village_zone
+from desa.exports.models import (
+    UNKNOWN_STATUS,
+    UNKNOWN_TEXT,
+    ResidentTally,
+)
 from desa.extensions import db
 from desa.residents.models import (
     PRINTED_CODES,
@@ -30,7 +40,7 @@ from desa.residents.models import (
     ResidentChange,
     ResidentEvent,
 )
-from desa.residents.rules import is_wajib_ktp, wajib_clause
+from desa.residents.rules import WAJIB_AGE, is_wajib_ktp, wajib_clause, years_before
 
 LEVELS = ("rt", "rw", "dusun")
 COUNTS = ("wajib", "recorded", "not_recorded", "printed")
@@ -98,9 +108,9 @@ def _touched_since(as_of: dt.date) -> Any:
     return changed.union(moved)
 
 
-def states_on(actor: Actor, as_of: dt.date) -> list[SimpleNamespace]:
-    """The residents changed since `as_of` (in the actor's scope), each as it was
-    on that date: e-KTP and marital status from the earliest later change's
+def states_on(actor: Actor, as_of: dt.date) -> list[tuple[Resident, SimpleNamespace]]:
+    """The residents changed since `as_of` (in the actor's scope), each with how it
+    was on that date: e-KTP and marital status from the earliest later change's
     `before`, life status from the earliest later life event."""
     cutoff = _day_end_utc(as_of)
     touched = _touched_since(as_of).subquery()
@@ -144,28 +154,84 @@ def states_on(actor: Actor, as_of: dt.date) -> list[SimpleNamespace]:
         if isinstance(ektp, str):
             ektp = int(ektp) if ektp.isdigit() else None
         out.append(
-            SimpleNamespace(
-                rw=p.rw,
-                rt=p.rt,
-                dusun=p.dusun,
-                citizenship=p.citizenship,
-                birth_date=p.birth_date,
-                marital_status=earlier.get((p.id, "marital_status"), p.marital_status),
-                ektp_status=ektp,
-                life_status=life.get(p.id, p.life_status),
+            (
+                p,
+                SimpleNamespace(
+                    rw=p.rw,
+                    rt=p.rt,
+                    dusun=p.dusun,
+                    citizenship=p.citizenship,
+                    birth_date=p.birth_date,
+                    marital_status=earlier.get(
+                        (p.id, "marital_status"), p.marital_status
+                    ),
+                    ektp_status=ektp,
+                    life_status=life.get(p.id, p.life_status),
+                ),
             )
         )
     return out
 
 
-def figures(actor: Actor, as_of: dt.date, level: str = "rt") -> dict[str, Any]:
-    """`{"as_of", "rows": [...], "total": {...}}` per RT (or per RW / dusun).
+def _tally_scope(actor: Actor) -> list[ColumnElement[bool]] | None:
+    """The actor's scope as conditions on the tallies; None when it has no such form."""
+    found = scopes.rule(actor, Resident)
+    if found is EVERYTHING:
+        return []
+    if found is NOTHING:
+        return [false()]
+    if isinstance(found, Match) and set(found.values) <= {"dusun", "rw", "rt"}:
+        return [
+            getattr(ResidentTally, k) == (UNKNOWN_TEXT if v is None else v)
+            for k, v in found.values.items()
+        ]
+    return None
 
-    Each resident counts as they were on `as_of`: those changed since are read
-    from the history (states_on), the others straight from the register.
-    """
-    # Grouped in index order, statuses included, and only counted: the shares of
-    # each status are added up here, which costs the database less than CASEs.
+
+def _tallied(actor: Actor, as_of: dt.date, where: list) -> list[tuple]:
+    """(rw, rt, dusun, status, count) of everyone in scope who is active and wajib
+    KTP on `as_of` by their values today: tallies, and the boundary birth year."""
+    cutoff = years_before(as_of, WAJIB_AGE)
+    t = ResidentTally
+    whole = (
+        select(t.rw, t.rt, t.dusun, t.ektp_status, func.sum(t.n))
+        .where(
+            t.life_status == LifeStatus.ACTIVE,
+            t.citizenship == "WNI",
+            t.n > 0,
+            or_(t.married == 1, t.birth_year < cutoff.year),
+            *where,
+        )
+        .group_by(t.rw, t.rt, t.dusun, t.ektp_status)
+    )
+    rows = [
+        (rw or None, rt or None, dusun or None, None if s == UNKNOWN_STATUS else s, n)
+        for rw, rt, dusun, s, n in db.session.execute(whole)
+    ]
+    # Unmarried and born in the cutoff's year, on or before it: by date.
+    boundary = (
+        select(
+            Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status, func.count()
+        )
+        .where(
+            Resident.birth_date >= dt.date(cutoff.year, 1, 1),
+            Resident.birth_date <= cutoff,
+            # Wrapped so that no index can seek on it: without statistics SQLite
+            # would take the figures index's two equalities over the birth date
+            # range, and read every active citizen.
+            func.coalesce(Resident.life_status, "") == LifeStatus.ACTIVE,
+            Resident.citizenship == "WNI",
+            Resident.marital_status.is_(None)
+            | (Resident.marital_status == "BELUM KAWIN"),
+        )
+        .group_by(Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status)
+    )
+    rows.extend(db.session.execute(in_scope(boundary, actor)))
+    return rows
+
+
+def _counted_from_register(actor: Actor, as_of: dt.date) -> list[tuple]:
+    """The same counts straight from the register, less those changed since."""
     touched = _touched_since(as_of).subquery()
     stmt = (
         select(
@@ -178,10 +244,31 @@ def figures(actor: Actor, as_of: dt.date, level: str = "rt") -> dict[str, Any]:
         )
         .group_by(Resident.rw, Resident.rt, Resident.dusun, Resident.ektp_status)
     )
-    counted = list(db.session.execute(in_scope(stmt, actor)))
-    for state in states_on(actor, as_of):
-        if state.life_status == LifeStatus.ACTIVE and is_wajib_ktp(state, as_of):
-            counted.append((state.rw, state.rt, state.dusun, state.ektp_status, 1))
+    return list(db.session.execute(in_scope(stmt, actor)))
+
+
+def _counts(state: Any, as_of: dt.date) -> bool:
+    return state.life_status == LifeStatus.ACTIVE and is_wajib_ktp(state, as_of)
+
+
+def figures(actor: Actor, as_of: dt.date, level: str = "rt") -> dict[str, Any]:
+    """`{"as_of", "rows": [...], "total": {...}}` per RT (or per RW / dusun).
+
+    Each resident counts as they were on `as_of`: those changed since are read
+    from the history (states_on), the others as they are in the register.
+    """
+    where = _tally_scope(actor)
+    from_tallies = where is not None
+    counted = (
+        _tallied(actor, as_of, where)
+        if from_tallies
+        else _counted_from_register(actor, as_of)
+    )
+    for now, then in states_on(actor, as_of):
+        if from_tallies and _counts(now, as_of):  # counted as they are today
+            counted.append((now.rw, now.rt, now.dusun, now.ektp_status, -1))
+        if _counts(then, as_of):
+            counted.append((then.rw, then.rt, then.dusun, then.ektp_status, 1))
     grouped: dict[tuple, dict[str, Any]] = {}
     for rw, rt, dusun, status, count in counted:
         area = {
@@ -196,7 +283,7 @@ def figures(actor: Actor, as_of: dt.date, level: str = "rt") -> dict[str, Any]:
             row["recorded"] += count
         if status in PRINTED_CODES:
             row["printed"] += count
-    rows = sorted(grouped.values(), key=_area_key)
+    rows = sorted((r for r in grouped.values() if r["wajib"]), key=_area_key)
     total = {k: sum(r[k] for r in rows) for k in ("wajib", "recorded", "printed")}
     return {
         "as_of": as_of.isoformat(),

@@ -104,3 +104,44 @@ FIGURES_INDEX = Index(
     Resident.birth_date,
     Resident.marital_status,
 )
+
+
+# Residents by birth date first: the figures read only the boundary birth year from
+# the register (see ResidentTally), a short range of this index.
+BIRTH_INDEX = Index(
+    "ix_residents_birth",
+    Resident.birth_date,
+    Resident.life_status,
+    Resident.citizenship,
+    Resident.marital_status,
+    Resident.rw,
+    Resident.rt,
+    Resident.dusun,
+    Resident.ektp_status,
+)
+
+# Sentinels for unknown values in a tally key (which must not be NULL).
+UNKNOWN_TEXT = ""
+UNKNOWN_STATUS = -1
+UNKNOWN_YEAR = 9999
+
+
+class ResidentTally(db.Model):
+    """How many residents share the values the figures group on (migration 0012).
+
+    Kept by database triggers in the transaction of every write to `residents`:
+    the app never writes here. `married` is 1 for married or ever married (wajib
+    KTP whatever the age), `birth_year` UNKNOWN_YEAR when the date is not known.
+    """
+
+    __tablename__ = "resident_tallies"
+
+    life_status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    citizenship: Mapped[str] = mapped_column(String(3), primary_key=True)
+    dusun: Mapped[str] = mapped_column(String(60), primary_key=True)
+    rw: Mapped[str] = mapped_column(String(3), primary_key=True)
+    rt: Mapped[str] = mapped_column(String(3), primary_key=True)
+    ektp_status: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    married: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    birth_year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int]

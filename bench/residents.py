@@ -97,6 +97,7 @@ def raw_floor(app, rows: list[dict]) -> tuple[str, float]:
                     db.text(
                         "SELECT sql FROM sqlite_master"
                         " WHERE tbl_name = 'residents' AND sql IS NOT NULL"
+                        " AND type != 'trigger'"
                     )
                 )
             ]

@@ -91,6 +91,10 @@ def configure_engine(engine: Engine) -> None:
         # call reads from it.
         cur.execute("PRAGMA mmap_size=268435456")
         cur.execute("PRAGMA cache_size=-32768")
+        # Statement journals in memory: a table with triggers (residents, which
+        # keeps resident_tallies) needs one for every INSERT, and a file for each
+        # cost more than the row itself.
+        cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -188,6 +188,20 @@ def _tally_scope(actor: Actor) -> list[ColumnElement[bool]] | None:
     return None
 
 
+def _active(*, whole_village: bool) -> ColumnElement[bool]:
+    """`life_status = 'active'`, for the boundary year's query.
+
+    For the whole village it is wrapped so that no index can seek on it: without
+    statistics SQLite would take the figures index's two equalities over the
+    birth date range (ix_residents_birth) and read every active citizen. An RT's
+    query keeps it plain: then the figures index's four equalities (life status,
+    citizenship, RW, RT) are the shortest way.
+    """
+    if whole_village:
+        return func.coalesce(Resident.life_status, "") == LifeStatus.ACTIVE
+    return Resident.life_status == LifeStatus.ACTIVE
+
+
 def _tallied(actor: Actor, as_of: dt.date, where: list) -> list[tuple]:
     """(rw, rt, dusun, status, count) of everyone in scope who is active and wajib
     KTP on `as_of` by their values today: tallies, and the boundary birth year."""
@@ -216,10 +230,7 @@ def _tallied(actor: Actor, as_of: dt.date, where: list) -> list[tuple]:
         .where(
             Resident.birth_date >= dt.date(cutoff.year, 1, 1),
             Resident.birth_date <= cutoff,
-            # Wrapped so that no index can seek on it: without statistics SQLite
-            # would take the figures index's two equalities over the birth date
-            # range, and read every active citizen.
-            func.coalesce(Resident.life_status, "") == LifeStatus.ACTIVE,
+            _active(whole_village=not where),
             Resident.citizenship == "WNI",
             Resident.marital_status.is_(None)
             | (Resident.marital_status == "BELUM KAWIN"),

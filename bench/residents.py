@@ -21,7 +21,6 @@ at rest.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import os
 import re
@@ -45,6 +44,7 @@ INSTANCE = temp_instance()
 from _bigxlsx import write_xlsx  # noqa: E402
 from _http import Gunicorn, request, throughput, timed  # noqa: E402
 from _peakmem import peak_mb, reset_peak  # noqa: E402
+from _rows import COLUMNS, cells, write_csv  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from config import Config  # noqa: E402
@@ -55,28 +55,8 @@ from desa.core.village import set_village  # noqa: E402
 from desa.extensions import db  # noqa: E402
 from desa.residents.demo import build_rows  # noqa: E402
 from desa.residents.importer import reading  # noqa: E402
-from desa.residents.importer.columns import IMPORT_COLUMNS  # noqa: E402
 
-# The import's own columns, less the two a village file rarely carries.
-COLUMNS = [c for c in IMPORT_COLUMNS if c not in ("citizenship", "life_status")]
 PASSWORD = "kata-sandi-bench-2026"
-
-
-def cells(rows: list[dict]):
-    for r in rows:
-        yield [
-            r["birth_date"].strftime("%d-%m-%Y")
-            if c == "birth_date"
-            else ("" if r[c] is None else str(r[c]))
-            for c in COLUMNS
-        ]
-
-
-def write_csv(rows: list[dict], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        out.writerow(COLUMNS)
-        out.writerows(cells(rows))
 
 
 def _raw_row(r: dict, now: str) -> tuple:

@@ -137,6 +137,36 @@ def _sqlite_reader(path: str) -> sqlite3.Connection:
     return slot[1]
 
 
+def _pg_reader(engine: Engine, fresh: bool = False) -> Any:
+    """This thread's autocommit connection to the PostgreSQL database of `engine`.
+
+    Autocommit: a lookup is one round trip, with no BEGIN before it and no
+    ROLLBACK when a pooled connection goes back.
+    """
+    import psycopg
+
+    key = engine.url.render_as_string(hide_password=False)
+    slot = getattr(_readers, "pg", None)
+    if fresh or slot is None or slot[0] != key or slot[1].closed:
+        if slot is not None:
+            slot[1].close()
+        url = engine.url.set(drivername="postgresql")
+        conn = psycopg.connect(
+            url.render_as_string(hide_password=False), autocommit=True
+        )
+        slot = _readers.pg = (key, conn)
+    return slot[1]
+
+
+def _pg_fetchone(engine: Engine, sql: str, params: tuple[Any, ...]) -> Any:
+    import psycopg
+
+    try:
+        return _pg_reader(engine).execute(sql, params).fetchone()
+    except psycopg.OperationalError:  # the server went away: one new connection
+        return _pg_reader(engine, fresh=True).execute(sql, params).fetchone()
+
+
 def driver_fetchone(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
     """Runs one small SELECT straight on the driver; sees committed data.
 
@@ -158,6 +188,8 @@ def driver_fetchone(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None
             cursor.close()
     if engine.dialect.paramstyle != "qmark":
         sql = sql.replace("?", "%s")
+    if engine.dialect.name == "postgresql":
+        return _pg_fetchone(engine, sql, params)
     conn = engine.raw_connection()
     try:
         cursor = conn.cursor()

@@ -29,7 +29,8 @@ def record(
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
-        detail=mask_text(detail)[:4000],
+        # A NUL typed into a search reaches the detail; PostgreSQL text refuses it.
+        detail=mask_text(detail).replace("\x00", "\ufffd")[:4000],
         ip=actor.ip,
     )
     db.session.add(event)

@@ -9,14 +9,14 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 
 from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.auth.passwords import hash_secret
 from desa.auth.scope import scopes
 from desa.auth.services import check_sign_in, register_principal_loader, throttle_key
-from desa.core.db import driver_fetchone
+from desa.core.db import driver_fetchone, prefix_range
 from desa.core.errors import NotFound
 from desa.core.formatting import mask_name, mask_nik
 from desa.extensions import db
@@ -179,12 +179,6 @@ WARNING_MESSAGES = {
 }
 
 
-def _prefix_range(column, prefix: str):
-    """`column` starts with `prefix`, written as a range so that a plain index serves it."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return (column >= prefix) & (column < upper)
-
-
 def search(
     actor: Actor,
     *,
@@ -203,13 +197,15 @@ def search(
 
     stmt = scopes.select(actor, Resident)
     q = (q or "").strip()
+    if "\x00" in q:  # no stored text holds a NUL (PostgreSQL refuses one)
+        return stmt.where(false()).order_by(Resident.name_key, Resident.id)
     if q:
         digits = clean_nik(q)
         if digits.isascii() and digits.isdigit():
-            stmt = stmt.where(_prefix_range(Resident.nik, digits))
+            stmt = stmt.where(prefix_range(Resident.nik, digits))
         else:
             stmt = stmt.where(
-                _prefix_range(Resident.name_key, " ".join(q.upper().split()))
+                prefix_range(Resident.name_key, " ".join(q.upper().split()))
             )
     if dusun:
         stmt = stmt.where(Resident.dusun == dusun)

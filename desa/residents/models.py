@@ -133,9 +133,11 @@ class Resident(Principal, db.Model):
         CheckConstraint(
             "ektp_status IS NULL OR ektp_status BETWEEN 1 AND 8", name="ektp_known"
         ),
-        Index("ix_residents_area", "rw", "rt"),
+        # Both end in the list's order (name_key, id): a page of the whole village
+        # or of one RT is an index seek, and a jump to page N an index-only scan.
+        Index("ix_residents_area", "rw", "rt", "name_key", "id"),
         Index("ix_residents_kk", "kk"),
-        Index("ix_residents_name_key", "name_key"),
+        Index("ix_residents_name_key", "name_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

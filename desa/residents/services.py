@@ -19,6 +19,7 @@ from desa.auth.services import check_sign_in, register_principal_loader, throttl
 from desa.core.db import driver_fetchone, prefix_range
 from desa.core.errors import NotFound
 from desa.core.formatting import mask_name, mask_nik
+from desa.core.pages import Key
 from desa.extensions import db
 from desa.residents.models import Resident, warning_codes
 
@@ -179,6 +180,10 @@ WARNING_MESSAGES = {
 }
 
 
+# The order of every resident list, and the key its pages are walked by.
+LIST_KEY = Key((Resident.name_key, Resident.id))
+
+
 def search(
     actor: Actor,
     *,
@@ -198,7 +203,7 @@ def search(
     stmt = scopes.select(actor, Resident)
     q = (q or "").strip()
     if "\x00" in q:  # no stored text holds a NUL (PostgreSQL refuses one)
-        return stmt.where(false()).order_by(Resident.name_key, Resident.id)
+        return stmt.where(false()).order_by(*LIST_KEY.order_by())
     if q:
         digits = clean_nik(q)
         if digits.isascii() and digits.isdigit():
@@ -223,7 +228,7 @@ def search(
     if pending is not None:
         clause = pending_clause(actor.today)
         stmt = stmt.where(clause if pending else ~clause)
-    return stmt.order_by(Resident.name_key, Resident.id)
+    return stmt.order_by(*LIST_KEY.order_by())
 
 
 def to_json(resident: Any, today: dt.date) -> dict[str, Any]:

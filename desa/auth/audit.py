@@ -7,7 +7,11 @@ from typing import Any
 from desa.auth.actor import Actor
 from desa.auth.models import AuditEvent
 from desa.core.formatting import mask_text
+from desa.core.pages import Key
 from desa.extensions import db
+
+# The log is read newest first; every read is audited, so it is the longest list.
+LOG_KEY = Key((AuditEvent.id,), descending=True)
 
 
 def record(

@@ -15,6 +15,7 @@ from desa.auth.scope import scopes
 from desa.core.db import prefix_range
 from desa.core.errors import ValidationError
 from desa.core.formatting import MONTHS_ID, format_date
+from desa.core.pages import Key
 from desa.core.spreadsheet import safe_cell
 from desa.extensions import db
 from desa.letters import documents
@@ -23,6 +24,8 @@ from desa.residents.models import Resident
 from desa.residents.services import clean_nik
 
 MAX_MERGE = 500
+# The archive's order, newest first, and the key its pages are walked by.
+ARCHIVE_KEY = Key((Letter.created_at, Letter.id), descending=True)
 
 
 def search(
@@ -64,7 +67,7 @@ def search(
         stmt = stmt.where(_day(date_to, "<=", actor.now.tzinfo))
     if resident_id is not None:
         stmt = stmt.where(Letter.resident_id == resident_id)
-    return stmt.order_by(Letter.created_at.desc(), Letter.id.desc())
+    return stmt.order_by(*ARCHIVE_KEY.order_by())
 
 
 def _escape(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
 import threading
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeEngine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -127,6 +129,31 @@ def prefix_range(column: Any, prefix: str) -> ColumnElement[bool]:
     if following in _SURROGATES:
         following = _SURROGATES.stop
     return lower & (column < stem[:-1] + chr(following))
+
+
+def refresh_statistics(*tables: str) -> None:
+    """After a bulk load has committed: `VACUUM (ANALYZE)` those tables on PostgreSQL.
+
+    Until the planner has statistics it guesses a few thousand rows, and a deep
+    page or a count turns into a sequential scan with a sort spilled to disk; until
+    the visibility map is set, an index-only scan reads every heap page anyway
+    (100,000 heap fetches for a count). Autovacuum, when it is on, gets there a
+    minute or so later: the clerk opens the list at once. Nothing to do on SQLite.
+    Best effort: a lock held elsewhere (autovacuum at work) only skips it.
+    """
+    from desa.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        return
+    try:
+        with db.engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        ) as conn:
+            conn.exec_driver_sql("SET lock_timeout = '2s'")
+            for table in tables:
+                conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
+    except Exception:  # the load itself has committed; this only speeds reads up
+        log.warning("VACUUM (ANALYZE) %s skipped", ", ".join(tables), exc_info=True)
 
 
 def insert_ignore(table: Table, dialect_name: str) -> Any:

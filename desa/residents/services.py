@@ -16,7 +16,7 @@ from desa.auth.actor import Actor
 from desa.auth.passwords import hash_secret
 from desa.auth.scope import scopes
 from desa.auth.services import check_sign_in, register_principal_loader, throttle_key
-from desa.core.db import driver_fetchone, prefix_range
+from desa.core.db import driver_fetchone, prefix_range, refresh_statistics
 from desa.core.errors import NotFound
 from desa.core.formatting import mask_name, mask_nik
 from desa.core.pages import Key
@@ -141,6 +141,17 @@ def issue_pin(actor: Actor, resident: Resident) -> str:
         detail=mask_nik(resident.nik),
     )
     return pin
+
+
+# An import that wrote this many rows refreshes the planner's statistics.
+BULK_ROWS = 1000
+
+
+def refresh_after_import(result: Any) -> None:
+    """Once a large import has committed: fresh statistics and visibility map on
+    PostgreSQL (`refresh_statistics`), so the lists stay index scans at once."""
+    if result.committed and result.imported + result.updated >= BULK_ROWS:
+        refresh_statistics("residents")
 
 
 def find_by_nik(nik: str) -> Resident | None:

@@ -10,6 +10,10 @@ A list is a (scoped, filtered) select ordered by a unique key, such as
 - `after=` a cursor: `WHERE (name_key, id) > (:k, :id) ORDER BY … LIMIT n`;
 - `before=` a cursor: the same backwards, for "Sebelumnya".
 
+The pager's page links carry the total too (`t=`, a token like a cursor without
+a key), so only a page opened afresh (the list's own link, a bookmark, new
+filters) counts its rows.
+
 A cursor is an opaque, URL-safe token: the key of the row at the page's edge,
 that row's position and the total counted when the list was opened (so walking a
 long list does not count it again on every page: PostgreSQL's count(*) reads
@@ -47,7 +51,7 @@ from desa.extensions import db
 
 _SALT = b"desa.pages.cursor"
 _NONCE = 12
-AFTER, BEFORE = "a", "b"
+AFTER, BEFORE, TOTAL = "a", "b", "t"
 # A cursor longer than this was not made here (the longest key is a 120-character
 # name); refused before it is decoded.
 MAX_CURSOR = 1000
@@ -132,6 +136,8 @@ class Page:
     next_cursor: str | None = None
     prev_cursor: str | None = None
     more: bool = field(default=False, repr=False)
+    # The total, sealed for the page links (`t=`): they need not count again.
+    total_token: str | None = field(default=None, repr=False)
 
     @property
     def page(self) -> int:
@@ -248,8 +254,8 @@ def read_cursor(token: str, key: Key, context: str) -> Cursor:
     except (InvalidTag, binascii.Error, ValueError, TypeError) as err:
         raise BadCursor(token) from err
     if (
-        direction not in (AFTER, BEFORE)
-        or len(values) != len(key.columns)
+        direction not in (AFTER, BEFORE, TOTAL)
+        or len(values) != (0 if direction == TOTAL else len(key.columns))
         or not all(type(n) is int and n >= 0 for n in (offset, total, counted_at))
     ):
         raise BadCursor(token)
@@ -299,6 +305,7 @@ def keyset_page(
     context: str,
     page: int = 1,
     cursor: Cursor | None = None,
+    known: Cursor | None = None,
     now: int = 0,
     fetch: Callable[[Select], list[Any]] = _scalars,
     counter: Callable[[], int] | None = None,
@@ -306,21 +313,26 @@ def keyset_page(
     """One page of `stmt` in `key` order, by page number or from a cursor.
 
     `context` names the list, its filters and who asks: a cursor is only taken
-    back by the list it was made for. `now` (Unix seconds) decides whether a
-    cursor's total is still fresh. `fetch` runs a select into items (ORM objects
+    back by the list it was made for. `known` is a TOTAL token: a page by number
+    takes its total instead of counting. `now` (Unix seconds) decides whether a
+    carried total is still fresh. `fetch` runs a select into items (ORM objects
     by default); `counter` counts the list when `count(stmt)` is not the cheapest
     way.
     """
     walk = _Walk(stmt.order_by(None), key, per_page, context, fetch)
-    counter = counter or (lambda: count(walk.stmt))
+    carried = cursor or known
+    if carried is not None and now - carried.counted_at <= TOTAL_TTL:
+        total, counted_at = carried.total, carried.counted_at
+    else:
+        total, counted_at = (counter or (lambda: count(walk.stmt)))(), now
     if cursor is None:
-        return walk.by_number(page, counter(), now)
-    total, counted_at = cursor.total, cursor.counted_at
-    if now - counted_at > TOTAL_TTL:
-        total, counted_at = counter(), now
-    if cursor.direction == BEFORE:
-        return walk.before(cursor, total, counted_at)
-    return walk.after(cursor, total, counted_at)
+        result = walk.by_number(page, total, counted_at)
+    elif cursor.direction == BEFORE:
+        result = walk.before(cursor, total, counted_at)
+    else:
+        result = walk.after(cursor, total, counted_at)
+    result.total_token = make_cursor(TOTAL, [], 0, result.total, context, counted_at)
+    return result
 
 
 @dataclass
@@ -423,7 +435,7 @@ class _Walk:
         return result
 
 
-PAGING_ARGS = frozenset({"page", "per_page", "after", "before"})
+PAGING_ARGS = frozenset({"page", "per_page", "after", "before", "t"})
 
 
 def list_context() -> str:
@@ -447,15 +459,21 @@ def list_context() -> str:
     return json.dumps([request.endpoint, who, filters], ensure_ascii=False)
 
 
-def requested_cursor(key: Key, context: str) -> Cursor | None:
-    """The `after=` or `before=` cursor of this request, None without one (or an
-    empty one); BadCursor when it does not open for this list."""
-    for name in ("after", "before"):
+_PARAMS = {"after": AFTER, "before": BEFORE, "t": TOTAL}
+
+
+def requested_cursor(
+    key: Key, context: str, names: Sequence[str] = ("after", "before")
+) -> Cursor | None:
+    """The `after=` or `before=` cursor of this request (or the `t=` total, with
+    `names=("t",)`), None without one (or an empty one); BadCursor when it does not
+    open for this list."""
+    for name in names:
         token = request.args.get(name)
         if not token:  # `?after=` as a form sends it empty: the first page
             continue
         cursor = read_cursor(token, key, context)
-        if cursor.direction != (AFTER if name == "after" else BEFORE):
+        if cursor.direction != _PARAMS[name]:
             raise BadCursor(token)
         return cursor
     return None
@@ -478,6 +496,10 @@ def html_page(
         cursor = requested_cursor(key, context)
     except BadCursor:
         cursor = None
+    try:
+        known = requested_cursor(key, context, ("t",))
+    except BadCursor:
+        known = None
     return keyset_page(
         stmt,
         key,
@@ -485,6 +507,7 @@ def html_page(
         context=context,
         page=page_number(),
         cursor=cursor,
+        known=known,
         now=now_seconds(),
         fetch=fetch,
     )

@@ -100,8 +100,14 @@ def test_berikutnya_walks_the_list_once_in_order(app, client, login, residents):
     assert sum(pages, []) == ordered_ids(app)
     html = client.get("/residents").get_data(as_text=True)
     assert "130 penduduk" in html and "Halaman 1 dari 3" in html
-    # The page numbers stay, as plain ?page=N links.
-    assert 'href="/residents?page=3"' in html
+    # The page numbers stay, as ?page=N links that carry the total (t=) along:
+    # a page opened from them does not count the list again.
+    link = re.search(r'href="(/residents\?t=[\w-]+&amp;page=3)"', html)
+    assert link
+    residents(["AAAA"])  # not counted yet: the total is the one carried
+    third = client.get(unescape(link.group(1))).get_data(as_text=True)
+    assert "130 penduduk" in third and "Halaman 3 dari 3" in third
+    assert "131 penduduk" in client.get("/residents?page=3").get_data(as_text=True)
 
 
 def test_sebelumnya_walks_back_from_the_last_page(app, client, login, residents):

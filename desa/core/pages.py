@@ -15,14 +15,14 @@ a key), so only a page opened afresh (the list's own link, a bookmark, new
 filters) counts its rows.
 
 A cursor is an opaque, URL-safe token: the key of the row at the page's edge,
-that row's position and the total counted when the list was opened (so walking a
-long list does not count it again on every page: PostgreSQL's count(*) reads
-every row; the total is counted again once it is TOTAL_TTL old), sealed with AES-GCM under a
-key derived from the app's secret and bound to the list, its filters and who
-asked. Sealed, not only signed: the key holds a resident's name, which must not
-be readable from an access log. A token that was changed, belongs to another
-list or does not open is refused (`BadCursor`): the API answers 400, an HTML list
-starts again from its first page.
+that row's position, and the total counted when the list was opened, so walking a
+long list does not count it on every page (PostgreSQL's count(*) visits every
+row; a total is counted again once it is TOTAL_TTL old). It is sealed with
+AES-GCM under a key derived from the app's secret and bound to the list, its
+filters and who asked: sealed, not only signed, because the key holds a
+resident's name, which must not be readable from an access log. A token that
+was changed, belongs to another list or does not open is refused (`BadCursor`):
+the API answers 400, an HTML list starts again from its first page.
 
 Rows come out exactly once in key order however rows are added or removed between
 pages; only the page numbers shown are then approximate until the list is opened

@@ -8,12 +8,13 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
+from desa.auth import audit
 from desa.auth.actor import current_actor
 from desa.auth.models import AuditEvent
 from desa.auth.permissions import ROLE_PERMISSIONS, Permission
 from desa.core.api import paginate
 from desa.core.errors import Unauthorized
-from desa.core.openapi import PAGE_PARAMS, page_of, query_param, spec
+from desa.core.openapi import CURSOR_PARAMS, page_of, query_param, spec
 from desa.core.security import require
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
@@ -82,9 +83,9 @@ spec.operation(
     tag="akun",
     parameters=[
         query_param("action", {"type": "string"}, "Awalan tindakan, mis. auth."),
-        *PAGE_PARAMS,
+        *CURSOR_PARAMS,
     ],
-    response=page_of(AUDIT_ITEM),
+    response=page_of(AUDIT_ITEM, cursor=True),
     errors=("401", "403", "422"),
 )
 
@@ -93,7 +94,7 @@ spec.operation(
 @require(Permission.AUDIT_READ)
 def audit_events():
     """The audit log, newest first, one page at a time."""
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    stmt = select(AuditEvent)
     if action := request.args.get("action", "").strip():
         stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
     return jsonify(
@@ -110,5 +111,6 @@ def audit_events():
                 "object_id": e.object_id,
                 "detail": e.detail,
             },
+            key=audit.LOG_KEY,
         )
     )

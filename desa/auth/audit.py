@@ -7,7 +7,11 @@ from typing import Any
 from desa.auth.actor import Actor
 from desa.auth.models import AuditEvent
 from desa.core.formatting import mask_text
+from desa.core.pages import Key
 from desa.extensions import db
+
+# The log is read newest first; every read is audited, so it is the longest list.
+LOG_KEY = Key((AuditEvent.id,), descending=True)
 
 
 def record(
@@ -29,7 +33,8 @@ def record(
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
-        detail=mask_text(detail)[:4000],
+        # A NUL typed into a search reaches the detail; PostgreSQL text refuses it.
+        detail=mask_text(detail).replace("\x00", "\ufffd")[:4000],
         ip=actor.ip,
     )
     db.session.add(event)

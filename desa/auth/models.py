@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desa.auth.permissions import ROLE_LABELS, Role, role_can
-from desa.core.db import utcnow
+from desa.core.db import binary_string, utcnow
 from desa.extensions import db
 
 
@@ -182,7 +182,8 @@ class AuditEvent(db.Model):
     actor_id: Mapped[int | None]
     actor_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str | None] = mapped_column(String(20))
-    action: Mapped[str] = mapped_column(String(60))
+    # Filtered by prefix (`auth.`): compared by code point so an index serves it.
+    action: Mapped[str] = mapped_column(binary_string(60))
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")

@@ -34,10 +34,10 @@ from desa.auth.forms import (
 from desa.auth.models import ApiToken, AuditEvent, User
 from desa.auth.permissions import Permission, Role
 from desa.auth.signin import sign_in_page
+from desa.core import pages
 from desa.core.db import begin_write
 from desa.core.errors import on_error
 from desa.core.formatting import format_datetime
-from desa.core.numbers import page_number
 from desa.core.security import require, start_session
 from desa.core.spreadsheet import csv_bytes
 from desa.core.templating import register_enums, register_nav
@@ -229,7 +229,7 @@ def _audit_sentence(event: AuditEvent) -> str:
 
 
 def _audit_query(form: AuditFilterForm):
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    stmt = select(AuditEvent).order_by(*audit.LOG_KEY.order_by())
     if form.actor.data:
         stmt = stmt.where(
             func.lower(AuditEvent.actor_name).contains(form.actor.data.lower())
@@ -264,10 +264,7 @@ def audit_log():
     form = AuditFilterForm(request.args)
     if not form.validate():
         abort(422)
-    page = page_number()
-    pagination = db.paginate(
-        _audit_query(form), page=page, per_page=50, error_out=False
-    )
+    pagination = pages.html_page(_audit_query(form), audit.LOG_KEY, per_page=50)
     return render_template("auth/audit.html", form=form, pagination=pagination)
 
 

@@ -11,9 +11,11 @@ from typing import Any
 
 from flask import current_app, request
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
+from desa.core import pages
 from desa.core.errors import BadRequest, ValidationError
+from desa.core.pages import Key
 from desa.extensions import db
 
 # The widest integer any column or offset holds; a JSON number past it is refused
@@ -152,18 +154,21 @@ def page_args() -> tuple[int, int]:
     return values["page"], values["per_page"]
 
 
-def paginate(stmt: Select, serialize: Callable[[Any], dict]) -> dict[str, Any]:
-    """Runs a select one page at a time → `{items, page, per_page, total}`."""
+def paginate(
+    stmt: Select, serialize: Callable[[Any], dict], key: Key | None = None
+) -> dict[str, Any]:
+    """Runs a select one page at a time → `{items, page, per_page, total}`.
+
+    With a `key` (the list's unique order) the list is walked by keyset: `?after=`
+    takes the cursor of the page before, the answer adds `next` (the cursor of
+    the page after, or null), and `?page=N` still works, without reading the rows
+    before the page (see desa/core/pages.py). A cursor this list did not make is
+    a 400. Without a key, a plain OFFSET (lists that stay short).
+    """
     page, per_page = page_args()
-    if stmt._group_by_clauses or stmt._distinct:
-        counted = select(func.count()).select_from(stmt.order_by(None).subquery())
-    else:
-        # A plain `SELECT count(*) … WHERE …` is answered from an index alone; the
-        # subquery form makes SQLite read every matching row.
-        counted = stmt.with_only_columns(
-            func.count(), maintain_column_froms=True
-        ).order_by(None)
-    total = db.session.scalar(counted) or 0
+    if key is not None:
+        return _keyset(stmt, serialize, key, page, per_page)
+    total = pages.count(stmt)
     offset = (page - 1) * per_page
     # Past the end: no query, so a huge page number never reaches the database
     # as an OFFSET it cannot hold (that was a 500).
@@ -177,4 +182,49 @@ def paginate(stmt: Select, serialize: Callable[[Any], dict]) -> dict[str, Any]:
         "page": page,
         "per_page": per_page,
         "total": total,
+    }
+
+
+def cursor_arg(key: Key, context: str) -> pages.Cursor | None:
+    """`?after=` read for this list: None without one, else a 400 when it does
+    not open (changed, from another list or another client, garbage)."""
+    if request.args.get("before") is not None:
+        raise BadRequest(
+            _("Parameter before tidak dikenal; gunakan after."),
+            code="bad_cursor",
+            fields={"before": [_("Gunakan after dengan nilai next.")]},
+        )
+    try:
+        return pages.requested_cursor(key, context)
+    except pages.BadCursor:
+        raise BadRequest(
+            pages.bad_cursor_message(),
+            code="bad_cursor",
+            fields={"after": [_("Gunakan nilai next dari halaman sebelumnya.")]},
+        ) from None
+
+
+def _keyset(
+    stmt: Select,
+    serialize: Callable[[Any], dict],
+    key: Key,
+    page: int,
+    per_page: int,
+) -> dict[str, Any]:
+    context = pages.list_context()
+    found = pages.keyset_page(
+        stmt,
+        key,
+        per_page=per_page,
+        context=context,
+        page=page,
+        cursor=cursor_arg(key, context),
+        now=pages.now_seconds(),
+    )
+    return {
+        "items": [serialize(row) for row in found.items],
+        "page": found.page,
+        "per_page": per_page,
+        "total": found.total,
+        "next": found.next_cursor,
     }

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
 import threading
 from typing import Any
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import Engine, Table, event
+from sqlalchemy import ColumnElement, Engine, String, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TypeEngine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -108,6 +111,66 @@ def configure_engine(engine: Engine) -> None:
             driver.execute(f"PRAGMA synchronous={'NORMAL' if relaxed else 'FULL'}")
             info["desa_relaxed_sync"] = relaxed
         driver.execute("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def binary_string(length: int) -> TypeEngine[str]:
+    """A VARCHAR that compares and sorts by code point on every engine.
+
+    For columns searched by prefix ranges and walked by keyset pages (NIK,
+    name_key, audit actions). SQLite compares text byte by byte already; on
+    PostgreSQL the column gets `COLLATE "C"` (UTF-8 bytes sort in code point
+    order), since a linguistic collation (en_US, ICU) skips spaces and
+    punctuation at its first level, so `col >= 'A' AND col < 'B'` does not mean
+    "starts with A" there, nor does `LIKE 'A%'` get an index.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+# The largest code point, and the surrogates no encoder takes: neither can be
+# the upper bound of a prefix range.
+_MAX_CHAR = 0x10FFFF
+_SURROGATES = range(0xD800, 0xE000)
+
+
+def prefix_range(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` starts with `prefix`, as a range a plain btree index serves.
+
+    Right only for a column compared by code point (`binary_string`): the upper
+    bound is the prefix with its last character moved one code point on.
+    """
+    stem = prefix.rstrip(chr(_MAX_CHAR))
+    lower = column >= prefix
+    if not stem:  # nothing sorts after U+10FFFF…: every longer string matches
+        return lower
+    following = ord(stem[-1]) + 1
+    if following in _SURROGATES:
+        following = _SURROGATES.stop
+    return lower & (column < stem[:-1] + chr(following))
+
+
+def refresh_statistics(*tables: str) -> None:
+    """After a bulk load has committed: `VACUUM (ANALYZE)` those tables on PostgreSQL.
+
+    Until the planner has statistics it guesses a few thousand rows, and a deep
+    page or a count turns into a sequential scan with a sort spilled to disk; until
+    the visibility map is set, an index-only scan reads every heap page anyway
+    (100,000 heap fetches for a count). Autovacuum, when it is on, gets there a
+    minute or so later: the clerk opens the list at once. Nothing to do on SQLite.
+    Best effort: a lock held elsewhere (autovacuum at work) only skips it.
+    """
+    from desa.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        return
+    try:
+        with db.engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        ) as conn:
+            conn.exec_driver_sql("SET lock_timeout = '2s'")
+            for table in tables:
+                conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
+    except Exception:  # the load itself has committed; this only speeds reads up
+        log.warning("VACUUM (ANALYZE) %s skipped", ", ".join(tables), exc_info=True)
 
 
 def insert_ignore(table: Table, dialect_name: str) -> Any:

@@ -94,6 +94,8 @@ class ApiSpec:
             documented |= {"400", "422"}
         if any(p.get("in") == "query" for p in parameters or ()):
             documented.add("422")
+        if any(p.get("name") == "after" for p in parameters or ()):
+            documented.add("400")
         for code in sorted(documented):
             op["responses"][code] = {
                 "description": _STATUS_TEXT[code],
@@ -171,9 +173,21 @@ PAGE_PARAMS = [
 ]
 
 
-def page_of(item: dict[str, Any]) -> dict[str, Any]:
-    """The schema of a paginated list of `item`."""
-    return {
+# Lists walked by keyset (desa/core/pages.py) also take the cursor of the page
+# before; a cursor the list did not make is a 400.
+CURSOR_PARAMS = [
+    *PAGE_PARAMS,
+    query_param(
+        "after",
+        {"type": "string", "maxLength": 1000},
+        "Penanda halaman: nilai `next` dari halaman sebelumnya (menggantikan `page`)",
+    ),
+]
+
+
+def page_of(item: dict[str, Any], *, cursor: bool = False) -> dict[str, Any]:
+    """The schema of a paginated list of `item` (with `next` for a keyset list)."""
+    schema: dict[str, Any] = {
         "type": "object",
         "required": ["items", "page", "per_page", "total"],
         "properties": {
@@ -183,6 +197,13 @@ def page_of(item: dict[str, Any]) -> dict[str, Any]:
             "total": {"type": "integer"},
         },
     }
+    if cursor:
+        schema["required"].append("next")
+        schema["properties"]["next"] = {
+            "type": ["string", "null"],
+            "description": "Penanda halaman berikutnya untuk `after`; null di akhir",
+        }
+    return schema
 
 
 spec = ApiSpec()

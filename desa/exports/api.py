@@ -17,10 +17,17 @@ from flask_babel import gettext as _
 from desa.auth import audit
 from desa.auth.actor import Actor, current_actor
 from desa.auth.permissions import Permission
-from desa.core.api import json_body, page_args
+from desa.core import pages
+from desa.core.api import cursor_arg, json_body, page_args
 from desa.core.db import begin_write
 from desa.core.errors import ValidationError
-from desa.core.openapi import DATE_OR_EMPTY, PAGE_PARAMS, page_of, query_param, spec
+from desa.core.openapi import (
+    CURSOR_PARAMS,
+    DATE_OR_EMPTY,
+    page_of,
+    query_param,
+    spec,
+)
 from desa.core.security import require
 from desa.core.unit_of_work import keep_so_far
 from desa.exports import figures, pending, results, throttle
@@ -163,8 +170,8 @@ spec.operation(
     summary="Daftar penduduk belum rekam KTP-el (kolom bagian 7)",
     roles="clerk, head, district",
     tag="perekaman",
-    parameters=PAGE_PARAMS,
-    response=page_of(PENDING_ROW),
+    parameters=CURSOR_PARAMS,
+    response=page_of(PENDING_ROW, cursor=True),
     errors=("401", "403", "422", "429"),
 )
 spec.operation(
@@ -246,8 +253,22 @@ def pending_list():
     """The pending list with the section 7 columns, one page at a time."""
     actor = _count_and_audit("recording.api.pending")
     page, per_page = page_args()
-    total, items = pending.page(actor, page, per_page)
-    body = {"items": items, "page": page, "per_page": per_page, "total": total}
+    context = pages.list_context()
+    found = pending.page(
+        actor,
+        page,
+        per_page,
+        cursor=cursor_arg(pending.PENDING_KEY, context),
+        context=context,
+        now=pages.now_seconds(),
+    )
+    body = {
+        "items": found.items,
+        "page": found.page,
+        "per_page": per_page,
+        "total": found.total,
+        "next": found.next_cursor,
+    }
     # Not jsonify: it sorts keys, and the columns keep the district's order.
     return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
 

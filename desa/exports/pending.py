@@ -36,6 +36,7 @@ from desa.auth.actor import Actor
 from desa.auth.scope import scopes
 from desa.core.errors import ServiceError, ValidationError
 from desa.core.files import replace_durably
+from desa.core.pages import Cursor, Key, Page, keyset_page
 from desa.core.spreadsheet import FORMULA_START, safe_cell
 from desa.core.spreadsheet import write_xlsx as write_sheet
 from desa.core.village import require_village
@@ -231,19 +232,40 @@ def iter_rows(
         yield row[0], cells(row, no)
 
 
-def page(actor: Actor, page_no: int, per_page: int) -> tuple[int, list[dict[str, Any]]]:
-    """One page of the pending list as JSON objects keyed by the section 7 columns."""
+# The pending list's order (as the export's), and the key its pages are walked by.
+PENDING_KEY = Key((_T.c.rw, _T.c.rt, _T.c.name_key, _T.c.id))
+
+
+def page(
+    actor: Actor,
+    page_no: int,
+    per_page: int,
+    *,
+    cursor: Cursor | None = None,
+    context: str = "",
+    now: int = 0,
+) -> Page:
+    """One page of the pending list, its items JSON objects keyed by the section 7
+    columns; by page number or after a cursor (see desa/core/pages.py)."""
     cells = cell_maker(actor.today, Place.of_village())
-    total = pending_count(actor)
-    offset = (page_no - 1) * per_page
-    if offset >= total:  # past the end (and no huge OFFSET for the database)
-        return total, []
-    rows = db.session.execute(pending_select(actor).limit(per_page).offset(offset))
-    items = [
-        dict(zip(COLUMNS, cells(r, offset + i), strict=True))
-        for i, r in enumerate(rows, start=1)
+    stmt = pending_select(actor).add_columns(_T.c.name_key)
+    found = keyset_page(
+        stmt,
+        PENDING_KEY,
+        per_page=per_page,
+        context=context,
+        page=page_no,
+        cursor=cursor,
+        now=now,
+        fetch=lambda s: list(db.session.execute(s)),
+        counter=lambda: pending_count(actor),
+    )
+    width = len(_SELECTED) + 1  # the columns cells() unpacks, without name_key
+    found.items = [
+        dict(zip(COLUMNS, cells(row[:width], found.offset + i), strict=True))
+        for i, row in enumerate(found.items, start=1)
     ]
-    return total, items
+    return found
 
 
 # --- files -----------------------------------------------------------------------

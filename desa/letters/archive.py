@@ -7,13 +7,15 @@ import io
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, false, or_
 
 from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.auth.scope import scopes
+from desa.core.db import prefix_range
 from desa.core.errors import ValidationError
 from desa.core.formatting import MONTHS_ID, format_date
+from desa.core.pages import Key
 from desa.core.spreadsheet import safe_cell
 from desa.extensions import db
 from desa.letters import documents
@@ -22,6 +24,8 @@ from desa.residents.models import Resident
 from desa.residents.services import clean_nik
 
 MAX_MERGE = 500
+# The archive's order, newest first, and the key its pages are walked by.
+ARCHIVE_KEY = Key((Letter.created_at, Letter.id), descending=True)
 
 
 def search(
@@ -40,15 +44,17 @@ def search(
     """
     stmt = scopes.select(actor, Letter).join(Letter.resident).join(Letter.type)
     q = " ".join((q or "").split())
-    if q:
+    if "\x00" in q:  # no stored text holds a NUL (PostgreSQL refuses one)
+        stmt = stmt.where(false())
+    elif q:
         digits = clean_nik(q)
         if digits.isascii() and digits.isdigit() and len(digits) >= 4:
-            stmt = stmt.where(Resident.nik.startswith(digits, autoescape=True))
+            stmt = stmt.where(prefix_range(Resident.nik, digits))
         else:
             stmt = stmt.where(
                 or_(
                     Letter.number.ilike(f"%{_escape(q)}%", escape="\\"),
-                    Resident.name_key.startswith(q.upper(), autoescape=True),
+                    prefix_range(Resident.name_key, q.upper()),
                 )
             )
     if type_code:
@@ -61,7 +67,7 @@ def search(
         stmt = stmt.where(_day(date_to, "<=", actor.now.tzinfo))
     if resident_id is not None:
         stmt = stmt.where(Letter.resident_id == resident_id)
-    return stmt.order_by(Letter.created_at.desc(), Letter.id.desc())
+    return stmt.order_by(*ARCHIVE_KEY.order_by())
 
 
 def _escape(text: str) -> str:

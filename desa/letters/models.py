@@ -129,6 +129,8 @@ class Letter(db.Model):
         UniqueConstraint("counter_scope", "year", "seq"),
         Index("ix_letters_status", "status", "created_at"),
         Index("ix_letters_issued_on", "issued_on"),
+        # The archive's order, newest first: its pages are index seeks.
+        Index("ix_letters_created", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from desa.auth.actor import Actor, current_actor
 from desa.auth.permissions import Permission
 from desa.auth.scope import scopes
+from desa.core import pages
 from desa.core.db import begin_write
 from desa.core.errors import NotFound, on_error
 from desa.core.formatting import MONTHS_ID
@@ -103,9 +104,7 @@ def index():
         )
     else:
         stmt = select(Letter).where(False)
-    pagination = db.paginate(
-        stmt, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False
-    )
+    pagination = pages.html_page(stmt, archive.ARCHIVE_KEY, per_page=PER_PAGE)
     return render_template(
         "letters/list.html",
         form=form,

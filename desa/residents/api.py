@@ -13,7 +13,7 @@ from desa.auth.permissions import Permission
 from desa.core.api import json_body, paginate
 from desa.core.db import begin_write
 from desa.core.errors import ValidationError
-from desa.core.openapi import PAGE_PARAMS, page_of, path_param, query_param, spec
+from desa.core.openapi import CURSOR_PARAMS, page_of, path_param, query_param, spec
 from desa.core.security import require
 from desa.residents import registry, services
 from desa.residents.fields import FieldError
@@ -125,9 +125,9 @@ spec.operation(
         query_param(
             "pending", {"type": "string", "enum": ["true", "false", "1", "0", ""]}
         ),
-        *PAGE_PARAMS,
+        *CURSOR_PARAMS,
     ],
-    response=page_of(RESIDENT),
+    response=page_of(RESIDENT, cursor=True),
     errors=("401", "403", "422"),
 )
 spec.operation(
@@ -239,7 +239,10 @@ def list_residents():
     except FieldError as err:
         raise ValidationError(str(err), fields={"rt": [str(err)]}) from None
     services.record_search(actor, filters)
-    return jsonify(paginate(stmt, lambda r: services.to_json(r, actor.today)))
+    page = paginate(
+        stmt, lambda r: services.to_json(r, actor.today), key=services.LIST_KEY
+    )
+    return jsonify(page)
 
 
 @bp.get("/residents/<nik>")

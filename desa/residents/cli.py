@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from desa.auth.actor import command_actor
 from desa.core.cli import command_errors, fail
 from desa.core.db import begin_write, clear_write_intent
+from desa.core.unit_of_work import after_commit
 from desa.residents import services
 from desa.residents.models import LifeStatus
 
@@ -71,6 +72,7 @@ def resident_import(file: Path, strict: bool, dry_run: bool) -> None:
             progress=progress,
             rejects_path=rejects_path,
         )
+    after_commit(lambda: services.refresh_after_import(result))
     click.echo(result.summary)
     if result.unchanged:
         click.echo(f"{result.unchanged} baris tidak berubah.", err=True)

@@ -30,6 +30,7 @@ from desa.core.db import mark_write_intent, utcnow
 from desa.core.errors import ServiceError
 from desa.extensions import db
 from desa.residents.models import ImportJob, ImportJobStatus
+from desa.residents.services import refresh_after_import
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +241,7 @@ def run_job(app: Flask, job_id: int) -> int:
         total=result.processed,
         **mine,
     )
+    refresh_after_import(result)
     return 0
 
 

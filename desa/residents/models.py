@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desa.auth.models import Principal
 from desa.auth.permissions import Role
-from desa.core.db import utcnow
+from desa.core.db import binary_string, utcnow
 from desa.extensions import db
 
 
@@ -133,19 +133,22 @@ class Resident(Principal, db.Model):
         CheckConstraint(
             "ektp_status IS NULL OR ektp_status BETWEEN 1 AND 8", name="ektp_known"
         ),
-        Index("ix_residents_area", "rw", "rt"),
+        # Both end in the list's order (name_key, id): a page of the whole village
+        # or of one RT is an index seek, and a jump to page N an index-only scan.
+        Index("ix_residents_area", "rw", "rt", "name_key", "id"),
         Index("ix_residents_kk", "kk"),
-        Index("ix_residents_name_key", "name_key"),
+        Index("ix_residents_name_key", "name_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    # Both searched by prefix ranges: compared by code point on every engine.
+    nik: Mapped[str] = mapped_column(binary_string(16), unique=True)
     nik_temporary: Mapped[bool] = mapped_column(default=False)
     kk: Mapped[str | None] = mapped_column(String(16))
     family_relation: Mapped[str | None] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(120))
     # Upper-cased name, indexed, for name-prefix search without scanning the table.
-    name_key: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(binary_string(120))
     sex: Mapped[str] = mapped_column(String(1))
     birth_place: Mapped[str | None] = mapped_column(String(80))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)

@@ -9,16 +9,17 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 
 from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.auth.passwords import hash_secret
 from desa.auth.scope import scopes
 from desa.auth.services import check_sign_in, register_principal_loader, throttle_key
-from desa.core.db import driver_fetchone
+from desa.core.db import driver_fetchone, prefix_range, refresh_statistics
 from desa.core.errors import NotFound
 from desa.core.formatting import mask_name, mask_nik
+from desa.core.pages import Key
 from desa.extensions import db
 from desa.residents.models import Resident, warning_codes
 
@@ -142,6 +143,17 @@ def issue_pin(actor: Actor, resident: Resident) -> str:
     return pin
 
 
+# An import that wrote this many rows refreshes the planner's statistics.
+BULK_ROWS = 1000
+
+
+def refresh_after_import(result: Any) -> None:
+    """Once a large import has committed: fresh statistics and visibility map on
+    PostgreSQL (`refresh_statistics`), so the lists stay index scans at once."""
+    if result.committed and result.imported + result.updated >= BULK_ROWS:
+        refresh_statistics("residents")
+
+
 def find_by_nik(nik: str) -> Resident | None:
     """The resident with exactly that NIK, or None."""
     return db.session.scalar(select(Resident).where(Resident.nik == clean_nik(nik)))
@@ -179,10 +191,8 @@ WARNING_MESSAGES = {
 }
 
 
-def _prefix_range(column, prefix: str):
-    """`column` starts with `prefix`, written as a range so that a plain index serves it."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return (column >= prefix) & (column < upper)
+# The order of every resident list, and the key its pages are walked by.
+LIST_KEY = Key((Resident.name_key, Resident.id))
 
 
 def search(
@@ -203,13 +213,15 @@ def search(
 
     stmt = scopes.select(actor, Resident)
     q = (q or "").strip()
+    if "\x00" in q:  # no stored text holds a NUL (PostgreSQL refuses one)
+        return stmt.where(false()).order_by(*LIST_KEY.order_by())
     if q:
         digits = clean_nik(q)
         if digits.isascii() and digits.isdigit():
-            stmt = stmt.where(_prefix_range(Resident.nik, digits))
+            stmt = stmt.where(prefix_range(Resident.nik, digits))
         else:
             stmt = stmt.where(
-                _prefix_range(Resident.name_key, " ".join(q.upper().split()))
+                prefix_range(Resident.name_key, " ".join(q.upper().split()))
             )
     if dusun:
         stmt = stmt.where(Resident.dusun == dusun)
@@ -227,7 +239,7 @@ def search(
     if pending is not None:
         clause = pending_clause(actor.today)
         stmt = stmt.where(clause if pending else ~clause)
-    return stmt.order_by(Resident.name_key, Resident.id)
+    return stmt.order_by(*LIST_KEY.order_by())
 
 
 def to_json(resident: Any, today: dt.date) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy import Select, case, select
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission, Role
 from desa.auth.scope import scopes
+from desa.core import pages
 from desa.core.db import begin_write
 from desa.core.errors import NotFound, current_error, on_error
 from desa.core.security import require
@@ -78,9 +79,7 @@ def index():
     else:  # an RT head's scope is the area filter already
         del form.dusun, form.rw, form.rt
     stmt = _filtered(actor, form) if form.validate() else select(Resident).where(False)
-    pagination = db.paginate(
-        stmt, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False
-    )
+    pagination = pages.html_page(stmt, services.LIST_KEY, per_page=PER_PAGE)
     today = actor.today
     return render_template(
         "residents/list.html",

@@ -69,3 +69,23 @@ def test_audit_api_paginates_and_validates(client, make_token, make_actor, db):
         assert resp.get_json()["error"]["fields"]
     district = {"Authorization": f"Bearer {make_token('district')}"}
     assert client.get("/api/v1/audit-events", headers=district).status_code == 403
+
+
+def test_audit_api_walks_by_next_newest_first(client, make_token, make_actor, db):
+    for i in range(11):
+        audit.record(make_actor(), f"test.walk{i:02d}")
+    db.session.commit()
+    auth = {"Authorization": f"Bearer {make_token('admin')}"}
+    body = client.get("/api/v1/audit-events?action=test.&per_page=4", headers=auth)
+    body = body.get_json()
+    seen = [e["action"] for e in body["items"]]
+    while body["next"]:
+        body = client.get(
+            f"/api/v1/audit-events?action=test.&per_page=4&after={body['next']}",
+            headers=auth,
+        ).get_json()
+        assert body["total"] == 11
+        seen += [e["action"] for e in body["items"]]
+    assert seen == [f"test.walk{i:02d}" for i in reversed(range(11))]
+    bad = client.get("/api/v1/audit-events?after=bukan-penanda", headers=auth)
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_cursor"

@@ -197,3 +197,27 @@ def test_audit_page_filters_and_csv(client, login, db, make_actor):
 def test_audit_page_rejects_bad_dates_without_500(client, login):
     login("head")
     assert client.get("/admin/audit?date_from=kemarin").status_code == 422
+
+
+def test_audit_page_walks_by_berikutnya_and_by_page_number(
+    client, login, db, make_actor
+):
+    import re
+    from html import unescape
+
+    login("admin")
+    for i in range(120):
+        audit.record(make_actor(), f"uji.baris{i:03d}")
+    db.session.commit()
+    url, seen = "/admin/audit?action=uji.", []
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += re.findall(r"<code>(uji\.baris\d+)</code>", html)
+        found = re.search(r'<a rel="next" href="([^"]+)"', html)
+        url = unescape(found.group(1)) if found else None
+    assert seen == [f"uji.baris{i:03d}" for i in reversed(range(120))]
+    third = client.get("/admin/audit?action=uji.&page=3").get_data(as_text=True)
+    assert re.findall(r"<code>(uji\.baris\d+)</code>", third) == [
+        f"uji.baris{i:03d}" for i in reversed(range(20))
+    ]
+    assert client.get("/admin/audit?after=rusak").status_code == 200

@@ -57,3 +57,24 @@ def test_concurrent_failed_sign_ins_are_all_counted(live_server, make_user, db):
     db.session.rollback()
     rows = db.session.scalars(select(LoginThrottle)).all()
     assert max(r.failures for r in rows) == codes.count(401)
+
+
+def test_statistics_are_refreshed_after_a_bulk_load(db, make_resident):
+    from desa.core.db import refresh_statistics
+
+    for _ in range(3):
+        make_resident()
+    refresh_statistics("residents")  # outside any transaction; SQLite: nothing
+    if db.engine.dialect.name != "postgresql":
+        return
+    analyzed, vacuumed = db.session.execute(
+        text(
+            "SELECT last_analyze, last_vacuum FROM pg_stat_user_tables"
+            " WHERE relname = 'residents'"
+        )
+    ).one()
+    assert analyzed is not None and vacuumed is not None
+    visible = db.session.scalar(
+        text("SELECT relallvisible FROM pg_class WHERE relname = 'residents'")
+    )
+    assert visible > 0  # index-only scans need not visit the table

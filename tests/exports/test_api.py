@@ -218,3 +218,31 @@ def test_openapi_describes_the_recording_endpoints(client):
     assert {"/recording/pending", "/recording/stats", "/recording/results"} <= set(
         doc["paths"]
     )
+
+
+def test_the_pending_list_walks_by_next(
+    app, client, make_token, village, make_resident
+):
+    # A resident without RW/RT sorts where the database puts NULL; the cursor too.
+    make_resident(name="TANPA RT", rw=None, rt=None, ektp_status=2)
+    auth = _bearer(make_token("district"))
+    body = client.get("/api/v1/recording/pending?per_page=2", headers=auth).get_json()
+    seen = [(i["NO"], i["NAMA_LGKP"]) for i in body["items"]]
+    while body["next"]:
+        body = client.get(
+            f"/api/v1/recording/pending?per_page=2&after={body['next']}", headers=auth
+        ).get_json()
+        assert list(body) == ["items", "page", "per_page", "total", "next"]
+        seen += [(i["NO"], i["NAMA_LGKP"]) for i in body["items"]]
+    by_page = []
+    for number in (1, 2, 3):
+        page = client.get(
+            f"/api/v1/recording/pending?per_page=2&page={number}", headers=auth
+        ).get_json()
+        by_page += [(i["NO"], i["NAMA_LGKP"]) for i in page["items"]]
+    assert seen == by_page and [n for n, _ in seen] == list(range(1, 7))
+    assert {name for _, name in seen} == {f"{k.upper()} WARGA" for k in PENDING} | {
+        "TANPA RT"
+    }
+    bad = client.get("/api/v1/recording/pending?after=xyz", headers=auth)
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_cursor"

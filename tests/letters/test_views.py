@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -360,3 +361,42 @@ def test_verify_page_is_public_and_mobile_friendly(client, holder, letters):
     assert "<script>" not in html and f"/letters/{letter.public_id}" not in html
     assert csrf_from(html)
     assert str(letter.id) not in re.findall(r"/v/[^\"]*", html)
+
+
+def test_archive_walks_by_berikutnya_newest_first_with_ties(app, client, login, holder):
+    from html import unescape
+
+    from sqlalchemy import insert
+
+    # 70 drafts made in the same instant: the id orders them.
+    with app.app_context():
+        type_id = db.session.scalar(select(LetterType.id).order_by(LetterType.id))
+        db.session.execute(
+            insert(Letter),
+            [
+                {
+                    "public_id": f"arsip{i:03d}",
+                    "type_id": type_id,
+                    "resident_id": holder.id,
+                    "purpose": f"Keperluan {i:03d}",
+                    "fields": {},
+                    "status": "draft",
+                    "requested_by_resident": False,
+                    "created_at": dt.datetime(2026, 11, 20, 8, 0),
+                }
+                for i in range(70)
+            ],
+        )
+        db.session.commit()
+    login("clerk")
+    url, seen = "/letters", []
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += re.findall(r"Keperluan (\d{3})", html)
+        found = re.search(r'<a rel="next" href="([^"]+)"', html)
+        url = unescape(found.group(1)) if found else None
+    assert seen == [f"{i:03d}" for i in reversed(range(70))]
+    second = client.get("/letters?page=2").get_data(as_text=True)
+    assert re.findall(r"Keperluan (\d{3})", second) == [
+        f"{i:03d}" for i in reversed(range(20))
+    ]

@@ -126,3 +126,20 @@ def test_export_then_import_round_trip_through_the_cli(app, runner, tmp_path):
 def test_export_refuses_an_unknown_extension(app, runner, tmp_path):
     result = runner.invoke(args=["resident", "export", str(tmp_path / "x.pdf")])
     assert result.exit_code == 1 and ".csv atau .xlsx" in result.stderr
+
+
+def test_a_large_import_refreshes_the_statistics_once_committed(
+    app, runner, tmp_path, monkeypatch
+):
+    from desa.residents import services
+
+    calls = []
+    monkeypatch.setattr(services, "BULK_ROWS", 2)
+    monkeypatch.setattr(services, "refresh_statistics", lambda *t: calls.append(t))
+    path = write_csv(tmp_path / "warga.csv", GOOD)
+    dry = runner.invoke(args=["resident", "import", str(path), "--dry-run"])
+    assert dry.exit_code == 0 and calls == []  # nothing committed
+    assert runner.invoke(args=["resident", "import", str(path)]).exit_code == 0
+    assert calls == [("residents",)]
+    assert runner.invoke(args=["resident", "import", str(path)]).exit_code == 0
+    assert calls == [("residents",)]  # nothing written the second time

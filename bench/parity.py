@@ -55,6 +55,7 @@ VILLAGE = "61.01.12.2002"
 def build(url: str, csv_path: Path):
     """An app on `url`, migrated, with the register imported from `csv_path`."""
     from desa.residents.importer import run_import
+    from desa.residents.services import refresh_after_import
 
     app = create_app(Config({**os.environ, "DESA_DATABASE_URL": url}))
     with app.app_context():
@@ -67,6 +68,7 @@ def build(url: str, csv_path: Path):
         mark_write_intent()
         result = run_import(system, csv_path, actor_name="bench")
         db.session.commit()
+        refresh_after_import(result)  # as the CLI does after its commit
         if result.rejected:
             raise SystemExit(f"{result.rejected} rows rejected")
     return app, secret

@@ -13,8 +13,8 @@ id LIMIT n`, see desa/core/pages.py): the resident indexes end in the list's
 order, for the whole village and for one RT, and the letter archive gets one on
 its order (newest first).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 06:30:00
 
 """
@@ -23,8 +23,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

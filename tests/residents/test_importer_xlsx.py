@@ -148,6 +148,26 @@ def test_a_nik_with_a_leading_zero_stored_as_text_is_kept(db, tmp_path, fast_onl
     assert resident.kk == "0101120101900001"
 
 
+def test_a_nul_in_a_text_cell_rejects_its_row(db, tmp_path, fast_only):
+    # A cell can carry a NUL (written `_x0000_`); python-calamine decodes it, and no
+    # database text column can hold it (PostgreSQL refuses it outright).
+    header = ["nik", "name", "sex", "birth_date", "address"]
+    rows = [
+        [NIK_A, "BUDI", "L", "17-05-1990", "Jl. Baru"],
+        [NIK_B, "SITI", "P", "03-02-1985", "Jl._x0000_Baru"],
+        [nik_for(dt.date(1991, 1, 1), "L", 5), "ANI_x0000_", "L", "01-01-1991", ""],
+    ]
+    path = write_xlsx(
+        tmp_path / "nul.xlsx", header, rows, row_count=len(rows), shared_strings=True
+    )
+    result = do_import(path)
+    assert (result.imported, result.rejected) == (1, 2)
+    errors = [error for _line, error in result.first_errors]
+    assert errors[0].startswith("address: Berisi karakter NUL"), errors
+    assert errors[1].startswith("name: Berisi karakter NUL"), errors
+    assert count(db, Resident) == 1
+
+
 def test_a_kk_typed_as_a_number_is_refused_as_before(db, tmp_path, fast_only):
     path = _xlsx(
         tmp_path / "kk.xlsx",

@@ -66,6 +66,12 @@ def _parsers(today: dt.date) -> dict[str, Callable[[Any], Any]]:
     return parsers
 
 
+_NUL_MESSAGE = (
+    "Berisi karakter NUL (kode 0) yang tidak boleh disimpan; hapus karakter itu "
+    "dari sel."
+)
+
+
 def _joined(errors: list[str]) -> str:
     """One row's errors in one cell: `TGL_LHR: …; JK: …`."""
     return "; ".join(e.rstrip(".") for e in errors) + "."
@@ -111,9 +117,13 @@ class _Checker:
 
         def miss(raw: Any) -> Any:
             value = raw
+            nul = False
             if type(value) is str:
                 value = _unescape(value)
                 empty = not value.strip()
+                # No database text holds a NUL (PostgreSQL refuses it outright); an
+                # XLSX cell can carry one, written as `_x0000_`.
+                nul = "\x00" in value
             else:
                 empty = value is None
                 # A KK or phone typed into a number cell has lost digits (KK) or its
@@ -122,6 +132,8 @@ class _Checker:
                     value = float(value)
             if empty and not required:
                 result: Any = None
+            elif nul:
+                result = _Bad(f"{label}: {_NUL_MESSAGE}")
             else:
                 try:
                     result = parse(value)

@@ -121,7 +121,7 @@ def test_a_nik_another_session_adds_meanwhile_is_updated(
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     copy_in = writing.PostgresWriter.insert
 
-    def insert_after_a_clerk(self, new_rows):
+    def insert_after_a_clerk(self, new_rows, taken):
         # The register was looked up already: a clerk adds one of the file's NIKs
         # and commits before the import's rows arrive.
         if any(row[0] == late[0] for row in new_rows):
@@ -142,7 +142,7 @@ def test_a_nik_another_session_adds_meanwhile_is_updated(
                         "updated_at": dt.datetime(2026, 1, 1),
                     },
                 )
-        return copy_in(self, new_rows)
+        return copy_in(self, new_rows, taken)
 
     monkeypatch.setattr(writing.PostgresWriter, "insert", insert_after_a_clerk)
     try:
@@ -198,11 +198,12 @@ def test_a_failure_half_way_through_the_second_chunk_saves_nothing(
     write = cls.insert
     calls = []
 
-    def fail_in_the_second_chunk(self, new_rows):
+    def fail_in_the_second_chunk(self, new_rows, taken):
         calls.append(len(new_rows))
         if len(calls) < 2:
-            return write(self, new_rows)
-        write(self, new_rows[: len(new_rows) // 2])
+            return write(self, new_rows, taken)
+        write(self, new_rows[: len(new_rows) // 2], taken)
+        self.flush()
         # What the database answers for a statement it cannot run.
         self.conn.exec_driver_sql("SELECT * FROM no_such_table_here")
         raise AssertionError("the failing statement did not fail")
@@ -258,6 +259,32 @@ def test_a_copy_broken_off_mid_stream_saves_nothing(
     assert db.session.scalar(text("SELECT 1")) == 1
 
 
+@pg_only
+def test_a_move_refused_in_the_writers_thread_saves_nothing(
+    app, db, tmp_path, monkeypatch
+):
+    path = write_csv(tmp_path / "warga.csv", HEADER, rows(10))
+    job_id = _job(db, path)
+    _run_job_with_chunks(monkeypatch, 4)
+    move = writing.PostgresWriter._move_new
+    threads = []
+
+    def refused_the_second_time(self):
+        import threading
+
+        threads.append(threading.current_thread().name)
+        if len(threads) == 2:
+            with self.driver.cursor() as cur:
+                cur.execute("SET LOCAL statement_timeout = 1")
+                cur.execute("SELECT pg_sleep(1)")
+        return move(self)
+
+    monkeypatch.setattr(writing.PostgresWriter, "_move_new", refused_the_second_time)
+    assert import_job.run_job(app, job_id) == 1
+    assert len(threads) == 2 and threads[0].startswith("desa-import")
+    _assert_nothing_saved(db, job_id, 0)
+
+
 def test_the_cli_reports_a_failed_write_in_one_sentence(
     app, runner, tmp_path, monkeypatch
 ):
@@ -265,7 +292,7 @@ def test_the_cli_reports_a_failed_write_in_one_sentence(
 
     path = write_csv(tmp_path / "warga.csv", HEADER, rows(3))
 
-    def refused(self, new_rows):
+    def refused(self, new_rows, taken):
         self.conn.exec_driver_sql("SELECT * FROM no_such_table_here")
 
     for cls in (writing.SqliteWriter, writing.PostgresWriter):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import gc
 import io
 import itertools
@@ -343,6 +344,7 @@ class _Job:
         finally:
             self.seen.close()
         result.processed = processed
+        self.writer.flush()  # its last rows may still name new areas
         if self.write and not (self.strict and result.rejected):
             self._save_areas()
         if progress is not None:
@@ -382,7 +384,10 @@ class _Job:
     def _flush(self, chunk: list[tuple[list[Any], Any]]) -> None:
         if not chunk:
             return
-        existing = {} if self.was_empty else self._existing([r[0][_NIK] for r in chunk])
+        existing = {}
+        if not self.was_empty:
+            self.writer.flush()  # the lookup needs the connection
+            existing = self._existing([r[0][_NIK] for r in chunk])
         writing = self.write and not (self.strict and self.result.rejected)
         warnings_json = self.checker.warnings_json
         new_rows: list[list[Any]] = []
@@ -425,25 +430,20 @@ class _Job:
         if not writing:
             return
         writer = self.writer
-        if new_rows:
-            taken = writer.insert(new_rows)
-            if taken:
-                self._taken(taken, chunk, updates, changes)
         if updates:
             writer.update(updates)
         if changes:
             writer.add_changes(changes)
+        if new_rows:
+            # Last: the writer may go on adding them while the next chunk is read.
+            writer.insert(new_rows, functools.partial(self._taken, chunk))
 
-    def _taken(
-        self,
-        niks: set[str],
-        chunk: list[tuple[list[Any], Any]],
-        updates: list[list[Any]],
-        changes: list[tuple[Any, ...]],
-    ) -> None:
+    def _taken(self, chunk: list[tuple[list[Any], Any]], niks: set[str]) -> None:
         """Rows whose NIK another session added while the import ran: updates."""
         existing = self._existing(sorted(niks))
         result = self.result
+        updates: list[list[Any]] = []
+        changes: list[tuple[Any, ...]] = []
         for values, nik_check in chunk:
             nik = values[_NIK]
             if nik not in niks:
@@ -461,6 +461,10 @@ class _Job:
                 result.updated += 1
             if rw is not None and rt is not None and self.areas.get((rw, rt)) is None:
                 self.areas[(rw, rt)] = dusun
+        if updates:
+            self.writer.update(updates)
+        if changes:
+            self.writer.add_changes(changes)
 
     def _existing(self, niks: list[str]) -> dict[str, Any]:
         t = self.residents

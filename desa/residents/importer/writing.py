@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, literal, literal_column, update
@@ -31,6 +32,8 @@ NEW_COLUMNS = (*IMPORT_COLUMNS, "nik_temporary", "name_key", "nik_warnings")
 UPDATE_COLUMNS = ("id", *_UPDATABLE, "name_key", "nik_warnings")
 # One changed field; who, when and why are the same for the whole import.
 CHANGE_COLUMNS = ("resident_id", "field", "before", "after")
+# Called with the NIKs of new rows that were not added: they exist by now.
+Taken = Callable[[set[str]], None]
 
 
 class Writer:
@@ -73,13 +76,16 @@ class Writer:
         empty and about that many rows are coming."""
         yield
 
-    def insert(self, rows: list[list[Any]]) -> set[str]:
-        """Adds new residents (NEW_COLUMNS lists); returns the NIKs it did not add
-        because a resident with that NIK exists by now."""
+    def insert(self, rows: list[list[Any]], taken: Taken) -> None:
+        """Adds new residents (NEW_COLUMNS lists). Those whose NIK exists by now
+        are not added but passed to `taken`, by this call or by a later one (by
+        `flush` at the latest)."""
         self.conn.execute(
             self._insert, [dict(zip(NEW_COLUMNS, r, strict=True)) for r in rows]
         )
-        return set()
+
+    def flush(self) -> None:
+        """Finishes any write still under way: the connection is free after it."""
 
     def update(self, rows: list[list[Any]]) -> None:
         """Saves existing residents' new values (UPDATE_COLUMNS lists)."""
@@ -137,6 +143,9 @@ class PostgresWriter(Writer):
     it is handed back and updated like any existing resident. Updates go the same
     way (COPY, then one `UPDATE … FROM`); history rows are copied straight in.
     The temporary tables go with the transaction (ON COMMIT DROP, or rollback).
+
+    Only one statement runs at a time: the worker thread's move of new rows is
+    waited for (`flush`) before anything else uses the connection.
     """
 
     NEW = "desa_import_new"
@@ -152,12 +161,39 @@ class PostgresWriter(Writer):
         # The session's own connection: COPY runs inside its transaction.
         self.driver = conn.connection.driver_connection
         self._types: dict[str, list[int]] = {}
+        self._worker: ThreadPoolExecutor | None = None
+        self._pending: tuple[Future[set[str]], Taken] | None = None
 
-    def insert(self, rows: list[list[Any]]) -> set[str]:
+    @contextlib.contextmanager
+    def bulk(self, *, first_import_rows: int) -> Iterator[None]:
+        try:
+            yield
+            self.flush()
+        finally:
+            # On the way out of a failure: the worker's last statement is waited
+            # for (its outcome no longer matters) before the caller rolls back.
+            if self._pending is not None:
+                wait([self._pending[0]])
+                self._pending = None
+            if self._worker is not None:
+                self._worker.shutdown()
+                self._worker = None
+
+    def insert(self, rows: list[list[Any]], taken: Taken) -> None:
+        """COPY into the staging table; the move into residents, most of a
+        chunk's cost (the server's index work), runs in a worker thread while the
+        import checks the next chunk."""
+        self.flush()
+        with self.driver.cursor() as cur:
+            self._copy(cur, self.NEW, NEW_COLUMNS, rows, staged=True)
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="desa-import")
+        self._pending = (self._worker.submit(self._move_new), taken)
+
+    def _move_new(self) -> set[str]:
         from psycopg import sql
 
         with self.driver.cursor() as cur:
-            self._copy(cur, self.NEW, NEW_COLUMNS, rows, staged=True)
             cur.execute(
                 sql.SQL(
                     "WITH added AS (INSERT INTO residents ({columns}, pin_epoch, "
@@ -168,13 +204,22 @@ class PostgresWriter(Writer):
                 ).format(columns=_names(NEW_COLUMNS), new=sql.Identifier(self.NEW)),
                 {"now": self.now},
             )
-            taken = {nik for (nik,) in cur.fetchall()}
+            found = {nik for (nik,) in cur.fetchall()}
             cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(self.NEW)))
-        return taken
+        return found
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            future, taken = pending
+            found = future.result()  # the worker's error, if any, is raised here
+            if found:
+                taken(found)
 
     def update(self, rows: list[list[Any]]) -> None:
         from psycopg import sql
 
+        self.flush()
         with self.driver.cursor() as cur:
             self._copy(cur, self.CHANGED, UPDATE_COLUMNS, rows, staged=True)
             cur.execute(
@@ -194,6 +239,7 @@ class PostgresWriter(Writer):
 
     def add_changes(self, rows: list[tuple[Any, ...]]) -> None:
         common = (self.now, self.actor_name, self.reason)
+        self.flush()
         with self.driver.cursor() as cur:
             self._copy(
                 cur,

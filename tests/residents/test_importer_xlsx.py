@@ -206,6 +206,36 @@ def test_date_cells_become_dates(db, tmp_path, fast_only):
     }
 
 
+@pytest.mark.parametrize("reader", ["fast", "streamed"])
+def test_cached_number_and_date_cells_keep_their_type(
+    db, tmp_path, monkeypatch, reader
+):
+    # The checker caches each column's parsed cells; a number cell 1 (JK: L) must
+    # not answer for a TRUE cell (True == 1 in Python), nor a date for a datetime.
+    if reader == "streamed":
+        monkeypatch.setattr(reading, "MAX_XLSX_FAST_CELLS", 1)
+    niks = [nik_for(dt.date(1990, 5, 17), "L", i) for i in range(1, 6)]
+    rows = [
+        [niks[0], "", "SATU", 1, dt.datetime(1990, 5, 17), 1, 1],
+        [niks[1], "", "DUA", True, dt.datetime(1990, 5, 17), 1, 1],
+        [niks[2], "", "TIGA", 1, dt.datetime(1990, 5, 17), 1, True],
+        [niks[3], "", "EMPAT", 1, dt.datetime(1990, 5, 17), 1.5, 1],
+        [niks[4], "", "LIMA", 1, dt.datetime(1990, 5, 17, 8, 30), 1, 1],
+    ]
+    path = _xlsx(tmp_path / "jenis.xlsx", HEADER, rows)
+    result = do_import(path)
+    assert (result.imported, result.rejected) == (2, 3), result.first_errors
+    errors = dict(result.first_errors)
+    assert errors[3].startswith("JENIS_KLMIN: Jenis kelamin harus L/P")
+    assert errors[4].startswith("NO_RW: ") and errors[5].startswith("NO_RT: ")
+    stored = db.session.execute(
+        select(Resident.nik, Resident.sex, Resident.birth_date, Resident.rt)
+    ).all()
+    assert sorted(stored) == sorted(
+        (nik, "L", dt.date(1990, 5, 17), "001") for nik in (niks[0], niks[4])
+    )
+
+
 def test_a_rejected_rows_date_and_number_cells_are_written_as_typed(
     db, tmp_path, fast_only
 ):

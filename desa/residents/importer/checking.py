@@ -114,8 +114,17 @@ class _Checker:
     ) -> Callable[[Any], Any]:
         required = name in REQUIRED
         numeric_text = name in ("kk", "phone")
+        # Date and number cells (a real register's TGL_LHR, NO_RT, STAT_RKM) are
+        # cached apart, by type and value: in `cache` the number 1 would answer
+        # for the cell TRUE (True == 1), and its text cells for nothing else.
+        typed: dict[tuple[type, Any], Any] = {}
 
         def miss(raw: Any) -> Any:
+            if raw is not None and type(raw) is not str:
+                key = (raw.__class__, raw)
+                found = typed.get(key, _MISSING)
+                if found is not _MISSING:
+                    return found
             value = raw
             nul = False
             if type(value) is str:
@@ -139,8 +148,11 @@ class _Checker:
                     result = parse(value)
                 except fields.FieldError as err:
                     result = _Bad(f"{label}: {err}")
-            if (raw is None or type(raw) is str) and len(cache) < CACHE_LIMIT:
-                cache[raw] = result
+            if raw is None or type(raw) is str:
+                if len(cache) < CACHE_LIMIT:
+                    cache[raw] = result
+            elif len(typed) < CACHE_LIMIT:
+                typed[key] = result
             return result
 
         return miss

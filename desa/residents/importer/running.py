@@ -1,4 +1,4 @@
-"""Running an import: rows in chunks through Core executemany, rejects to a file."""
+"""Running an import: rows checked and settled in chunks, rejects to a file."""
 
 from __future__ import annotations
 

@@ -148,6 +148,26 @@ def test_a_nik_with_a_leading_zero_stored_as_text_is_kept(db, tmp_path, fast_onl
     assert resident.kk == "0101120101900001"
 
 
+def test_a_nul_in_a_text_cell_rejects_its_row(db, tmp_path, fast_only):
+    # A cell can carry a NUL (written `_x0000_`); python-calamine decodes it, and no
+    # database text column can hold it (PostgreSQL refuses it outright).
+    header = ["nik", "name", "sex", "birth_date", "address"]
+    rows = [
+        [NIK_A, "BUDI", "L", "17-05-1990", "Jl. Baru"],
+        [NIK_B, "SITI", "P", "03-02-1985", "Jl._x0000_Baru"],
+        [nik_for(dt.date(1991, 1, 1), "L", 5), "ANI_x0000_", "L", "01-01-1991", ""],
+    ]
+    path = write_xlsx(
+        tmp_path / "nul.xlsx", header, rows, row_count=len(rows), shared_strings=True
+    )
+    result = do_import(path)
+    assert (result.imported, result.rejected) == (1, 2)
+    errors = [error for _line, error in result.first_errors]
+    assert errors[0].startswith("address: Berisi karakter NUL"), errors
+    assert errors[1].startswith("name: Berisi karakter NUL"), errors
+    assert count(db, Resident) == 1
+
+
 def test_a_kk_typed_as_a_number_is_refused_as_before(db, tmp_path, fast_only):
     path = _xlsx(
         tmp_path / "kk.xlsx",
@@ -184,6 +204,36 @@ def test_date_cells_become_dates(db, tmp_path, fast_only):
         NIK_B: dt.date(1985, 2, 3),
         niks[2]: dt.date(1979, 8, 17),
     }
+
+
+@pytest.mark.parametrize("reader", ["fast", "streamed"])
+def test_cached_number_and_date_cells_keep_their_type(
+    db, tmp_path, monkeypatch, reader
+):
+    # The checker caches each column's parsed cells; a number cell 1 (JK: L) must
+    # not answer for a TRUE cell (True == 1 in Python), nor a date for a datetime.
+    if reader == "streamed":
+        monkeypatch.setattr(reading, "MAX_XLSX_FAST_CELLS", 1)
+    niks = [nik_for(dt.date(1990, 5, 17), "L", i) for i in range(1, 6)]
+    rows = [
+        [niks[0], "", "SATU", 1, dt.datetime(1990, 5, 17), 1, 1],
+        [niks[1], "", "DUA", True, dt.datetime(1990, 5, 17), 1, 1],
+        [niks[2], "", "TIGA", 1, dt.datetime(1990, 5, 17), 1, True],
+        [niks[3], "", "EMPAT", 1, dt.datetime(1990, 5, 17), 1.5, 1],
+        [niks[4], "", "LIMA", 1, dt.datetime(1990, 5, 17, 8, 30), 1, 1],
+    ]
+    path = _xlsx(tmp_path / "jenis.xlsx", HEADER, rows)
+    result = do_import(path)
+    assert (result.imported, result.rejected) == (2, 3), result.first_errors
+    errors = dict(result.first_errors)
+    assert errors[3].startswith("JENIS_KLMIN: Jenis kelamin harus L/P")
+    assert errors[4].startswith("NO_RW: ") and errors[5].startswith("NO_RT: ")
+    stored = db.session.execute(
+        select(Resident.nik, Resident.sex, Resident.birth_date, Resident.rt)
+    ).all()
+    assert sorted(stored) == sorted(
+        (nik, "L", dt.date(1990, 5, 17), "001") for nik in (niks[0], niks[4])
+    )
 
 
 def test_a_rejected_rows_date_and_number_cells_are_written_as_typed(

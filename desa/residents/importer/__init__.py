@@ -4,9 +4,10 @@ The import is built for a whole village register in one go (hundreds of thousand
 of rows): rows are read as a stream, every cell goes through the shared parsers of
 `fields.py` (with a per-column cache of the parsed values, since most columns hold
 few distinct values), every NIK through `check_nik`, and the accepted rows reach
-the database through Core `executemany` in chunks, never as ORM objects. Nothing is
-committed here: the caller commits once, so the accepted rows land in one
-transaction, and a crash leaves the database as it was.
+the database in chunks, never as ORM objects: through Core `executemany`, or on
+PostgreSQL through `COPY` (writing.py). Nothing is committed here: the caller
+commits once, so the accepted rows land in one transaction, and a crash leaves the
+database as it was.
 
 Documented in docs/file-formats.md.
 """

@@ -66,6 +66,12 @@ def _parsers(today: dt.date) -> dict[str, Callable[[Any], Any]]:
     return parsers
 
 
+_NUL_MESSAGE = (
+    "Berisi karakter NUL (kode 0) yang tidak boleh disimpan; hapus karakter itu "
+    "dari sel."
+)
+
+
 def _joined(errors: list[str]) -> str:
     """One row's errors in one cell: `TGL_LHR: …; JK: …`."""
     return "; ".join(e.rstrip(".") for e in errors) + "."
@@ -108,12 +114,25 @@ class _Checker:
     ) -> Callable[[Any], Any]:
         required = name in REQUIRED
         numeric_text = name in ("kk", "phone")
+        # Date and number cells (a real register's TGL_LHR, NO_RT, STAT_RKM) are
+        # cached apart, by type and value: in `cache` the number 1 would answer
+        # for the cell TRUE (True == 1), and its text cells for nothing else.
+        typed: dict[tuple[type, Any], Any] = {}
 
         def miss(raw: Any) -> Any:
+            if raw is not None and type(raw) is not str:
+                key = (raw.__class__, raw)
+                found = typed.get(key, _MISSING)
+                if found is not _MISSING:
+                    return found
             value = raw
+            nul = False
             if type(value) is str:
                 value = _unescape(value)
                 empty = not value.strip()
+                # No database text holds a NUL (PostgreSQL refuses it outright); an
+                # XLSX cell can carry one, written as `_x0000_`.
+                nul = "\x00" in value
             else:
                 empty = value is None
                 # A KK or phone typed into a number cell has lost digits (KK) or its
@@ -122,13 +141,18 @@ class _Checker:
                     value = float(value)
             if empty and not required:
                 result: Any = None
+            elif nul:
+                result = _Bad(f"{label}: {_NUL_MESSAGE}")
             else:
                 try:
                     result = parse(value)
                 except fields.FieldError as err:
                     result = _Bad(f"{label}: {err}")
-            if (raw is None or type(raw) is str) and len(cache) < CACHE_LIMIT:
-                cache[raw] = result
+            if raw is None or type(raw) is str:
+                if len(cache) < CACHE_LIMIT:
+                    cache[raw] = result
+            elif len(typed) < CACHE_LIMIT:
+                typed[key] = result
             return result
 
         return miss

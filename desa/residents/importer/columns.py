@@ -6,7 +6,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from desa.core.errors import ValidationError
+from flask_babel import gettext as _
+
+from desa.core.errors import ServiceError, ValidationError
 from desa.residents.models import LifeStatus
 
 # Our column names, in the order the export writes them.
@@ -89,10 +91,12 @@ CSV_FIELD_LIMIT = 1024 * 1024
 _POS = {name: i for i, name in enumerate(IMPORT_COLUMNS)}
 _NIK, _NAME, _SEX, _BIRTH = _POS["nik"], _POS["name"], _POS["sex"], _POS["birth_date"]
 _CITIZENSHIP, _LIFE = _POS["citizenship"], _POS["life_status"]
+_RW, _RT, _DUSUN = _POS["rw"], _POS["rt"], _POS["dusun"]
 # What an existing resident's row may have changed by an import: everything but the
 # NIK (the key) and the life status (which changes only through population events).
 _UPDATABLE = tuple(n for n in IMPORT_COLUMNS if n not in ("nik", "life_status"))
 _UPDATABLE_POS = tuple((n, _POS[n]) for n in _UPDATABLE)
+_UPDATABLE_NAME = _UPDATABLE.index("name")
 _FORMULA_START = frozenset("=+-@\t\r")
 _HEADER_SEPARATORS = re.compile(r"[\s\-.]+")
 _LIFE_WORDS = {
@@ -114,6 +118,21 @@ class ImportFileError(ValidationError):
     """The whole file cannot be imported (unreadable, too big, required columns missing)."""
 
     code = "import_file"
+
+
+class ImportWriteError(ServiceError):
+    """The database refused the import's rows; the whole import was rolled back."""
+
+    code = "import_write_failed"
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Impor gagal saat menyimpan ke basis data; tidak ada data penduduk "
+                "yang diubah. Coba impor lagi; bila terulang, hubungi admin."
+            )
+        )
 
 
 def too_many_rows_message(limit: int) -> str:

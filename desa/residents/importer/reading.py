@@ -439,6 +439,15 @@ def _exact_number(value: int | float) -> int | float:
         return value
 
 
+def _exact_row(row: list[Any]) -> list[Any]:
+    """The row with its number cells made exact (_exact_number); most rows of a
+    register hold only text, and are told apart at C speed."""
+    if _NUMBERS.isdisjoint(map(type, row)):
+        return row
+    numbers, exact = _NUMBERS, _exact_number
+    return [exact(v) if v.__class__ in numbers else v for v in row]
+
+
 # --- python-calamine -----------------------------------------------------------------
 
 
@@ -525,11 +534,9 @@ def _calamine_records(sheet: Any, skipped: int) -> Iterator[list[Any]]:
     if sheet.start is None:
         return  # an empty sheet
     pad = [""] * skipped
-    numbers, exact = _NUMBERS, _exact_number
     with _calamine_errors():
         for row in sheet.iter_rows():
-            cells = pad + row if skipped else row
-            yield [exact(v) if v.__class__ in numbers else v for v in cells]
+            yield _exact_row(pad + row if skipped else row)
 
 
 # --- openpyxl, streaming -------------------------------------------------------------
@@ -560,10 +567,9 @@ def _read_xlsx_streaming(path: Path) -> Table:
 
 
 def _xlsx_records(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[Any]]:
-    numbers, exact = _NUMBERS, _exact_number
     try:
         for row in rows:
-            yield [exact(v) if v.__class__ in numbers else v for v in row]
+            yield _exact_row(list(row))
     except ImportFileError:
         raise
     except Exception:

@@ -1,25 +1,27 @@
-"""Running an import: rows in chunks through Core executemany, rejects to a file."""
+"""Running an import: rows checked and settled in chunks, rejects to a file."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
 import datetime as dt
+import functools
 import gc
 import io
 import itertools
+import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal, literal_column, select, update
+from sqlalchemy import bindparam, select, update
 
 from desa.auth import audit
 from desa.auth.actor import Actor
-from desa.core.db import mark_write_intent
+from desa.core.db import insert_ignore, mark_write_intent
 from desa.core.spreadsheet import safe_cell
 from desa.core.village import get_village
 from desa.extensions import db
@@ -29,20 +31,22 @@ from desa.residents.importer.checking import (
 )
 from desa.residents.importer.columns import (
     _CITIZENSHIP,
+    _DUSUN,
     _LIFE,
     _NAME,
     _NIK,
+    _RT,
+    _RW,
     _SEX,
     _UPDATABLE,
+    _UPDATABLE_NAME,
     _UPDATABLE_POS,
-    BULK_CACHE_KIB,
-    BULK_MIN_ROWS,
     CHUNK_SIZE,
     ERROR_COLUMN,
     FIRST_ERRORS,
-    IMPORT_COLUMNS,
     MAX_IMPORT_ROWS,
     ImportFileError,
+    ImportWriteError,
     Progress,
     too_many_rows_message,
 )
@@ -50,7 +54,10 @@ from desa.residents.importer.reading import (
     Table,
     read_table,
 )
-from desa.residents.models import Area, LifeStatus, Resident, ResidentChange
+from desa.residents.importer.writing import Writer, writer_for
+from desa.residents.models import Area, LifeStatus, Resident
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -185,8 +192,7 @@ def run_import(
                 now=actor.utcnow,
                 reason=f"impor {name}"[:200],
             )
-            with _bulk_sqlite(job):
-                job.run(progress, chunk_size)
+            _run_chunks(job, progress, chunk_size)
         result.rejects_path = rejects.finish()
         if dry_run or (strict and result.rejected):
             db.session.rollback()
@@ -214,36 +220,23 @@ def run_import(
             gc.enable()
 
 
-@contextlib.contextmanager
-def _bulk_sqlite(job: _Job) -> Iterator[None]:
-    """Tunes SQLite for one big write transaction; a no-op elsewhere.
+def _run_chunks(job: _Job, progress: Progress | None, chunk_size: int) -> None:
+    """Runs the job in the writer's bulk mode; a failed write becomes one sentence.
 
-    A bigger page cache keeps the NIK index in memory. Into an empty register,
-    the secondary indexes are dropped and rebuilt at the end (a sorted build is
-    several times faster than 400,000 random inserts); the DDL is part of the
-    transaction, so a crash or a rollback brings them back unchanged.
+    Whatever the database refused (a lost connection, a timeout, a constraint),
+    nothing of the import stays: the caller rolls the whole transaction back.
     """
-    conn = job.conn
-    if conn.dialect.name != "sqlite" or not job.write:
-        yield
-        return
-    driver = conn.connection.driver_connection
-    cache_size = driver.execute("PRAGMA cache_size").fetchone()[0]
-    driver.execute(f"PRAGMA cache_size={BULK_CACHE_KIB:d}")
+    writer = job.writer
+    first = job.table.total_estimate if job.was_empty else 0
+    bulk = (
+        writer.bulk(first_import_rows=first) if job.write else contextlib.nullcontext()
+    )
     try:
-        indexes = []
-        if job.was_empty and job.table.total_estimate >= BULK_MIN_ROWS:
-            indexes = conn.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                "AND tbl_name = 'residents' AND sql IS NOT NULL"
-            ).all()
-            for name, _sql in indexes:
-                conn.exec_driver_sql(f'DROP INDEX "{name}"')
-        yield
-        for _name, sql in indexes:
-            conn.exec_driver_sql(sql)
-    finally:
-        driver.execute(f"PRAGMA cache_size={int(cache_size):d}")
+        with bulk:
+            job.run(progress, chunk_size)
+    except writer.errors as err:
+        log.exception("resident import failed while writing")
+        raise ImportWriteError() from err
 
 
 class _SeenNiks:
@@ -291,7 +284,7 @@ class _SeenNiks:
 
 
 class _Job:
-    """One import run: chunks of validated rows written with Core executemany."""
+    """One import run: chunks of validated rows, settled here, written by a Writer."""
 
     def __init__(
         self,
@@ -312,25 +305,15 @@ class _Job:
         self.rejects = rejects
         self.write = write
         self.strict = strict
-        self.actor_name = actor_name[:120]
-        self.reason = reason
         self.seen = _SeenNiks()
         self.areas: dict[tuple[str, str], str | None] = {}
-        self.now = now
         self.conn = db.session.connection()
         self.residents = Resident.__table__
         self.was_empty = (
             db.session.execute(select(self.residents.c.id).limit(1)).first() is None
         )
-        # The same for every row, so written into the statement once instead of
-        # being bound and converted row by row.
-        now = literal(self.now, self.residents.c.created_at.type).compile(
-            dialect=self.conn.dialect, compile_kwargs={"literal_binds": True}
-        )
-        self.insert_stmt = insert(self.residents).values(
-            pin_epoch=literal_column("0"),
-            created_at=literal_column(str(now)),
-            updated_at=literal_column(str(now)),
+        self.writer: Writer = writer_for(
+            self.conn, now=now, actor_name=actor_name[:120], reason=reason
         )
 
     def run(self, progress: Progress | None, chunk_size: int) -> None:
@@ -361,6 +344,7 @@ class _Job:
         finally:
             self.seen.close()
         result.processed = processed
+        self.writer.flush()  # its last rows may still name new areas
         if self.write and not (self.strict and result.rejected):
             self._save_areas()
         if progress is not None:
@@ -400,30 +384,36 @@ class _Job:
     def _flush(self, chunk: list[tuple[list[Any], Any]]) -> None:
         if not chunk:
             return
-        existing = {} if self.was_empty else self._existing([r[0][_NIK] for r in chunk])
+        existing = {}
+        if not self.was_empty:
+            self.writer.flush()  # the lookup needs the connection
+            existing = self._existing([r[0][_NIK] for r in chunk])
         writing = self.write and not (self.strict and self.result.rejected)
         warnings_json = self.checker.warnings_json
-        keys = IMPORT_COLUMNS
-        new_rows: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        changes: list[dict[str, Any]] = []
+        new_rows: list[list[Any]] = []
+        updates: list[list[Any]] = []
+        changes: list[tuple[Any, ...]] = []
         areas = self.areas
         unchanged = updated = 0
         for values, nik_check in chunk:
             old = existing.get(values[_NIK])
             if old is None:
-                if values[_SEX] is None:
-                    values[_SEX] = nik_check.sex
-                if values[_CITIZENSHIP] is None:
-                    values[_CITIZENSHIP] = "WNI"
-                if values[_LIFE] is None:
-                    values[_LIFE] = LifeStatus.ACTIVE
-                row = dict(zip(keys, values, strict=True))
-                row["nik_temporary"] = nik_check.temporary
-                row["name_key"] = values[_NAME]
-                row["nik_warnings"] = warnings_json(nik_check)
+                # A new list: `values` stay as read, should the NIK turn out to
+                # exist after all (see _taken).
+                row = [
+                    *values,
+                    nik_check.temporary,
+                    values[_NAME],
+                    warnings_json(nik_check),
+                ]
+                if row[_SEX] is None:
+                    row[_SEX] = nik_check.sex
+                if row[_CITIZENSHIP] is None:
+                    row[_CITIZENSHIP] = "WNI"
+                if row[_LIFE] is None:
+                    row[_LIFE] = LifeStatus.ACTIVE
                 new_rows.append(row)
-                rw, rt, dusun = row["rw"], row["rt"], row["dusun"]
+                rw, rt, dusun = row[_RW], row[_RT], row[_DUSUN]
             else:
                 rw, rt, dusun, same = self._compare(
                     old, values, nik_check, updates, changes
@@ -439,13 +429,42 @@ class _Job:
         self.result.unchanged += unchanged
         if not writing:
             return
-        conn = self.conn
-        if new_rows:
-            conn.execute(self.insert_stmt, new_rows)
+        writer = self.writer
         if updates:
-            conn.execute(_update_statement(), updates)
+            writer.update(updates)
         if changes:
-            conn.execute(insert(ResidentChange.__table__), changes)
+            writer.add_changes(changes)
+        if new_rows:
+            # Last: the writer may go on adding them while the next chunk is read.
+            writer.insert(new_rows, functools.partial(self._taken, chunk))
+
+    def _taken(self, chunk: list[tuple[list[Any], Any]], niks: set[str]) -> None:
+        """Rows whose NIK another session added while the import ran: updates."""
+        existing = self._existing(sorted(niks))
+        result = self.result
+        updates: list[list[Any]] = []
+        changes: list[tuple[Any, ...]] = []
+        for values, nik_check in chunk:
+            nik = values[_NIK]
+            if nik not in niks:
+                continue
+            old = existing.get(nik)
+            if old is None:  # added, then removed again before this lookup
+                raise ImportWriteError()
+            rw, rt, dusun, same = self._compare(
+                old, values, nik_check, updates, changes
+            )
+            result.imported -= 1
+            if same:
+                result.unchanged += 1
+            else:
+                result.updated += 1
+            if rw is not None and rt is not None and self.areas.get((rw, rt)) is None:
+                self.areas[(rw, rt)] = dusun
+        if updates:
+            self.writer.update(updates)
+        if changes:
+            self.writer.add_changes(changes)
 
     def _existing(self, niks: list[str]) -> dict[str, Any]:
         t = self.residents
@@ -462,8 +481,8 @@ class _Job:
         old: Any,
         values: list[Any],
         nik_check: Any,
-        updates: list[dict[str, Any]],
-        changes: list[dict[str, Any]],
+        updates: list[list[Any]],
+        changes: list[tuple[Any, ...]],
     ) -> tuple[str | None, str | None, str | None, bool]:
         """Queues one existing resident's update and history; (rw, rt, dusun, same)."""
         mapping = old._mapping
@@ -476,32 +495,17 @@ class _Job:
         if changed or warnings != mapping["nik_warnings"]:
             # A change of the NIK warnings alone is derived data (e.g. newer
             # Kemendagri codes): it is saved, without history, as "unchanged".
-            updates.append(self._update_params(mapping, changed, warnings))
+            after = [changed.get(n, mapping[n]) for n in _UPDATABLE]
+            # UPDATE_COLUMNS: id, the updatable fields, name_key, nik_warnings.
+            updates.append([mapping["id"], *after, after[_UPDATABLE_NAME], warnings])
+        resident_id = mapping["id"]
         for name, new in changed.items():
             before = mapping[name]
             changes.append(
-                {
-                    "resident_id": mapping["id"],
-                    "changed_at": self.now,
-                    "changed_by": self.actor_name,
-                    "field": name,
-                    "before": None if before is None else str(before),
-                    "after": str(new),
-                    "reason": self.reason,
-                }
+                (resident_id, name, None if before is None else str(before), str(new))
             )
         rw, rt, dusun = (changed.get(n, mapping[n]) for n in ("rw", "rt", "dusun"))
         return rw, rt, dusun, not changed
-
-    def _update_params(
-        self, mapping: Any, after: dict[str, Any], warnings: str
-    ) -> dict[str, Any]:
-        params = {f"b_{n}": after.get(n, mapping[n]) for n in _UPDATABLE}
-        params["b_id"] = mapping["id"]
-        params["b_name_key"] = params["b_name"]
-        params["b_nik_warnings"] = warnings
-        params["b_updated_at"] = self.now
-        return params
 
     def _save_areas(self) -> None:
         """Adds the RTs the file names that the area list lacks (ensure_area's rule)."""
@@ -521,7 +525,8 @@ class _Job:
             if key in known and dusun and not known[key].dusun
         ]
         if missing:
-            self.conn.execute(insert(t), missing)
+            # Another session may add the same RT meanwhile: that one stands.
+            self.conn.execute(insert_ignore(t, self.conn.dialect.name), missing)
         if named:
             self.conn.execute(
                 update(t)
@@ -529,16 +534,6 @@ class _Job:
                 .values(dusun=bindparam("b_dusun")),
                 named,
             )
-
-
-def _update_statement() -> Any:
-    t = Resident.__table__
-    names = (*_UPDATABLE, "name_key", "nik_warnings", "updated_at")
-    return (
-        update(t)
-        .where(t.c.id == bindparam("b_id"))
-        .values({n: bindparam(f"b_{n}") for n in names})
-    )
 
 
 # --- preview -------------------------------------------------------------------------

@@ -364,3 +364,18 @@ def test_a_nik_stays_text_with_its_leading_digits(db, tmp_path):
     ).one()
     assert nik == temporary and temporary_flag is True
     assert db.session.scalar(select(func.count()).where(Resident.nik.like("0%"))) == 1
+
+
+def test_the_figures_tallies_follow_an_import(db, tmp_path, make_resident):
+    """New rows (COPY on PostgreSQL) and updated ones move the tallies the
+    figures read, in the import's own transaction."""
+    from exports.test_tallies import _recounted, _tallies
+
+    data = rows(9)
+    birth = dt.datetime.strptime(data[2][3], "%d-%m-%Y").date()
+    make_resident(nik=data[2][0], birth_date=birth, rt="009", ektp_status=3)
+    path = write_csv(tmp_path / "warga.csv", HEADER, data)
+    result = do_import(path, chunk_size=4)
+    assert (result.imported, result.updated) == (8, 1)
+    assert _tallies() == _recounted()
+    assert sum(_tallies().values()) == 9

@@ -615,6 +615,22 @@ def test_a_cell_whose_place_is_not_plain_sends_the_sheet_to_openpyxl(tmp_path, c
     assert not reading._fits_in_memory(path, reading.MAX_XLSX_FAST_CELLS)
 
 
+def test_a_cell_repeated_past_the_budget_sends_the_sheet_to_openpyxl(
+    db, tmp_path, streamed_only
+):
+    """Every repeat of `<c r="A2">` stays in the box, but calamine would keep each
+    one: more cells than the box holds is refused for it too."""
+    path = _xlsx(
+        tmp_path / "ulang.xlsx", HEADER, [[NIK_A, "", "BUDI", "L", "17-05-1990", 2, 1]]
+    )
+    budget = 7 * 40  # the dimension's 7 columns by 40 rows
+    assert reading._fits_in_memory(path, budget)
+    repeat = '<c r="A2" t="inlineStr"><is><t>x</t></is></c>' * budget
+    _edit_sheet(path, ("</row></sheetData>", repeat + "</row></sheetData>"))
+    assert not reading._fits_in_memory(path, budget)
+    assert reading._fits_in_memory(path, budget * 2)
+
+
 def test_the_check_sees_cells_cut_by_its_block_boundaries(tmp_path, monkeypatch):
     rows = [[f"{i:016d}", "NAMA", "L", "01-01-1990"] for i in range(300)]
     path = write_xlsx(

@@ -298,6 +298,7 @@ _DIMENSION = re.compile(
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
 # A cell element with a namespace prefix (`<x:c …>`), or text that looks like one.
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_CELL_OPENINGS = (b"<c ", b"<c>", b"<c/")
 _PEEK = 64 * 1024
 _SCAN_BLOCK = 4 * 1024 * 1024
 # Longer than any match of the patterns, so one cut by a block's end is seen whole
@@ -313,9 +314,12 @@ def _fits_in_memory(path: Path, cells: int) -> bool:
     process, which no `except` can catch. So, in every part of the file (whichever
     calamine takes for the first sheet), every `<c>` element must open with an
     upper-case `r` reference inside a box of at most `cells` cells, its width taken
-    from the sheets' dimensions. Anything else (a cell without `r`, a prefixed
-    element, lower case, a cell outside the box) goes to the streaming reader.
-    Python's zipfile inflates each part no further than its declared size.
+    from the sheets' dimensions, and there may be no more `<c` elements in all
+    than the box holds (a sheet repeating `<c r="A1">` millions of times stays in
+    the box, and calamine would keep every repeat). Anything else (a cell without
+    `r`, a prefixed element, lower case, a cell outside the box, too many cells)
+    goes to the streaming reader. Python's zipfile inflates each part no further
+    than its declared size.
     """
     try:
         with zipfile.ZipFile(path) as zf:
@@ -343,7 +347,10 @@ def _fits_in_memory(path: Path, cells: int) -> bool:
                 + _numbers_up_to(rows)
                 + rb')")[\s/>]'
             )
-            return all(_cells_inside(zf, info, outside) for info in parts)
+            seen = [0]
+            return all(
+                _cells_inside(zf, info, outside, seen, rows * width) for info in parts
+            )
     except (
         zipfile.BadZipFile,
         OSError,
@@ -355,12 +362,26 @@ def _fits_in_memory(path: Path, cells: int) -> bool:
         raise ImportFileError(_DAMAGED_XLSX) from None
 
 
-def _cells_inside(zf: zipfile.ZipFile, info: zipfile.ZipInfo, outside: Any) -> bool:
-    """True when no cell of the part lies outside the box (see _fits_in_memory)."""
+def _cells_inside(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    outside: Any,
+    seen: list[int],
+    most: int,
+) -> bool:
+    """True when no cell of the part lies outside the box and the cells counted so
+    far in all parts (`seen`) are no more than `most` (see _fits_in_memory).
+
+    A cell opens `<c `, `<c>` or `<c/`; any other opening (`<c` and a line
+    break) fails the `outside` pattern already.
+    """
     kept = b""
     with zf.open(info) as fh:
         while True:
             block = fh.read(_SCAN_BLOCK)
+            seen[0] += sum(map(block.count, _CELL_OPENINGS))
+            if seen[0] > most:
+                return False
             data = kept + block
             # A match in the last _OVERLAP bytes may be a cell cut short by the end
             # of the block: it is judged with the next block.

@@ -1,14 +1,17 @@
-"""The pending list read through its partial index: nobody dropped, the same order."""
+"""The pending list read through its partial index: nobody dropped, the same order,
+the same escaped cells."""
 
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, insert, select
 
+from desa.core.spreadsheet import FORMULA_START, safe_cell
 from desa.exports import pending
 from desa.residents.models import LIFE_STATUSES, MARITAL_STATUSES, Resident
 from desa.residents.rules import is_pending_recording
@@ -89,8 +92,83 @@ def test_the_list_is_the_rule_in_export_order(db, actor, people, day):
     try:
         rows = list(pending.iter_rows(actor(today=day)))
         assert [rid for rid, _cells in rows] == _expected_ids(day)
+        # The files' cells are the same cells, escaped as safe_cell escapes them.
+        ids = array("q")
+        escaped = list(pending.file_rows(actor(today=day), ids))
+        assert list(ids) == [rid for rid, _cells in rows]
+        assert escaped == [[safe_cell(v) for v in cells] for _rid, cells in rows]
     finally:
         db.session.rollback()
+
+
+# A pending_select row: id, nik, kk, name, sex, birth_place, birth_date, address,
+# rt, rw, dusun, ektp_status, booked session date.
+ROW = (
+    7,
+    "6101120101000001",
+    "6101120101000002",
+    "ANI",
+    "P",
+    "SAMBAS",
+    dt.date(1990, 5, 17),
+    "JL. SAMBAS",
+    "002",
+    "001",
+    "Tanjung",
+    2,
+    dt.date(2026, 12, 2),
+)
+PLACE = pending.Place("61.01.12.2002", "MERUBUNG", "TEKARANG")
+# Where each row field lands in the section 7 columns.
+TEXT_FIELDS = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 7: 8, 8: 9, 9: 10, 10: 11}
+
+
+def test_a_file_row_as_the_section_7_columns():
+    cells = pending.cell_maker(TODAY, PLACE, escaped=True)(ROW, 1)
+    assert cells == [
+        1,
+        "6101120101000001",
+        "6101120101000002",
+        "ANI",
+        "PEREMPUAN",
+        "SAMBAS",
+        "17-05-1990",
+        36,
+        "JL. SAMBAS",
+        "002",
+        "001",
+        "Tanjung",
+        "61.01.12.2002",
+        "MERUBUNG",
+        "TEKARANG",
+        2,
+        "02-12-2026",
+    ]
+    empty = (7, "6101120101000001", None, "ANI", "L", *[None] * 8)
+    cells = pending.cell_maker(TODAY, PLACE, escaped=True)(empty, 2)
+    assert cells[:5] == [2, "6101120101000001", None, "ANI", "LAKI-LAKI"]
+    assert cells[5:12] == [None] * 7 and cells[15:] == [None, None]
+
+
+def test_each_text_cell_of_a_file_is_escaped_alone():
+    escaped = pending.cell_maker(TODAY, PLACE, escaped=True)
+    plain = pending.cell_maker(TODAY, PLACE)
+    for field, column in TEXT_FIELDS.items():
+        for start in FORMULA_START:
+            row = list(ROW)
+            row[field] = start + "X"
+            expected = plain(tuple(row), 1)
+            # The JSON pages (not a spreadsheet) keep the text as it is.
+            assert expected[column] == start + "X"
+            expected[column] = "'" + start + "X"
+            assert escaped(tuple(row), 1) == expected, (pending.COLUMNS[column], start)
+
+
+def test_the_village_columns_are_escaped_too():
+    place = pending.Place("=61", "+MERUBUNG", "-TEKARANG")
+    cells = pending.cell_maker(TODAY, place, escaped=True)(ROW, 1)
+    assert cells[12:15] == ["'=61", "'+MERUBUNG", "'-TEKARANG"]
+    assert cells[1:12] == pending.cell_maker(TODAY, place)(ROW, 1)[1:12]
 
 
 def _sent(db, stmt) -> tuple[str, object]:

@@ -1,8 +1,9 @@
 """The pending list read through its partial index: nobody dropped, the same order,
-the same escaped cells."""
+the same escaped cells, the batch carrying exactly the file's residents."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from array import array
 
@@ -13,6 +14,7 @@ from sqlalchemy import event, insert, select
 
 from desa.core.spreadsheet import FORMULA_START, safe_cell
 from desa.exports import pending
+from desa.exports.models import ExportBatchItem
 from desa.residents.models import LIFE_STATUSES, MARITAL_STATUSES, Resident
 from desa.residents.rules import is_pending_recording
 
@@ -169,6 +171,26 @@ def test_the_village_columns_are_escaped_too():
     cells = pending.cell_maker(TODAY, place, escaped=True)(ROW, 1)
     assert cells[12:15] == ["'=61", "'+MERUBUNG", "'-TEKARANG"]
     assert cells[1:12] == pending.cell_maker(TODAY, place)(ROW, 1)[1:12]
+
+
+def test_the_batch_carries_exactly_the_residents_in_the_file(app, village, actor):
+    from desa.extensions import db
+
+    with app.app_context():
+        batch = pending.export_pending(
+            actor(), "csv", only_new=False, instance_path=app.instance_path
+        )
+        db.session.commit()
+        path = pending.stored_file(batch, app.instance_path)
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            niks = [row["NIK"] for row in csv.DictReader(fh)]
+        carried = db.session.scalars(
+            select(Resident.nik)
+            .join(ExportBatchItem, ExportBatchItem.resident_id == Resident.id)
+            .where(ExportBatchItem.batch_id == batch.id)
+        ).all()
+    assert len(niks) == batch.rows == 5
+    assert sorted(carried) == sorted(niks)
 
 
 def _sent(db, stmt) -> tuple[str, object]:

@@ -67,7 +67,11 @@ COLUMNS = (
 WIDTHS = (6, 19, 19, 30, 13, 16, 12, 6, 34, 7, 7, 18, 15, 16, 16, 10, 14)
 TEXT_COLUMNS = ("NIK", "NO_KK")
 SEX_WORDS = {"L": "LAKI-LAKI", "P": "PEREMPUAN"}
-CHUNK = 5000
+# Rows fetched at a time. Few enough that most of a chunk is freed before the
+# collector's next pass: with 5,000 alive at once, each pass moved thousands of
+# rows to the older generations, which brings the next full collection (of all
+# the app holds, ~70-100 ms) sooner, and into the export.
+CHUNK = 1000
 _BUFFER = 1024 * 1024
 EXPORT_DIR = "exports"
 

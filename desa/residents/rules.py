@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, literal, or_
 
 from desa.residents.models import EktpStatus, LifeStatus, Resident
 
@@ -60,27 +60,50 @@ def is_pending_recording(resident: Resident, day: dt.date) -> bool:
     )
 
 
+def _of_age_or_married(day: dt.date) -> ColumnElement[bool]:
+    return or_(
+        and_(
+            Resident.marital_status.is_not(None),
+            Resident.marital_status != "BELUM KAWIN",
+        ),
+        Resident.birth_date <= years_before(day, WAJIB_AGE),
+    )
+
+
 def wajib_clause(day: dt.date) -> ColumnElement[bool]:
     """SQL twin of is_wajib_ktp."""
+    return and_(Resident.citizenship == "WNI", _of_age_or_married(day))
+
+
+def _inline(value: object, column: ColumnElement) -> ColumnElement:
+    """`value` written into the SQL text rather than sent as a parameter."""
+    return literal(value, column.type, literal_execute=True)
+
+
+def not_recorded_clause() -> ColumnElement[bool]:
+    """The part of pending_clause that holds whatever the day: an active citizen
+    whose e-KTP status is empty, 1 or 2.
+
+    It is the WHERE of the partial index `ix_residents_pending`. Its values are
+    written into the SQL, never bound: SQLite uses a partial index only when the
+    query's terms match the index's own constants, and a PostgreSQL plan made for
+    any parameter value cannot prove that the index holds the rows either.
+    """
     return and_(
-        Resident.citizenship == "WNI",
+        Resident.life_status == _inline(LifeStatus.ACTIVE, Resident.life_status),
+        Resident.citizenship == _inline("WNI", Resident.citizenship),
         or_(
-            and_(
-                Resident.marital_status.is_not(None),
-                Resident.marital_status != "BELUM KAWIN",
+            Resident.ektp_status.is_(None),
+            Resident.ektp_status.in_(
+                [
+                    _inline(code, Resident.ektp_status)
+                    for code in (EktpStatus.BELUM_WAJIB, EktpStatus.BELUM_REKAM)
+                ]
             ),
-            Resident.birth_date <= years_before(day, WAJIB_AGE),
         ),
     )
 
 
 def pending_clause(day: dt.date) -> ColumnElement[bool]:
     """SQL twin of is_pending_recording."""
-    return and_(
-        Resident.life_status == LifeStatus.ACTIVE,
-        or_(
-            Resident.ektp_status.is_(None),
-            Resident.ektp_status.in_((EktpStatus.BELUM_WAJIB, EktpStatus.BELUM_REKAM)),
-        ),
-        wajib_clause(day),
-    )
+    return and_(not_recorded_clause(), _of_age_or_married(day))

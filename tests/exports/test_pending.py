@@ -270,7 +270,7 @@ def test_unknown_format_is_refused(app, village, actor):
 
 
 def test_a_failed_write_leaves_no_file_and_no_batch(app, village, monkeypatch, actor):
-    def broken(path, rows, ids):
+    def broken(path, rows):
         path.with_name(path.name + ".part").write_text("half")
         raise OSError(28, "No space left on device")
 

@@ -23,7 +23,9 @@ from desa.letters.models import STATUSES, Letter, LetterStatus, LetterType
 from desa.residents.models import Resident
 from desa.residents.services import clean_nik
 
-MAX_MERGE = 500
+# One print run of the office: a month's letters for a busy village, or a batch of
+# referrals; more than this is refused rather than cut short without a word.
+MAX_MERGE = 1000
 # The archive's order, newest first, and the key its pages are walked by.
 ARCHIVE_KEY = Key((Letter.created_at, Letter.id), descending=True)
 
@@ -230,12 +232,19 @@ def merged_pdf(actor: Actor, public_ids: list[str]) -> tuple[bytes, int]:
     """The stored PDFs of the chosen issued letters in one file, in the order chosen."""
     from desa.letters.pdf import merge_pdfs
 
-    ids = list(dict.fromkeys(p for p in public_ids if p))[:MAX_MERGE]
+    ids = list(dict.fromkeys(p for p in public_ids if p))
     if not ids:
         raise ValidationError(
             _("Pilih sedikitnya satu surat yang sudah terbit."),
             fields={"ids": [_("Belum ada yang dipilih.")]},
         )
+    if len(ids) > MAX_MERGE:
+        message = _(
+            "Paling banyak %(n)s surat dapat dicetak sekaligus; %(chosen)s dipilih.",
+            n=f"{MAX_MERGE:,}".replace(",", "."),
+            chosen=f"{len(ids):,}".replace(",", "."),
+        )
+        raise ValidationError(message, fields={"ids": [message]})
     found = {
         letter.public_id: letter
         for letter in db.session.scalars(

@@ -1,6 +1,6 @@
 """Letter numbers: a counter row per scope and year, bumped in the issuing transaction.
 
-The number is never `MAX()+1`: `UPDATE letter_counters SET last = last + 1 …
+The number is never `MAX()+1`: `INSERT … ON CONFLICT DO UPDATE SET last = last + 1
 RETURNING last` takes the row's write lock (PostgreSQL) or runs inside the
 BEGIN IMMEDIATE transaction (SQLite), so concurrent issuers queue up and every
 committed letter gets the next number; a rolled-back issue gives its number back.
@@ -19,6 +19,7 @@ import string
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from desa.core.db import insert_ignore
 from desa.core.errors import ValidationError
@@ -88,18 +89,22 @@ def counter_scope(type_id: int, shared: bool) -> int:
 
 
 def allocate(scope: int, year: int) -> int:
-    """The next sequence number of `scope` in `year`; call inside the issuing transaction."""
+    """The next sequence number of `scope` in `year`; call inside the issuing transaction.
+
+    One upsert: the year's first letter creates the counter at 1, every later one
+    bumps it under the row's lock (two first letters at once: the second waits on
+    the key, then bumps).
+    """
     dialect = db.session.get_bind().dialect.name
-    db.session.execute(
-        insert_ignore(LetterCounter.__table__, dialect).values(
-            scope=scope, year=year, last=0
-        )
-    )
+    counters = LetterCounter.__table__
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(counters)
     return db.session.execute(
-        update(LetterCounter)
-        .where(LetterCounter.scope == scope, LetterCounter.year == year)
-        .values(last=LetterCounter.last + 1)
-        .returning(LetterCounter.last)
+        insert.values(scope=scope, year=year, last=1)
+        .on_conflict_do_update(
+            index_elements=[counters.c.scope, counters.c.year],
+            set_={"last": counters.c.last + 1},
+        )
+        .returning(counters.c.last)
     ).scalar_one()
 
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from desa.auth import audit
 from desa.auth.actor import Actor, Principal
@@ -379,7 +380,10 @@ def _transition(letter: Letter, from_states: tuple[str, ...], **values: Any) -> 
             ),
             code="state_conflict",
         )
-    db.session.refresh(letter)
+    # The row now holds exactly these values (letters have no server-side
+    # defaults on update): set them rather than read the row back.
+    for key, value in values.items():
+        set_committed_value(letter, key, value)
 
 
 def take_up(actor: Actor, letter: Letter) -> Letter:
@@ -512,10 +516,10 @@ def issue(actor: Actor, letter: Letter) -> Letter:
                 "Anda tidak berhak menerbitkan surat ini. Surat ditandatangani kepala desa."
             )
         )
-    # Lock the row (PostgreSQL) and re-read its state inside this transaction.
-    status = db.session.execute(
-        select(Letter.status).where(Letter.id == letter.id).with_for_update()
-    ).scalar_one()
+    # Lock the row (PostgreSQL) and re-read it inside this transaction, with its
+    # type (joined: the type's statuses may have changed since the draft).
+    db.session.refresh(letter, with_for_update={"of": Letter})
+    status = letter.status
     if status != LetterStatus.DRAFT:
         raise Conflict(
             _(
@@ -526,11 +530,9 @@ def issue(actor: Actor, letter: Letter) -> Letter:
             if status in (LetterStatus.ISSUED, LetterStatus.REVOKED)
             else "state_conflict",
         )
-    db.session.refresh(letter)
-    # The resident may have died or moved since the draft, and the type's statuses
-    # may have changed: read both as they are now, the resident's row held until
-    # the commit so that a death being recorded waits for this letter, or it for it.
-    db.session.refresh(letter.type)
+    # The resident may have died or moved since the draft: read them as they are
+    # now, the row held until the commit so that a death being recorded waits for
+    # this letter, or it for it.
     db.session.refresh(letter.resident, with_for_update={"read": True})
     check_serves(letter.type, letter.resident)
     today = actor.today

@@ -9,8 +9,11 @@ import re
 import pytest
 from conftest import csrf_token
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from desa.auth.models import AuditEvent
+from desa.core.db import mark_write_intent
+from desa.core.errors import Conflict
 from desa.extensions import db
 from desa.letters import services
 from desa.letters.models import Letter, LetterCounter, LetterType
@@ -227,6 +230,40 @@ def test_issuing_follows_the_type_as_it_is_now(app, letters, holder):
         letters.issue(public_id)
     _set_statuses(app, "SKD", ["active"])
     assert letters.issue(public_id).number == f"SKD/001/2002/XI/{TODAY.year}"
+
+
+@pytest.mark.parametrize("changed", ["resident", "type", "letter"])
+def test_issuing_rereads_what_the_request_loaded_before_the_lock(
+    app, letters, holder, changed
+):
+    """A request loads the letter before `issue` locks it; on PostgreSQL another desk
+    may commit in between. The state under the lock counts, not the copy in hand."""
+    public_id = letters.draft(holder)
+    if changed == "resident":
+        _record_death(app, holder, letters)
+    elif changed == "type":
+        _set_statuses(app, "SKD", ["moved"])
+    else:
+        first = letters.issue(public_id).number
+    with app.app_context():
+        mark_write_intent()
+        letter = letters.get(public_id)
+        # What the request would hold had it loaded them before that commit.
+        set_committed_value(letter, "status", "draft")
+        set_committed_value(letter.type, "life_statuses", ["active"])
+        set_committed_value(letter.resident, "life_status", "active")
+        with pytest.raises((services.NotEligible, Conflict)) as refused:
+            services.issue(letters.as_head, letter)
+        db.session.rollback()
+        letter = letters.get(public_id)
+        if changed == "letter":
+            assert refused.value.code == "already_issued"
+            assert letter.number == first
+            assert _count(app, LetterCounter, LetterCounter.last == 1) == 1
+        else:
+            assert refused.value.code == "not_eligible"
+            assert letter.status == "draft"
+            assert _count(app, LetterCounter) == 0
 
 
 # --- API ---------------------------------------------------------------------------------

@@ -155,7 +155,10 @@ def page_args() -> tuple[int, int]:
 
 
 def paginate(
-    stmt: Select, serialize: Callable[[Any], dict], key: Key | None = None
+    stmt: Select,
+    serialize: Callable[[Any], dict],
+    key: Key | None = None,
+    counter: Callable[[], int] | None = None,
 ) -> dict[str, Any]:
     """Runs a select one page at a time → `{items, page, per_page, total}`.
 
@@ -163,12 +166,13 @@ def paginate(
     takes the cursor of the page before, the answer adds `next` (the cursor of
     the page after, or null), and `?page=N` still works, without reading the rows
     before the page (see desa/core/pages.py). A cursor this list did not make is
-    a 400. Without a key, a plain OFFSET (lists that stay short).
+    a 400. Without a key, a plain OFFSET (lists that stay short). `counter`
+    gives the total when counting `stmt` is not the cheapest way.
     """
     page, per_page = page_args()
     if key is not None:
-        return _keyset(stmt, serialize, key, page, per_page)
-    total = pages.count(stmt)
+        return _keyset(stmt, serialize, key, page, per_page, counter)
+    total = (counter or (lambda: pages.count(stmt)))()
     offset = (page - 1) * per_page
     # Past the end: no query, so a huge page number never reaches the database
     # as an OFFSET it cannot hold (that was a 500).
@@ -210,6 +214,7 @@ def _keyset(
     key: Key,
     page: int,
     per_page: int,
+    counter: Callable[[], int] | None,
 ) -> dict[str, Any]:
     context = pages.list_context()
     found = pages.keyset_page(
@@ -220,6 +225,7 @@ def _keyset(
         page=page,
         cursor=cursor_arg(key, context),
         now=pages.now_seconds(),
+        counter=counter,
     )
     return {
         "items": [serialize(row) for row in found.items],

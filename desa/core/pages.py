@@ -485,6 +485,7 @@ def html_page(
     *,
     per_page: int,
     fetch: Callable[[Select], list[Any]] = _scalars,
+    counter: Callable[[], int] | None = None,
 ) -> Page:
     """The page an HTML list's query string asks for: `?page=N`, `?after=`,
     `?before=`. A cursor that does not open (an old bookmark after the key
@@ -510,6 +511,7 @@ def html_page(
         known=known,
         now=now_seconds(),
         fetch=fetch,
+        counter=counter,
     )
 
 

@@ -173,7 +173,7 @@ def states_on(actor: Actor, as_of: dt.date) -> list[tuple[Resident, SimpleNamesp
     return out
 
 
-def _tally_scope(actor: Actor) -> list[ColumnElement[bool]] | None:
+def tally_scope(actor: Actor) -> list[ColumnElement[bool]] | None:
     """The actor's scope as conditions on the tallies; None when it has no such form."""
     found = scopes.rule(actor, Resident)
     if found is EVERYTHING:
@@ -186,6 +186,19 @@ def _tally_scope(actor: Actor) -> list[ColumnElement[bool]] | None:
             for k, v in found.values.items()
         ]
     return None
+
+
+def tallied_count(actor: Actor, **equal: Any) -> int | None:
+    """How many residents in the actor's scope have these values (tally columns:
+    dusun, rw, rt, life_status, ektp_status), summed from the tallies; None when
+    the scope has no form there. One short read instead of PostgreSQL's count(*),
+    which visits every row of a long list."""
+    where = tally_scope(actor)
+    if where is None:
+        return None
+    t = ResidentTally
+    where += [getattr(t, name) == value for name, value in equal.items()]
+    return db.session.scalar(select(func.coalesce(func.sum(t.n), 0)).where(*where))
 
 
 def _active(*, whole_village: bool) -> ColumnElement[bool]:
@@ -268,7 +281,7 @@ def figures(actor: Actor, as_of: dt.date, level: str = "rt") -> dict[str, Any]:
     Each resident counts as they were on `as_of`: those changed since are read
     from the history (states_on), the others as they are in the register.
     """
-    where = _tally_scope(actor)
+    where = tally_scope(actor)
     from_tallies = where is not None
     counted = (
         _tallied(actor, as_of, where)

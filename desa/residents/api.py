@@ -236,11 +236,15 @@ def list_residents():
     try:
         actor = current_actor()
         stmt = services.search(actor, **filters)
+        total = services.counter(actor, stmt, **filters)
     except FieldError as err:
         raise ValidationError(str(err), fields={"rt": [str(err)]}) from None
     services.record_search(actor, filters)
     page = paginate(
-        stmt, lambda r: services.to_json(r, actor.today), key=services.LIST_KEY
+        stmt,
+        lambda r: services.to_json(r, actor.today),
+        key=services.LIST_KEY,
+        counter=total,
     )
     return jsonify(page)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -240,6 +241,33 @@ def search(
         clause = pending_clause(actor.today)
         stmt = stmt.where(clause if pending else ~clause)
     return stmt.order_by(*LIST_KEY.order_by())
+
+
+def counter(actor: Actor, stmt: Select, **filters: Any) -> Callable[[], int]:
+    """Counts `stmt`, made by `search(actor, **filters)`: from the tallies when
+    only tally columns filter it (a clerk's or an RT head's list by area, life or
+    e-KTP status), else by counting its rows."""
+    from desa.core.pages import count
+    from desa.exports.figures import tallied_count
+    from desa.residents import fields
+
+    tallied = not (filters.get("q") or "").strip() and not filters.get("kk")
+    tallied = tallied and filters.get("pending") is None
+    equal: dict[str, Any] = {}
+    for name in ("dusun", "rw", "rt", "life_status", "ektp_status"):
+        value = filters.get(name)
+        if value and name in ("rw", "rt"):
+            value = fields.rt_rw(value, name.upper())
+        elif value and name == "ektp_status":
+            value = fields.ektp_status(value)
+        if value:
+            equal[name] = value
+
+    def total() -> int:
+        found = tallied_count(actor, **equal) if tallied else None
+        return count(stmt) if found is None else found
+
+    return total
 
 
 def to_json(resident: Any, today: dt.date) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, select
+from sqlalchemy import case, select
 
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission, Role
@@ -78,8 +78,15 @@ def index():
         form.dusun.choices += [(d, d) for d in _dusun_names()]
     else:  # an RT head's scope is the area filter already
         del form.dusun, form.rw, form.rt
-    stmt = _filtered(actor, form) if form.validate() else select(Resident).where(False)
-    pagination = pages.html_page(stmt, services.LIST_KEY, per_page=PER_PAGE)
+    if form.validate():
+        filters = _filters(form)
+        stmt = services.search(actor, **filters)
+        total = services.counter(actor, stmt, **filters)
+    else:
+        stmt, total = select(Resident).where(False), None
+    pagination = pages.html_page(
+        stmt, services.LIST_KEY, per_page=PER_PAGE, counter=total
+    )
     today = actor.today
     return render_template(
         "residents/list.html",
@@ -272,18 +279,17 @@ def _family(actor, resident: Resident) -> list[Resident]:
     return list(db.session.scalars(stmt))
 
 
-def _filtered(actor, form: ResidentFilterForm) -> Select:
-    """The scoped search the (validated) filter form asks for."""
+def _filters(form: ResidentFilterForm) -> dict[str, Any]:
+    """services.search's filters from the (validated) filter form."""
     area = {n: form[n].data or None for n in ("dusun", "rw", "rt") if n in form}
     life = form.life_status.data if form.life_status.data in LIFE_LABELS else None
-    return services.search(
-        actor,
-        q=form.q.data,
-        life_status=life,
-        ektp_status=form.ektp_status.data or None,
-        pending={"1": True, "0": False}.get(form.pending.data or ""),
+    return {
+        "q": form.q.data,
+        "life_status": life,
+        "ektp_status": form.ektp_status.data or None,
+        "pending": {"1": True, "0": False}.get(form.pending.data or ""),
         **area,
-    )
+    }
 
 
 def _dusun_names() -> list[str]:

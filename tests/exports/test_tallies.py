@@ -174,7 +174,7 @@ def test_figures_from_tallies_are_the_register_counted(
     ):
         with app.app_context():
             tallied = figures.figures(actor(principal, day), day)
-        monkeypatch.setattr(figures, "_tally_scope", lambda _actor: None)
+        monkeypatch.setattr(figures, "tally_scope", lambda _actor: None)
         with app.app_context():
             counted = figures.figures(actor(principal, day), day)
         monkeypatch.undo()
@@ -217,7 +217,7 @@ def test_a_past_date_replays_history_the_same_way(app, actor, monkeypatch):
     results = {}
     for path in ("tallies", "register"):
         if path == "register":
-            monkeypatch.setattr(figures, "_tally_scope", lambda _actor: None)
+            monkeypatch.setattr(figures, "tally_scope", lambda _actor: None)
         with app.app_context():
             results[path] = [
                 figures.figures(actor(VILLAGE_WIDE, TODAY), day)
@@ -226,3 +226,39 @@ def test_a_past_date_replays_history_the_same_way(app, actor, monkeypatch):
     assert results["tallies"] == results["register"]
     on_19th, on_21st, _today = results["tallies"]
     assert on_19th["total"]["wajib"] == on_21st["total"]["wajib"] + 1
+
+
+def test_a_list_total_from_the_tallies_is_its_rows_counted(app, actor, monkeypatch):
+    """The resident list's total (page links, the API's `total`) comes from the
+    tallies when only tally columns filter it, and equals counting its rows."""
+    from desa.core import pages
+    from desa.residents import services
+
+    rng = random.Random(1207)
+    with app.app_context():
+        _db.session.execute(insert(Resident.__table__), _random_rows(rng, 200, 7000))
+        _db.session.commit()
+    tallied_filters = [
+        {},
+        {"dusun": "Tanjung"},
+        {"rw": "1", "rt": "002"},
+        {"rw": "002", "life_status": "active"},
+        {"ektp_status": "3"},
+        {"dusun": "Sungai Bedung", "life_status": "deceased", "ektp_status": "1"},
+    ]
+    counted_filters = [{"q": "ACAK 70"}, {"pending": True}, {"rw": "2", "q": "AC"}]
+    counting = pages.count
+    for principal in (VILLAGE_WIDE, SimpleNamespace(role="rt", rw="001", rt="002")):
+        for filters in tallied_filters + counted_filters:
+            with app.app_context():
+                who = actor(principal)
+                stmt = services.search(who, **filters)
+                expected = counting(stmt)
+                monkeypatch.setattr(pages, "count", None)  # the tallies or nothing
+                if filters in counted_filters:
+                    monkeypatch.setattr(pages, "count", counting)
+                total = services.counter(who, stmt, **filters)()
+                monkeypatch.setattr(pages, "count", counting)
+            assert total == expected, (principal, filters)
+    with app.app_context():  # not a vacuous comparison
+        assert counting(services.search(actor(VILLAGE_WIDE), dusun="Tanjung")) > 20

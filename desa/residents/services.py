@@ -150,9 +150,11 @@ BULK_ROWS = 1000
 
 def refresh_after_import(result: Any) -> None:
     """Once a large import has committed: fresh statistics and visibility map on
-    PostgreSQL (`refresh_statistics`), so the lists stay index scans at once."""
+    PostgreSQL (`refresh_statistics`), so the lists stay index scans at once.
+    The tallies too: every chunk's trigger rewrote their rows, and the dead
+    versions left behind made the figures' read of a few hundred rows 13 ms."""
     if result.committed and result.imported + result.updated >= BULK_ROWS:
-        refresh_statistics("residents")
+        refresh_statistics("residents", "resident_tallies")
 
 
 def find_by_nik(nik: str) -> Resident | None:

@@ -142,4 +142,5 @@ def test_a_large_import_refreshes_the_statistics_once_committed(
     assert runner.invoke(args=["resident", "import", str(path)]).exit_code == 0
     assert calls == [("residents", "resident_tallies")]
     assert runner.invoke(args=["resident", "import", str(path)]).exit_code == 0
-    assert calls == [("residents", "resident_tallies")]  # nothing written the second time
+    # Nothing written the second time: no second refresh.
+    assert calls == [("residents", "resident_tallies")]

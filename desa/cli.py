@@ -22,6 +22,8 @@ def register_commands(app: Flask) -> None:
     from desa.exports.cli import recording_cli
     from desa.letters.cli import letter_cli
     from desa.residents.cli import resident_cli
+    from desa.hub.cli import hub_cli
+    from desa.sync.cli import sync_cli
     from desa.trust.cli import keys_cli, trust_cli
 
     for group in (user_cli, token_cli, resident_cli, letter_cli, recording_cli):
@@ -32,6 +34,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(keys_cli)
     app.cli.add_command(trust_cli)
+    app.cli.add_command(sync_cli)
+    app.cli.add_command(hub_cli)
     from desa.maintenance.cli import backup_command, doctor_command, restore_command
 
     for command in (backup_command, restore_command, doctor_command):

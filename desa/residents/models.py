@@ -164,6 +164,8 @@ class Resident(Principal, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     life_status: Mapped[str] = mapped_column(String(10), default=LifeStatus.ACTIVE)
     ektp_status: Mapped[int | None]
+    # When the status last changed (set by trigger, migration 0015); None: unknown.
+    ektp_status_at: Mapped[dt.datetime | None]
     # NIK warnings the clerk confirmed (JSON list of codes), kept for the quality list.
     nik_warnings: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     # Set by the clerk: a disability that keeps the person from the office. With

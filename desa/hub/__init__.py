@@ -1,0 +1,1 @@
+"""The kabupaten hub: villages' bundles applied, Table 1, the return bundles."""

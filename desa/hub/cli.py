@@ -1,0 +1,96 @@
+"""`desa hub …` (CONTRACT §9, hub side)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from desa.auth.actor import command_actor
+from desa.core.cli import command_errors, fail
+from desa.core.files import write_atomic
+from desa.hub import apply, services
+from desa.sync.bundle import SyncFileError
+from desa.trust import bundle as trust_bundle
+
+hub_cli = AppGroup("hub", help="Hub kabupaten/kecamatan: desa, bundel, balasan.")
+village_cli = AppGroup("village", help="Desa yang terdaftar di hub.")
+hub_trust_cli = AppGroup("trust", help="Daftar kepercayaan kabupaten.")
+hub_cli.add_command(village_cli)
+hub_cli.add_command(hub_trust_cli)
+
+_IN = click.Path(exists=True, dir_okay=False, path_type=Path)
+_OUT = click.Path(dir_okay=False, path_type=Path)
+
+
+@hub_cli.command("init")
+@click.option("--kabupaten", "code", required=True, help="Kode Kemendagri, mis. 61.01.")
+@command_errors
+def hub_init(code: str) -> None:
+    """Makes this instance the hub of a kabupaten (or kecamatan); idempotent."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    hub, made = services.init_hub(command_actor(), code)
+    click.echo(f"Hub {hub.code} ({hub.name}) {'siap' if made else 'sudah terpasang'}.")
+
+
+@village_cli.command("add")
+@click.argument("keys_file", type=_IN)
+@command_errors
+def village_add(keys_file: Path) -> None:
+    """Registers a village (or its new keys) from its `desa keys export` file."""
+    try:
+        document = json.loads(keys_file.read_bytes())
+    except (UnicodeDecodeError, ValueError):
+        fail(f"{keys_file} bukan berkas kunci desa (JSON dari `desa keys export`).")
+    got = services.register_village(command_actor(), document)
+    click.echo(
+        f"Desa {got.village.code} ({got.village.name}) "
+        f"{'terdaftar' if got.new else 'sudah terdaftar'}: "
+        f"{got.keys_added} kunci baru."
+    )
+
+
+@hub_cli.command("import")
+@click.argument("bundle_file", type=_IN)
+@command_errors
+def hub_import(bundle_file: Path) -> None:
+    """Verifies and applies a village bundle in one transaction."""
+    try:
+        got = apply.apply_bundle(command_actor(), bundle_file.read_bytes())
+    except SyncFileError as err:
+        fail(str(err))
+    click.echo(got.line)
+
+
+@hub_cli.command("return")
+@click.argument("village_code")
+@click.argument("file", type=_OUT)
+@command_errors
+def hub_return(village_code: str, file: Path) -> None:
+    """Writes the return bundle for a village."""
+    got = services.write_return(command_actor(), village_code, file)
+    click.echo(
+        f"Balasan untuk {got.village_code} ditulis ke {file}: dikonfirmasi sampai "
+        f"nomor {got.acked_seq}, {got.statuses} status e-KTP."
+    )
+
+
+@hub_trust_cli.command("export")
+@click.argument("file", type=_OUT)
+@command_errors
+def hub_trust_export(file: Path) -> None:
+    """Writes the kabupaten trust list, signed by the hub."""
+    document = services.trust_list(command_actor())
+    try:
+        write_atomic(file, trust_bundle.dump(document))
+    except OSError as err:
+        fail(f"Tidak dapat menulis {file}: {err.strerror or err}.")
+    revoked = sum(len(v["revoked"]) for v in document["villages"])
+    click.echo(
+        f"Daftar kepercayaan {document['issuer']['name']} ditulis ke {file}: "
+        f"{len(document['villages'])} desa, {revoked} surat dicabut."
+    )

@@ -1,0 +1,1 @@
+"""The village's side of the kabupaten sync: change log, bundles, return bundles."""

@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from desa.exports.api import bp as recording_api
     from desa.exports.views import bp as exports_bp
     from desa.home.views import bp as home_bp
+    from desa.hub.api import bp as hub_api
     from desa.letters.admin_views import bp as letter_admin_bp
     from desa.letters.api import bp as letters_api
     from desa.letters.public_views import bp as letters_public_bp
@@ -135,5 +136,6 @@ def _register_blueprints(app: Flask) -> None:
         exports_bp,
         maintenance_bp,
         trust_bp,
+        hub_api,
     ):
         app.register_blueprint(bp)

@@ -20,9 +20,9 @@ def register_commands(app: Flask) -> None:
     from desa.appointments.cli import appointments_cli
     from desa.auth.cli import token_cli, user_cli
     from desa.exports.cli import recording_cli
+    from desa.hub.cli import hub_cli
     from desa.letters.cli import letter_cli
     from desa.residents.cli import resident_cli
-    from desa.hub.cli import hub_cli
     from desa.sync.cli import sync_cli
     from desa.trust.cli import keys_cli, trust_cli
 

@@ -32,6 +32,8 @@ class Permission(StrEnum):
     BOOKINGS_READ = "bookings:read"
     EMPLOYEES_MANAGE = "employees:manage"
     EXPORTS_READ = "exports:read"
+    HUB_FIGURES = "hub:figures"
+    HUB_IMPORT = "hub:import"
     LETTER_TYPES_MANAGE = "letter_types:manage"
     LETTERS_DRAFT = "letters:draft"
     LETTERS_ISSUE = "letters:issue"
@@ -115,6 +117,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.LETTER_TYPES_MANAGE,
             Permission.LETTERS_ISSUE,
             Permission.LETTERS_REVOKE,
+            Permission.HUB_FIGURES,
+            Permission.HUB_IMPORT,
         }
     ),
     Role.CLERK: frozenset(_CLERK | _STAFF_SELF),
@@ -170,6 +174,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.RECORDING_STATS,
             Permission.RECORDING_RESULTS,
             Permission.SESSIONS_READ,
+            Permission.HUB_FIGURES,
+            Permission.HUB_IMPORT,
         }
     ),
 }

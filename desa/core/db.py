@@ -28,6 +28,19 @@ def _wants_write_lock() -> bool:
     return has_request_context() and request.method not in SAFE_METHODS
 
 
+def database_utcnow() -> Any:
+    """The database server's current time, naive UTC, as SQL: what the triggers
+    of migration 0015 stamp e-KTP status changes with, so that a time set by the
+    app to compare with them comes from the same clock."""
+    from sqlalchemy import literal_column
+
+    from desa.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        return literal_column("(now() AT TIME ZONE 'UTC')")
+    return literal_column("strftime('%Y-%m-%d %H:%M:%f000', 'now')")
+
+
 def begin_write(*, only_read_audit: bool = False) -> None:
     """Ends the current read transaction; the next one takes the write lock at once.
 

@@ -36,6 +36,7 @@ _STATUS_TEXT = {
     "403": "Tidak berhak",
     "404": "Tidak ditemukan",
     "409": "Bentrok dengan keadaan data",
+    "413": "Berkas terlalu besar",
     "422": "Data tidak valid",
     "429": "Terlalu banyak permintaan",
 }

@@ -51,6 +51,7 @@ class Applied:
     seq_to: int
     changes: int
     already: bool
+    acked_seq: int
 
     @property
     def line(self) -> str:
@@ -66,14 +67,21 @@ class Applied:
 def apply_bundle(actor: Actor, raw: bytes, *, source: str = "file") -> Applied:
     """Verifies and applies one village bundle; never commits (see the module)."""
     services.require_hub()
-    claimed = bundle.read_header(raw)
-    if claimed.kind != "village":
-        raise SyncFileError(_("Berkas ini bukan bundel dari desa."))
-    village = _locked(claimed.village_code)
-    header, changes = bundle.verify(raw, lambda h: services.village_key(village, h.kid))
+    found: list[HubVillage] = []
+
+    def key_for(claimed: bundle.Header):
+        if claimed.kind != "village":
+            raise SyncFileError(_("Berkas ini bukan bundel dari desa."))
+        found.append(_locked(claimed.village_code))
+        return services.village_key(found[0], claimed.kid)
+
+    header, changes = bundle.verify(raw, key_for)
+    village = found[0]
     sha = hashlib.sha256(raw).hexdigest()
     if sha == village.last_sha256 or _already(village, header):
-        return Applied(village.code, header.seq_from, header.seq_to, 0, True)
+        return Applied(
+            village.code, header.seq_from, header.seq_to, 0, True, village.last_seq or 0
+        )
     _check_sequence(village, header)
     parsed = _parse(changes)
     replacing = header.full and village.last_seq is not None
@@ -107,7 +115,14 @@ def apply_bundle(actor: Actor, raw: bytes, *, source: str = "file") -> Applied:
         detail=f"seq {header.seq_from}..{header.seq_to}, {header.changes} perubahan"
         + (", lengkap" if header.full else ""),
     )
-    return Applied(village.code, header.seq_from, header.seq_to, header.changes, False)
+    return Applied(
+        village.code,
+        header.seq_from,
+        header.seq_to,
+        header.changes,
+        False,
+        header.seq_to,
+    )
 
 
 def _locked(code: str) -> HubVillage:
@@ -141,7 +156,7 @@ def _check_sequence(village: HubVillage, header: bundle.Header) -> None:
     if made is None:
         raise SyncFileError(_("Kepala berkas sinkronisasi tidak lengkap atau salah."))
     if header.full:
-        if last_made is not None and made <= last_made:
+        if last_made is not None and made < last_made:
             raise SyncFileError(
                 _(
                     "Bundel lengkap ini dibuat %(made)s, sebelum bundel terakhir yang "

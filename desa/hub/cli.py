@@ -12,7 +12,6 @@ from desa.auth.actor import command_actor
 from desa.core.cli import command_errors, fail
 from desa.core.files import write_atomic
 from desa.hub import apply, services
-from desa.sync.bundle import SyncFileError
 from desa.trust import bundle as trust_bundle
 
 hub_cli = AppGroup("hub", help="Hub kabupaten/kecamatan: desa, bundel, balasan.")
@@ -59,10 +58,7 @@ def village_add(keys_file: Path) -> None:
 @command_errors
 def hub_import(bundle_file: Path) -> None:
     """Verifies and applies a village bundle in one transaction."""
-    try:
-        got = apply.apply_bundle(command_actor(), bundle_file.read_bytes())
-    except SyncFileError as err:
-        fail(str(err))
+    got = apply.apply_bundle(command_actor(), bundle_file.read_bytes())
     click.echo(got.line)
 
 

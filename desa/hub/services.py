@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from desa.auth import audit
 from desa.auth.actor import Actor
-from desa.core.db import insert_ignore
+from desa.core.db import database_utcnow, insert_ignore
 from desa.core.errors import Conflict, NotFound, ValidationError
 from desa.extensions import db
 from desa.hub.models import (
@@ -295,14 +295,15 @@ def set_district_status(
     actor: Actor, village: HubVillage, local_id: int, status: int | None
 ) -> bool:
     """The district's e-KTP status for a village's resident, as of now at the
-    hub: it travels back in the return bundle and outranks any older status the
-    village sends. False when the hub does not hold that resident."""
+    hub (the database's clock, like the villages' status times). It travels back
+    in the return bundle and outranks any older status the village sends. False
+    when the hub does not hold that resident."""
     done = db.session.execute(
         update(HubResident)
         .where(HubResident.village_id == village.id, HubResident.local_id == local_id)
         .values(
             ektp_status=status,
-            ektp_status_at=actor.utcnow,
+            ektp_status_at=database_utcnow(),
             ektp_source=StatusSource.DISTRICT,
         )
     )

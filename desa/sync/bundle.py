@@ -12,7 +12,7 @@ the SHA-256 of every byte after the header's line, so one signature covers the
 whole file. A village signs with its letter key (the hub knows it from `desa
 hub village add`); a hub signs return bundles with its own.
 
-Pure functions: no Flask, no database. Reading is bounded (compressed and
+Plain functions: no request, no database. Reading is bounded (compressed and
 uncompressed size, line length, change count) and checks everything before a
 single change is handed on: the gzip stream, the header, the signature, the
 digest and the count. Every refusal is a `SyncFileError` with one Indonesian
@@ -26,7 +26,7 @@ import hashlib
 import io
 import json
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from flask_babel import lazy_gettext as _l
 
+from desa.core.errors import ValidationError
 from desa.letters import token as tokens
 from desa.trust.bundle import canonical
 
@@ -65,9 +66,11 @@ _HEADER_FIELDS = {
 }
 
 
-class SyncFileError(ValueError):
-    """A bundle that cannot be used; its message is one sentence, translated when
-    it is shown (a lazy string: this module needs no app)."""
+class SyncFileError(ValidationError):
+    """A bundle that cannot be used: one sentence, nothing applied (422 in the
+    API, exit 1 on the command line)."""
+
+    code = "bad_bundle"
 
 
 @dataclass(frozen=True)
@@ -119,34 +122,37 @@ def write(
     document["issuer"] = {**document.get("issuer", {}), "kid": kid}
     document["signature"] = tokens.b64url(private_key.sign(canonical(document)))
     part = path.with_name(path.name + ".part")
-    with gzip.open(part, "wb", compresslevel=6) as out:
+    with (
+        part.open("wb") as file,
+        gzip.GzipFile(path.name, "wb", compresslevel=6, fileobj=file) as out,
+    ):
         out.write(json.dumps(document, ensure_ascii=False).encode("utf-8") + b"\n")
         out.write(body.getbuffer())
     part.replace(path)
     return count
 
 
-def _lines(raw: bytes) -> Iterator[bytes]:
-    """The decompressed lines of `raw`, bounded; damage is a SyncFileError."""
+def _lines(raw: bytes) -> list[bytes]:
+    """The decompressed lines of `raw`, bounded; damage anywhere in the stream
+    (a cut file, a flipped byte: gzip's CRC) is a SyncFileError before any line
+    is read."""
     if len(raw) > MAX_COMPRESSED_BYTES:
         raise SyncFileError(_l("Berkas sinkronisasi terlalu besar."))
     if raw[:2] != b"\x1f\x8b":
         raise SyncFileError(_l("Berkas ini bukan berkas sinkronisasi desa."))
-    total = 0
+    lines, total = [], 0
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
-            while True:
-                line = stream.readline(MAX_LINE_BYTES + 1)
-                if not line:
-                    return
+            while line := stream.readline(MAX_LINE_BYTES + 1):
                 total += len(line)
                 if len(line) > MAX_LINE_BYTES or total > MAX_UNCOMPRESSED_BYTES:
                     raise SyncFileError(_l("Berkas sinkronisasi terlalu besar."))
-                yield line
+                lines.append(line)
     except (OSError, EOFError, zlib.error) as err:  # BadGzipFile, a cut file, CRC
         raise SyncFileError(
             _l("Berkas sinkronisasi rusak atau terpotong; kirim ulang berkasnya.")
         ) from err
+    return lines
 
 
 def _int(value: Any) -> bool:
@@ -155,11 +161,14 @@ def _int(value: Any) -> bool:
 
 def read_header(raw: bytes) -> Header:
     """The header of a bundle, unverified (to find out who claims to have sent it)."""
-    first = next(_lines(raw), b"")
+    return _header(_lines(raw))[0]
+
+
+def _header(lines: list[bytes]) -> tuple[Header, dict[str, Any]]:
     try:
-        doc = json.loads(first)
+        doc = json.loads(lines[0]) if lines else None
     except (UnicodeDecodeError, ValueError):
-        raise SyncFileError(_l("Berkas ini bukan berkas sinkronisasi desa.")) from None
+        doc = None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise SyncFileError(_l("Berkas ini bukan berkas sinkronisasi desa."))
     if doc.get("version") != VERSION:
@@ -189,7 +198,7 @@ def read_header(raw: bytes) -> Header:
         or doc["changes"] > MAX_CHANGES
     ):
         raise SyncFileError(_l("Kepala berkas sinkronisasi tidak lengkap atau salah."))
-    return Header(
+    header = Header(
         kind=doc["kind"],
         village_code=village["code"],
         village_name=village["name"],
@@ -202,6 +211,7 @@ def read_header(raw: bytes) -> Header:
         made_at=doc["made_at"],
         extra={k: v for k, v in doc.items() if k not in _HEADER_FIELDS},
     )
+    return header, doc
 
 
 def verify(
@@ -210,9 +220,8 @@ def verify(
     """The header and every change of a bundle whose signature, digest and count
     hold. `key_for(header)` gives the public key its issuer signs with (None: not
     known). Nothing is returned from a bundle that fails any check."""
-    header = read_header(raw)
     lines = _lines(raw)
-    doc = json.loads(next(lines))
+    header, doc = _header(lines)
     key = key_for(header)
     if key is None:
         raise SyncFileError(
@@ -229,7 +238,7 @@ def verify(
         ) from None
     digest = hashlib.sha256()
     changes = []
-    for line in lines:
+    for line in lines[1:]:
         digest.update(line)
         try:
             change = json.loads(line)

@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from desa.auth.actor import command_actor
-from desa.core.cli import command_errors, fail
-from desa.sync import bundle, services
+from desa.core.cli import command_errors
+from desa.sync import services
 
 sync_cli = AppGroup("sync", help="Sinkronisasi dengan hub kabupaten/kecamatan.")
 
@@ -30,12 +30,9 @@ def sync_export(file: Path, full: bool) -> None:
 @command_errors
 def sync_import(file: Path) -> None:
     """Reads a hub's return bundle: acknowledgements, e-KTP results, trust list."""
-    try:
-        got = services.import_return(
-            command_actor(), file.read_bytes(), current_app.instance_path
-        )
-    except bundle.SyncFileError as err:
-        fail(str(err))
+    got = services.import_return(
+        command_actor(), file.read_bytes(), current_app.instance_path
+    )
     click.echo(
         f"Balasan hub {got.hub_code}: perubahan s.d. nomor {got.acked_seq} diterima, "
         f"{got.statuses} status e-KTP diperbarui, daftar kepercayaan "

@@ -85,8 +85,8 @@ def _dialect() -> str:
 
 
 def _iso(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, dt.datetime):  # to the microsecond: "later" is compared
+        return value.isoformat(timespec="microseconds")
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

@@ -22,6 +22,7 @@ from desa.appointments.models import (
 from desa.auth.actor import SYSTEM, Actor
 from desa.auth.permissions import Role
 from desa.auth.scope import EVERYTHING, NOTHING, Match, everything, scopes
+from desa.hub.models import HubEvent, HubResident, HubVillage
 from desa.letters.models import Letter
 from desa.residents.models import CorrectionRequest, Resident, ResidentEvent
 
@@ -73,6 +74,15 @@ def token_area(actor: Actor) -> Any:
         return EVERYTHING
     village = get_village()
     return EVERYTHING if village and village.code.startswith(area) else NOTHING
+
+
+def hub_area(actor: Actor) -> Any:
+    """At a hub, a token sees the villages of its area (a kecamatan's `61.01.12`),
+    or all of them without one."""
+    area = getattr(actor.principal, "area", None)
+    if not area:
+        return EVERYTHING
+    return HubVillage.code.startswith(area.rstrip(".") + ".", autoescape=True)
 
 
 def following(column: Any, model: type):
@@ -155,6 +165,19 @@ scopes.register(
         Role.EMPLOYER: following(Message.booking_id, Booking),
         Role.RESIDENT: following(Message.booking_id, Booking),
     },
+)
+
+# At a hub: Disdukcapil's admin and operators see the kabupaten; a district token
+# its area; a hub holds no village staff, so no other role sees anything.
+HUB_STAFF = {SYSTEM: everything, Role.ADMIN: everything, Role.CLERK: everything}
+scopes.register(HubVillage, {**HUB_STAFF, Role.DISTRICT: hub_area})
+scopes.register(
+    HubResident,
+    {**HUB_STAFF, Role.DISTRICT: following(HubResident.village_id, HubVillage)},
+)
+scopes.register(
+    HubEvent,
+    {**HUB_STAFF, Role.DISTRICT: following(HubEvent.village_id, HubVillage)},
 )
 
 # --- which sessions an actor may book people into ------------------------------------

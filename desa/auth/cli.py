@@ -59,10 +59,15 @@ def user_add(name, role, rw_rt, employer, full_name, password_stdin) -> None:
 @click.option(
     "--role", required=True, type=click.Choice([r.value for r in TOKEN_ROLES])
 )
+@click.option(
+    "--area",
+    default=None,
+    help="Untuk token district: kode kecamatan (61.01.12) yang boleh dilihatnya.",
+)
 @command_errors
-def token_add(name, role) -> None:
+def token_add(name, role, area) -> None:
     """Prints a new API token once (last line); only its hash is kept."""
-    token, secret = services.create_token(command_actor(), name, role)
+    token, secret = services.create_token(command_actor(), name, role, area)
     token_name = token.name
 
     def show() -> None:  # only once the token is stored

@@ -120,6 +120,9 @@ class ApiToken(Principal, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
+    # A district token for part of a kabupaten: a kecamatan's Kemendagri code
+    # (61.01.12). At a hub it sees that kecamatan's villages only (desa/scopes.py).
+    area: Mapped[str | None] = mapped_column(String(13))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
@@ -144,8 +147,8 @@ class TokenPrincipal(Principal):
     kind = "token"
     is_active = True
 
-    def __init__(self, id: int, name: str, role: str) -> None:
-        self.id, self.name, self.role = id, name, role
+    def __init__(self, id: int, name: str, role: str, area: str | None = None) -> None:
+        self.id, self.name, self.role, self.area = id, name, role, area
 
     def get_id(self) -> str:
         return f"t:{self.id}"

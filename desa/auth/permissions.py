@@ -34,6 +34,7 @@ class Permission(StrEnum):
     EXPORTS_READ = "exports:read"
     HUB_FIGURES = "hub:figures"
     HUB_IMPORT = "hub:import"
+    HUB_RESIDENTS = "hub:residents"
     LETTER_TYPES_MANAGE = "letter_types:manage"
     LETTERS_DRAFT = "letters:draft"
     LETTERS_ISSUE = "letters:issue"
@@ -100,6 +101,9 @@ _CLERK = _READ_ALL | {
     Permission.BOOKINGS_CREATE,
     Permission.BOOKINGS_CANCEL,
     Permission.TICKETS_READ,
+    # At a hub, the clerk is Disdukcapil's operator.
+    Permission.HUB_FIGURES,
+    Permission.HUB_RESIDENTS,
 }
 
 _STAFF_SELF = {Permission.SELF_PASSWORD}
@@ -119,6 +123,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.LETTERS_REVOKE,
             Permission.HUB_FIGURES,
             Permission.HUB_IMPORT,
+            Permission.HUB_RESIDENTS,
         }
     ),
     Role.CLERK: frozenset(_CLERK | _STAFF_SELF),

@@ -24,23 +24,42 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC).astimezone(zone)
 
 
-_NAV: list[tuple[int, str, str, object]] = []
+_NAV: list[tuple[int, str, str, object, str]] = []
+# What this instance is, "village" or "hub": the hub package installs the
+# question (core knows no domain), and the menu shows that place's entries.
+_place: list[Any] = [lambda: "village"]
 
 
-def register_nav(order: int, permission: str, endpoint: str, label: object) -> None:
-    """Adds a main-menu entry shown to principals holding `permission`."""
-    entry = (order, permission, endpoint, label)
+def set_place_resolver(resolver: Any) -> None:
+    """Installs the function that says whether this instance is a village or a hub."""
+    _place[0] = resolver
+
+
+def current_place() -> str:
+    """ "village" or "hub", asked once per request."""
+    if "desa_place" not in g:
+        g.desa_place = _place[0]()
+    return g.desa_place
+
+
+def register_nav(
+    order: int, permission: str, endpoint: str, label: object, place: str = "village"
+) -> None:
+    """Adds a main-menu entry shown to principals holding `permission`, on a
+    village desk (the default) or on a hub."""
+    entry = (order, permission, endpoint, label, place)
     if entry not in _NAV:
         _NAV.append(entry)
         _NAV.sort(key=lambda e: e[0])
 
 
 def nav_items() -> list[dict[str, str]]:
-    """The menu entries the current principal may open."""
+    """The menu entries the current principal may open, here."""
+    here = current_place()
     return [
         {"url": url_for(endpoint), "label": str(label)}
-        for _order, permission, endpoint, label in _NAV
-        if current_user.can(permission)
+        for _order, permission, endpoint, label, place in _NAV
+        if place == here and current_user.can(permission)
     ]
 
 

@@ -180,9 +180,14 @@ class Letterhead:
     village_title: str  # "Desa Merubung" (or "Kelurahan …")
     address: str | None = None
     logo_path: str | None = None
+    # The three lines as they are, for an office that is not a village (a hub:
+    # "PEMERINTAH KABUPATEN SAMBAS", "DINAS KEPENDUDUKAN …", …).
+    lines: tuple[str, str, str] | None = None
 
 
 def kop_lines(head: Letterhead) -> tuple[str, str, str]:
+    if head.lines is not None:
+        return head.lines
     regency = head.regency.strip().upper()
     if not regency.startswith(("KABUPATEN", "KOTA")):
         regency = f"KABUPATEN {regency}"

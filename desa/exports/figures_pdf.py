@@ -37,8 +37,9 @@ TOP = PAGE_H - 12 * mm
 BOTTOM = 16 * mm
 SIZE = 8.5
 ROW_H = 13.5
-# Column widths in mm, in table_header order; the bar column takes the rest.
-COL_MM = (10, 48, 13, 13, 20, 22, 17, 22, 17, 22, 17)
+# Column widths in mm, in table_header order without the area columns (their
+# widths are render_figures' `area_mm`); the bar column takes the rest.
+COL_MM = (10, 20, 22, 17, 22, 17, 22, 17)
 GREEN, ORANGE = (0.12, 0.44, 0.26), (0.88, 0.54, 0.12)
 
 
@@ -84,6 +85,26 @@ def _footer(c: Canvas, number: int, total: int) -> None:
     page_number(c, number, total, 8 * mm, PAGE_W, only_if_many=False)
 
 
+def _months_row(c: Canvas, y: float, months: list[dict[str, Any]]) -> float:
+    """Recordings per month, a cell each, under the table; the y under it."""
+    y -= 22
+    c.setFont(SANS_BOLD, 9)
+    c.drawString(MARGIN, y, pdf_text(_("Perekaman per bulan (dari riwayat data)")))
+    y -= 4
+    cell_w = (PAGE_W - 2 * MARGIN) / max(len(months), 1)
+    for i, m in enumerate(months):
+        x = MARGIN + i * cell_w
+        c.setLineWidth(0.4)
+        c.rect(x, y - 2 * ROW_H, cell_w, 2 * ROW_H, stroke=1, fill=0)
+        c.setFont(SANS, 7.5)
+        c.drawCentredString(
+            x + cell_w / 2, y - ROW_H + 4, month_label(m["year"], m["month_no"])
+        )
+        c.setFont(SANS_BOLD, 9)
+        c.drawCentredString(x + cell_w / 2, y - 2 * ROW_H + 4, str(m["recorded"]))
+    return y - 2 * ROW_H
+
+
 def render_figures(
     head: Letterhead,
     title: str,
@@ -91,10 +112,14 @@ def render_figures(
     data: dict[str, Any],
     months: list[dict[str, Any]],
     sign: tuple[str, str, str] | None = None,
+    areas: list[tuple[str, str]] | None = None,
+    area_mm: tuple[int, ...] = (48, 13, 13),
 ) -> bytes:
     """The table with totals, a bar per row, and recordings per month; PDF bytes.
 
     `sign` is (place and date, position, name) for the signature block, or None.
+    `areas` and `area_mm`: the area columns and their widths (the village's
+    dusun, RW, RT by default); no months, no months' row.
     """
     buf = io.BytesIO()
     c = new_canvas(
@@ -105,10 +130,12 @@ def render_figures(
         author=head.village_title,
         subject=title,
     )
-    widths = [w * mm for w in COL_MM]
+    widths = [w * mm for w in (COL_MM[0], *area_mm, *COL_MM[1:])]
     widths.append(PAGE_W - 2 * MARGIN - sum(widths))
     xs = column_edges(MARGIN, widths)
-    headings = [*table_header(), _("Sudah rekam / wajib")]
+    headings = [*table_header(areas), _("Sudah rekam / wajib")]
+    counts_from = 1 + len(area_mm)  # right-aligned from here; shares at +2, +4, +6
+    shares = {counts_from + 2, counts_from + 4, counts_from + 6}
 
     def header(y: float) -> float:
         c.setFillGray(0.88)
@@ -128,11 +155,11 @@ def render_figures(
     def row_line(y: float, row: dict[str, Any], no: Any, bold: bool) -> float:
         font = SANS_BOLD if bold else SANS
         for i, (value, x, w) in enumerate(
-            zip(table_cells(row, no), xs, widths, strict=False)
+            zip(table_cells(row, no, areas), xs, widths, strict=False)
         ):
-            text = pct_text(value) if i in (6, 8, 10) else pdf_text(str(value))
+            text = pct_text(value) if i in shares else pdf_text(str(value))
             c.setFont(font, fit_size(text, font, SIZE, w - 4, 5.5))
-            if i >= 4:
+            if i >= counts_from:
                 c.drawRightString(x + w - 2, y - ROW_H + 4, text)
             else:
                 c.drawString(x + 2, y - ROW_H + 4, text)
@@ -165,26 +192,12 @@ def render_figures(
         y = header(PAGE_H - MARGIN)
     y = row_line(y, data["total"], _("Jumlah"), True)
 
-    needed = 30 + ROW_H * 2 + (70 if sign else 0)
+    needed = (30 + ROW_H * 2 if months else 0) + (70 if sign else 0)
     if y - needed < BOTTOM:
         c.showPage()
         y = PAGE_H - MARGIN
-    y -= 22
-    c.setFont(SANS_BOLD, 9)
-    c.drawString(MARGIN, y, pdf_text(_("Perekaman per bulan (dari riwayat data)")))
-    y -= 4
-    cell_w = (PAGE_W - 2 * MARGIN) / max(len(months), 1)
-    for i, m in enumerate(months):
-        x = MARGIN + i * cell_w
-        c.setLineWidth(0.4)
-        c.rect(x, y - 2 * ROW_H, cell_w, 2 * ROW_H, stroke=1, fill=0)
-        c.setFont(SANS, 7.5)
-        c.drawCentredString(
-            x + cell_w / 2, y - ROW_H + 4, month_label(m["year"], m["month_no"])
-        )
-        c.setFont(SANS_BOLD, 9)
-        c.drawCentredString(x + cell_w / 2, y - 2 * ROW_H + 4, str(m["recorded"]))
-    y -= 2 * ROW_H
+    if months:
+        y = _months_row(c, y, months)
     if sign:
         place_date, position, name = (pdf_text(s) for s in sign)
         x = PAGE_W - MARGIN - 80 * mm

@@ -52,10 +52,11 @@ def _rect(
     )
 
 
-def figures_svg(data: dict[str, Any]) -> Markup:
-    """Stacked horizontal bars: recorded and not recorded, as shares of wajib KTP."""
+def figures_svg(data: dict[str, Any], label: Any = area_label) -> Markup:
+    """Stacked horizontal bars: recorded and not recorded, as shares of wajib KTP.
+    `label(row)` names a row (the village's areas by default)."""
     rows = [*data["rows"], {**data["total"], "_total": True}]
-    labels = [_("Jumlah") if r.get("_total") else area_label(r) for r in rows]
+    labels = [_("Jumlah") if r.get("_total") else label(r) for r in rows]
     # About 6.5 units per character at size 11, so no label is cut at the left.
     label_w = max(120, int(6.5 * max(len(label) for label in labels)) + 16)
     bar_w, right_w, row_h = 440, 150, 26
@@ -141,13 +142,18 @@ def monthly_svg(months: list[dict[str, Any]]) -> Markup:
     return Markup("".join(out))  # noqa: S704 - all text escaped  # nosec B704
 
 
-def table_header() -> list[str]:
-    """The district table's column headings (HTML, XLSX and PDF)."""
+def village_areas() -> list[tuple[str, str]]:
+    """The village table's area columns: (heading, row key)."""
+    return [(_("Dusun"), "dusun"), (_("RW"), "rw"), (_("RT"), "rt")]
+
+
+def table_header(areas: list[tuple[str, str]] | None = None) -> list[str]:
+    """The district table's column headings (HTML, XLSX and PDF): the area
+    columns (the village's dusun, RW, RT by default; a hub's kecamatan or desa),
+    then the counts and their shares."""
     return [
         _("No"),
-        _("Dusun"),
-        _("RW"),
-        _("RT"),
+        *(heading for heading, _key in areas or village_areas()),
         _("Wajib KTP"),
         _("Sudah rekam"),
         "%",
@@ -158,13 +164,13 @@ def table_header() -> list[str]:
     ]
 
 
-def table_cells(row: dict[str, Any], no: int | str) -> list[Any]:
+def table_cells(
+    row: dict[str, Any], no: int | str, areas: list[tuple[str, str]] | None = None
+) -> list[Any]:
     """One figures row as table cells, in table_header order."""
     return [
         no,
-        row.get("dusun") or "",
-        row.get("rw") or "",
-        row.get("rt") or "",
+        *(row.get(key) or "" for _heading, key in areas or village_areas()),
         row["wajib"],
         row["recorded"],
         row["recorded_pct"],
@@ -176,9 +182,14 @@ def table_cells(row: dict[str, Any], no: int | str) -> list[Any]:
 
 
 def figures_xlsx(
-    data: dict[str, Any], months: list[dict[str, Any]], heading: list[str]
+    data: dict[str, Any],
+    months: list[dict[str, Any]] | None,
+    heading: list[str],
+    areas: list[tuple[str, str]] | None = None,
+    area_widths: tuple[int, ...] = (22, 7, 7),
 ) -> bytes:
-    """The table (with totals) and the months, as a small styled workbook."""
+    """The table (with totals) and the months (None: no such sheet), as a small
+    styled workbook."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -192,23 +203,31 @@ def figures_xlsx(
         sheet.append([safe_cell(line)])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     sheet.append([])
-    sheet.append(table_header())
+    sheet.append(table_header(areas))
     header_row = sheet.max_row
     bold_white = Font(bold=True, color="FFFFFF")
     fill = PatternFill("solid", fgColor="1F6F43")
     for cell in sheet[header_row]:
         cell.font, cell.fill = bold_white, fill
     for no, row in enumerate(data["rows"], start=1):
-        sheet.append([safe_cell(v) for v in table_cells(row, no)])
-    sheet.append([safe_cell(v) for v in table_cells(data["total"], _("Jumlah"))])
+        sheet.append([safe_cell(v) for v in table_cells(row, no, areas)])
+    sheet.append([safe_cell(v) for v in table_cells(data["total"], _("Jumlah"), areas)])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for row in sheet.iter_rows(min_row=header_row + 1, min_col=7, max_col=11):
+    first_pct = 2 + len(area_widths) + 2  # after No, the areas, wajib, recorded
+    for row in sheet.iter_rows(
+        min_row=header_row + 1, min_col=first_pct, max_col=first_pct + 4
+    ):
         for cell in row[::2]:
             cell.number_format = "0.00"
     sheet.freeze_panes = sheet.cell(header_row + 1, 1)
-    for i, width in enumerate((6, 22, 7, 7, 11, 12, 8, 12, 8, 12, 8), start=1):
+    widths = (6, *area_widths, 11, 12, 8, 12, 8, 12, 8)
+    for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
+    if months is None:
+        buf = io.BytesIO()
+        workbook.save(buf)
+        return buf.getvalue()
 
     per_month = workbook.create_sheet(_("Per bulan"))
     per_month.append([_("Bulan"), _("Jumlah perekaman")])

@@ -57,6 +57,10 @@ def index():
         return render_template("home/public.html", village=village)
     if actor.kind == "token":  # scripts read the API, not pages
         return redirect(url_for("home.openapi"))
+    from desa.core.templating import current_place
+
+    if current_place() == "hub":  # Disdukcapil's staff start at Table 1
+        return redirect(url_for("hub.index"))
     role = actor.role
     ctx: dict = {"village": village, "today": actor.today}
     if role == Role.RESIDENT:

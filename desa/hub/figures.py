@@ -71,7 +71,8 @@ def _counts_by_village(day: dt.date, village_ids: list[int] | None) -> dict:
     }
 
 
-def _last_sync(value: dt.datetime | None) -> str | None:
+def last_sync_text(value: dt.datetime | None) -> str | None:
+    """A stored last-applied time as the API gives it (ISO, the hub's zone)."""
     return to_village(value).isoformat(timespec="seconds") if value else None
 
 
@@ -107,7 +108,7 @@ def table(
         synced = row.pop("synced")
         row.pop("villages")
         # A kecamatan is as fresh as its stalest village (None: one never synced).
-        row["last_sync"] = None if None in synced else _last_sync(min(synced))
+        row["last_sync"] = None if None in synced else last_sync_text(min(synced))
         out_rows.append(with_shares(row))
     total = {k: sum(r[k] for r in out_rows) for k in zero}
     return {"as_of": as_of.isoformat(), "rows": out_rows, "total": with_shares(total)}

@@ -1,0 +1,222 @@
+"""The hub's pages: Table 1 (HTML with a chart, XLSX, A4 PDF), the villages and
+their sync state, and the NIKs found in more than one village."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from desa.auth import audit
+from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission
+from desa.core.db import begin_write
+from desa.core.errors import ValidationError
+from desa.core.formatting import format_date
+from desa.core.security import require
+from desa.core.templating import register_nav, set_place_resolver
+from desa.exports import reports
+from desa.exports.api import parse_as_of
+from desa.extensions import db
+from desa.hub import duplicates, figures, services
+from desa.hub.models import HubResident
+
+bp = Blueprint("hub", __name__, url_prefix="/hub")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_KECAMATAN = re.compile(r"\d{2}\.\d{2}\.\d{2}")
+
+
+@bp.record_once
+def _register(_state: Any) -> None:
+    set_place_resolver(lambda: "hub" if services.settings() else "village")
+    register_nav(10, Permission.HUB_FIGURES, "hub.index", _l("Tabel 1"), "hub")
+    register_nav(
+        20, Permission.HUB_FIGURES, "hub.villages", _l("Desa & sinkron"), "hub"
+    )
+    register_nav(
+        30, Permission.HUB_RESIDENTS, "hub.crossings", _l("NIK di dua desa"), "hub"
+    )
+
+
+def _areas(level: str) -> list[tuple[str, str]]:
+    if level == "desa":
+        return [
+            (_("Desa"), "name"),
+            (_("Kode"), "code"),
+            (_("Sinkron terakhir"), "sync"),
+        ]
+    return [
+        (_("Kecamatan"), "name"),
+        (_("Kode"), "code"),
+        (_("Sinkron terakhir"), "sync"),
+    ]
+
+
+def _table() -> tuple[Any, ...]:
+    """Table 1 as the query string asks for it: (hub, as_of, level, kecamatan, data)."""
+    hub = services.require_hub()
+    actor = current_actor()
+    level = request.args.get("level") or "kecamatan"
+    kecamatan = request.args.get("kecamatan") or None
+    if level not in figures.LEVELS:
+        raise ValidationError(_("Tingkat tabel harus kecamatan atau desa."))
+    if kecamatan is not None and not _KECAMATAN.fullmatch(kecamatan):
+        raise ValidationError(_("Kode kecamatan harus berbentuk 61.01.12."))
+    if kecamatan:
+        level = "desa"
+    as_of = parse_as_of(request.args.get("as_of"), actor.today)
+    data = figures.table(actor, as_of, level, kecamatan)
+    now = actor.now
+    for row in data["rows"]:
+        row["stale"] = figures.is_stale(row["last_sync"], now)
+        row["sync"] = _sync_text(row)
+    return hub, as_of, level, kecamatan, data
+
+
+def _sync_text(row: dict[str, Any]) -> str:
+    if row["last_sync"] is None:
+        return _("belum pernah")
+    import datetime as dt
+
+    when = dt.datetime.fromisoformat(row["last_sync"])
+    text = format_date(when.date())
+    return text + (_(" (lama)") if row["stale"] else "")
+
+
+def _heading(hub: Any, as_of: Any, kecamatan: str | None, data: dict) -> list[str]:
+    title = _("Tabel 1. Rekapitulasi perekaman KTP-el %(hub)s", hub=hub.name)
+    scope = ""
+    if kecamatan:
+        names = {v.kecamatan_code: v.kecamatan_name for v in _villages()}
+        scope = _(" · Kecamatan %(k)s", k=names.get(kecamatan, kecamatan))
+    return [title, _("Per %(d)s", d=format_date(as_of)) + scope]
+
+
+def _villages() -> list[Any]:
+    return list(db.session.scalars(figures.villages_in_scope(current_actor())))
+
+
+@bp.get("")
+@require(Permission.HUB_FIGURES)
+def index():
+    """Table 1 per kecamatan (or per desa of one kecamatan), with a chart."""
+    hub, as_of, level, kecamatan, data = _table()
+    title, subtitle = _heading(hub, as_of, kecamatan, data)
+    kecamatans = sorted({(v.kecamatan_code, v.kecamatan_name) for v in _villages()})
+    return render_template(
+        "hub/figures.html",
+        hub=hub,
+        data=data,
+        as_of=as_of,
+        level=level,
+        kecamatan=kecamatan,
+        kecamatans=kecamatans,
+        title=title,
+        subtitle=subtitle,
+        header=reports.table_header(_areas(level)),
+        chart=reports.figures_svg(data, label=lambda r: r["name"]),
+        pct=reports.pct_text,
+    )
+
+
+def _file_name(as_of: Any, extension: str) -> str:
+    return f"tabel-1-ktp-el-{as_of:%Y%m%d}.{extension}"
+
+
+@bp.get("/figures.xlsx")
+@require(Permission.HUB_FIGURES)
+def figures_xlsx():
+    """Table 1 as an XLSX workbook."""
+    hub, as_of, level, kecamatan, data = _table()
+    body = reports.figures_xlsx(
+        data,
+        None,
+        _heading(hub, as_of, kecamatan, data),
+        areas=_areas(level),
+        area_widths=(28, 15, 18),
+    )
+    name = _file_name(as_of, "xlsx")
+    return Response(
+        body,
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/figures.pdf")
+@require(Permission.HUB_FIGURES)
+def figures_pdf():
+    """Table 1 as an A4 landscape PDF under the hub's letterhead."""
+    from desa.documents.drawing import Letterhead
+    from desa.exports.figures_pdf import render_figures
+
+    hub, as_of, level, kecamatan, data = _table()
+    title, subtitle = _heading(hub, as_of, kecamatan, data)
+    head = Letterhead(
+        province="",
+        regency=hub.name,
+        district="",
+        village_title="",
+        lines=(
+            f"PEMERINTAH {hub.name.upper()}",
+            _("DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL"),
+            _("REKAPITULASI PEREKAMAN KTP-EL"),
+        ),
+    )
+    body = render_figures(
+        head, title, subtitle, data, [], areas=_areas(level), area_mm=(44, 24, 30)
+    )
+    name = _file_name(as_of, "pdf")
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+@bp.get("/villages")
+@require(Permission.HUB_FIGURES)
+def villages():
+    """Every village the actor sees, with its last bundle and residents held."""
+    services.require_hub()
+    actor = current_actor()
+    rows = _villages()
+    counts = dict(
+        db.session.execute(
+            select(HubResident.village_id, func.count()).group_by(
+                HubResident.village_id
+            )
+        ).all()
+    )
+    stale = {
+        v.id: figures.is_stale(figures.last_sync_text(v.last_applied_at), actor.now)
+        for v in rows
+    }
+    return render_template(
+        "hub/villages.html", villages=rows, counts=counts, stale=stale
+    )
+
+
+@bp.get("/duplicates")
+@require(Permission.HUB_RESIDENTS)
+def crossings():
+    """NIKs held by more than one village: duplicates to correct, matched moves."""
+    services.require_hub()
+    actor = current_actor()
+    found = duplicates.crossings(actor)
+    begin_write(only_read_audit=True)
+    audit.record(
+        actor,
+        "hub.duplicates.read",
+        detail=f"{len(found)} NIK di lebih dari satu desa",
+    )
+    return render_template(
+        "hub/duplicates.html",
+        crossings=found,
+        summary=duplicates.summary(found),
+        DUPLICATE=duplicates.DUPLICATE,
+    )

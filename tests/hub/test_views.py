@@ -1,0 +1,90 @@
+"""The hub's pages as Disdukcapil's staff see them: Table 1 with its files, the
+villages and their sync state, the NIKs in two villages (read audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from conftest import PASSWORD, nik_for, post_login_as, system
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from desa.extensions import db as _db
+
+from .conftest import resident_line
+
+BORN = dt.date(1980, 1, 1)
+
+
+@pytest.fixture
+def staff(hub_app, other_village):
+    from desa.auth.services import create_user
+
+    twice = nik_for(BORN, "L", 90)
+    other_village(
+        "61.01.12.2001",
+        [
+            resident_line(1, twice),
+            resident_line(2, nik_for(BORN, "L", 91), ektp_status=3),
+        ],
+    )
+    other_village("61.01.01.2001", [resident_line(5, twice)])
+    with hub_app.app_context():
+        create_user(system(), "dinas", PASSWORD, "clerk", full_name="Operator Dinas")
+        _db.session.commit()
+    client = hub_app.test_client()
+    assert post_login_as(client, "dinas", PASSWORD).status_code == 302
+    return client
+
+
+def test_the_hub_opens_at_table_1_with_its_own_menu(staff):
+    home = staff.get("/")
+    assert home.status_code == 302 and home.location.endswith("/hub")
+    page = staff.get("/hub").get_data(as_text=True)
+    assert "Tabel 1. Rekapitulasi perekaman KTP-el Kabupaten Sambas" in page
+    assert "Tekarang" in page and "Sambas" in page
+    assert "Desa &amp; sinkron" in page and "Penduduk" not in page.split("</nav>")[0]
+    one = staff.get("/hub?kecamatan=61.01.12").get_data(as_text=True)
+    assert (
+        "Desa Tekarang" in one and "61.01.12.2001" in one and "61.01.01.2001" not in one
+    )
+    assert staff.get("/hub?level=rt").status_code == 422
+
+
+def test_table_1_downloads_as_xlsx_and_pdf(staff):
+    from openpyxl import load_workbook
+
+    xlsx = staff.get("/hub/figures.xlsx")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = next(r for r in values if r[0] == "No")
+    assert header[1:4] == ["Kecamatan", "Kode", "Sinkron terakhir"]
+    body = [r for r in values if r[2] in ("61.01.01", "61.01.12")]
+    assert [r[1] for r in body] == ["Sambas", "Tekarang"]
+    assert body[1][4:6] == [2, 1]  # Tekarang: 2 wajib, 1 recorded
+    pdf = staff.get("/hub/figures.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL" in text
+    assert "Tekarang" in text and "50,00%" in text
+
+
+def test_villages_and_duplicates(staff, hub_app):
+    from desa.auth.models import AuditEvent
+
+    villages = staff.get("/hub/villages").get_data(as_text=True)
+    assert "61.01.12.2001" in villages and "Desa Tekarang" in villages
+    page = staff.get("/hub/duplicates").get_data(as_text=True)
+    assert "1 ganda, 0 pindah tercocokkan" in page
+    assert nik_for(BORN, "L", 90) in page
+    with hub_app.app_context():
+        actions = list(_db.session.scalars(select(AuditEvent.action)))
+    assert "hub.duplicates.read" in actions
+
+
+def test_a_village_desk_has_no_hub_pages(login, client):
+    login("admin")
+    assert client.get("/hub").status_code == 409

@@ -17,8 +17,10 @@ from desa.trust import bundle as trust_bundle
 hub_cli = AppGroup("hub", help="Hub kabupaten/kecamatan: desa, bundel, balasan.")
 village_cli = AppGroup("village", help="Desa yang terdaftar di hub.")
 hub_trust_cli = AppGroup("trust", help="Daftar kepercayaan kabupaten.")
+targets_cli = AppGroup("targets", help="Sasaran proyeksi wajib KTP dari Disdukcapil.")
 hub_cli.add_command(village_cli)
 hub_cli.add_command(hub_trust_cli)
+hub_cli.add_command(targets_cli)
 
 _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 _OUT = click.Path(dir_okay=False, path_type=Path)
@@ -90,3 +92,14 @@ def hub_trust_export(file: Path) -> None:
         f"Daftar kepercayaan {document['issuer']['name']} ditulis ke {file}: "
         f"{len(document['villages'])} desa, {revoked} surat dicabut."
     )
+
+
+@targets_cli.command("import")
+@click.argument("file", type=_IN)
+@command_errors
+def targets_import(file: Path) -> None:
+    """Keeps the projection targets of a CSV (kode;target), all or none."""
+    from desa.hub import targets
+
+    count = targets.import_targets(command_actor(), file.read_bytes(), file.name)
+    click.echo(f"{count} sasaran proyeksi disimpan dari {file.name}.")

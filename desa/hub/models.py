@@ -201,3 +201,16 @@ class HubBundle(db.Model):
     made_at: Mapped[str] = mapped_column(String(40))
     applied_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     applied_by: Mapped[str] = mapped_column(String(120))
+
+
+class HubTarget(db.Model):
+    """A projection target of wajib KTP for a kecamatan or desa (the district's
+    own figure, imported), shown beside the count from the villages' registers."""
+
+    __tablename__ = "hub_targets"
+    __table_args__ = (CheckConstraint("target > 0", name="positive"),)
+
+    code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    target: Mapped[int]
+    source: Mapped[str] = mapped_column(String(120))
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

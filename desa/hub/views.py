@@ -107,6 +107,9 @@ def index():
     hub, as_of, level, kecamatan, data = _table()
     title, subtitle = _heading(hub, as_of, kecamatan, data)
     kecamatans = sorted({(v.kecamatan_code, v.kecamatan_name) for v in _villages()})
+    from desa.hub import targets
+
+    with_targets = targets.explained(current_actor(), data, level)
     return render_template(
         "hub/figures.html",
         hub=hub,
@@ -120,6 +123,7 @@ def index():
         header=reports.table_header(_areas(level)),
         chart=reports.figures_svg(data, label=lambda r: r["name"]),
         pct=reports.pct_text,
+        with_targets=with_targets,
     )
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desa.auth.permissions import ROLE_LABELS, Role, role_can
+from desa.auth.permissions import HUB_ROLE_LABELS, ROLE_LABELS, Role, role_can
 from desa.core.db import binary_string, utcnow
 from desa.extensions import db
 
@@ -31,6 +31,13 @@ class Principal:
 
     @property
     def role_label(self) -> str:
+        from flask import has_request_context
+
+        if has_request_context():
+            from desa.core.templating import current_place
+
+            if current_place() == "hub" and self.role in HUB_ROLE_LABELS:
+                return str(HUB_ROLE_LABELS[self.role])
         return str(ROLE_LABELS.get(self.role, self.role))
 
 

@@ -77,6 +77,12 @@ ROLE_LABELS = {
     Role.DISTRICT: _l("Disdukcapil / kecamatan"),
 }
 
+# At a hub the same roles are Disdukcapil's staff.
+HUB_ROLE_LABELS = {
+    Role.ADMIN: _l("Admin Disdukcapil"),
+    Role.CLERK: _l("Operator Disdukcapil"),
+}
+
 _READ_ALL = {
     Permission.RESIDENTS_READ,
     Permission.LETTERS_READ,

@@ -29,6 +29,7 @@ from desa.core.openapi import (
     spec,
 )
 from desa.core.security import require
+from desa.core.templating import current_place
 from desa.core.unit_of_work import keep_so_far
 from desa.exports import figures, pending, results, throttle
 
@@ -315,12 +316,17 @@ def post_results():
             _("`confirm_lowered` harus true atau false."),
             fields={"confirm_lowered": [_("Harus true atau false.")]},
         )
-    summary = results.apply_results(
-        actor,
-        results.parse_entries(entries, "results[%s]"),
-        source="api",
-        confirm_lowered=confirm,
-    )
+    parsed = results.parse_entries(entries, "results[%s]")
+    if current_place() == "hub":  # the district API served from the hub
+        from desa.hub import results as hub_results
+
+        summary = hub_results.apply_results(
+            actor, parsed, source="api", confirm_lowered=confirm
+        )
+    else:
+        summary = results.apply_results(
+            actor, parsed, source="api", confirm_lowered=confirm
+        )
     return jsonify(
         {
             "matched": summary.matched,

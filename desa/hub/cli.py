@@ -18,9 +18,11 @@ hub_cli = AppGroup("hub", help="Hub kabupaten/kecamatan: desa, bundel, balasan."
 village_cli = AppGroup("village", help="Desa yang terdaftar di hub.")
 hub_trust_cli = AppGroup("trust", help="Daftar kepercayaan kabupaten.")
 targets_cli = AppGroup("targets", help="Sasaran proyeksi wajib KTP dari Disdukcapil.")
+results_cli = AppGroup("results", help="Hasil perekaman dari Disdukcapil.")
 hub_cli.add_command(village_cli)
 hub_cli.add_command(hub_trust_cli)
 hub_cli.add_command(targets_cli)
+hub_cli.add_command(results_cli)
 
 _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 _OUT = click.Path(dir_okay=False, path_type=Path)
@@ -103,3 +105,26 @@ def targets_import(file: Path) -> None:
 
     count = targets.import_targets(command_actor(), file.read_bytes(), file.name)
     click.echo(f"{count} sasaran proyeksi disimpan dari {file.name}.")
+
+
+@results_cli.command("import")
+@click.argument("file", type=_IN)
+@click.option(
+    "--confirm-lowered",
+    is_flag=True,
+    help="Terapkan juga hasil yang menurunkan status (sudah diperiksa).",
+)
+@command_errors
+def results_import(file: Path, confirm_lowered: bool) -> None:
+    """Sets the district's statuses from a results file (NIK, STAT_RKM)."""
+    from desa.exports.results import read_file
+    from desa.hub import results
+
+    summary = results.apply_results(
+        command_actor(),
+        read_file(file),
+        source="file",
+        file_name=file.name,
+        confirm_lowered=confirm_lowered,
+    )
+    click.echo(summary.line)

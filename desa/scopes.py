@@ -77,8 +77,8 @@ def token_area(actor: Actor) -> Any:
 
 
 def hub_area(actor: Actor) -> Any:
-    """At a hub, a token sees the villages of its area (a kecamatan's `61.01.12`),
-    or all of them without one."""
+    """At a hub, a token or a kecamatan officer sees the villages of its area (a
+    kecamatan's `61.01.12`); a token without one sees all of them."""
     area = getattr(actor.principal, "area", None)
     if not area:
         return EVERYTHING
@@ -170,15 +170,16 @@ scopes.register(
 # At a hub: Disdukcapil's admin and operators see the kabupaten; a district token
 # its area; a hub holds no village staff, so no other role sees anything.
 HUB_STAFF = {SYSTEM: everything, Role.ADMIN: everything, Role.CLERK: everything}
-scopes.register(HubVillage, {**HUB_STAFF, Role.DISTRICT: hub_area})
+# A kecamatan officer sees its own kecamatan's villages, like a kecamatan token.
 scopes.register(
-    HubResident,
-    {**HUB_STAFF, Role.DISTRICT: following(HubResident.village_id, HubVillage)},
+    HubVillage, {**HUB_STAFF, Role.DISTRICT: hub_area, Role.KECAMATAN: hub_area}
 )
-scopes.register(
-    HubEvent,
-    {**HUB_STAFF, Role.DISTRICT: following(HubEvent.village_id, HubVillage)},
-)
+for _model in (HubResident, HubEvent):
+    _their_villages = following(_model.village_id, HubVillage)
+    scopes.register(
+        _model,
+        {**HUB_STAFF, Role.DISTRICT: _their_villages, Role.KECAMATAN: _their_villages},
+    )
 
 # --- which sessions an actor may book people into ------------------------------------
 

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from desa.auth import services
 from desa.auth.actor import command_actor
-from desa.auth.permissions import STAFF_ROLES, TOKEN_ROLES, Role
+from desa.auth.permissions import HUB_STAFF_ROLES, STAFF_ROLES, TOKEN_ROLES, Role
 from desa.core.cli import command_errors, fail, read_secret_stdin
 from desa.core.unit_of_work import after_commit
 
@@ -19,16 +19,21 @@ token_cli = AppGroup("token", help="Token API.")
 @user_cli.command("add")
 @click.argument("name")
 @click.option(
-    "--role", required=True, type=click.Choice([r.value for r in STAFF_ROLES])
+    "--role",
+    required=True,
+    type=click.Choice(list(dict.fromkeys([*STAFF_ROLES, *HUB_STAFF_ROLES]))),
 )
 @click.option("--rt", "rw_rt", help="RW/RT untuk ketua RT, misalnya 001/002.")
+@click.option(
+    "--area", help="Kode kecamatan untuk petugas kecamatan di hub (61.01.12)."
+)
 @click.option("--employer", help="Nama pemberi kerja untuk akun pemberi kerja.")
 @click.option("--full-name", help="Nama lengkap (bawaan: NAME).")
 @click.option(
     "--password-stdin", is_flag=True, required=True, help="Baca kata sandi dari stdin."
 )
 @command_errors
-def user_add(name, role, rw_rt, employer, full_name, password_stdin) -> None:
+def user_add(name, role, rw_rt, employer, area, full_name, password_stdin) -> None:
     """Adds a staff account; the password comes on standard input."""
     rw = rt = None
     if rw_rt:
@@ -39,6 +44,8 @@ def user_add(name, role, rw_rt, employer, full_name, password_stdin) -> None:
         fail("Akun ketua RT memerlukan --rt RW/RT.", 2)
     if role == Role.EMPLOYER and not employer:
         fail("Akun pemberi kerja memerlukan --employer NAMA.", 2)
+    if role == Role.KECAMATAN and not area:
+        fail("Akun petugas kecamatan memerlukan --area KODE_KECAMATAN.", 2)
     password = read_secret_stdin()
     user = services.create_user(
         command_actor(),
@@ -49,6 +56,7 @@ def user_add(name, role, rw_rt, employer, full_name, password_stdin) -> None:
         rw=rw,
         rt=rt,
         employer=employer,
+        area=area,
     )
     username = user.username
     after_commit(lambda: click.echo(f"Akun {username} ({role}) dibuat."))

@@ -61,7 +61,11 @@ class User(Principal, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('admin', 'clerk', 'head', 'rt', 'employer')", name="role_known"
+            "role IN ('admin', 'clerk', 'head', 'rt', 'employer', 'kecamatan')",
+            name="role_known",
+        ),
+        CheckConstraint(
+            "role <> 'kecamatan' OR area IS NOT NULL", name="area_has_scope"
         ),
         CheckConstraint(
             "role <> 'rt' OR (rw IS NOT NULL AND rt IS NOT NULL)", name="rt_has_scope"
@@ -78,6 +82,8 @@ class User(Principal, db.Model):
     rw: Mapped[str | None] = mapped_column(String(3))
     rt: Mapped[str | None] = mapped_column(String(3))
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("employers.id"))
+    # A kecamatan officer's kecamatan at a hub (its Kemendagri code, 61.01.12).
+    area: Mapped[str | None] = mapped_column(String(13))
     phone: Mapped[str | None] = mapped_column(String(30))
     password_hash: Mapped[str] = mapped_column(String(200))
     # Bumped on sign-out and password change: every older session cookie stops working.
@@ -109,6 +115,8 @@ class User(Principal, db.Model):
             return f"RT {self.rt} / RW {self.rw}"
         if self.role == Role.EMPLOYER and self.employer:
             return self.employer.name
+        if self.role == Role.KECAMATAN:
+            return f"Kecamatan {self.area}"
         return ""
 
 

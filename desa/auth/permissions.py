@@ -17,6 +17,7 @@ class Role(StrEnum):
     EMPLOYER = "employer"
     RESIDENT = "resident"
     DISTRICT = "district"
+    KECAMATAN = "kecamatan"  # at a hub: an officer of one kecamatan (users.area)
 
 
 class Permission(StrEnum):
@@ -65,7 +66,9 @@ class Permission(StrEnum):
 
 STAFF_ROLES = (Role.ADMIN, Role.CLERK, Role.HEAD, Role.RT, Role.EMPLOYER)
 TOKEN_ROLES = (Role.ADMIN, Role.CLERK, Role.HEAD, Role.DISTRICT)
-ALL_ROLES = (*STAFF_ROLES, Role.RESIDENT, Role.DISTRICT)
+ALL_ROLES = (*STAFF_ROLES, Role.RESIDENT, Role.DISTRICT, Role.KECAMATAN)
+# Accounts a hub has: Disdukcapil's admin and operators, kecamatan officers.
+HUB_STAFF_ROLES = (Role.ADMIN, Role.CLERK, Role.KECAMATAN)
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Admin (sekretaris desa)"),
@@ -75,6 +78,7 @@ ROLE_LABELS = {
     Role.EMPLOYER: _l("Pemberi kerja"),
     Role.RESIDENT: _l("Warga"),
     Role.DISTRICT: _l("Disdukcapil / kecamatan"),
+    Role.KECAMATAN: _l("Petugas kecamatan"),
 }
 
 # At a hub the same roles are Disdukcapil's staff.
@@ -188,6 +192,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.HUB_FIGURES,
             Permission.HUB_IMPORT,
         }
+    ),
+    Role.KECAMATAN: frozenset(
+        _STAFF_SELF | {Permission.HUB_FIGURES, Permission.HUB_RESIDENTS}
     ),
 }
 

@@ -27,6 +27,7 @@ from desa.extensions import db
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,59}")
 _RT = re.compile(r"\d{1,3}")
 _AREA = re.compile(r"\d{2}\.\d{2}(?:\.\d{2})?")
+_KECAMATAN = re.compile(r"\d{2}\.\d{2}\.\d{2}")
 MIN_PASSWORD = 10
 
 # Session ids look like "u:12:3"; each kind of principal registers its loader here,
@@ -124,16 +125,22 @@ def create_user(
     rt: str | None = None,
     employer: str | None = None,
     phone: str | None = None,
+    area: str | None = None,
 ) -> User:
-    """Adds a staff account after checking its name, role, scope and password."""
+    """Adds a staff account after checking its name, role, scope and password
+    (`area`: a kecamatan officer's kecamatan, at a hub)."""
     username = username.strip().lower()
     fields: dict[str, list[str]] = {}
     if not _USERNAME.fullmatch(username):
         fields["username"] = [
             _("3–60 huruf kecil, angka, titik, garis bawah atau tanda minus.")
         ]
-    if role not in STAFF_ROLES:
+    if role not in STAFF_ROLES and role != Role.KECAMATAN:
         fields["role"] = [_("Peran tidak dikenal.")]
+    if role == Role.KECAMATAN and not (area and _KECAMATAN.fullmatch(area)):
+        fields["area"] = [
+            _("Petugas kecamatan harus terikat pada satu kecamatan (61.01.12).")
+        ]
     if role == Role.RT and not (rw and rt):
         fields["rt"] = [_("Ketua RT harus terikat pada satu RW/RT.")]
     if role == Role.EMPLOYER and not employer:
@@ -156,6 +163,7 @@ def create_user(
         rw=pad3(rw) if role == Role.RT else None,
         rt=pad3(rt) if role == Role.RT else None,
         employer=get_or_create_employer(employer) if role == Role.EMPLOYER else None,
+        area=area if role == Role.KECAMATAN else None,
         phone=phone,
         password_hash=hash_secret(password),
     )

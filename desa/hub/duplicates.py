@@ -46,19 +46,24 @@ class Crossing:
 
 
 def crossings(actor: Actor) -> list[Crossing]:
-    """Every NIK held by more than one of the villages the actor sees, by NIK."""
+    """Every NIK held by more than one village, where one of them is a village
+    the actor sees, by NIK. A holder in a village the actor does not see (another
+    kecamatan's) is listed by its village only, without the person's details."""
     t = HubResident
-    seen = scopes.ids(actor, HubVillage)
+    seen_ids = scopes.ids(actor, HubVillage)
+    mine = set(db.session.scalars(seen_ids))
+    listed = t.life_status.in_(("active", "moved"))
     shared = (
         select(t.nik)
-        .where(t.village_id.in_(seen), t.nik_temporary.is_(False))
-        .where(t.life_status.in_(("active", "moved")))
+        .where(t.nik_temporary.is_(False), listed)
         .group_by(t.nik)
         .having(func.count(distinct(t.village_id)) > 1)
     )
+    ours = select(t.nik).where(t.village_id.in_(seen_ids), listed)
     rows = db.session.execute(
         select(
             t.nik,
+            HubVillage.id,
             HubVillage.code,
             HubVillage.name,
             t.local_id,
@@ -67,15 +72,17 @@ def crossings(actor: Actor) -> list[Crossing]:
             t.life_status,
         )
         .join(HubVillage, HubVillage.id == t.village_id)
-        .where(t.nik.in_(shared), t.village_id.in_(seen))
-        .where(t.life_status.in_(("active", "moved")))
+        .where(t.nik.in_(shared), t.nik.in_(ours), listed)
         .order_by(t.nik, HubVillage.code, t.local_id)
     )
     out: list[Crossing] = []
-    for nik, *rest in rows:
+    for nik, village_id, code, village, local_id, name, born, life in rows:
         if not out or out[-1].nik != nik:
             out.append(Crossing(nik, DUPLICATE))
-        out[-1].holders.append(Holder(*rest))
+        if village_id in mine:
+            out[-1].holders.append(Holder(code, village, local_id, name, born, life))
+        else:
+            out[-1].holders.append(Holder(code, village, 0, "—", None, life))
     for crossing in out:
         active = sum(h.life_status == "active" for h in crossing.holders)
         crossing.kind = DUPLICATE if active > 1 else MOVE

@@ -88,3 +88,34 @@ def test_villages_and_duplicates(staff, hub_app):
 def test_a_village_desk_has_no_hub_pages(login, client):
     login("admin")
     assert client.get("/hub").status_code == 409
+
+
+def test_a_kecamatan_officer_sees_its_own_kecamatan_only(staff, hub_app):
+    from desa.auth.services import create_user
+
+    with hub_app.app_context():
+        create_user(system(), "camat.tekarang", PASSWORD, "kecamatan", area="61.01.12")
+        _db.session.commit()
+    officer = hub_app.test_client()
+    assert post_login_as(officer, "camat.tekarang", PASSWORD).status_code == 302
+    table = officer.get("/hub").get_data(as_text=True)
+    assert "61.01.12" in table and "61.01.01" not in table
+    assert "Petugas kecamatan" in table
+    villages = officer.get("/hub/villages").get_data(as_text=True)
+    assert "61.01.12.2001" in villages and "61.01.01.2001" not in villages
+    # Its resident is also in a village of Kecamatan Sambas: listed with that
+    # village, not with the other village's details of the person.
+    page = officer.get("/hub/duplicates").get_data(as_text=True)
+    assert "1 ganda" in page and "61.01.01.2001" in page
+    with hub_app.app_context():
+        from desa.auth.actor import Actor
+        from desa.auth.models import User
+        from desa.hub import duplicates
+
+        user = _db.session.scalar(select(User).where(User.username == "camat.tekarang"))
+        (crossing,) = duplicates.crossings(Actor(principal=user, today=BORN))
+    other = next(h for h in crossing.holders if h.village_code == "61.01.01.2001")
+    assert (other.name, other.birth_date) == ("—", None)
+    api = officer.get("/api/v1/hub/figures?level=desa").get_json()
+    assert [r["code"] for r in api["rows"]] == ["61.01.12.2001"]
+    assert officer.post("/api/v1/hub/bundles", data=b"").status_code in (400, 403)

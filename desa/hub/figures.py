@@ -114,6 +114,43 @@ def table(
     return {"as_of": as_of.isoformat(), "rows": out_rows, "total": with_shares(total)}
 
 
+def village_table(
+    actor: Actor, village: HubVillage, as_of: dt.date, level: str = "rt"
+) -> dict[str, Any]:
+    """One village's figures per dusun, RW or RT, as its last bundle had them:
+    the village's own table (CONTRACT §4), read at the hub."""
+    t = HubResident
+    keys = {"dusun": [t.dusun], "rw": [t.dusun, t.rw], "rt": [t.dusun, t.rw, t.rt]}
+    columns = keys[level]
+    stmt = (
+        select(
+            *columns,
+            func.count(),
+            func.sum(case((t.ektp_status.in_(sorted(RECORDED_CODES)), 1), else_=0)),
+            func.sum(case((t.ektp_status.in_(sorted(PRINTED_CODES)), 1), else_=0)),
+        )
+        .where(t.village_id == village.id, wajib_clause(as_of))
+        .group_by(*columns)
+    )
+    rows = []
+    for found in db.session.execute(stmt):
+        area = dict(zip(("dusun", "rw", "rt"), found[: len(columns)], strict=False))
+        area.setdefault("rw", None)
+        area.setdefault("rt", None)
+        wajib, recorded, printed = found[len(columns) :]
+        counts = {"wajib": wajib, "recorded": int(recorded or 0)}
+        rows.append({**area, **counts, "printed": int(printed or 0)})
+    rows.sort(
+        key=lambda r: tuple((r[k] is None, r[k] or "") for k in ("dusun", "rw", "rt"))
+    )
+    total = {k: sum(r[k] for r in rows) for k in ("wajib", "recorded", "printed")}
+    return {
+        "as_of": as_of.isoformat(),
+        "rows": [with_shares(r) for r in rows],
+        "total": with_shares(total),
+    }
+
+
 def is_stale(last_sync: str | None, now: dt.datetime) -> bool:
     """Whether a row's last sync is missing or older than STALE_AFTER at `now`."""
     if last_sync is None:

@@ -15,7 +15,7 @@ from desa.auth import audit
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
 from desa.core.db import begin_write
-from desa.core.errors import ValidationError
+from desa.core.errors import NotFound, ValidationError
 from desa.core.formatting import format_date
 from desa.core.security import require
 from desa.core.templating import register_nav, set_place_resolver
@@ -202,6 +202,37 @@ def villages():
     }
     return render_template(
         "hub/villages.html", villages=rows, counts=counts, stale=stale
+    )
+
+
+@bp.get("/villages/<code>")
+@require(Permission.HUB_FIGURES)
+def village(code: str):
+    """One village's figures per dusun/RW/RT, from its last bundle."""
+    from desa.auth.scope import scopes
+    from desa.exports.api import parse_level
+    from desa.exports.figures import area_label
+    from desa.hub.models import HubVillage
+
+    services.require_hub()
+    actor = current_actor()
+    found = scopes.get(actor, HubVillage, HubVillage.code == code)
+    if found is None:
+        raise NotFound(_("Desa %(code)s belum terdaftar di hub ini.", code=code))
+    as_of = parse_as_of(request.args.get("as_of"), actor.today)
+    level = parse_level(request.args.get("by"))
+    data = figures.village_table(actor, found, as_of, level)
+    return render_template(
+        "hub/village.html",
+        village=found,
+        data=data,
+        as_of=as_of,
+        level=level,
+        header=reports.table_header(),
+        chart=reports.figures_svg(data),
+        area_label=area_label,
+        pct=reports.pct_text,
+        last_sync=figures.last_sync_text(found.last_applied_at),
     )
 
 

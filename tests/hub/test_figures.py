@@ -104,3 +104,26 @@ def test_the_api_serves_table_1_within_the_tokens_area(hub_app, other_village):
     assert get("/api/v1/hub/figures?kecamatan=61.1", whole).status_code == 422
     assert get("/api/v1/hub/figures?as_of=kemarin", whole).status_code == 422
     assert client.get("/api/v1/hub/figures").status_code == 401
+
+
+def test_below_a_village_the_hub_gives_the_villages_own_table(
+    app, sync, make_resident, make_token, client
+):
+    from sqlalchemy import select
+
+    from desa.hub import figures
+    from desa.hub.models import HubVillage
+
+    make_resident(ektp_status=3, rw="001", rt="002")
+    make_resident(ektp_status=2, rw="001", rt="002")
+    make_resident(ektp_status=8, rw="002", rt="001", dusun="Parit Baru")
+    make_resident(ektp_status=2, rw="002", rt="001", dusun="Parit Baru")
+    sync.apply(sync.export())
+    own = client.get(
+        "/api/v1/recording/stats?by=rt",
+        headers={"Authorization": f"Bearer {make_token('district')}"},
+    ).get_json()
+    with sync.hub.app_context():
+        village = _db.session.scalar(select(HubVillage))
+        at_hub = figures.village_table(system(), village, TODAY, "rt")
+    assert at_hub["rows"] == own["rows"] and at_hub["total"] == own["total"]

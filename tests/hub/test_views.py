@@ -77,6 +77,8 @@ def test_villages_and_duplicates(staff, hub_app):
 
     villages = staff.get("/hub/villages").get_data(as_text=True)
     assert "61.01.12.2001" in villages and "Desa Tekarang" in villages
+    one = staff.get("/hub/villages/61.01.12.2001").get_data(as_text=True)
+    assert "Rekapitulasi perekaman KTP-el Desa Tekarang" in one and "Dusun A" in one
     page = staff.get("/hub/duplicates").get_data(as_text=True)
     assert "1 ganda, 0 pindah tercocokkan" in page
     assert nik_for(BORN, "L", 90) in page
@@ -116,6 +118,8 @@ def test_a_kecamatan_officer_sees_its_own_kecamatan_only(staff, hub_app):
         (crossing,) = duplicates.crossings(Actor(principal=user, today=BORN))
     other = next(h for h in crossing.holders if h.village_code == "61.01.01.2001")
     assert (other.name, other.birth_date) == ("—", None)
+    assert officer.get("/hub/villages/61.01.12.2001").status_code == 200
+    assert officer.get("/hub/villages/61.01.01.2001").status_code == 404
     api = officer.get("/api/v1/hub/figures?level=desa").get_json()
     assert [r["code"] for r in api["rows"]] == ["61.01.12.2001"]
     assert officer.post("/api/v1/hub/bundles", data=b"").status_code in (400, 403)

@@ -58,7 +58,8 @@ PENDING_ROW = spec.schema(
         },
     },
 )
-_COUNTS = {
+# The counts of a figures row, as the schemas of CONTRACT §4 and §9 give them.
+COUNTS_SCHEMA = {
     "wajib": {"type": "integer"},
     "recorded": {"type": "integer"},
     "recorded_pct": {"type": "number"},
@@ -78,19 +79,19 @@ STATS = spec.schema(
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["dusun", "rw", "rt", *_COUNTS],
+                    "required": ["dusun", "rw", "rt", *COUNTS_SCHEMA],
                     "properties": {
                         "dusun": _TEXT,
                         "rw": _TEXT,
                         "rt": _TEXT,
-                        **_COUNTS,
+                        **COUNTS_SCHEMA,
                     },
                 },
             },
             "total": {
                 "type": "object",
-                "required": list(_COUNTS),
-                "properties": _COUNTS,
+                "required": list(COUNTS_SCHEMA),
+                "properties": COUNTS_SCHEMA,
             },
         },
     },

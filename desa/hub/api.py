@@ -17,7 +17,7 @@ from desa.core.db import begin_write
 from desa.core.errors import ValidationError
 from desa.core.openapi import DATE_OR_EMPTY, query_param, spec
 from desa.core.security import require
-from desa.exports.api import parse_as_of
+from desa.exports.api import COUNTS_SCHEMA, parse_as_of
 from desa.hub import apply, figures
 
 bp = Blueprint("hub_api", __name__, url_prefix="/api/v1/hub")
@@ -55,15 +55,6 @@ spec.operation(
 )
 
 
-_SHARES = {
-    "wajib": {"type": "integer"},
-    "recorded": {"type": "integer"},
-    "recorded_pct": {"type": "number"},
-    "not_recorded": {"type": "integer"},
-    "not_recorded_pct": {"type": "number"},
-    "printed": {"type": "integer"},
-    "printed_pct": {"type": "number"},
-}
 TABLE = spec.schema(
     "HubFigures",
     {
@@ -75,16 +66,16 @@ TABLE = spec.schema(
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["code", "name", *_SHARES, "last_sync"],
+                    "required": ["code", "name", *COUNTS_SCHEMA, "last_sync"],
                     "properties": {
                         "code": {"type": "string"},
                         "name": {"type": "string"},
-                        **_SHARES,
+                        **COUNTS_SCHEMA,
                         "last_sync": {"type": ["string", "null"]},
                     },
                 },
             },
-            "total": {"type": "object", "properties": _SHARES},
+            "total": {"type": "object", "properties": COUNTS_SCHEMA},
         },
     },
 )

@@ -37,6 +37,7 @@ from desa.hub.models import (
 )
 from desa.sync import bundle
 from desa.sync.bundle import SyncFileError
+from desa.sync.services import RESIDENT_FIELDS
 
 CHUNK = 2000
 _NIK = re.compile(r"[0-9]{16}")
@@ -372,23 +373,7 @@ def _resident_set(stmt: Any) -> dict[str, Any]:
         t.ektp_source == StatusSource.DISTRICT,
         or_(new.ektp_status_at.is_(None), t.ektp_status_at > new.ektp_status_at),
     )
-    plain = [
-        "nik",
-        "nik_temporary",
-        "kk",
-        "family_relation",
-        "name",
-        "sex",
-        "birth_place",
-        "birth_date",
-        "marital_status",
-        "citizenship",
-        "address",
-        "dusun",
-        "rw",
-        "rt",
-        "life_status",
-    ]
+    plain = [f for f in RESIDENT_FIELDS if not f.startswith("ektp_")]
     out: dict[str, Any] = {name: getattr(new, name) for name in plain}
     out["ektp_status"] = case((keep, t.ektp_status), else_=new.ektp_status)
     out["ektp_status_at"] = case((keep, t.ektp_status_at), else_=new.ektp_status_at)

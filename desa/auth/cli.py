@@ -21,7 +21,9 @@ token_cli = AppGroup("token", help="Token API.")
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(list(dict.fromkeys([*STAFF_ROLES, *HUB_STAFF_ROLES]))),
+    type=click.Choice(
+        [r.value for r in dict.fromkeys([*STAFF_ROLES, *HUB_STAFF_ROLES])]
+    ),
 )
 @click.option("--rt", "rw_rt", help="RW/RT untuk ketua RT, misalnya 001/002.")
 @click.option(

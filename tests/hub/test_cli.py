@@ -62,3 +62,42 @@ def test_a_refused_bundle_is_one_sentence_and_exit_1(hub_app, tmp_path):
     assert out.exit_code == 1 and "desa keys export" in out.output
     out = hub.invoke(args=["hub", "init", "--kabupaten", "61.02"])
     assert out.exit_code == 1 and "sudah menjadi hub 61.01" in out.output
+
+
+def test_kecamatan_accounts_and_tokens_from_the_command_line(hub_app):
+    hub = hub_app.test_cli_runner()
+    made = hub.invoke(
+        args=[
+            "user",
+            "add",
+            "camat",
+            "--role",
+            "kecamatan",
+            "--area",
+            "61.01.12",
+            "--password-stdin",
+        ],
+        input="kata-sandi-camat-2026\n",
+    )
+    assert made.exit_code == 0, made.output
+    missing = hub.invoke(
+        args=["user", "add", "camat2", "--role", "kecamatan", "--password-stdin"],
+        input="kata-sandi-camat-2026\n",
+    )
+    assert missing.exit_code == 2 and "--area" in missing.output
+    token = hub.invoke(
+        args=[
+            "token",
+            "add",
+            "Kec. Tekarang",
+            "--role",
+            "district",
+            "--area",
+            "61.01.12",
+        ]
+    )
+    assert token.exit_code == 0 and token.output.strip().splitlines()[-1].startswith(
+        "desa_"
+    )
+    wrong = hub.invoke(args=["token", "add", "X", "--role", "clerk", "--area", "61.01"])
+    assert wrong.exit_code == 1 and "hanya untuk peran district" in wrong.output

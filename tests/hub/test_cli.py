@@ -77,12 +77,12 @@ def test_kecamatan_accounts_and_tokens_from_the_command_line(hub_app):
             "61.01.12",
             "--password-stdin",
         ],
-        input="sandi-kecamatan-tekarang-2026\n",
+        input="rahasia-kuat-sambas-2026\n",
     )
     assert made.exit_code == 0, made.output
     missing = hub.invoke(
-        args=["user", "add", "petugas.dua", "--role", "kecamatan", "--password-stdin"],
-        input="sandi-kecamatan-tekarang-2026\n",
+        args=["user", "add", "camat2", "--role", "kecamatan", "--password-stdin"],
+        input="rahasia-kuat-sambas-2026\n",
     )
     assert missing.exit_code == 2 and "--area" in missing.output
     token = hub.invoke(

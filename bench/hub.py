@@ -612,7 +612,7 @@ def main() -> None:
         f"({total['recorded_pct']} % recorded) after the first sync"
     )
     figure(
-        f"first full sync of {len(villages)} villages ({held // 1000}k residents), "
+        f"first full sync of {len(villages)} villages ({held / 1000:.0f}k residents), "
         f"CPU {cpu:.1f} s in the hub process",
         seconds,
         "s",
@@ -641,12 +641,18 @@ def main() -> None:
     figure(
         f"a daily bundle of {DAILY_CHANGES} changes, POST /api/v1/hub/bundles, "
         f"p95 of {len(daily)}",
-        percentile([d[0] for d in daily], 95),
-        "s",
-        0.5,
+        percentile([d[0] for d in daily], 95) * 1000,
+        "ms",
+        500,
     )
-    baseline("daily bundle, median", statistics.median(d[0] for d in daily), "s")
-    baseline("daily bundle, CPU time p95", percentile([d[1] for d in daily], 95), "s")
+    baseline(
+        "daily bundle, median", statistics.median(d[0] for d in daily) * 1000, "ms"
+    )
+    baseline(
+        "daily bundle, CPU time p95",
+        percentile([d[1] for d in daily], 95) * 1000,
+        "ms",
+    )
 
     resync = full_resync(app, biggest, whole, folder)
     baseline(

@@ -7,7 +7,10 @@ applied last, and every line's fields. Then the residents are upserted (the
 district's later e-KTP status kept, see `_resident_upsert`), tombstones deleted,
 events, revocations and RT summaries written, and the village's sync state and
 the ledger updated. The caller commits once; any error before that (a killed
-process included) leaves nothing behind.
+process included) leaves nothing behind. Once a bulk bundle (a village's first,
+full one) has committed, the residents' statistics and visibility map are
+refreshed when autovacuum's own rules say they are due, so that Table 1 keeps its
+plan while a hub fills village by village.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from sqlalchemy import and_, case, delete, or_, select, tuple_
 
 from desa.auth import audit
 from desa.auth.actor import Actor
+from desa.core.db import refresh_statistics_when_due
+from desa.core.unit_of_work import after_commit
 from desa.extensions import db
 from desa.hub import services
 from desa.hub.models import (
@@ -40,6 +45,9 @@ from desa.sync.bundle import SyncFileError
 from desa.sync.services import RESIDENT_FIELDS
 
 CHUNK = 2000
+# A bundle writing this many residents and events is a bulk load: once it has
+# committed, the tables' statistics are refreshed when autovacuum's rules say so.
+BULK_ROWS = 1000
 _NIK = re.compile(r"[0-9]{16}")
 _LIFE = ("active", "deceased", "moved", "missing")
 _EVENT_TYPES = re.compile(r"[a-z_]{1,20}")
@@ -90,6 +98,11 @@ def apply_bundle(actor: Actor, raw: bytes, *, source: str = "file") -> Applied:
     _apply_events(village, parsed["event"], replacing)
     _apply_revocations(village, parsed["revocation"], replacing)
     _apply_rts(village, parsed["rt"], replacing)
+    if len(parsed["resident"]) + len(parsed["event"]) >= BULK_ROWS:
+        # Table 1 plans by the statistics (without any, after a first sync, the
+        # kabupaten's is a sort spilled to disk, twice as slow) and reads a
+        # kecamatan's villages index-only, which needs the visibility map.
+        after_commit(lambda: refresh_statistics_when_due("hub_residents", "hub_events"))
     village.last_seq = header.seq_to
     village.last_made_at = header.made_at
     village.last_applied_at = actor.utcnow

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 
 from desa.auth.actor import Actor
-from desa.auth.scope import scopes
+from desa.auth.scope import EVERYTHING, scopes
 from desa.core.village import to_village
 from desa.exports.figures import with_shares
 from desa.extensions import db
@@ -85,7 +85,10 @@ def table(
     """Table 1 as the API gives it: rows per kecamatan or per desa (of one
     kecamatan when `kecamatan` is given), in Kemendagri code order, and the total."""
     villages = list(db.session.scalars(villages_in_scope(actor, kecamatan)))
-    counted = _counts_by_village(as_of, [v.id for v in villages] if kecamatan else None)
+    # Only the villages asked for are counted: a kecamatan's token (or a
+    # ?kecamatan=) reads its own residents, not the kabupaten's.
+    whole = kecamatan is None and scopes.rule(actor, HubVillage) is EVERYTHING
+    counted = _counts_by_village(as_of, None if whole else [v.id for v in villages])
     zero = {"wajib": 0, "recorded": 0, "printed": 0}
     rows: dict[str, dict[str, Any]] = {}
     for village in villages:

@@ -140,13 +140,108 @@ def receive_bundle():
     """Verifies and applies one bundle (the request body, gzip) in one transaction."""
     begin_write()
     got = apply.apply_bundle(current_actor(), request.get_data(), source="api")
-    return jsonify(
-        {
-            "applied": not got.already,
-            "village": got.village_code,
-            "seq_from": got.seq_from,
-            "seq_to": got.seq_to,
-            "changes": got.changes,
-            "acked_seq": got.acked_seq,
-        }
+    return jsonify(_applied_json(got))
+
+
+UPLOAD = spec.schema(
+    "Upload",
+    {
+        "type": "object",
+        "required": ["id", "size", "received", "done"],
+        "properties": {
+            "id": {"type": "string"},
+            "size": {"type": "integer"},
+            "received": {"type": "integer"},
+            "done": {"type": "boolean"},
+            "result": APPLIED,
+        },
+    },
+)
+spec.operation(
+    "/hub/uploads",
+    "post",
+    summary="Mulai (atau lanjutkan) unggahan bundel bertahap: {size, sha256}",
+    roles="admin, district (di hub)",
+    tag="hub",
+    response=UPLOAD,
+    status="201",
+    errors=("401", "403", "409", "422"),
+)
+spec.operation(
+    "/hub/uploads/{id}",
+    "put",
+    summary="Kirim satu potongan bundel (Content-Range: bytes AWAL-AKHIR/UKURAN)",
+    roles="admin, district (di hub), pemilik unggahan",
+    tag="hub",
+    response=UPLOAD,
+    errors=("401", "403", "404", "409", "422"),
+)
+spec.operation(
+    "/hub/uploads/{id}",
+    "get",
+    summary="Posisi unggahan bundel: berapa bait sudah diterima",
+    roles="admin, district (di hub), pemilik unggahan",
+    tag="hub",
+    response=UPLOAD,
+    errors=("401", "403", "404"),
+)
+
+
+def _applied_json(got) -> dict:
+    return {
+        "applied": not got.already,
+        "village": got.village_code,
+        "seq_from": got.seq_from,
+        "seq_to": got.seq_to,
+        "changes": got.changes,
+        "acked_seq": got.acked_seq,
+    }
+
+
+@bp.post("/uploads")
+@require(Permission.HUB_IMPORT)
+def start_upload():
+    """Starts a resumable upload of one bundle, or finds the unfinished one."""
+    from flask import current_app
+
+    from desa.core.api import json_body
+    from desa.hub import services, uploads
+
+    services.require_hub()
+    begin_write()
+    body = json_body()
+    upload = uploads.start(
+        current_actor(), body.get("size"), body.get("sha256"), current_app.instance_path
     )
+    return jsonify(uploads.state(upload)), 201
+
+
+@bp.put("/uploads/<upload_id>")
+@require(Permission.HUB_IMPORT)
+def put_upload(upload_id: str):
+    """One chunk; the last one applies the bundle."""
+    from flask import current_app
+
+    from desa.hub import uploads
+
+    begin_write()
+    upload, applied = uploads.put_chunk(
+        current_actor(),
+        upload_id,
+        request.headers.get("Content-Range"),
+        request.get_data(),
+        current_app.instance_path,
+    )
+    body = uploads.state(upload)
+    if applied is not None:
+        body["result"] = _applied_json(applied)
+    return jsonify(body)
+
+
+@bp.get("/uploads/<upload_id>")
+@require(Permission.HUB_IMPORT)
+def get_upload(upload_id: str):
+    """Where an upload stands."""
+    from desa.hub import uploads
+
+    return jsonify(uploads.state(uploads.get(current_actor(), upload_id)))

@@ -214,3 +214,24 @@ class HubTarget(db.Model):
     target: Mapped[int]
     source: Mapped[str] = mapped_column(String(120))
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class HubUpload(db.Model):
+    """A bundle arriving in pieces over a thin link (`desa sync push`): the bytes
+    so far are in a file under `instance/hub/uploads/`, `received` says how many
+    count. Only the principal that started it sees it."""
+
+    __tablename__ = "hub_uploads"
+    __table_args__ = (
+        CheckConstraint("received >= 0 AND received <= size", name="within_size"),
+        Index("ix_hub_uploads_owner", "owner", "sha256"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    done: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -38,3 +38,42 @@ def sync_import(file: Path) -> None:
         f"{got.statuses} status e-KTP diperbarui, daftar kepercayaan "
         f"{got.trust_villages} desa."
     )
+
+
+@sync_cli.command("push")
+@click.argument("hub_url")
+@click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Berkas berisi token hub (bawaan: variabel DESA_HUB_TOKEN).",
+)
+@click.option(
+    "--chunk-kb", default=256, show_default=True, type=click.IntRange(4, 1024)
+)
+@click.option("--full", is_flag=True, help="Semua data, bukan hanya perubahan baru.")
+@command_errors
+def sync_push(hub_url: str, token_file: Path | None, chunk_kb: int, full: bool) -> None:
+    """Sends the bundle to the hub over HTTP in chunks, resuming a broken upload."""
+    import os
+
+    from desa.core.cli import fail
+    from desa.sync import push
+
+    token = (
+        token_file.read_text(encoding="utf-8").strip()
+        if token_file
+        else os.environ.get("DESA_HUB_TOKEN", "").strip()
+    )
+    if not token:
+        fail("Token hub tidak ada: beri --token-file BERKAS atau DESA_HUB_TOKEN.", 2)
+    got = push.push(
+        command_actor(),
+        hub_url,
+        token,
+        current_app.instance_path,
+        full=full,
+        chunk=chunk_kb * 1024,
+    )
+    if got.resumed_at:
+        click.echo(f"Dilanjutkan dari bait {got.resumed_at}.")
+    click.echo(got.line)

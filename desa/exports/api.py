@@ -256,11 +256,14 @@ def pending_list():
     actor = _count_and_audit("recording.api.pending")
     page, per_page = page_args()
     context = pages.list_context()
-    found = pending.page(
+    source = pending
+    if current_place() == "hub":  # the kabupaten's list, from every village's data
+        from desa.hub import pending as source  # type: ignore[no-redef]
+    found = source.page(
         actor,
         page,
         per_page,
-        cursor=cursor_arg(pending.PENDING_KEY, context),
+        cursor=cursor_arg(source.PENDING_KEY, context),
         context=context,
         now=pages.now_seconds(),
     )

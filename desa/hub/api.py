@@ -15,7 +15,7 @@ from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
 from desa.core.db import begin_write
 from desa.core.errors import ValidationError
-from desa.core.openapi import DATE_OR_EMPTY, query_param, spec
+from desa.core.openapi import DATE_OR_EMPTY, path_param, query_param, spec
 from desa.core.security import require
 from desa.exports.api import COUNTS_SCHEMA, parse_as_of
 from desa.hub import apply, figures
@@ -168,20 +168,22 @@ spec.operation(
     errors=("401", "403", "409", "422"),
 )
 spec.operation(
-    "/hub/uploads/{id}",
+    "/hub/uploads/{upload_id}",
     "put",
     summary="Kirim satu potongan bundel (Content-Range: bytes AWAL-AKHIR/UKURAN)",
     roles="admin, district (di hub), pemilik unggahan",
     tag="hub",
+    parameters=[path_param("upload_id")],
     response=UPLOAD,
     errors=("401", "403", "404", "409", "422"),
 )
 spec.operation(
-    "/hub/uploads/{id}",
+    "/hub/uploads/{upload_id}",
     "get",
     summary="Posisi unggahan bundel: berapa bait sudah diterima",
     roles="admin, district (di hub), pemilik unggahan",
     tag="hub",
+    parameters=[path_param("upload_id")],
     response=UPLOAD,
     errors=("401", "403", "404"),
 )

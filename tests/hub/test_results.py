@@ -3,6 +3,8 @@ return bundle, and outrank the village's older status."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from conftest import system
 from sqlalchemy import select
 
@@ -58,3 +60,45 @@ def test_a_results_file_at_the_hub(hub_app, sync, make_resident, tmp_path):
             select(HubResident.ektp_status).where(HubResident.local_id == person.id)
         )
     assert status == 3
+
+
+def test_the_pending_list_from_the_hub(hub_app, other_village):
+    from conftest import nik_for
+
+    from .conftest import resident_line
+
+    born = dt.date(1980, 1, 1)
+    other_village(
+        "61.01.12.2001",
+        [
+            resident_line(1, nik_for(born, "L", 1), ektp_status=2, name="BELUM A"),
+            resident_line(2, nik_for(born, "L", 2), ektp_status=3),
+            resident_line(
+                3, nik_for(born, "L", 3), ektp_status=None, life_status="deceased"
+            ),
+        ],
+    )
+    other_village(
+        "61.01.01.2001", [resident_line(4, nik_for(born, "L", 4), ektp_status=1)]
+    )
+    from desa.auth.services import create_token
+
+    with hub_app.app_context():
+        _t, whole = create_token(system(), "Disdukcapil", "district")
+        _t, kec = create_token(system(), "Kec. Tekarang", "district", "61.01.12")
+        _db.session.commit()
+    client = hub_app.test_client()
+    body = client.get(
+        "/api/v1/recording/pending", headers={"Authorization": f"Bearer {whole}"}
+    ).get_json()
+    assert body["total"] == 2
+    codes = [(i["KODE_DESA"], i["NAMA_DESA"], i["KECAMATAN"]) for i in body["items"]]
+    assert codes == [
+        ("61.01.01.2001", "DALAM KAUM", "SAMBAS"),
+        ("61.01.12.2001", "TEKARANG", "TEKARANG"),
+    ]
+    assert body["items"][1]["NAMA_LGKP"] == "BELUM A" and body["items"][1]["NO"] == 2
+    own = client.get(
+        "/api/v1/recording/pending", headers={"Authorization": f"Bearer {kec}"}
+    ).get_json()
+    assert [i["KODE_DESA"] for i in own["items"]] == ["61.01.12.2001"]

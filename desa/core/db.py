@@ -189,27 +189,19 @@ def refresh_statistics(*tables: str) -> None:
 # Autovacuum's own thresholds, with the server's settings: VACUUM once the rows
 # inserted (or dead) since the last one pass the threshold plus a share of the
 # table, ANALYZE once the rows changed since the last one do.
-_DUE_SQL = """
-SELECT s.relname,
-  s.n_ins_since_vacuum > {vacuum_insert_threshold} + {vacuum_insert_scale_factor} * t.n
-  OR s.n_dead_tup > {vacuum_threshold} + {vacuum_scale_factor} * t.n,
-  s.n_mod_since_analyze > {analyze_threshold} + {analyze_scale_factor} * t.n
-FROM pg_stat_user_tables s
-JOIN pg_class c ON c.oid = s.relid
-CROSS JOIN LATERAL (SELECT greatest(c.reltuples, 0) AS n) t
-WHERE s.schemaname = current_schema() AND s.relname = ANY(%s)
-""".format(
-    **{
-        name: f"coalesce(current_setting('autovacuum_{name}', true)::float, {default})"
-        for name, default in (
-            ("vacuum_insert_threshold", 1000),
-            ("vacuum_insert_scale_factor", 0.2),
-            ("vacuum_threshold", 50),
-            ("vacuum_scale_factor", 0.2),
-            ("analyze_threshold", 50),
-            ("analyze_scale_factor", 0.1),
-        )
-    }
+_DUE_SQL = (
+    "SELECT s.relname,"
+    " s.n_ins_since_vacuum > coalesce("
+    "current_setting('autovacuum_vacuum_insert_threshold', true)::float, 1000)"
+    " + coalesce(current_setting('autovacuum_vacuum_insert_scale_factor', true)::float, 0.2) * t.n"
+    " OR s.n_dead_tup > coalesce(current_setting('autovacuum_vacuum_threshold', true)::float, 50)"
+    " + coalesce(current_setting('autovacuum_vacuum_scale_factor', true)::float, 0.2) * t.n,"
+    " s.n_mod_since_analyze > coalesce("
+    "current_setting('autovacuum_analyze_threshold', true)::float, 50)"
+    " + coalesce(current_setting('autovacuum_analyze_scale_factor', true)::float, 0.1) * t.n"
+    " FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid"
+    " CROSS JOIN LATERAL (SELECT greatest(c.reltuples, 0) AS n) t"
+    " WHERE s.schemaname = current_schema() AND s.relname = ANY(%s)"
 )
 
 

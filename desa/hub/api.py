@@ -140,7 +140,9 @@ def receive_bundle():
     """Verifies and applies one bundle (the request body, gzip) in one transaction."""
     begin_write()
     got = apply.apply_bundle(current_actor(), request.get_data(), source="api")
-    return jsonify(_applied_json(got))
+    from desa.hub.uploads import applied_json
+
+    return jsonify(applied_json(got))
 
 
 UPLOAD = spec.schema(
@@ -189,17 +191,6 @@ spec.operation(
 )
 
 
-def _applied_json(got) -> dict:
-    return {
-        "applied": not got.already,
-        "village": got.village_code,
-        "seq_from": got.seq_from,
-        "seq_to": got.seq_to,
-        "changes": got.changes,
-        "acked_seq": got.acked_seq,
-    }
-
-
 @bp.post("/uploads")
 @require(Permission.HUB_IMPORT)
 def start_upload():
@@ -236,7 +227,7 @@ def put_upload(upload_id: str):
     )
     body = uploads.state(upload)
     if applied is not None:
-        body["result"] = _applied_json(applied)
+        body["result"] = uploads.applied_json(applied)
     return jsonify(body)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -233,5 +234,8 @@ class HubUpload(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     received: Mapped[int] = mapped_column(BigInteger, default=0)
     done: Mapped[bool] = mapped_column(default=False)
+    # The apply's answer (JSON), kept so that a client whose last answer was
+    # lost gets it again instead of sending the whole bundle a second time.
+    result: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

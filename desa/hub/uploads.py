@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -27,6 +28,7 @@ from sqlalchemy import delete, select, update
 
 from desa.auth.actor import Actor
 from desa.core.errors import Conflict, NotFound, ValidationError
+from desa.core.unit_of_work import after_commit
 from desa.extensions import db
 from desa.hub import apply
 from desa.hub.models import HubUpload
@@ -57,8 +59,9 @@ def _owner(actor: Actor) -> str:
 
 
 def start(actor: Actor, size: Any, sha256: Any, instance_path: str) -> HubUpload:
-    """A new upload, or the unfinished one of the same bundle by the same
-    principal (a client that lost the answer resumes it)."""
+    """A new upload, or the earlier one of the same bundle by the same principal:
+    unfinished, a client that lost the answer resumes it; finished, it gets the
+    apply's answer again."""
     if type(size) is not int or not 0 < size <= MAX_COMPRESSED_BYTES:
         raise ValidationError(
             _("Ukuran bundel harus antara 1 bait dan 256 MB."),
@@ -71,12 +74,14 @@ def start(actor: Actor, size: Any, sha256: Any, instance_path: str) -> HubUpload
         )
     _forget_old(actor, instance_path)
     found = db.session.scalar(
-        select(HubUpload).where(
+        select(HubUpload)
+        .where(
             HubUpload.owner == _owner(actor),
             HubUpload.sha256 == sha256,
             HubUpload.size == size,
-            HubUpload.done.is_(False),
         )
+        .order_by(HubUpload.done, HubUpload.created_at.desc())
+        .limit(1)
     )
     if found is not None:
         return found
@@ -118,12 +123,16 @@ def get(actor: Actor, upload_id: str) -> HubUpload:
 
 
 def state(upload: HubUpload) -> dict[str, Any]:
-    return {
+    """An upload as the API gives it (with the apply's answer once done)."""
+    out: dict[str, Any] = {
         "id": upload.id,
         "size": upload.size,
         "received": upload.received,
         "done": upload.done,
     }
+    if upload.done and upload.result:
+        out["result"] = json.loads(upload.result)
+    return out
 
 
 def put_chunk(
@@ -199,5 +208,18 @@ def put_chunk(
         )
     applied = apply.apply_bundle(actor, raw, source="api")
     upload.done = True
-    path.unlink(missing_ok=True)
+    upload.result = json.dumps(applied_json(applied))
+    after_commit(lambda: path.unlink(missing_ok=True))
     return upload, applied
+
+
+def applied_json(got: apply.Applied) -> dict[str, Any]:
+    """What an applied (or already applied) bundle answers (CONTRACT §9's counts)."""
+    return {
+        "applied": not got.already,
+        "village": got.village_code,
+        "seq_from": got.seq_from,
+        "seq_to": got.seq_to,
+        "changes": got.changes,
+        "acked_seq": got.acked_seq,
+    }

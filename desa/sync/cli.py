@@ -66,14 +66,13 @@ def sync_push(hub_url: str, token_file: Path | None, chunk_kb: int, full: bool) 
     )
     if not token:
         fail("Token hub tidak ada: beri --token-file BERKAS atau DESA_HUB_TOKEN.", 2)
-    got = push.push(
-        command_actor(),
-        hub_url,
-        token,
-        current_app.instance_path,
-        full=full,
-        chunk=chunk_kb * 1024,
-    )
+    from desa.core.unit_of_work import commit
+
+    actor = command_actor()
+    path = push.prepare(actor, hub_url, current_app.instance_path, full=full)
+    commit()  # no lock is held while the bytes go over the link
+    result, resumed_at = push.send(path, hub_url, token, chunk=chunk_kb * 1024)
+    got = push.acknowledge(actor, path, result, resumed_at)
     if got.resumed_at:
         click.echo(f"Dilanjutkan dari bait {got.resumed_at}.")
     click.echo(got.line)

@@ -13,6 +13,7 @@ against the hub app without a network and without sleeping.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import time
 import urllib.error
@@ -94,26 +95,30 @@ def _bundle(actor: Actor, instance_path: str, full: bool) -> Path:
     return target
 
 
-def push(
-    actor: Actor,
-    hub_url: str,
-    token: str,
-    instance_path: str,
-    *,
-    full: bool = False,
-    chunk: int = 256 * 1024,
-    transport: Transport | None = None,
-    wait: Callable[[float], None] = time.sleep,
-) -> Pushed:
-    """Sends the bundle to the hub, resuming an interrupted upload; records the
-    hub's acknowledgement. The caller commits."""
+def prepare(actor: Actor, hub_url: str, instance_path: str, full: bool = False) -> Path:
+    """The bundle to send (made, or the unsent one kept). The caller commits
+    before sending: the export holds the log's lock, which must not stay held
+    while the bytes crawl over the link."""
     if not hub_url.startswith(("http://", "https://")):
         raise ValidationError(
             _("Alamat hub harus diawali http:// atau https://."),
             fields={"hub_url": [_("Tidak valid.")]},
         )
-    send = transport or urllib_transport()
-    path = _bundle(actor, instance_path, full)
+    return _bundle(actor, instance_path, full)
+
+
+def send(
+    path: Path,
+    hub_url: str,
+    token: str,
+    *,
+    chunk: int = 256 * 1024,
+    transport: Transport | None = None,
+    wait: Callable[[float], None] = time.sleep,
+) -> tuple[dict[str, Any], int]:
+    """Uploads the bundle at `path`, resuming where the hub stands; no database.
+    Returns the hub's answer and the byte it resumed from."""
+    carry = transport or urllib_transport()
     raw = path.read_bytes()
     base = hub_url.rstrip("/") + "/api/v1/hub/uploads"
     headers = {"Authorization": f"Bearer {token}"}
@@ -122,8 +127,8 @@ def push(
         last_error = ""
         for attempt in range(TRIES):
             try:
-                status, answer = send(method, url, {**headers, **(extra or {})}, body)
-            except OSError as err:  # no route, reset, timeout
+                status, answer = carry(method, url, {**headers, **(extra or {})}, body)
+            except (OSError, http.client.HTTPException) as err:  # reset, cut, timeout
                 last_error = str(getattr(err, "reason", err))
             else:
                 if status < 500 and status != 429:
@@ -179,6 +184,13 @@ def push(
         raise PushFailed(
             _("Hub sudah menerima seluruh bundel tetapi belum menjawab; jalankan lagi.")
         )
+    return result, resumed_at
+
+
+def acknowledge(
+    actor: Actor, path: Path, result: dict[str, Any], resumed_at: int
+) -> Pushed:
+    """Keeps the hub's acknowledgement and drops the sent bundle; never commits."""
     current = services.state()
     if result["acked_seq"] > (current.acked_seq or 0):
         current.acked_seq = result["acked_seq"]

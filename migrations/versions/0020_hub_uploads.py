@@ -30,6 +30,7 @@ def upgrade():
         sa.Column('sha256', sa.String(length=64), nullable=False),
         sa.Column('received', sa.BigInteger(), nullable=False),
         sa.Column('done', sa.Boolean(), nullable=False),
+        sa.Column('result', sa.Text(), nullable=True),
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.Column('updated_at', sa.DateTime(), nullable=False),
         sa.CheckConstraint('received >= 0 AND received <= size',

@@ -47,22 +47,25 @@ class Link:
 
 
 def _push(app, link, token, **kwargs):
+    """As `desa sync push` runs: the bundle made and committed, sent with no
+    transaction open, the acknowledgement kept."""
+    from desa.core.db import mark_write_intent
     from desa.sync import push
 
     with app.app_context():
-        try:
-            got = push.push(
-                system(),
-                "http://hub.test",
-                token,
-                app.instance_path,
-                transport=link,
-                wait=lambda _s: None,
-                **kwargs,
-            )
-        except Exception:
-            _db.session.rollback()
-            raise
+        mark_write_intent()
+        path = push.prepare(system(), "http://hub.test", app.instance_path)
+        _db.session.commit()
+        assert not _db.session().in_transaction()
+        result, resumed_at = push.send(
+            path,
+            "http://hub.test",
+            token,
+            transport=link,
+            wait=lambda _s: None,
+            **kwargs,
+        )
+        got = push.acknowledge(system(), path, result, resumed_at)
         _db.session.commit()
         return got
 
@@ -174,3 +177,22 @@ def test_the_command_needs_a_token_and_an_http_address(app, runner, monkeypatch)
     monkeypatch.setenv("DESA_HUB_TOKEN", "desa_x")
     out = runner.invoke(args=["sync", "push", "ftp://hub.test"])
     assert out.exit_code == 1 and "http://" in out.output
+
+
+def test_a_lost_last_answer_is_given_again(app, sync, make_resident, hub_token):
+    """The hub applied the bundle but its answer never came: the next push is
+    told so at once, without sending the bundle again."""
+    make_resident()
+
+    class LoseLast(Link):
+        def __call__(self, method, url, headers, body):
+            status, answer = super().__call__(method, url, headers, body)
+            if method == "PUT" and isinstance(answer, dict) and answer.get("done"):
+                raise ConnectionResetError("the answer was lost")
+            return status, answer
+
+    with pytest.raises(Exception, match="tidak dapat dihubungi|belum menjawab"):
+        _push(app, LoseLast(sync.hub), hub_token)
+    again = Link(sync.hub)
+    got = _push(app, again, hub_token)
+    assert got.line.startswith("applied 1 changes") and again.puts == []

@@ -225,7 +225,8 @@ class HubUpload(db.Model):
     __tablename__ = "hub_uploads"
     __table_args__ = (
         CheckConstraint("received >= 0 AND received <= size", name="within_size"),
-        Index("ix_hub_uploads_owner", "owner", "sha256"),
+        # One upload per bundle and principal, however many ask at once.
+        UniqueConstraint("owner", "sha256"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from desa.auth.actor import Actor
+from desa.core.db import insert_ignore
 from desa.core.errors import Conflict, NotFound, ValidationError
 from desa.core.unit_of_work import after_commit
 from desa.extensions import db
@@ -73,30 +74,30 @@ def start(actor: Actor, size: Any, sha256: Any, instance_path: str) -> HubUpload
             fields={"sha256": [_("Tidak valid.")]},
         )
     _forget_old(actor, instance_path)
-    found = db.session.scalar(
-        select(HubUpload)
-        .where(
-            HubUpload.owner == _owner(actor),
-            HubUpload.sha256 == sha256,
-            HubUpload.size == size,
-        )
-        .order_by(HubUpload.done, HubUpload.created_at.desc())
-        .limit(1)
-    )
-    if found is not None:
+    mine = (HubUpload.owner == _owner(actor), HubUpload.sha256 == sha256)
+    found = db.session.scalar(select(HubUpload).where(*mine))
+    if found is not None and found.size == size:
         return found
-    upload = HubUpload(
-        id=secrets.token_urlsafe(16),
-        owner=_owner(actor),
-        size=size,
-        sha256=sha256,
-        received=0,
-        done=False,
-        created_at=actor.utcnow,
-        updated_at=actor.utcnow,
+    if found is not None:  # the same digest with another size: not that bundle
+        raise ValidationError(
+            _("Ukuran tidak cocok dengan unggahan bundel yang sama sebelumnya."),
+            fields={"size": [_("Tidak valid.")]},
+        )
+    upload_id = secrets.token_urlsafe(16)
+    # Two requests at once: the unique (owner, sha256) lets one insert win.
+    db.session.execute(
+        insert_ignore(HubUpload.__table__, db.session.get_bind().dialect.name).values(
+            id=upload_id,
+            owner=_owner(actor),
+            size=size,
+            sha256=sha256,
+            received=0,
+            done=False,
+            created_at=actor.utcnow,
+            updated_at=actor.utcnow,
+        )
     )
-    db.session.add(upload)
-    db.session.flush()
+    upload = db.session.scalar(select(HubUpload).where(*mine))
     (folder(instance_path) / f"{upload.id}.part").touch(mode=0o600)
     return upload
 

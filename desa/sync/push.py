@@ -42,8 +42,16 @@ class PushFailed(ServiceError):
     status, code = 502, "push_failed"
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None  # the 30x itself is the answer
+
+
 def urllib_transport(timeout: float = 30) -> Transport:
     """The real link: HTTP(S) with the standard library."""
+
+    # A redirect is not followed: it would carry the bearer token to another host.
+    opener = urllib.request.build_opener(_NoRedirect)
 
     def send(method: str, url: str, headers: dict[str, str], body: bytes | None):
         # Only http(s): push() refuses any other address before calling this.
@@ -51,7 +59,7 @@ def urllib_transport(timeout: float = 30) -> Transport:
             url, data=body, method=method, headers=headers
         )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310  # nosec B310
+            with opener.open(request, timeout=timeout) as answer:  # nosec B310
                 return answer.status, _json(answer.read())
         except urllib.error.HTTPError as err:
             return err.code, _json(err.read())

@@ -36,10 +36,9 @@ def upgrade():
         sa.CheckConstraint('received >= 0 AND received <= size',
                            name=op.f('ck_hub_uploads_within_size')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_hub_uploads')),
+        sa.UniqueConstraint('owner', 'sha256', name=op.f('uq_hub_uploads_owner_sha256')),
     )
-    op.create_index('ix_hub_uploads_owner', 'hub_uploads', ['owner', 'sha256'])
 
 
 def downgrade():
-    op.drop_index('ix_hub_uploads_owner', table_name='hub_uploads')
     op.drop_table('hub_uploads')

@@ -79,7 +79,8 @@ def in_scope(stmt: Any, actor: Actor) -> Any:
     return scopes.restrict(stmt, actor, Resident)
 
 
-def _area_key(row: dict[str, Any]) -> tuple:
+def area_key(row: dict[str, Any]) -> tuple:
+    """The table's order: dusun, RW, RT, the unknown last."""
     return tuple((row[k] is None, row[k] or "") for k in ("dusun", "rw", "rt"))
 
 
@@ -308,7 +309,7 @@ def figures(actor: Actor, as_of: dt.date, level: str = "rt") -> dict[str, Any]:
             row["recorded"] += count
         if status in PRINTED_CODES:
             row["printed"] += count
-    rows = sorted((r for r in grouped.values() if r["wajib"]), key=_area_key)
+    rows = sorted((r for r in grouped.values() if r["wajib"]), key=area_key)
     total = {k: sum(r[k] for r in rows) for k in ("wajib", "recorded", "printed")}
     return {
         "as_of": as_of.isoformat(),

@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, func, or_, select
 from desa.auth.actor import Actor
 from desa.auth.scope import EVERYTHING, scopes
 from desa.core.village import to_village
-from desa.exports.figures import with_shares
+from desa.exports.figures import area_key, with_shares
 from desa.extensions import db
 from desa.hub.models import HubResident, HubVillage
 from desa.residents.models import PRINTED_CODES, RECORDED_CODES
@@ -143,9 +143,7 @@ def village_table(
         wajib, recorded, printed = found[len(columns) :]
         counts = {"wajib": wajib, "recorded": int(recorded or 0)}
         rows.append({**area, **counts, "printed": int(printed or 0)})
-    rows.sort(
-        key=lambda r: tuple((r[k] is None, r[k] or "") for k in ("dusun", "rw", "rt"))
-    )
+    rows.sort(key=area_key)
     total = {k: sum(r[k] for r in rows) for k in ("wajib", "recorded", "printed")}
     return {
         "as_of": as_of.isoformat(),

@@ -131,30 +131,36 @@ def explained(actor: Actor, data: dict[str, Any], level: str) -> bool:
     villages: list[HubVillage] = list(db.session.scalars(villages_in_scope(actor)))
     row_of = {v.id: (v.code if level == "desa" else v.kecamatan_code) for v in villages}
     recorded = _recorded_by_life(list(row_of))
-    twice: dict[str, int] = {}
-    for crossing in duplicates.crossings(actor):
-        if crossing.kind == duplicates.DUPLICATE:
-            for holder in crossing.holders:
-                twice[holder.village_code] = twice.get(holder.village_code, 0) + 1
-    codes = {v.id: v.code for v in villages}
     sums: dict[str, dict[str, int]] = {}
     for vid, code in row_of.items():
-        entry = sums.setdefault(
-            code, {"siak": 0, "deceased": 0, "moved": 0, "twice": 0}
-        )
+        entry = sums.setdefault(code, _nothing())
         by_life = recorded.get(vid, {})
         entry["siak"] += sum(by_life.values())
         entry["deceased"] += by_life.get("deceased", 0)
         entry["moved"] += by_life.get("moved", 0)
-        entry["twice"] += twice.get(codes[vid], 0)
+    over = []
     for row in data["rows"]:
         target = known.get(row["code"])
-        entry = sums.get(
-            row["code"], {"siak": 0, "deceased": 0, "moved": 0, "twice": 0}
-        )
+        entry = sums.get(row["code"], _nothing())
         row["target"] = target
         row["siak_recorded"] = entry["siak"]
         row["siak_pct"] = pct(entry["siak"], target) if target else None
         row["over"] = bool(target) and entry["siak"] > target
         row["explained"] = {k: entry[k] for k in ("deceased", "moved", "twice")}
+        if row["over"]:
+            over.append(row)
+    if over:  # the duplicate check reads the kabupaten: only when it explains
+        row_by_village = {v.code: row_of[v.id] for v in villages}
+        twice: dict[str, int] = {}
+        for crossing in duplicates.crossings(actor):
+            if crossing.kind == duplicates.DUPLICATE:
+                for holder in crossing.holders:
+                    code = row_by_village.get(holder.village_code)
+                    twice[code] = twice.get(code, 0) + 1
+        for row in over:
+            row["explained"]["twice"] = twice.get(row["code"], 0)
     return True
+
+
+def _nothing() -> dict[str, int]:
+    return {"siak": 0, "deceased": 0, "moved": 0, "twice": 0}

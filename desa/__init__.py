@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from desa.appointments.blueprints import BLUEPRINTS as appointments_bps
     from desa.auth.api import bp as auth_api
     from desa.auth.views import bp as auth_bp
+    from desa.campaign.views import bp as campaign_bp
     from desa.exports.api import bp as recording_api
     from desa.exports.views import bp as exports_bp
     from desa.home.views import bp as home_bp
@@ -139,5 +140,6 @@ def _register_blueprints(app: Flask) -> None:
         trust_bp,
         hub_api,
         hub_bp,
+        campaign_bp,
     ):
         app.register_blueprint(bp)

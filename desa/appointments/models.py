@@ -110,6 +110,12 @@ class RecordingSession(db.Model):
     booked: Mapped[int] = mapped_column(default=0)
     last_queue: Mapped[int] = mapped_column(default=0)
     last_waitlist: Mapped[int] = mapped_column(default=0)
+    # How many kits record side by side (a hub's team brings several).
+    stations: Mapped[int] = mapped_column(default=1, server_default="1")
+    # A session the hub planned (campaign): its id there and the revision applied.
+    # The hub owns it: the village books it, the hub changes or cancels it.
+    hub_uid: Mapped[str | None] = mapped_column(String(24), unique=True, index=True)
+    hub_revision: Mapped[int | None]
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -142,8 +148,9 @@ class RecordingSession(db.Model):
         return dt.datetime.combine(self.date, self.start_time)
 
     def estimated_time(self, queue_number: int) -> dt.time:
-        """Start + (queue number − 1) × minutes per person."""
-        delta = dt.timedelta(minutes=(queue_number - 1) * self.minutes_per_person)
+        """Start + ((queue number − 1) div stations) × minutes per person."""
+        rounds = (queue_number - 1) // max(1, self.stations or 1)
+        delta = dt.timedelta(minutes=rounds * self.minutes_per_person)
         return (self.starts_at() + delta).time()
 
 

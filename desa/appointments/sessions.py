@@ -219,6 +219,7 @@ def update_session(
     actor: Actor, session: RecordingSession, data: Mapping[str, Any]
 ) -> RecordingSession:
     """Changes a session; capacity never below the places already taken."""
+    _not_the_hubs(session)
     if not session.is_open:
         raise Conflict(_("Sesi ini sudah dibatalkan."), code="session_cancelled")
     merged = {**form_values(session), **dict(data)}
@@ -266,8 +267,24 @@ def update_session(
     return session
 
 
-def cancel_session(actor: Actor, session: RecordingSession, reason: str = "") -> list:
+def _not_the_hubs(session: RecordingSession) -> None:
+    """A session the hub planned is changed at the hub (see `planned`)."""
+    if session.hub_uid:
+        raise Conflict(
+            _(
+                "Sesi ini dijadwalkan oleh hub kabupaten; perubahannya dibuat di hub "
+                "dan tiba di desa lewat berkas balasan."
+            ),
+            code="hub_session",
+        )
+
+
+def cancel_session(
+    actor: Actor, session: RecordingSession, reason: str = "", *, by_hub: bool = False
+) -> list:
     """Cancels the session and its active bookings; returns the messages made."""
+    if not by_hub:
+        _not_the_hubs(session)
     if not session.is_open:
         raise Conflict(_("Sesi ini sudah dibatalkan."), code="session_cancelled")
     session.status, session.cancelled_at = "cancelled", actor.utcnow

@@ -33,9 +33,11 @@ class Permission(StrEnum):
     BOOKINGS_READ = "bookings:read"
     EMPLOYEES_MANAGE = "employees:manage"
     EXPORTS_READ = "exports:read"
+    HUB_CAMPAIGN = "hub:campaign"
     HUB_FIGURES = "hub:figures"
     HUB_IMPORT = "hub:import"
     HUB_RESIDENTS = "hub:residents"
+    HUB_TEAMS = "hub:teams"
     LETTER_TYPES_MANAGE = "letter_types:manage"
     LETTERS_DRAFT = "letters:draft"
     LETTERS_ISSUE = "letters:issue"
@@ -114,6 +116,8 @@ _CLERK = _READ_ALL | {
     # At a hub, the clerk is Disdukcapil's operator.
     Permission.HUB_FIGURES,
     Permission.HUB_RESIDENTS,
+    Permission.HUB_CAMPAIGN,
+    Permission.HUB_TEAMS,
 }
 
 _STAFF_SELF = {Permission.SELF_PASSWORD}
@@ -194,7 +198,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         }
     ),
     Role.KECAMATAN: frozenset(
-        _STAFF_SELF | {Permission.HUB_FIGURES, Permission.HUB_RESIDENTS}
+        _STAFF_SELF
+        | {Permission.HUB_FIGURES, Permission.HUB_RESIDENTS, Permission.HUB_CAMPAIGN}
     ),
 }
 

@@ -45,6 +45,7 @@ class ServiceError(Exception):
         code: str | None = None,
         status: int | None = None,
         fields: dict[str, list[str]] | None = None,
+        field: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(str(message))
@@ -53,7 +54,8 @@ class ServiceError(Exception):
             self.code = code
         if status:
             self.status = status
-        self.fields = fields or {}
+        # `field`: the one field the message is about (it shows beside it too).
+        self.fields = fields or ({field: [str(message)]} if field else {})
         self.extra = extra or {}
         # Further sentences a page shows under the message (one per refused NIK…).
         self.details: list[str] = []

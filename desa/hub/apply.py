@@ -23,16 +23,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, delete, or_, select, tuple_
+from sqlalchemy import and_, case, delete, insert, or_, select, tuple_
 
 from desa.auth import audit
 from desa.auth.actor import Actor
+from desa.campaign import services as campaign
 from desa.core.db import refresh_statistics_when_due
 from desa.core.unit_of_work import after_commit
 from desa.extensions import db
 from desa.hub import services
 from desa.hub.models import (
     HubBundle,
+    HubEmployee,
+    HubEmployer,
     HubEvent,
     HubResident,
     HubRevocation,
@@ -98,6 +101,8 @@ def apply_bundle(actor: Actor, raw: bytes, *, source: str = "file") -> Applied:
     _apply_events(village, parsed["event"], replacing)
     _apply_revocations(village, parsed["revocation"], replacing)
     _apply_rts(village, parsed["rt"], replacing)
+    _apply_employers(village, parsed["employer"], replacing)
+    campaign.apply_reports(village, parsed["session"], actor.utcnow)
     if len(parsed["resident"]) + len(parsed["event"]) >= BULK_ROWS:
         # Table 1 plans by the statistics (without any, after a first sync, the
         # kabupaten's is a sort spilled to disk, twice as slow) and reads a
@@ -274,6 +279,7 @@ def _resident(c: dict[str, Any]) -> dict[str, Any]:
         "ektp_status": c.get("ektp_status"),
         "ektp_status_at": _datetime(c.get("ektp_status_at")),
         "ektp_source": StatusSource.VILLAGE,
+        "disabled": c.get("disabled") is True,
     }
 
 
@@ -320,11 +326,45 @@ def _rt(c: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _employer(c: dict[str, Any]) -> dict[str, Any]:
+    if c.get("gone") is True:
+        return {"local_id": _id(c), "gone": True}
+    name, staff = c.get("name"), c.get("staff")
+    if not (isinstance(name, str) and 0 < len(name) <= 150):
+        raise ValueError
+    if not _opt_text(c.get("address"), 250) or not isinstance(staff, list):
+        raise ValueError
+    if not all(type(r) is int and 0 < r < 2**62 for r in staff):
+        raise ValueError
+    return {
+        "local_id": _id(c),
+        "name": name,
+        "address": c.get("address"),
+        "staff": sorted(set(staff)),
+    }
+
+
+def _session(c: dict[str, Any]) -> dict[str, Any]:
+    counts = (c.get("booked"), c.get("recorded"), c.get("no_show"))
+    if not all(type(n) is int and 0 <= n < 2**31 for n in counts):
+        raise ValueError
+    if not (isinstance(c.get("uid"), str) and 0 < len(c["uid"]) <= 24):
+        raise ValueError
+    return {
+        "uid": c["uid"],
+        "booked": counts[0],
+        "recorded": counts[1],
+        "no_show": counts[2],
+    }
+
+
 _PARSERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "resident": _resident,
     "event": _event,
     "revocation": _revocation,
     "rt": _rt,
+    "employer": _employer,
+    "session": _session,
 }
 
 
@@ -333,6 +373,8 @@ _KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "event": lambda r: r["local_id"],
     "revocation": lambda r: r["letter_id"],
     "rt": lambda r: (r["rw"], r["rt"]),
+    "employer": lambda r: r["local_id"],
+    "session": lambda r: r["uid"],
 }
 
 
@@ -494,3 +536,41 @@ def _apply_rts(
         ["village_id", "rw", "rt"],
         lambda s: {"booked": s.excluded.booked, "recorded": s.excluded.recorded},
     )
+
+
+def _apply_employers(
+    village: HubVillage, rows: list[dict[str, Any]], replacing: bool
+) -> None:
+    """Employers and their confirmed staff: each line replaces its employer's list."""
+    touched = [r["local_id"] for r in rows]
+    if replacing:
+        for model in (HubEmployee, HubEmployer):
+            db.session.execute(delete(model).where(model.village_id == village.id))
+    else:
+        _delete_ids(HubEmployee, village, HubEmployee.employer_local_id, touched)
+        _delete_ids(HubEmployer, village, HubEmployer.local_id, touched)
+    live = [r for r in rows if not r.get("gone")]
+    if live:
+        db.session.execute(
+            insert(HubEmployer),
+            [
+                {
+                    "village_id": village.id,
+                    "local_id": r["local_id"],
+                    "name": r["name"],
+                    "address": r["address"],
+                }
+                for r in live
+            ],
+        )
+    staff = [
+        {
+            "village_id": village.id,
+            "employer_local_id": r["local_id"],
+            "resident_local_id": rid,
+        }
+        for r in live
+        for rid in r["staff"]
+    ]
+    for start in range(0, len(staff), CHUNK):
+        db.session.execute(insert(HubEmployee), staff[start : start + CHUNK])

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -133,6 +134,8 @@ class HubResident(db.Model):
     ektp_status: Mapped[int | None]
     ektp_status_at: Mapped[dt.datetime | None]
     ektp_source: Mapped[str] = mapped_column(String(8), default=StatusSource.VILLAGE)
+    # The clerk's flag: a disability that keeps the person from a session.
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class HubEvent(db.Model):
@@ -240,3 +243,28 @@ class HubUpload(db.Model):
     result: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class HubEmployer(db.Model):
+    """An employer in a village (its id there), for employer sessions."""
+
+    __tablename__ = "hub_employers"
+
+    village_id: Mapped[int] = mapped_column(
+        ForeignKey("hub_villages.id", ondelete="CASCADE"), primary_key=True
+    )
+    local_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(150))
+    address: Mapped[str | None] = mapped_column(String(250))
+
+
+class HubEmployee(db.Model):
+    """A resident on an employer's confirmed staff list (both by village ids)."""
+
+    __tablename__ = "hub_employees"
+
+    village_id: Mapped[int] = mapped_column(
+        ForeignKey("hub_villages.id", ondelete="CASCADE"), primary_key=True
+    )
+    employer_local_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    resident_local_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

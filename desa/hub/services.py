@@ -350,6 +350,9 @@ def write_return(actor: Actor, village_code: str, path: Path) -> ReturnWritten:
                 "at": at.isoformat(timespec="microseconds"),
             }
         yield {"t": "trust", "list": trust_list(actor)}
+        from desa.campaign.services import return_lines
+
+        yield from return_lines(village)
 
     header = {
         "kind": "return",

@@ -29,13 +29,15 @@ def sync_export(file: Path, full: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @command_errors
 def sync_import(file: Path) -> None:
-    """Reads a hub's return bundle: acknowledgements, e-KTP results, trust list."""
+    """Reads a hub's return bundle: acknowledgements, e-KTP results, trust list,
+    the sessions the hub planned."""
     got = services.import_return(
         command_actor(), file.read_bytes(), current_app.instance_path
     )
     click.echo(
         f"Balasan hub {got.hub_code}: perubahan s.d. nomor {got.acked_seq} diterima, "
-        f"{got.statuses} status e-KTP diperbarui, daftar kepercayaan "
+        f"{got.statuses} status e-KTP diperbarui, {got.sessions} jadwal dari hub, "
+        "daftar kepercayaan "
         f"{got.trust_villages} desa."
     )
 

@@ -21,6 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from desa.appointments import planned
 from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.core.db import insert_ignore
@@ -50,6 +51,7 @@ RESIDENT_FIELDS = (
     "life_status",
     "ektp_status",
     "ektp_status_at",
+    "disabled",
 )
 CHUNK = 1000
 
@@ -189,6 +191,65 @@ def rt_changes(keys_: list[str] | None) -> Iterator[dict[str, Any]]:
         yield {"t": "rt", "rw": rw_ or None, "rt": rt_ or None, **entry}
 
 
+def employer_changes(ids: list[int] | None) -> Iterator[dict[str, Any]]:
+    """Each employer with its confirmed staff (residents' ids), for the hub's
+    employer sessions; a tombstone for an employer gone."""
+    from desa.appointments.models import Employee
+    from desa.auth.models import Employer
+
+    stmt = select(Employer.id, Employer.name, Employer.address).order_by(Employer.id)
+    if ids is not None:
+        stmt = stmt.where(Employer.id.in_(ids))
+    found = {row.id: row for row in db.session.execute(stmt)}
+    staff: dict[int, list[int]] = {}
+    members = (
+        select(Employee.employer_id, Employee.resident_id)
+        .where(Employee.confirmed_at.is_not(None), Employee.resident_id.is_not(None))
+        .order_by(Employee.employer_id, Employee.resident_id)
+    )
+    if ids is not None:
+        members = members.where(Employee.employer_id.in_(ids))
+    for employer_id, resident_id in db.session.execute(members):
+        staff.setdefault(employer_id, []).append(resident_id)
+    for eid in sorted(found) if ids is None else sorted(set(ids)):
+        row = found.get(eid)
+        if row is None:
+            yield {"t": "employer", "id": eid, "gone": True}
+            continue
+        yield {
+            "t": "employer",
+            "id": eid,
+            "name": row.name,
+            "address": row.address,
+            "staff": staff.get(eid, []),
+        }
+
+
+def session_changes(uids: list[str] | None) -> Iterator[dict[str, Any]]:
+    """The bookings of each session the hub planned: booked, recorded, no-show."""
+    from desa.appointments.models import Booking, RecordingSession
+
+    stmt = (
+        select(RecordingSession.hub_uid, Booking.status, func.count(Booking.id))
+        .outerjoin(Booking, Booking.session_id == RecordingSession.id)
+        .where(RecordingSession.hub_uid.is_not(None))
+        .group_by(RecordingSession.hub_uid, Booking.status)
+    )
+    if uids is not None:
+        stmt = stmt.where(RecordingSession.hub_uid.in_(uids))
+    counts: dict[str, dict[str, int]] = {}
+    for uid, status, n in db.session.execute(stmt):
+        entry = counts.setdefault(uid, {"booked": 0, "recorded": 0, "no_show": 0})
+        key = {"active": "booked", "recorded": "recorded", "no_show": "no_show"}.get(
+            status or ""
+        )
+        if key:
+            entry[key] += n
+    for uid in sorted(counts) if uids is None else sorted(set(uids)):
+        if uid in counts:
+            yield {"t": "session", "uid": uid, **counts[uid]}
+
+
 def _touched(after: int, upto: int) -> dict[str, list[str]]:
     """Each entity's keys the log names in (after, upto], in order of first mention."""
     rows = db.session.execute(
@@ -209,6 +270,8 @@ def _changes(touched: dict[str, list[str]] | None) -> Iterator[dict[str, Any]]:
         yield from event_changes(None)
         yield from revocation_changes(None)
         yield from rt_changes(None)
+        yield from employer_changes(None)
+        yield from session_changes(None)
         return
     if "resident" in touched:
         yield from resident_changes([int(k) for k in touched["resident"]])
@@ -218,6 +281,10 @@ def _changes(touched: dict[str, list[str]] | None) -> Iterator[dict[str, Any]]:
         yield from revocation_changes(touched["revocation"])
     if "rt" in touched:
         yield from rt_changes(touched["rt"])
+    if "employer" in touched:
+        yield from employer_changes([int(k) for k in touched["employer"]])
+    if "session" in touched:
+        yield from session_changes(touched["session"])
 
 
 def _hold_log() -> None:
@@ -281,6 +348,7 @@ class Returned:
     hub_code: str
     acked_seq: int
     statuses: int
+    sessions: int
     trust_villages: int
 
 
@@ -319,13 +387,15 @@ def import_return(actor: Actor, raw: bytes, instance_path: str | Path) -> Return
     if acked <= upto and acked > (current.acked_seq or 0):
         current.acked_seq = acked
         current.acked_at = actor.utcnow
-    statuses = 0
+    statuses = sessions = 0
     trust = None
     for no, change in enumerate(changes, start=2):
         if change["t"] == "ektp":
             statuses += _apply_status(Resident, change, no)
         elif change["t"] == "trust":
             trust = change.get("list")
+        elif change["t"] == "session":
+            sessions += planned.apply(actor, change, no, current.hub_name or "")
     if trust is not None:
         target = trust_list_path(instance_path)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -339,13 +409,14 @@ def import_return(actor: Actor, raw: bytes, instance_path: str | Path) -> Return
         "sync.return",
         object_type="sync_bundle",
         object_id=header.issuer_code,
-        detail=f"dikonfirmasi s.d. {acked}, {statuses} status e-KTP"
-        + (", kunci hub disematkan" if pinned else ""),
+        detail=f"dikonfirmasi s.d. {acked}, {statuses} status e-KTP, "
+        f"{sessions} jadwal" + (", kunci hub disematkan" if pinned else ""),
     )
     return Returned(
         header.issuer_code,
         current.acked_seq,
         statuses,
+        sessions,
         len(trust.get("villages", [])) if isinstance(trust, dict) else 0,
     )
 

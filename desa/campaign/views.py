@@ -1,0 +1,285 @@
+"""The campaign's pages at the hub: teams, blank-card stock and days off; the
+campaigns, their plan (made, adjusted, published) and its sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from desa.auth.actor import current_actor
+from desa.auth.permissions import Permission
+from desa.campaign import forms, services
+from desa.campaign.models import PlannedStatus
+from desa.core.errors import NotFound, on_error
+from desa.core.security import require
+from desa.core.templating import register_nav
+from desa.hub.services import require_hub
+
+bp = Blueprint("campaign", __name__, url_prefix="/hub/campaign")
+
+
+@bp.record_once
+def _register(_state: Any) -> None:
+    register_nav(
+        40, Permission.HUB_CAMPAIGN, "campaign.index", _l("Kampanye rekam"), "hub"
+    )
+
+
+def _kecamatan_choices() -> list[tuple[str, str]]:
+    return list(services.kecamatan_names().items())
+
+
+def _resources_page(**made: Any):
+    team_form = made.get("team_form") or forms.TeamForm(prefix="team")
+    team_form.base_kecamatan.choices = _kecamatan_choices()
+    stock_form = made.get("stock_form") or forms.CardStockForm(prefix="stock")
+    stock_form.kecamatan.choices = _kecamatan_choices()
+    day_form = made.get("day_form") or forms.DayOffForm(prefix="day")
+    return render_template(
+        "campaign/resources.html",
+        teams=services.teams(),
+        names=services.kecamatan_names(),
+        stock=services.card_stock(),
+        days_off=services.days_off(),
+        team_form=team_form,
+        stock_form=stock_form,
+        day_form=day_form,
+    ), made.get("status", 200)
+
+
+@bp.get("/resources")
+@require(Permission.HUB_TEAMS)
+def resources():
+    """Teams, blank cards per kecamatan, days off."""
+    require_hub()
+    return _resources_page()
+
+
+@bp.post("/teams")
+@require(Permission.HUB_TEAMS)
+def add_team():
+    require_hub()
+    form = forms.TeamForm(prefix="team")
+    form.base_kecamatan.choices = _kecamatan_choices()
+    if not form.validate_on_submit():
+        return _resources_page(team_form=form, status=422)
+    on_error(lambda status: _resources_page(team_form=form, status=status), form=form)
+    team = services.save_team(current_actor(), form.data)
+    flash(_("Tim %(n)s sudah disimpan.", n=team.name), "success")
+    return redirect(url_for(".resources"), 303)
+
+
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@require(Permission.HUB_TEAMS)
+def edit_team(team_id: int):
+    require_hub()
+    team = services.get_team(team_id)
+    form = forms.TeamForm(obj=None if request.method == "POST" else team)
+    form.base_kecamatan.choices = _kecamatan_choices()
+
+    def page(status: int = 200):
+        return render_template("campaign/team.html", form=form, team=team), status
+
+    if form.validate_on_submit():
+        on_error(page, form=form)
+        services.save_team(current_actor(), form.data, team)
+        flash(_("Tim %(n)s sudah diubah.", n=team.name), "success")
+        return redirect(url_for(".resources"), 303)
+    return page(422 if form.is_submitted() else 200)
+
+
+@bp.post("/cards")
+@require(Permission.HUB_TEAMS)
+def set_cards():
+    require_hub()
+    form = forms.CardStockForm(prefix="stock")
+    form.kecamatan.choices = _kecamatan_choices()
+    if not form.validate_on_submit():
+        return _resources_page(stock_form=form, status=422)
+    on_error(lambda status: _resources_page(stock_form=form, status=status), form=form)
+    services.set_card_stock(current_actor(), form.data)
+    flash(_("Stok blangko sudah dicatat."), "success")
+    return redirect(url_for(".resources"), 303)
+
+
+@bp.post("/days-off")
+@require(Permission.HUB_TEAMS)
+def add_day_off():
+    require_hub()
+    form = forms.DayOffForm(prefix="day")
+    if not form.validate_on_submit():
+        return _resources_page(day_form=form, status=422)
+    on_error(lambda status: _resources_page(day_form=form, status=status), form=form)
+    data = {"date": form.date.data.isoformat(), "reason": form.reason.data}
+    services.add_day_off(current_actor(), data)
+    flash(_("Hari libur sudah dicatat."), "success")
+    return redirect(url_for(".resources"), 303)
+
+
+@bp.post("/days-off/<day>/delete")
+@require(Permission.HUB_TEAMS)
+def remove_day_off(day: str):
+    require_hub()
+    try:
+        when = dt.date.fromisoformat(day)
+    except ValueError:
+        raise NotFound(_("Tanggal tidak ditemukan.")) from None
+    services.remove_day_off(current_actor(), when)
+    flash(_("Hari libur dihapus."), "success")
+    return redirect(url_for(".resources"), 303)
+
+
+def _campaign_form() -> forms.CampaignForm:
+    form = forms.CampaignForm()
+    form.area.choices = [("", _("Seluruh kabupaten"))] + _kecamatan_choices()
+    return form
+
+
+def _index_page(form: forms.CampaignForm, status: int = 200):
+    actor = current_actor()
+    return render_template(
+        "campaign/index.html",
+        campaigns=services.campaigns_for(actor),
+        form=form,
+        officer_area=getattr(actor.principal, "area", None),
+        names=services.kecamatan_names(),
+        teams=services.teams(active_only=True),
+    ), status
+
+
+@bp.get("")
+@require(Permission.HUB_CAMPAIGN)
+def index():
+    """The campaigns, and a form for a new one."""
+    require_hub()
+    form = _campaign_form()
+    if not form.is_submitted():
+        today = current_actor().today
+        form.starts_on.data = form.starts_on.data or today + dt.timedelta(days=7)
+        form.ends_on.data = form.ends_on.data or today + dt.timedelta(days=97)
+    return _index_page(form)
+
+
+@bp.post("")
+@require(Permission.HUB_CAMPAIGN)
+def create():
+    require_hub()
+    form = _campaign_form()
+    if not form.validate_on_submit():
+        return _index_page(form, 422)
+    on_error(lambda status: _index_page(form, status), form=form)
+    made = services.create_campaign(current_actor(), form.data_for_service())
+    flash(_("Kampanye %(n)s dibuat. Susun rencananya.", n=made.name), "success")
+    return redirect(url_for(".detail", campaign_id=made.id), 303)
+
+
+@bp.get("/<int:campaign_id>")
+@require(Permission.HUB_CAMPAIGN)
+def detail(campaign_id: int):
+    """The plan: its figures against the lower bound, its sessions day by day."""
+    require_hub()
+    actor = current_actor()
+    campaign = services.get_campaign(actor, campaign_id)
+    kecamatan = request.args.get("kecamatan") or None
+    rows = services.sessions_of(actor, campaign, kecamatan)
+    return render_template(
+        "campaign/detail.html",
+        campaign=campaign,
+        summary=services.summary(campaign),
+        sessions=rows,
+        kecamatan=kecamatan,
+        names=services.kecamatan_names(),
+        totals=services.totals(rows),
+        KIND_LABELS=services.KIND_LABELS,
+        CANCELLED=PlannedStatus.CANCELLED,
+    )
+
+
+@bp.post("/<int:campaign_id>/plan")
+@require(Permission.HUB_CAMPAIGN)
+def plan(campaign_id: int):
+    require_hub()
+    actor = current_actor()
+    campaign = services.get_campaign(actor, campaign_id)
+    on_error(back=url_for(".detail", campaign_id=campaign_id))
+    found = services.plan_campaign(actor, campaign)
+    flash(
+        _(
+            "Rencana disusun: %(s)d jadwal, %(d)s hari-tim.",
+            s=sum(len(s.slots) for s in found.shifts),
+            d=f"{found.team_days:.1f}".replace(".", ","),
+        ),
+        "success",
+    )
+    return redirect(url_for(".detail", campaign_id=campaign_id), 303)
+
+
+@bp.post("/<int:campaign_id>/publish")
+@require(Permission.HUB_CAMPAIGN)
+def publish(campaign_id: int):
+    require_hub()
+    actor = current_actor()
+    campaign = services.get_campaign(actor, campaign_id)
+    on_error(back=url_for(".detail", campaign_id=campaign_id))
+    count = services.publish(actor, campaign)
+    flash(
+        _(
+            "%(n)d jadwal diumumkan. Jadwal sampai di desa bersama berkas balasan "
+            "berikutnya (`desa hub return`).",
+            n=count,
+        ),
+        "success",
+    )
+    return redirect(url_for(".detail", campaign_id=campaign_id), 303)
+
+
+def _team_choices() -> list[tuple[str, str]]:
+    return [("", _("— tanpa tim —"))] + [
+        (str(t.id), t.name) for t in services.teams(active_only=True)
+    ]
+
+
+@bp.route("/<int:campaign_id>/sessions/<int:session_id>", methods=["GET", "POST"])
+@require(Permission.HUB_CAMPAIGN)
+def edit_session(campaign_id: int, session_id: int):
+    """The officer moves a session, changes its hours, place, places or team."""
+    require_hub()
+    actor = current_actor()
+    campaign = services.get_campaign(actor, campaign_id)
+    found = services.get_session(actor, campaign, session_id)
+    form = forms.PlannedSessionForm(obj=None if request.method == "POST" else found)
+    form.team_id.choices = _team_choices()
+    if request.method == "GET":
+        form.team_id.data = str(found.team_id or "")
+
+    def page(status: int = 200):
+        return render_template(
+            "campaign/session.html",
+            form=form,
+            campaign=campaign,
+            session=found,
+            KIND_LABELS=services.KIND_LABELS,
+        ), status
+
+    if form.validate_on_submit():
+        on_error(page, form=form)
+        services.update_session(actor, found, form.data_for_service())
+        flash(_("Jadwal sudah diubah."), "success")
+        return redirect(url_for(".detail", campaign_id=campaign_id), 303)
+    return page(422 if form.is_submitted() else 200)
+
+
+@bp.post("/<int:campaign_id>/sessions/<int:session_id>/cancel")
+@require(Permission.HUB_CAMPAIGN)
+def cancel_session(campaign_id: int, session_id: int):
+    require_hub()
+    actor = current_actor()
+    campaign = services.get_campaign(actor, campaign_id)
+    found = services.get_session(actor, campaign, session_id)
+    services.cancel_session(actor, found)
+    flash(_("Jadwal dibatalkan."), "success")
+    return redirect(url_for(".detail", campaign_id=campaign_id), 303)

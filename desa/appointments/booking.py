@@ -39,7 +39,7 @@ from desa.core.formatting import format_date, mask_nik
 from desa.extensions import db
 from desa.residents import life_events
 from desa.residents.models import RECORDED_CODES, LifeStatus, Resident
-from desa.residents.rules import ELDERLY_AGE, is_wajib_ktp, needs_home_visit
+from desa.residents.rules import ELDERLY_AGE, may_record, needs_home_visit
 from desa.residents.services import clean_nik
 
 MAX_GROUP = 500
@@ -62,7 +62,14 @@ REASONS = {
     LifeStatus.MOVED: _l("Tercatat sudah pindah keluar desa."),
     LifeStatus.MISSING: _l("Tercatat hilang."),
     "recorded": _l("Sudah merekam e-KTP."),
-    "not_wajib": _l("Belum wajib KTP pada tanggal sesi."),
+    "not_wajib": _l(
+        "Belum berusia 16 tahun dan belum menikah pada tanggal sesi; perekaman "
+        "e-KTP mulai usia 16 tahun."
+    ),
+    "recorded_elsewhere": _l(
+        "Sudah terekam di %(where)s menurut hub kabupaten; jangan direkam ulang "
+        "(rekaman kedua menjadi data ganda dan tidak dicetak)."
+    ),
     "already_booked": _l("Sudah punya jadwal perekaman aktif."),
     "not_home_visit": _l(
         "Kunjungan rumah hanya untuk warga lanjut usia (%(age)d tahun ke atas) atau "
@@ -166,7 +173,11 @@ def person_refusal(
         return resident.life_status, {}
     if resident.ektp_status in RECORDED_CODES:
         return "recorded", {}
-    if not is_wajib_ktp(resident, session.date):
+    if resident.elsewhere_code:
+        return "recorded_elsewhere", {
+            "where": resident.elsewhere_name or resident.elsewhere_code
+        }
+    if not may_record(resident, session.date):
         return "not_wajib", {}
     if session.kind == SessionKind.MOBILE and not needs_home_visit(
         resident, session.date

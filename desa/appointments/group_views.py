@@ -57,6 +57,14 @@ def index():
     """Pending people with checkboxes, a session to book them into, and who is booked."""
     actor = current_actor()
     people = db.session.scalars(summary.pending_unbooked(actor)).all()
+    missed = set(
+        db.session.scalars(
+            select(Booking.resident_id).where(
+                Booking.status == BookingStatus.NO_SHOW,
+                Booking.resident_id.in_([r.id for r in people]),
+            )
+        )
+    )
     booked = db.session.scalars(
         booking.visible_bookings(actor)
         .where(Booking.status == BookingStatus.ACTIVE)
@@ -65,6 +73,7 @@ def index():
     return render_template(
         "appointments/group.html",
         people=people,
+        missed=missed,
         booked=booked,
         options=db.session.scalars(sessions.bookable_for(actor)).all(),
         links=last_message_links(booked) if actor.role == Role.RT else {},

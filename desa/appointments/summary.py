@@ -27,10 +27,21 @@ def has_active_booking():
 
 
 def pending_unbooked(actor: Actor) -> Select:
-    """Pending residents in scope without an active booking, by name."""
+    """Pending residents in scope without an active booking: those who did not
+    come to an earlier session first (offered first in the next round), then by
+    name."""
     stmt = people_scope(select(Resident), actor)
-    return stmt.where(pending_clause(actor.today), ~has_active_booking()).order_by(
-        Resident.name_key, Resident.id
+    return stmt.where(
+        pending_clause(actor.today),
+        ~has_active_booking(),
+        Resident.elsewhere_code.is_(None),  # recorded in another village
+    ).order_by(~missed_before(), Resident.name_key, Resident.id)
+
+
+def missed_before():
+    """The resident did not come to a session they were booked for."""
+    return exists().where(
+        Booking.resident_id == Resident.id, Booking.status == BookingStatus.NO_SHOW
     )
 
 

@@ -54,6 +54,8 @@ class VillageDemand:
     rts: list[tuple[str | None, str | None, int]] = field(default_factory=list)
     frail: int = 0
     employers: list[Employer] = field(default_factory=list)
+    # Working away until after the campaign: counted, not planned for.
+    away: int = 0
 
     @property
     def ordinary(self) -> int:
@@ -329,13 +331,14 @@ def plan(
 ) -> Plan:
     """The whole plan: shifts with a team and a date, and what is left over."""
     by_kecamatan: dict[str, list[VillageDemand]] = {}
-    people = {"village": 0, "frail": 0, "staff": 0}
+    people = {"village": 0, "frail": 0, "staff": 0, "away": 0}
     minutes = 0
     for v in demand:
         by_kecamatan.setdefault(v.kecamatan_code, []).append(v)
         people["village"] += v.ordinary
         people["frail"] += v.frail
         people["staff"] += v.staff
+        people["away"] += v.away
         minutes += _work(v, pace)
     for vs in by_kecamatan.values():
         vs.sort(key=lambda v: v.code)

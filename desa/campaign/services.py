@@ -345,7 +345,9 @@ def demand(actor: Actor, campaign: Campaign) -> list[planner.VillageDemand]:
         t.disabled.is_(True), and_(t.birth_date.is_not(None), t.birth_date <= elderly)
     )
     rows = db.session.execute(
-        select(t.village_id, t.local_id, t.rw, t.rt, frail).where(
+        select(
+            t.village_id, t.local_id, t.rw, t.rt, frail, t.works_away, t.away_until
+        ).where(
             t.village_id.in_(ids),
             wajib_clause(day),
             or_(t.ektp_status.is_(None), t.ektp_status.in_((1, 2))),
@@ -382,8 +384,11 @@ def demand(actor: Actor, campaign: Campaign) -> list[planner.VillageDemand]:
     }
     rts: dict[int, dict[tuple[str | None, str | None], int]] = {}
     per_employer: dict[tuple[int, int], int] = {}
-    for village_id, local_id, rw, rt, is_frail in rows:
+    for village_id, local_id, rw, rt, is_frail, away, back in rows:
         d = by_village[village_id]
+        if away and (back is None or back > campaign.ends_on):
+            d.away += 1
+            continue
         if is_frail:
             d.frail += 1
             continue
@@ -409,7 +414,9 @@ def demand(actor: Actor, campaign: Campaign) -> list[planner.VillageDemand]:
         by_village[village_id].employers.append(
             planner.Employer(local_id, e.name, e.address, n)
         )
-    return [d for d in by_village.values() if d.ordinary or d.frail or d.staff]
+    return [
+        d for d in by_village.values() if d.ordinary or d.frail or d.staff or d.away
+    ]
 
 
 def _pace(campaign: Campaign) -> planner.Pace:
@@ -719,6 +726,36 @@ def return_lines(village: HubVillage) -> Iterator[dict[str, Any]]:
             "stations": s.stations,
             "status": s.status,
         }
+
+
+def recorded_elsewhere(village: HubVillage) -> Iterator[dict[str, Any]]:
+    """The village's residents not recorded there whose NIK another village has
+    recorded: the whole list, every time (the village clears the rest)."""
+    t, other = HubResident, aliased(HubResident)
+    where = aliased(HubVillage)
+    stmt = (
+        select(t.local_id, t.nik, where.code, where.name)
+        .join(other, and_(other.nik == t.nik, other.village_id != t.village_id))
+        .join(where, where.id == other.village_id)
+        .where(
+            t.village_id == village.id,
+            or_(t.ektp_status.is_(None), t.ektp_status.in_((1, 2))),
+            other.ektp_status.in_(sorted(RECORDED_CODES)),
+        )
+        .order_by(t.local_id, where.code)
+    )
+    seen: set[int] = set()
+    for local_id, nik, code, name in db.session.execute(stmt):
+        if local_id not in seen:
+            seen.add(local_id)
+            yield {
+                "t": "elsewhere",
+                "id": local_id,
+                "nik": nik,
+                "code": code,
+                "name": name,
+            }
+    yield {"t": "elsewhere_end", "count": len(seen)}
 
 
 def apply_reports(

@@ -280,6 +280,8 @@ def _resident(c: dict[str, Any]) -> dict[str, Any]:
         "ektp_status_at": _datetime(c.get("ektp_status_at")),
         "ektp_source": StatusSource.VILLAGE,
         "disabled": c.get("disabled") is True,
+        "works_away": c.get("works_away") is True,
+        "away_until": _date(c.get("away_until")),
     }
 
 

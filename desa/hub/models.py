@@ -136,6 +136,8 @@ class HubResident(db.Model):
     ektp_source: Mapped[str] = mapped_column(String(8), default=StatusSource.VILLAGE)
     # The clerk's flag: a disability that keeps the person from a session.
     disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    works_away: Mapped[bool] = mapped_column(default=False, server_default=false())
+    away_until: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class HubEvent(db.Model):

@@ -350,9 +350,10 @@ def write_return(actor: Actor, village_code: str, path: Path) -> ReturnWritten:
                 "at": at.isoformat(timespec="microseconds"),
             }
         yield {"t": "trust", "list": trust_list(actor)}
-        from desa.campaign.services import return_lines
+        from desa.campaign.services import recorded_elsewhere, return_lines
 
         yield from return_lines(village)
+        yield from recorded_elsewhere(village)
 
     header = {
         "kind": "return",

@@ -92,6 +92,7 @@ RESIDENT_INPUT = spec.schema(
             "ektp_status": {"type": ["string", "integer", "null"]},
             "nik_temporary": {"type": "boolean"},
             "disabled": {"type": ["boolean", "null"]},
+            "works_away": {"type": ["boolean", "null"]},
             "confirm_warnings": {"type": "boolean"},
         },
     },

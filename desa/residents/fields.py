@@ -163,6 +163,32 @@ def birth_date(
     return day
 
 
+def return_date(value: Any, *, today: dt.date | None = None) -> dt.date | None:
+    """When someone working away is expected home (any date from today on)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        day = value
+    else:
+        s = str(value).strip()
+        try:
+            if m := _DATE_DMY.fullmatch(s):
+                day = dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            elif m := _DATE_ISO.fullmatch(s[:10]):
+                day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            else:
+                raise FieldError(
+                    "Perkiraan pulang harus berbentuk DD-MM-YYYY atau YYYY-MM-DD."
+                )
+        except ValueError:
+            raise FieldError(f"Tanggal {s} tidak ada di kalender.") from None
+    if day.year > 2200:
+        raise FieldError("Perkiraan pulang terlalu jauh.")
+    return day
+
+
 def religion(value: Any) -> str | None:
     """One of Disdukcapil's words (ISLAM, KRISTEN, KATHOLIK, …) or a code 1–7."""
     s = text(value, limit=40, upper=True)

@@ -146,6 +146,16 @@ class ResidentForm(Form):
         ),
     )
     education = StringField(_l("Pendidikan"), validators=[_max(80)])
+    works_away = BooleanField(
+        _l("Bekerja di luar daerah (mis. Malaysia)"),
+        description=_l("Tidak dijadwalkan rekam sebelum perkiraan pulang."),
+    )
+    away_place = StringField(_l("Tempat bekerja"), validators=[_max(80)])
+    away_until = StringField(
+        _l("Perkiraan pulang (mis. Lebaran)"),
+        validators=[_max(10)],
+        render_kw={"placeholder": "DD-MM-YYYY"},
+    )
     citizenship = SelectField(
         _l("Kewarganegaraan"),
         choices=[("WNI", "WNI"), ("WNA", "WNA")],

@@ -172,6 +172,16 @@ class Resident(Principal, db.Model):
     # age (see `rules.needs_home_visit`) it decides who may be booked into a home
     # visit ("jemput bola"), which is scarce and goes only to those who need it.
     disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Works away (Malaysia, a plantation elsewhere) and is expected home then,
+    # often at Lebaran: not to be planned for before that.
+    works_away: Mapped[bool] = mapped_column(default=False, server_default=false())
+    away_place: Mapped[str | None] = mapped_column(String(80))
+    away_until: Mapped[dt.date | None] = mapped_column(Date)
+    # The hub found this NIK recorded in another village (its return bundle): not
+    # to be booked again (a second recording is a Duplicate_Record, no card).
+    elsewhere_code: Mapped[str | None] = mapped_column(String(13))
+    elsewhere_name: Mapped[str | None] = mapped_column(String(120))
+    elsewhere_at: Mapped[dt.datetime | None]
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     # Bumped when a PIN is (re)issued or the resident signs out.
     pin_epoch: Mapped[int] = mapped_column(default=0)

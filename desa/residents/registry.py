@@ -54,6 +54,9 @@ EDITABLE = (
     "ektp_status",
     "citizenship",
     "disabled",
+    "works_away",
+    "away_place",
+    "away_until",
 )
 LABELS = {
     "nik": "NIK",
@@ -76,6 +79,9 @@ LABELS = {
     "life_status": "Status hidup",
     "citizenship": "Kewarganegaraan",
     "disabled": "Disabilitas",
+    "works_away": "Bekerja di luar daerah",
+    "away_place": "Tempat bekerja",
+    "away_until": "Perkiraan pulang",
 }
 
 
@@ -106,8 +112,10 @@ def parse_field(name: str, value: Any, today: dt.date | None = None) -> Any:
         return fields.ektp_status(value)
     if name == "phone":
         return fields.phone(value)
-    if name == "disabled":
+    if name in ("disabled", "works_away"):
         return fields.flag(value)
+    if name == "away_until":
+        return fields.return_date(value, today=today)
     if name == "citizenship":
         value = fields.text(value, limit=3, upper=True) or "WNI"
         if value not in ("WNI", "WNA"):
@@ -120,6 +128,7 @@ def parse_field(name: str, value: Any, today: dt.date | None = None) -> Any:
         "education": 80,
         "address": 200,
         "dusun": 60,
+        "away_place": 80,
     }
     upper = name in ("family_relation", "birth_place", "occupation", "education")
     return fields.text(value, limit=limits[name], upper=upper)

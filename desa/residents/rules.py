@@ -9,6 +9,8 @@ from sqlalchemy import ColumnElement, and_, literal, or_
 from desa.residents.models import EktpStatus, LifeStatus, Resident
 
 WAJIB_AGE = 17
+# Recording is allowed a year before: the card is printed once the person is 17.
+RECORDING_AGE = 16
 # From this age a resident counts as elderly (lansia) and may have a home visit.
 ELDERLY_AGE = 60
 
@@ -38,6 +40,17 @@ def is_wajib_ktp(resident: Resident, day: dt.date) -> bool:
         return True
     return resident.birth_date is not None and resident.birth_date <= years_before(
         day, WAJIB_AGE
+    )
+
+
+def may_record(resident: Resident, day: dt.date) -> bool:
+    """Wajib KTP on `day`, or a citizen of RECORDING_AGE who may record early."""
+    if is_wajib_ktp(resident, day):
+        return True
+    return (
+        resident.citizenship == "WNI"
+        and resident.birth_date is not None
+        and resident.birth_date <= years_before(day, RECORDING_AGE)
     )
 
 

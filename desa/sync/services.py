@@ -52,6 +52,8 @@ RESIDENT_FIELDS = (
     "ektp_status",
     "ektp_status_at",
     "disabled",
+    "works_away",
+    "away_until",
 )
 CHUNK = 1000
 
@@ -389,6 +391,7 @@ def import_return(actor: Actor, raw: bytes, instance_path: str | Path) -> Return
         current.acked_at = actor.utcnow
     statuses = sessions = 0
     trust = None
+    elsewhere: dict[int, dict[str, Any]] | None = None
     for no, change in enumerate(changes, start=2):
         if change["t"] == "ektp":
             statuses += _apply_status(Resident, change, no)
@@ -396,6 +399,13 @@ def import_return(actor: Actor, raw: bytes, instance_path: str | Path) -> Return
             trust = change.get("list")
         elif change["t"] == "session":
             sessions += planned.apply(actor, change, no, current.hub_name or "")
+        elif change["t"] == "elsewhere":
+            elsewhere = elsewhere or {}
+            elsewhere[_elsewhere_id(change, no)] = change
+        elif change["t"] == "elsewhere_end":
+            elsewhere = elsewhere or {}
+    if elsewhere is not None:
+        _apply_elsewhere(Resident, elsewhere, actor.utcnow)
     if trust is not None:
         target = trust_list_path(instance_path)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -419,6 +429,46 @@ def import_return(actor: Actor, raw: bytes, instance_path: str | Path) -> Return
         sessions,
         len(trust.get("villages", [])) if isinstance(trust, dict) else 0,
     )
+
+
+def _elsewhere_id(change: dict[str, Any], no: int) -> int:
+    ok = (
+        type(change.get("id")) is int
+        and isinstance(change.get("nik"), str)
+        and isinstance(change.get("code"), str)
+        and len(change["code"]) <= 13
+        and isinstance(change.get("name"), str)
+    )
+    if not ok:
+        raise ValidationError(
+            _("Baris %(no)d berkas balasan tidak dapat dibaca.", no=no),
+            code="bad_return",
+        )
+    return change["id"]
+
+
+def _apply_elsewhere(model: Any, found: dict[int, dict[str, Any]], now) -> None:
+    """Marks the residents the hub found recorded in another village; clears the
+    mark of everyone else (the hub sends the whole list)."""
+    from sqlalchemy import update
+
+    db.session.execute(
+        update(model)
+        .where(model.elsewhere_code.is_not(None), model.id.not_in(list(found) or [0]))
+        .values(elsewhere_code=None, elsewhere_name=None, elsewhere_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    for rid, change in found.items():
+        db.session.execute(
+            update(model)
+            .where(model.id == rid, model.nik == change["nik"])
+            .values(
+                elsewhere_code=change["code"],
+                elsewhere_name=change["name"][:120],
+                elsewhere_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _hub_key(current: SyncState, header: bundle.Header):

@@ -148,7 +148,8 @@ def test_every_refusal_has_its_reason_and_nothing_is_booked(
 ):
     ok = make_resident()
     recorded = make_resident(ektp_status=3)
-    young = make_resident(birth_date=dt.date(2010, 2, 8))  # 17 on 8 February 2027
+    young = make_resident(birth_date=dt.date(2011, 2, 8))  # 16 on 8 February 2027
+    early = make_resident(birth_date=dt.date(2010, 2, 8))  # 16: may record already
     dead = make_resident(life_status="deceased")
     moved = make_resident(life_status="moved")
     booked = make_resident()
@@ -180,7 +181,10 @@ def test_every_refusal_has_its_reason_and_nothing_is_booked(
         ok.nik: "duplicate",
     }
     assert err.fields[recorded.nik] == ["Sudah merekam e-KTP."]
-    assert err.fields[young.nik] == ["Belum wajib KTP pada tanggal sesi."]
+    assert err.fields[young.nik] == [
+        "Belum berusia 16 tahun dan belum menikah pada tanggal sesi; perekaman "
+        "e-KTP mulai usia 16 tahun."
+    ]
     assert _session(db, s.id).booked == 0
     assert db.session.scalar(select(func.count(Booking.id))) == 1
     # Seventeen on the later session's date: eligible there.

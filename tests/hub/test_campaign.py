@@ -155,6 +155,20 @@ def test_demand_leaves_out_the_recorded_elsewhere_and_sorts_the_frail_and_staff(
         resident_line(5, nik_for(dt.date(1990, 1, 1), "L", 5)),  # staff of PT 9
         resident_line(6, moved),  # recorded in the other village: not again
         resident_line(7, nik_for(dt.date(1990, 1, 1), "L", 7), ektp_status=3),
+        # Away past the campaign: counted, not planned; home in time: planned (RT 003).
+        resident_line(
+            8,
+            nik_for(dt.date(1990, 1, 1), "L", 8),
+            works_away=True,
+            away_until="2030-01-01",
+        ),
+        resident_line(
+            9,
+            nik_for(dt.date(1990, 1, 1), "L", 9),
+            rt="003",
+            works_away=True,
+            away_until=(dt.date.today() + dt.timedelta(days=10)).isoformat(),
+        ),
         {
             "t": "employer",
             "id": 9,
@@ -171,7 +185,8 @@ def test_demand_leaves_out_the_recorded_elsewhere_and_sorts_the_frail_and_staff(
         found = services.demand(system(), _db.session.get(Campaign, campaign_id))
         (tekarang,) = [d for d in found if d.code == "61.01.12.2001"]
         # RT 002's one pending is booked already (the village's RT summary).
-        assert tekarang.rts == [("001", "001", 1)]
+        assert tekarang.rts == [("001", "001", 1), ("001", "003", 1)]
+        assert tekarang.away == 1
         assert tekarang.frail == 2
         assert [(e.local_id, e.people) for e in tekarang.employers] == [(9, 1)]
 
@@ -491,3 +506,51 @@ def _hub_campaign_id(client, token: str, name: str, area: str = "") -> int:
     )
     assert made.status_code == 303, made.get_data(as_text=True)
     return int(made.location.rstrip("/").rsplit("/", 1)[1])
+
+
+def test_a_nik_recorded_in_another_village_is_marked_and_not_booked_here(
+    app, hub_app, sync, make_resident, other_village
+):
+    from desa.appointments import booking, sessions
+    from desa.core.errors import ServiceError
+    from desa.residents.models import Resident
+
+    twice = make_resident(name="DUA DESA")
+    alone = make_resident(name="SATU DESA")
+    sync.apply(sync.export())
+    other_village("61.01.01.2001", [resident_line(4, twice.nik, ektp_status=3)])
+    sync.give_back()
+    with app.app_context():
+        marked = _db.session.get(Resident, twice.id)
+        assert marked.elsewhere_code == "61.01.01.2001"
+        assert marked.elsewhere_name == "Desa Dalam Kaum"
+        assert _db.session.get(Resident, alone.id).elsewhere_code is None
+        start = dt.date.today() + dt.timedelta(days=14)
+        s = sessions.create_session(
+            system(),
+            {
+                "date": start.isoformat(),
+                "start": "08:00",
+                "end": "12:00",
+                "place": "Kantor Desa",
+                "capacity": 5,
+                "allow_non_working_day": True,
+            },
+        )
+        with pytest.raises(ServiceError) as refused:
+            booking.book(system(), s, [twice.nik])
+        assert refused.value.extra["refused"][0]["code"] == "recorded_elsewhere"
+        _db.session.rollback()
+    # The other village's record is corrected away: the next return clears the mark.
+    with hub_app.app_context():
+        from desa.hub.models import HubResident
+
+        _db.session.execute(
+            HubResident.__table__.delete().where(
+                HubResident.nik == twice.nik, HubResident.local_id == 4
+            )
+        )
+        _db.session.commit()
+    sync.give_back()
+    with app.app_context():
+        assert _db.session.get(Resident, twice.id).elsewhere_code is None

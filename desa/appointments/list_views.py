@@ -38,6 +38,7 @@ def index():
         "away": lists.working_away(actor),
         "elsewhere": lists.recorded_elsewhere(actor),
         "missed": lists.missed_last_round(actor),
+        "waiting": lists.waiting_for_card(actor),
     }
     begin_write(only_read_audit=True)
     audit.record(

@@ -122,6 +122,23 @@ def recorded_elsewhere(actor: Actor) -> list[Resident]:
     return list(db.session.scalars(stmt.order_by(Resident.name_key)))
 
 
+def waiting_for_card(actor: Actor) -> list[Resident]:
+    """Recorded, the card not received yet (a "KTP dalam proses" letter serves
+    them meanwhile), the longest waiting first."""
+    from desa.letters.models import CARD_WAITING_STATUSES
+
+    stmt = _scoped(actor).where(Resident.ektp_status.in_(sorted(CARD_WAITING_STATUSES)))
+    return list(
+        db.session.scalars(
+            stmt.order_by(
+                Resident.ektp_status_at.is_(None),
+                Resident.ektp_status_at,
+                Resident.name_key,
+            )
+        )
+    )
+
+
 def missed_last_round(actor: Actor) -> list[tuple[Resident, dt.date]]:
     """The pending whose last booking was a no-show and who hold no active booking:
     offered first when the next sessions open. With the day they missed."""

@@ -34,6 +34,7 @@ class Permission(StrEnum):
     EMPLOYEES_MANAGE = "employees:manage"
     EXPORTS_READ = "exports:read"
     HUB_CAMPAIGN = "hub:campaign"
+    HUB_CARDS = "hub:cards"
     HUB_FIGURES = "hub:figures"
     HUB_IMPORT = "hub:import"
     HUB_RESIDENTS = "hub:residents"
@@ -118,6 +119,7 @@ _CLERK = _READ_ALL | {
     Permission.HUB_RESIDENTS,
     Permission.HUB_CAMPAIGN,
     Permission.HUB_TEAMS,
+    Permission.HUB_CARDS,
 }
 
 _STAFF_SELF = {Permission.SELF_PASSWORD}

@@ -89,3 +89,10 @@ class PlannedSessionForm(Form):
     )
 
     data_for_service = CampaignForm.data_for_service
+
+
+class PrintForm(Form):
+    count = IntegerField(
+        _l("Jumlah kartu yang dicetak"),
+        validators=[_REQUIRED, NumberRange(1, 5000)],
+    )

@@ -10,10 +10,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from desa.auth import audit
 from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
-from desa.campaign import forms, services
+from desa.campaign import cards, forms, services
 from desa.campaign.models import PlannedStatus
+from desa.core.db import begin_write
 from desa.core.errors import NotFound, on_error
 from desa.core.security import require
 from desa.core.templating import register_nav
@@ -26,6 +28,9 @@ bp = Blueprint("campaign", __name__, url_prefix="/hub/campaign")
 def _register(_state: Any) -> None:
     register_nav(
         40, Permission.HUB_CAMPAIGN, "campaign.index", _l("Kampanye rekam"), "hub"
+    )
+    register_nav(
+        50, Permission.HUB_CAMPAIGN, "campaign.cards_index", _l("Kartu"), "hub"
     )
 
 
@@ -283,3 +288,80 @@ def cancel_session(campaign_id: int, session_id: int):
     services.cancel_session(actor, found)
     flash(_("Jadwal dibatalkan."), "success")
     return redirect(url_for(".detail", campaign_id=campaign_id), 303)
+
+
+# --- cards ------------------------------------------------------------------------
+
+
+@bp.get("/cards")
+@require(Permission.HUB_CAMPAIGN)
+def cards_index():
+    """Recorded → printed → collected per kecamatan (or per desa), with the blanks."""
+    require_hub()
+    kecamatan = request.args.get("kecamatan") or None
+    names = services.kecamatan_names()
+    if kecamatan is not None and kecamatan not in names:
+        raise NotFound(_("Kecamatan tidak ditemukan."))
+    return render_template(
+        "campaign/cards.html",
+        data=cards.figures(current_actor(), kecamatan),
+        kecamatan=kecamatan,
+        names=names,
+    )
+
+
+def _queue_page(kecamatan: str, form: forms.PrintForm | None = None, status: int = 200):
+    rows, waiting = cards.print_queue(current_actor(), kecamatan)
+    stock = services.card_stock().get(kecamatan)
+    form = form or forms.PrintForm()
+    if form.count.data is None:
+        form.count.data = min(waiting, stock.blanks if stock else 0) or None
+    return render_template(
+        "campaign/print_queue.html",
+        kecamatan=kecamatan,
+        name=services.kecamatan_names()[kecamatan],
+        rows=rows,
+        waiting=waiting,
+        stock=stock,
+        form=form,
+    ), status
+
+
+@bp.get("/cards/<kecamatan>")
+@require(Permission.HUB_CARDS)
+def print_queue(kecamatan: str):
+    """A kecamatan's print queue in recording order against its blank cards."""
+    require_hub()
+    if kecamatan not in services.kecamatan_names():
+        raise NotFound(_("Kecamatan tidak ditemukan."))
+    begin_write(only_read_audit=True)
+    audit.record(
+        current_actor(),
+        "campaign.print_queue.read",
+        object_type="kecamatan",
+        object_id=kecamatan,
+    )
+    return _queue_page(kecamatan)
+
+
+@bp.post("/cards/<kecamatan>")
+@require(Permission.HUB_CARDS)
+def print_cards(kecamatan: str):
+    require_hub()
+    if kecamatan not in services.kecamatan_names():
+        raise NotFound(_("Kecamatan tidak ditemukan."))
+    form = forms.PrintForm()
+    if not form.validate_on_submit():
+        return _queue_page(kecamatan, form, 422)
+    on_error(lambda status: _queue_page(kecamatan, form, status), form=form)
+    begin_write()
+    done = cards.mark_printed(current_actor(), kecamatan, form.count.data)
+    flash(
+        _(
+            "%(n)d kartu dicatat sudah dicetak; statusnya sampai di desa bersama berkas "
+            "balasan berikutnya.",
+            n=done,
+        ),
+        "success",
+    )
+    return redirect(url_for(".print_queue", kecamatan=kecamatan), 303)

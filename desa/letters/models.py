@@ -56,6 +56,12 @@ DEFAULT_NUMBER_PATTERN = "{code}/{seq:03}/{village}/{month_roman}/{year}"
 DEFAULT_LIFE_STATUSES = (LifeStatus.ACTIVE,)
 
 
+# "KTP dalam proses": only for someone recorded whose card has not reached them
+# (recorded, waiting to print, printed, shipped; not received, not unrecorded).
+CARD_WAITING_TYPE = "SKKTP"
+CARD_WAITING_STATUSES = frozenset({3, 4, 5, 6, 7})
+
+
 class LetterType(db.Model):
     """A kind of letter: its title, body template, extra fields and who may issue it."""
 
@@ -101,7 +107,11 @@ class LetterType(db.Model):
 
     def serves(self, resident: Any) -> bool:
         """Whether a letter of this type may be made for `resident` as recorded now."""
-        return resident.life_status in (self.life_statuses or ())
+        if resident.life_status not in (self.life_statuses or ()):
+            return False
+        if self.code == CARD_WAITING_TYPE:
+            return resident.ektp_status in CARD_WAITING_STATUSES
+        return True
 
     def field(self, name: str) -> dict[str, Any] | None:
         """The extra-field definition called `name`, or None."""

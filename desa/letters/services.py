@@ -260,6 +260,13 @@ def eligibility_problem(letter_type: LetterType, resident: Any) -> str | None:
     """Why no letter of this type may be made for `resident`, or None when it may."""
     if letter_type.serves(resident):
         return None
+    if resident.life_status in (letter_type.life_statuses or ()):
+        return _(
+            "%(type)s hanya untuk warga yang sudah rekam e-KTP dan kartunya belum "
+            "diterima; %(name)s tidak demikian menurut status e-KTP-nya.",
+            type=letter_type.title,
+            name=resident.name,
+        )
     return _(
         "%(type)s hanya dapat dibuat untuk warga yang %(served)s; "
         "%(name)s tercatat %(status)s.",

@@ -150,7 +150,19 @@ def new():
             matches=matches,
             resident=resident,
             types=offered,
-            not_offered=[t for t in types if t not in offered],
+            not_offered=[
+                t
+                for t in types
+                if t not in offered
+                and (resident is None or resident.life_status not in t.life_statuses)
+            ],
+            card_not_offered=[
+                t
+                for t in types
+                if t not in offered
+                and resident is not None
+                and resident.life_status in (t.life_statuses or ())
+            ],
             recorded=services.recorded_word(resident.life_status) if resident else None,
             life_labels=LIFE_LABELS,
             chosen=chosen,

@@ -309,3 +309,29 @@ def to_json(resident: Any, today: dt.date) -> dict[str, Any]:
             for c in warning_codes(resident.nik_warnings)
         ],
     }
+
+
+def record_card_received(actor: Actor, resident: Any) -> None:
+    """The printed e-KTP handed over to its holder (status 8, KTP-el diterima).
+
+    Only a printed or shipped card can be handed over; the change is logged like
+    any edit and reaches the hub in the next bundle, later than the district's
+    "printed"."""
+    from desa.core.errors import Conflict
+    from desa.residents import registry
+    from desa.residents.models import EktpStatus
+
+    if resident.ektp_status not in (EktpStatus.CARD_PRINTED, EktpStatus.CARD_SHIPPED):
+        raise Conflict(
+            _(
+                "KTP-el %(n)s belum tercatat dicetak; penyerahan belum dapat dicatat.",
+                n=resident.name,
+            ),
+            code="card_not_printed",
+        )
+    registry.update_resident(
+        actor,
+        resident,
+        {"ektp_status": int(EktpStatus.CARD_ISSUED)},
+        reason=_("KTP-el diserahkan kepada penduduk"),
+    )

@@ -120,6 +120,18 @@ def detail(resident_id: int):
     )
 
 
+@bp.post("/<int:resident_id>/card-received")
+@require(Permission.RESIDENTS_WRITE)
+def card_received(resident_id: int):
+    """The clerk hands the printed e-KTP over: status 8, sent up to the hub."""
+    actor = current_actor()
+    resident = _visible(actor, resident_id)
+    on_error(back=url_for(".detail", resident_id=resident_id))
+    services.record_card_received(actor, resident)
+    flash(_("Penyerahan KTP-el kepada %(n)s dicatat.", n=resident.name), "success")
+    return redirect(url_for(".detail", resident_id=resident_id), 303)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require(Permission.RESIDENTS_WRITE)
 def new():

@@ -73,6 +73,8 @@ def test_the_lists_page_shows_each_list_for_the_actors_people(
     absent = make_resident(name="TIDAK HADIR")
     came = make_resident(name="HADIR LALU REKAM", ektp_status=2)
     other_rt = make_resident(name="RT LAIN", rt="009", works_away=True)
+    make_resident(name="MENUNGGU KARTU", ektp_status=4)
+    make_resident(name="SUDAH TERIMA", ektp_status=8)
     day = today - dt.timedelta(days=20)
     sid = _past_session(app, day)
     _booking(app, sid, absent.id, "no_show", 1)
@@ -92,7 +94,11 @@ def test_the_lists_page_shows_each_list_for_the_actors_people(
     assert "RT LAIN" not in page  # another RT's resident
     elsewhere = page.split("Terekam di desa lain")[1].split("Tidak datang")[0]
     assert "TERCATAT LAIN" in elsewhere and "Desa Dalam Kaum" in elsewhere
-    missed = page.split("Tidak datang pada jadwal sebelumnya")[1]
+    missed = page.split("Tidak datang pada jadwal sebelumnya")[1].split(
+        "menunggu kartu"
+    )[0]
+    card = page.split("Sudah rekam, menunggu kartu")[1]
+    assert "MENUNGGU KARTU" in card and "SUDAH TERIMA" not in card
     assert "TIDAK HADIR" in missed and "HADIR LALU REKAM" not in missed
     assert client.get("/appointments/lists?bulan=99").status_code == 422
     # The group booking list puts last round's no-show first, without the one

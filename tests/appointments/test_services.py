@@ -149,7 +149,6 @@ def test_every_refusal_has_its_reason_and_nothing_is_booked(
     ok = make_resident()
     recorded = make_resident(ektp_status=3)
     young = make_resident(birth_date=dt.date(2011, 2, 8))  # 16 on 8 February 2027
-    early = make_resident(birth_date=dt.date(2010, 2, 8))  # 16: may record already
     dead = make_resident(life_status="deceased")
     moved = make_resident(life_status="moved")
     booked = make_resident()

@@ -36,9 +36,12 @@ def issued_every_type(app, holder, make_resident, letters):
         life_status="deceased",
         birth_date=dt.date(1950, 1, 2),
     )
+    # KTP dalam proses: for someone recorded whose card has not come yet.
+    waiting = make_resident(name="MENUNGGU KARTU", ektp_status=3)
     issued = []
     for code, fields, serves in _types(app):
         resident = deceased if serves == ["deceased"] else holder  # SKK: the deceased
+        resident = waiting if code == "SKKTP" else resident
         values = {f["name"]: SAMPLE[f.get("type", "text")] for f in fields}
         public_id = letters.draft(resident, code, "Keperluan administrasi", values)
         issued.append(letters.issue(public_id))

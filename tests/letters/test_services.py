@@ -73,15 +73,36 @@ def test_required_extra_fields_are_named_in_indonesian(app, holder, letters):
         ("20/11/2026", "2026-11-20"),
     ],
 )
-def test_dates_are_read_in_indonesian_order_too(app, holder, letters, value, stored):
-    public_id = letters.draft(holder, "SKKTP", fields={"tanggal_rekam": value})
+def test_dates_are_read_in_indonesian_order_too(
+    app, make_resident, letters, value, stored
+):
+    waiting = make_resident(ektp_status=3)  # recorded, card not yet received
+    public_id = letters.draft(waiting, "SKKTP", fields={"tanggal_rekam": value})
     with app.app_context():
         assert letters.get(public_id).fields == {"tanggal_rekam": stored}
 
 
-def test_bad_dates_numbers_unknown_fields_and_missing_purpose(app, holder, letters):
+def test_ktp_in_process_only_for_the_recorded_still_waiting_for_their_card(
+    holder, make_resident, letters
+):
+    from desa.core.errors import ServiceError
+
+    for status in (None, 2, 8):  # not recorded, not recorded, card received
+        person = make_resident(ektp_status=status)
+        with pytest.raises(ServiceError) as err:
+            letters.draft(person, "SKKTP", fields={"tanggal_rekam": "20-11-2026"})
+        assert "kartunya belum diterima" in err.value.message
+    for status in (3, 4, 6):  # recorded, printed, shipped: still waiting
+        person = make_resident(ektp_status=status)
+        assert letters.draft(person, "SKKTP", fields={"tanggal_rekam": "20-11-2026"})
+
+
+def test_bad_dates_numbers_unknown_fields_and_missing_purpose(
+    app, holder, make_resident, letters
+):
+    waiting = make_resident(ektp_status=3)
     with pytest.raises(ValidationError) as err:
-        letters.draft(holder, "SKKTP", fields={"tanggal_rekam": "31-02-2026"})
+        letters.draft(waiting, "SKKTP", fields={"tanggal_rekam": "31-02-2026"})
     assert "tanggal" in err.value.fields["fields.tanggal_rekam"][0]
     with pytest.raises(ValidationError) as err:
         letters.draft(

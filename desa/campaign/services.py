@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from desa.appointments.calendar import holidays_of
 from desa.auth import audit
@@ -571,6 +571,7 @@ def sessions_of(
     stmt = (
         select(PlannedSession)
         .join(HubVillage, HubVillage.id == PlannedSession.village_id)
+        .options(joinedload(PlannedSession.village), joinedload(PlannedSession.team))
         .where(
             PlannedSession.campaign_id == campaign.id,
             PlannedSession.village_id.in_(ids),
@@ -599,6 +600,17 @@ def totals(rows: list[PlannedSession]) -> dict[str, Any]:
         "cancelled": len(rows) - len(live),
         "team_days": len({(s.team_id, s.date) for s in live}),
     }
+
+
+def by_kecamatan(rows: list[PlannedSession]) -> list[dict[str, Any]]:
+    """The plan's totals per kecamatan, in code order."""
+    groups: dict[str, list[PlannedSession]] = {}
+    for s in rows:
+        groups.setdefault(s.village.kecamatan_code, []).append(s)
+    return [
+        {"code": code, "name": group[0].village.kecamatan_name, **totals(group)}
+        for code, group in sorted(groups.items())
+    ]
 
 
 def get_session(actor: Actor, campaign: Campaign, session_id: int) -> PlannedSession:

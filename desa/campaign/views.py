@@ -22,6 +22,7 @@ from desa.core.templating import register_nav
 from desa.hub.services import require_hub
 
 bp = Blueprint("campaign", __name__, url_prefix="/hub/campaign")
+MAX_LISTED = 300
 
 
 @bp.record_once
@@ -191,11 +192,14 @@ def detail(campaign_id: int):
     campaign = services.get_campaign(actor, campaign_id)
     kecamatan = request.args.get("kecamatan") or None
     rows = services.sessions_of(actor, campaign, kecamatan)
+    # The kabupaten's plan runs to thousands of sessions: per kecamatan first.
+    grouped = kecamatan is None and len(rows) > MAX_LISTED
     return render_template(
         "campaign/detail.html",
         campaign=campaign,
         summary=services.summary(campaign),
-        sessions=rows,
+        sessions=[] if grouped else rows,
+        by_kecamatan=services.by_kecamatan(rows) if grouped else None,
         kecamatan=kecamatan,
         names=services.kecamatan_names(),
         totals=services.totals(rows),

@@ -554,3 +554,30 @@ def test_a_nik_recorded_in_another_village_is_marked_and_not_booked_here(
     sync.give_back()
     with app.app_context():
         assert _db.session.get(Resident, twice.id).elsewhere_code is None
+
+
+def test_a_long_plan_opens_per_kecamatan(officer, hub_app, monkeypatch):
+    from desa.campaign import views
+
+    token = _csrf(officer.get("/hub/campaign/resources").get_data(as_text=True))
+    officer.post(
+        "/hub/campaign/teams",
+        data={
+            "csrf_token": token,
+            "team-name": "Tim Satu",
+            "team-operators": "2",
+            "team-kits": "2",
+            "team-base_kecamatan": "61.01.12",
+            "team-active": "y",
+        },
+    )
+    campaign_id = _hub_campaign_id(officer, token, "Kabupaten")
+    officer.post(f"/hub/campaign/{campaign_id}/plan", data={"csrf_token": token})
+    monkeypatch.setattr(views, "MAX_LISTED", 1)
+    page = officer.get(f"/hub/campaign/{campaign_id}").get_data(as_text=True)
+    assert "pilih kecamatan" in page and "Ubah</a>" not in page
+    assert f"/hub/campaign/{campaign_id}?kecamatan=61.01.12" in page
+    one = officer.get(f"/hub/campaign/{campaign_id}?kecamatan=61.01.12").get_data(
+        as_text=True
+    )
+    assert "Ubah</a>" in one and "Kantor Camat Tekarang" in one

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
@@ -67,16 +69,113 @@ def check_in(actor: Actor, raw_code: str | None) -> Booking:
             ),
             code="wrong_day",
         )
-    if booking.checked_in_at is None:
-        booking.checked_in_at = actor.utcnow
-        audit.record(
-            actor,
-            "appointments.check_in",
-            object_type="booking",
-            object_id=booking.id,
-            detail=mask_nik(booking.resident.nik),
-        )
+    _mark_present(actor, booking, actor.utcnow)
     return booking
+
+
+def _mark_present(actor: Actor, booking: Booking, at: dt.datetime) -> bool:
+    """Sets the check-in time unless one is set; True when this call set it (the
+    conditional UPDATE settles two desks scanning the same ticket at once)."""
+    result = db.session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.checked_in_at.is_(None))
+        .values(checked_in_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(booking, ["checked_in_at"])
+    if result.rowcount != 1:
+        return False
+    audit.record(
+        actor,
+        "appointments.check_in",
+        object_type="booking",
+        object_id=booking.id,
+        detail=mask_nik(booking.resident.nik),
+    )
+    return True
+
+
+class ScanStatus(StrEnum):
+    """What became of one scanned ticket code."""
+
+    CHECKED_IN = "checked_in"
+    ALREADY = "already"  # checked in (or recorded) before this scan
+    UNKNOWN = "unknown"  # no booking of this session has that code
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"  # marked absent, the place was given back
+    WRONG_DAY = "wrong_day"  # scanned on another day than the session's
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One code read at the recording point, and when (aware; None: unknown)."""
+
+    code: str
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    code: str
+    status: ScanStatus
+    booking: Booking | None = None
+
+
+# A scanning device's clock may run a little ahead of the server's.
+_CLOCK_SLACK = dt.timedelta(minutes=5)
+
+
+def _scan_moment(
+    actor: Actor, session: RecordingSession, at: dt.datetime | None
+) -> dt.datetime:
+    """When the scan counts as made: its own time if that is on the session's day
+    and not in the future (a scan sent hours later keeps its time), else now."""
+    if at is not None and at.tzinfo is not None and at <= actor.now + _CLOCK_SLACK:
+        local = at.astimezone(actor.now.tzinfo)
+        if local.date() == session.date:
+            return min(at, actor.now)
+    return actor.now
+
+
+def check_in_scans(
+    actor: Actor, session: RecordingSession, scans: list[Scan]
+) -> list[ScanResult]:
+    """Checks in a batch of scans of one session (made offline and sent later);
+    a repeat, within the batch or after an earlier one, is `already`, never an
+    error. The session's day rule is the single check-in's."""
+    codes = {booking_service.normalise_code(s.code) for s in scans} - {""}
+    found = {
+        b.code: b
+        for b in db.session.scalars(
+            booking_service.visible_bookings(actor).where(
+                Booking.session_id == session.id, Booking.code.in_(codes)
+            )
+        )
+    }
+    results = []
+    for scan in scans:
+        code = booking_service.normalise_code(scan.code)
+        booking = found.get(code)
+        results.append(ScanResult(code, _scan_status(actor, booking, scan), booking))
+    return results
+
+
+def _scan_status(actor: Actor, booking: Booking | None, scan: Scan) -> ScanStatus:
+    if booking is None:
+        return ScanStatus.UNKNOWN
+    if booking.status == BookingStatus.CANCELLED:
+        return ScanStatus.CANCELLED
+    if booking.status == BookingStatus.NO_SHOW:
+        return ScanStatus.NO_SHOW
+    if booking.status == BookingStatus.RECORDED or booking.checked_in_at is not None:
+        return ScanStatus.ALREADY
+    moment = _scan_moment(actor, booking.session, scan.at)
+    if moment.astimezone(actor.now.tzinfo).date() != booking.session.date:
+        return ScanStatus.WRONG_DAY
+    at = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    if _mark_present(actor, booking, at):
+        return ScanStatus.CHECKED_IN
+    return ScanStatus.ALREADY
 
 
 def set_outcome(actor: Actor, booking: Booking, outcome: Any) -> Booking:

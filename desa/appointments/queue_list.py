@@ -3,9 +3,6 @@ a masked NIK and boxes to tick (the PDF is drawn by `pdf.render_queue_list`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import current_app
 from flask_babel import gettext as _
 
 from desa.appointments import booking as booking_service
@@ -23,7 +20,7 @@ from desa.appointments.pdf import QueueList, QueueRow
 from desa.auth.actor import Actor
 from desa.core.formatting import format_datetime, format_day_date, mask_nik
 from desa.core.models import Village
-from desa.documents.drawing import Letterhead
+from desa.documents.drawing import Letterhead, village_letterhead
 from desa.extensions import db
 
 
@@ -34,21 +31,7 @@ def bring_sentence() -> str:
 
 def letterhead_of(village: Village) -> Letterhead:
     """The village's kop (its three lines, address and logo) as its letters have it."""
-    logo = None
-    if village.logo_path:
-        candidate = Path(current_app.instance_path) / village.logo_path
-        logo = str(candidate) if candidate.is_file() else None
-    address = village.address
-    if village.postal_code:
-        address = f"{address or ''} Kode Pos {village.postal_code}".strip()
-    return Letterhead(
-        province=f"Provinsi {village.province}",
-        regency=village.regency,
-        district=f"Kecamatan {village.district}",
-        village_title=village.title,
-        address=address or None,
-        logo_path=logo,
-    )
+    return village_letterhead(village)
 
 
 def queued(actor: Actor, session: RecordingSession) -> list[Booking]:

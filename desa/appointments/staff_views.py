@@ -1,5 +1,6 @@
 """The clerk's screens: session calendar, create/edit/cancel, a session's bookings,
-desk booking, the printable attendance list, bulk outcomes, and check-in."""
+desk booking, the printable attendance and queue lists, bulk outcomes, and check-in
+(also the page that keeps checking in without a link)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ import calendar as month_grid
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from desa.appointments import attendance, booking, employees, sessions
-from desa.appointments.calendar import non_working_reason
+from desa.appointments import attendance, booking, employees, offline, sessions
+from desa.appointments.calendar import non_working_reason, zone_label
 from desa.appointments.forms import SessionForm
 from desa.appointments.models import (
     Booking,
@@ -23,14 +34,19 @@ from desa.appointments.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from desa.appointments.pdf import render_queue_list
+from desa.appointments.queue_list import bring_sentence, queue_list_of
 from desa.appointments.views_common import handle_busy, last_message_links, split_niks
 from desa.auth.actor import Actor, current_actor
 from desa.auth.models import Employer
 from desa.auth.permissions import Permission
+from desa.core.api import json_body
+from desa.core.db import begin_write
 from desa.core.errors import on_error
 from desa.core.formatting import MONTHS_ID
 from desa.core.security import require
 from desa.core.templating import register_enums, register_nav
+from desa.core.village import current_zone, require_village
 from desa.extensions import db
 from desa.residents.models import Resident
 from desa.residents.sections import Section, register_section
@@ -316,10 +332,45 @@ def employee_proposals():
 @bp.route("/<int:session_id>/attendance")
 @require(Permission.BOOKINGS_READ)
 def attendance_list(session_id: int):
-    """The printable attendance list (active and finished bookings, queue order)."""
+    """The printable attendance list (active and finished bookings, queue order);
+    who is on it is personal, so the read is audited."""
+    begin_write(only_read_audit=True)
+    actor = current_actor()
     found = sessions.get_session(session_id)
-    rows = [b for b in found.bookings if b.status != BookingStatus.CANCELLED]
-    return render_template("appointments/attendance.html", session=found, bookings=rows)
+    rows = list(
+        db.session.scalars(
+            booking.visible_bookings(actor)
+            .where(
+                Booking.session_id == found.id,
+                Booking.status != BookingStatus.CANCELLED,
+            )
+            .order_by(Booking.queue_number)
+        )
+    )
+    booking.record_list_read(actor, found, len(rows))
+    return render_template(
+        "appointments/attendance.html",
+        session=found,
+        bookings=rows,
+        bring=bring_sentence(),
+    )
+
+
+@bp.route("/<int:session_id>/queue.pdf")
+@require(Permission.BOOKINGS_READ)
+def queue_pdf(session_id: int):
+    """The queue list to print for the recording point (A4; masked NIK); audited."""
+    begin_write(only_read_audit=True)
+    actor = current_actor()
+    found = sessions.get_session(session_id)
+    listed = queue_list_of(actor, require_village(), found, zone_label(current_zone()))
+    booking.record_list_read(actor, found, len(listed.rows))
+    resp = make_response(render_queue_list(listed))
+    resp.headers["Content-Type"] = "application/pdf"
+    resp.headers["Content-Disposition"] = (
+        f'inline; filename="antrean-sesi-{found.id}.pdf"'
+    )
+    return resp
 
 
 @bp.route("/check-in", methods=["GET", "POST"])
@@ -343,3 +394,47 @@ def check_in():
         "success",
     )
     return page(found=found)
+
+
+@bp.route("/<int:session_id>/check-in-offline")
+@require(Permission.BOOKINGS_OUTCOME)
+def check_in_offline(session_id: int):
+    """Check-in that keeps working without a link: the page carries the session's
+    bookings (by code hash, masked names) and sends its scans when it can."""
+    actor = current_actor()
+    found = sessions.get_session(session_id)
+    data = {
+        "session": found.id,
+        "send": url_for(".check_ins", session_id=found.id),
+        "worker": url_for(".check_in_worker"),
+        "scope": url_for(".index") + "/",
+        "bookings": offline.roster(actor, found),
+    }
+    return render_template(
+        "appointments/check_in_offline.html",
+        session=found,
+        data=data,
+        today=actor.today,
+        bring=bring_sentence(),
+    )
+
+
+@bp.route("/<int:session_id>/check-ins", methods=["POST"])
+@require(Permission.BOOKINGS_OUTCOME)
+def check_ins(session_id: int):
+    """Checks in a batch of scans (JSON); a repeat answers `already`."""
+    found = sessions.get_session(session_id)
+    scans = offline.read_scans(json_body())
+    results = attendance.check_in_scans(current_actor(), found, scans)
+    return jsonify({"results": [offline.result_json(r) for r in results]})
+
+
+@bp.route("/check-in-sw.js")
+@require(Permission.BOOKINGS_OUTCOME)
+def check_in_worker():
+    """The offline check-in's service worker, served here so that its scope
+    (/appointments/) covers the page; the file itself lives in static/js."""
+    resp = current_app.send_static_file("js/check-in-sw.js")
+    resp.headers["Service-Worker-Allowed"] = url_for(".index") + "/"
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp

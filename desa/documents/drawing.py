@@ -218,3 +218,101 @@ def _read_logo(path: str, _mtime_ns: int, _size: int) -> ImageReader:
     reader = ImageReader(path)
     reader.getRGBData()  # fails here, not half-way through drawing, on a broken file
     return reader
+
+
+def village_letterhead(village) -> Letterhead:
+    """A village's letterhead (Kabupaten / Kecamatan / Desa, address, logo) from
+    its settings row; the logo only when its file is there."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    logo = None
+    if village.logo_path:
+        candidate = Path(current_app.instance_path) / village.logo_path
+        logo = str(candidate) if candidate.is_file() else None
+    address = village.address
+    if village.postal_code:
+        address = f"{address or ''} Kode Pos {village.postal_code}".strip()
+    return Letterhead(
+        province=f"Provinsi {village.province}",
+        regency=village.regency,
+        district=f"Kecamatan {village.district}",
+        village_title=village.title,
+        address=address or None,
+        logo_path=logo,
+    )
+
+
+@dataclass(frozen=True)
+class KopStyle:
+    """How big a kop is drawn: a letter's, a landscape table's, a list's."""
+
+    logo_mm: float  # the logo's side
+    logo_gap_mm: float  # the space kept between logo and text
+    sizes: tuple[float, float, float]  # the three lines' font sizes
+    steps: tuple[float, float]  # the drop after the first and the second line
+    first_drop: float  # from the top to the first baseline
+    address_size: float
+    address_drop: float
+    rule_drop: float  # from the last baseline to the heavy rule
+    logo_lift: float  # the logo's bottom above the heavy rule
+    heavy: float
+    light: float
+    double: float  # the gap between the two rules
+
+
+def draw_kop(
+    c: Canvas,
+    head: Letterhead,
+    style: KopStyle,
+    *,
+    left: float,
+    right: float,
+    top: float,
+    text: Callable[[str], str] = pdf_text,
+) -> float:
+    """Draws a letterhead between `left` and `right` under `top`: the three lines
+    centred (kept clear of the logo), the address in italics, the logo, and the
+    double rule. Returns the y just under the rule."""
+    mm = 72 / 25.4
+    lines = kop_lines(head)
+    logo = load_logo(head.logo_path)
+    logo_size = style.logo_mm * mm
+    room = (right - left) - (2 * (logo_size + style.logo_gap_mm * mm) if logo else 0)
+    centre = (left + right) / 2
+    y = top - style.first_drop
+    for line, size, step in zip(lines, style.sizes, (*style.steps, 0), strict=True):
+        line = text(line)
+        c.setFont(SERIF_BOLD, fit_size(line, SERIF_BOLD, size, room, 8))
+        c.drawCentredString(centre, y, line)
+        y -= step
+    if head.address:
+        y -= style.address_drop
+        address = text(" ".join(head.address.split()))
+        c.setFont(
+            SERIF_ITALIC, fit_size(address, SERIF_ITALIC, style.address_size, room, 7)
+        )
+        c.drawCentredString(centre, y, address)
+    rule = y - style.rule_drop
+    if logo is not None:
+        c.drawImage(
+            logo,
+            left,
+            rule + style.logo_lift,
+            width=logo_size,
+            height=top - rule - style.logo_lift,
+            preserveAspectRatio=True,
+            anchor="c",
+            mask="auto",
+        )
+    c.setLineWidth(style.heavy)
+    c.line(left, rule, right, rule)
+    c.setLineWidth(style.light)
+    c.line(left, rule - style.double, right, rule - style.double)
+    return rule - style.double
+
+
+LETTER_KOP = KopStyle(24, 4, (14, 14, 17), (17, 21), 14, 10.5, 14, 8, 5, 2.2, 0.7, 3.4)
+TABLE_KOP = KopStyle(20, 4, (13, 13, 15), (15, 18), 12, 9.5, 12, 7, 4, 2, 0.6, 3)
+LIST_KOP = KopStyle(18, 3, (12, 12, 14), (14, 16), 11, 9, 12, 7, 4, 1.8, 0.6, 3)

@@ -17,13 +17,11 @@ from reportlab.pdfgen.canvas import Canvas
 from desa.documents.drawing import (
     SANS,
     SANS_BOLD,
-    SERIF_BOLD,
-    SERIF_ITALIC,
+    TABLE_KOP,
     Letterhead,
     column_edges,
+    draw_kop,
     fit_size,
-    kop_lines,
-    load_logo,
     new_canvas,
     page_number,
     pdf_text,
@@ -45,40 +43,7 @@ GREEN, ORANGE = (0.12, 0.44, 0.26), (0.88, 0.54, 0.12)
 
 def _letterhead(c: Canvas, head: Letterhead) -> float:
     """The kop across the landscape page; returns the y under its double rule."""
-    lines = kop_lines(head)
-    logo = load_logo(head.logo_path)
-    logo_size = 20 * mm
-    left, right = MARGIN, PAGE_W - MARGIN
-    room = (right - left) - (2 * (logo_size + 4 * mm) if logo else 0)
-    centre = PAGE_W / 2
-    y = TOP - 12
-    for text, size, step in ((lines[0], 13, 15), (lines[1], 13, 18), (lines[2], 15, 0)):
-        text = pdf_text(text)
-        c.setFont(SERIF_BOLD, fit_size(text, SERIF_BOLD, size, room, 8))
-        c.drawCentredString(centre, y, text)
-        y -= step
-    if head.address:
-        y -= 12
-        address = pdf_text(" ".join(head.address.split()))
-        c.setFont(SERIF_ITALIC, fit_size(address, SERIF_ITALIC, 9.5, room, 7))
-        c.drawCentredString(centre, y, address)
-    rule = y - 7
-    if logo is not None:
-        c.drawImage(
-            logo,
-            left,
-            rule + 4,
-            width=logo_size,
-            height=TOP - rule - 4,
-            preserveAspectRatio=True,
-            anchor="c",
-            mask="auto",
-        )
-    c.setLineWidth(2)
-    c.line(left, rule, right, rule)
-    c.setLineWidth(0.6)
-    c.line(left, rule - 3, right, rule - 3)
-    return rule - 3
+    return draw_kop(c, head, TABLE_KOP, left=MARGIN, right=PAGE_W - MARGIN, top=TOP)
 
 
 def _footer(c: Canvas, number: int, total: int) -> None:

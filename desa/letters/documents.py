@@ -158,23 +158,9 @@ def addressee_of(
 
 def letterhead(village: Village):
     """The letterhead of the village (Kabupaten / Kecamatan / Desa, address, logo)."""
-    from desa.documents.drawing import Letterhead
+    from desa.documents.drawing import village_letterhead
 
-    logo = None
-    if village.logo_path:
-        candidate = Path(current_app.instance_path) / village.logo_path
-        logo = str(candidate) if candidate.is_file() else None
-    address = village.address
-    if village.postal_code:
-        address = f"{address or ''} Kode Pos {village.postal_code}".strip()
-    return Letterhead(
-        province=f"Provinsi {village.province}",
-        regency=village.regency,
-        district=f"Kecamatan {village.district}",
-        village_title=village.title,
-        address=address or None,
-        logo_path=logo,
-    )
+    return village_letterhead(village)
 
 
 def build_document(

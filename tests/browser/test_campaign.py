@@ -76,7 +76,9 @@ def test_the_operator_plans_adjusts_and_publishes_a_campaign(
     page.get_by_label("Nama kampanye").fill("Jemput bola Januari")
     start = dt.date.today() + dt.timedelta(days=7)
     page.get_by_label("Mulai", exact=True).fill(start.isoformat())
-    page.get_by_label("Selesai", exact=True).fill((start + dt.timedelta(days=45)).isoformat())
+    page.get_by_label("Selesai", exact=True).fill(
+        (start + dt.timedelta(days=45)).isoformat()
+    )
     with page.expect_navigation():
         page.get_by_role("button", name="Buat kampanye").click()
     assert "Kampanye Jemput bola Januari dibuat." in page.content()

@@ -13,6 +13,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from desa.documents.drawing import (
+    LETTER_KOP,
     SANS,
     SANS_BOLD,
     SANS_ITALIC,
@@ -20,9 +21,8 @@ from desa.documents.drawing import (
     SERIF_BOLD,
     SERIF_ITALIC,
     Letterhead,
+    draw_kop,
     fit_size,
-    kop_lines,
-    load_logo,
     new_canvas,
     page_number,
     pdf_text,
@@ -81,44 +81,7 @@ class LetterDocument:
 
 def draw_letterhead(c: Canvas, head: Letterhead) -> float:
     """Draws the kop surat; returns the y just under its double rule."""
-    lines = kop_lines(head)
-    logo = load_logo(head.logo_path)
-    logo_size = 24 * mm
-    # Text is centred on the page; with a logo it must stay clear of it on both sides.
-    room = WIDTH - 2 * (logo_size + 4 * mm) if logo else WIDTH
-    centre = (LEFT + RIGHT) / 2
-    y = TOP - 14
-    for text, font, size, step in (
-        (lines[0], SERIF_BOLD, 14, 17),
-        (lines[1], SERIF_BOLD, 14, 21),
-        (lines[2], SERIF_BOLD, 17, 0),
-    ):
-        text = pdf_text(text)
-        c.setFont(font, fit_size(text, font, size, room, 8))
-        c.drawCentredString(centre, y, text)
-        y -= step
-    if head.address:
-        address = pdf_text(" ".join(head.address.split()))
-        y -= 14
-        c.setFont(SERIF_ITALIC, fit_size(address, SERIF_ITALIC, 10.5, room, 7))
-        c.drawCentredString(centre, y, address)
-    rule = y - 8
-    if logo is not None:
-        c.drawImage(
-            logo,
-            LEFT,
-            rule + 5,
-            width=logo_size,
-            height=TOP - rule - 5,
-            preserveAspectRatio=True,
-            anchor="c",
-            mask="auto",
-        )
-    c.setLineWidth(2.2)
-    c.line(LEFT, rule, RIGHT, rule)
-    c.setLineWidth(0.7)
-    c.line(LEFT, rule - 3.4, RIGHT, rule - 3.4)
-    return rule - 3.4
+    return draw_kop(c, head, LETTER_KOP, left=LEFT, right=RIGHT, top=TOP)
 
 
 def draw_watermark(c: Canvas) -> None:

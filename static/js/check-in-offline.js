@@ -374,65 +374,14 @@
     scan(raw);
   });
 
-  // --- the camera, where the browser reads QR codes itself ---------------------------
-  (function camera() {
-    var start = document.getElementById("camera-start");
-    if (!start || !("BarcodeDetector" in window) || !navigator.mediaDevices ||
-        !navigator.mediaDevices.getUserMedia) {
-      return;
-    }
-    var box = document.getElementById("camera-box");
-    var video = document.getElementById("camera-video");
-    var status = document.getElementById("camera-status");
-    var stop = document.getElementById("camera-stop");
-    var stream = null, timer = null, detector = null;
-    var last = "", lastAt = 0;
-
-    function close() {
-      if (timer) { window.clearTimeout(timer); timer = null; }
-      if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
-      box.hidden = true;
-    }
-
-    function look() {
-      detector.detect(video).then(function (codes) {
-        var found = codes.length ? codes[0].rawValue : "";
-        // The camera sees the same ticket many times a second: once is a scan.
-        if (found && (found !== last || Date.now() - lastAt > 4000)) {
-          last = found;
-          lastAt = Date.now();
-          scan(found);
-        } else if (found) {
-          lastAt = Date.now();
-        }
-        timer = window.setTimeout(look, 250);
-      }).catch(function () { timer = window.setTimeout(look, 500); });
-    }
-
-    window.BarcodeDetector.getSupportedFormats().then(function (formats) {
-      if (formats.indexOf("qr_code") < 0) { return; }
-      detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-      start.hidden = false;
-    }).catch(function () {});
-
-    start.addEventListener("click", function () {
-      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } })
-        .then(function (s) {
-          stream = s;
-          video.srcObject = s;
-          box.hidden = false;
-          status.textContent = say("looking");
-          return video.play();
-        })
-        .then(look)
-        .catch(function () {
-          close();
-          status.textContent = say("denied");
-          box.hidden = false;
-        });
-    });
-    stop.addEventListener("click", close);
-  })();
+  // --- the camera, where the browser reads QR codes itself (ticket-scan.js) ------
+  if (window.desaScanner) {
+    window.desaScanner(
+      { start: "camera-start", box: "camera-box", video: "camera-video",
+        status: "camera-status", stop: "camera-stop", texts: "check-in-texts" },
+      function (code) { scan(code); return false; }
+    );
+  }
 
   // --- keeping the page for the next time there is no network ------------------------
   (function keepPage() {

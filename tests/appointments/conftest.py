@@ -91,3 +91,20 @@ def actor(make_actor):
         return make_actor(Principal(role, **scope), today=today)
 
     return factory
+
+
+@pytest.fixture
+def book(app, system):
+    """book(session_id, residents) → the bookings' codes, in queue order."""
+    from desa.appointments import booking
+    from desa.appointments.sessions import get_session
+
+    def factory(session_id: int, residents) -> list[str]:
+        with app.app_context():
+            made = booking.book(
+                system, get_session(session_id), [r.nik for r in residents]
+            )
+            _db.session.commit()
+            return [b.code for b in made]
+
+    return factory

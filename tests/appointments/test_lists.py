@@ -83,6 +83,8 @@ def test_the_lists_page_shows_each_list_for_the_actors_people(
     _booking(app, later, came.id, "recorded", 1)  # came to the next one
     login("rt", rw="001", rt="002")
     page = client.get("/appointments/lists?bulan=3").get_data(as_text=True)
+    assert "<title>Daftar kampanye perekaman" in page
+    assert page.count('<section class="card">') == 5
     coming = page.split("Segera berusia 16/17 tahun")[1].split(
         "Bekerja di luar daerah"
     )[0]

@@ -22,23 +22,6 @@ from desa.extensions import db as _db
 SHOTS = Path("/tmp/desa-shots")  # for a human to look at, never asserted on
 
 
-@pytest.fixture
-def book(app, system):
-    """book(session_id, residents) → the bookings' codes, in queue order."""
-    from desa.appointments import booking
-    from desa.appointments.sessions import get_session
-
-    def factory(session_id: int, residents) -> list[str]:
-        with app.app_context():
-            made = booking.book(
-                system, get_session(session_id), [r.nik for r in residents]
-            )
-            _db.session.commit()
-            return [b.code for b in made]
-
-    return factory
-
-
 def _set_session(app, session_id: int, **values) -> None:
     with app.app_context():
         _db.session.execute(

@@ -12,6 +12,7 @@ from hub.conftest import hub_app, hub_template, other_village, resident_line  # 
 
 from desa.extensions import db as _db
 
+from .test_hub import _sign_in
 from .test_sign_in import Watch
 
 BORN = dt.date(1990, 1, 1)
@@ -40,14 +41,6 @@ def campaign_server(hub_app, other_village, password):  # noqa: F811
         _db.session.commit()
     with LiveServer(hub_app) as server:
         yield server
-
-
-def _sign_in(page, server, password) -> None:
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Nama pengguna").fill("operator")
-    page.get_by_label("Kata sandi").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Masuk", exact=True).click()
 
 
 @pytest.mark.browser

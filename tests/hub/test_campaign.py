@@ -360,17 +360,7 @@ def test_the_officer_plans_adjusts_and_publishes_in_the_browser_pages(officer, h
         },
     )
     assert bad.status_code == 422 and "Wajib diisi." in bad.get_data(as_text=True)
-    ok = officer.post(
-        "/hub/campaign/teams",
-        data={
-            "csrf_token": token,
-            "team-name": "Tim Satu",
-            "team-operators": "2",
-            "team-kits": "1",
-            "team-base_kecamatan": "61.01.12",
-            "team-active": "y",
-        },
-    )
+    ok = _add_team(officer, token, "61.01.12", kits=1)
     assert ok.status_code == 303
     listed = officer.get("/hub/campaign/resources").get_data(as_text=True)
     assert "Tim Satu" in listed and "Tekarang" in listed
@@ -454,17 +444,7 @@ def test_a_kecamatan_officer_plans_its_own_kecamatan_only(officer, hub_app):
 
     page = officer.get("/hub/campaign/resources").get_data(as_text=True)
     token = _csrf(page)
-    officer.post(
-        "/hub/campaign/teams",
-        data={
-            "csrf_token": token,
-            "team-name": "Tim Satu",
-            "team-operators": "2",
-            "team-kits": "2",
-            "team-base_kecamatan": "61.01.01",
-            "team-active": "y",
-        },
-    )
+    _add_team(officer, token, "61.01.01")
     whole = _hub_campaign_id(officer, token, "Kabupaten")
     camat = hub_app.test_client()
     assert post_login_as(camat, "camat", PASSWORD).status_code == 302
@@ -483,6 +463,21 @@ def test_a_kecamatan_officer_plans_its_own_kecamatan_only(officer, hub_app):
     detail = camat.get(f"/hub/campaign/{own}").get_data(as_text=True)
     assert (
         "Kantor Camat Sambas" in detail and "Tekarang" not in detail.split("<table")[-1]
+    )
+
+
+def _add_team(client, token: str, base: str, kits: int = 2):
+    """Posts the team form: "Tim Satu", two operators, from kecamatan `base`."""
+    return client.post(
+        "/hub/campaign/teams",
+        data={
+            "csrf_token": token,
+            "team-name": "Tim Satu",
+            "team-operators": "2",
+            "team-kits": str(kits),
+            "team-base_kecamatan": base,
+            "team-active": "y",
+        },
     )
 
 
@@ -560,17 +555,7 @@ def test_a_long_plan_opens_per_kecamatan(officer, hub_app, monkeypatch):
     from desa.campaign import views
 
     token = _csrf(officer.get("/hub/campaign/resources").get_data(as_text=True))
-    officer.post(
-        "/hub/campaign/teams",
-        data={
-            "csrf_token": token,
-            "team-name": "Tim Satu",
-            "team-operators": "2",
-            "team-kits": "2",
-            "team-base_kecamatan": "61.01.12",
-            "team-active": "y",
-        },
-    )
+    _add_team(officer, token, "61.01.12")
     campaign_id = _hub_campaign_id(officer, token, "Kabupaten")
     officer.post(f"/hub/campaign/{campaign_id}/plan", data={"csrf_token": token})
     monkeypatch.setattr(views, "MAX_LISTED", 1)

@@ -28,7 +28,7 @@ def index():
     their session: the actor's people only; reading it is audited."""
     actor = current_actor()
     raw = request.args.get("bulan") or "6"
-    if not raw.isdigit() or not 1 <= int(raw) <= lists.MAX_MONTHS:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= lists.MAX_MONTHS:
         raise ValidationError(
             _("Jangka bulan harus 1 sampai %(n)d.", n=lists.MAX_MONTHS), field="bulan"
         )

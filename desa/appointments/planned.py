@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from desa.appointments import sessions as session_service
 from desa.appointments.models import RecordingSession, SessionKind, SessionStatus
@@ -58,15 +58,18 @@ def _parse(change: dict[str, Any], no: int) -> dict[str, Any]:
     ok = (
         isinstance(uid, str)
         and 0 < len(uid) <= 24
+        and uid.isascii()
+        and uid.isalnum()
         and type(revision) is int
-        and revision > 0
+        and 0 < revision < 2**31
+        and all(v is None or (isinstance(v, str) and 0 < len(v) <= 3) for v in (rw, rt))
+        and (employer is None or (type(employer) is int and 0 < employer < 2**31))
         and values["end_time"] > values["start_time"]
         and 0 < values["capacity"] <= 5000
         and 0 < values["minutes_per_person"] <= 240
         and 0 < values["stations"] <= 50
         and change.get("status") in ("planned", "cancelled")
         and (rw is None) == (rt is None)
-        and (employer is None or type(employer) is int)
     )
     if not ok:
         raise _bad(no)
@@ -114,9 +117,14 @@ def apply(actor: Actor, change: dict[str, Any], no: int, hub_name: str) -> bool:
         db.session.flush()
         action = "appointments.session_create"
     else:
-        values["capacity"] = max(values["capacity"], session.booked)
+        wanted = values.pop("capacity")
         for name, value in values.items():
             setattr(session, name, value)
+        # Never below the places held, as the database has them at the update.
+        session.capacity = case(
+            (RecordingSession.booked > wanted, RecordingSession.booked), else_=wanted
+        )
+        db.session.flush()
         action = "appointments.session_update"
     audit.record(
         actor,

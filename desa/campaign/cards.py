@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, func, select, update
 
 from desa.auth import audit
 from desa.auth.actor import Actor
@@ -23,6 +23,7 @@ from desa.campaign.models import CardStock
 from desa.core.db import database_utcnow
 from desa.core.errors import Conflict, ValidationError
 from desa.extensions import db
+from desa.hub.figures import wajib_clause
 from desa.hub.models import HubResident, HubVillage, StatusSource
 from desa.residents.models import PRINTED_CODES, RECORDED_CODES, EktpStatus
 
@@ -48,8 +49,8 @@ def figures(actor: Actor, kecamatan: str | None = None) -> dict[str, Any]:
     key = v.code if by_desa else v.kecamatan_code
     name = v.name if by_desa else v.kecamatan_name
 
-    def count(codes) -> Any:
-        return func.sum(case((t.ektp_status.in_(_in(codes)), 1), else_=0))
+    def count(codes, *also) -> Any:
+        return func.sum(case((and_(t.ektp_status.in_(_in(codes)), *also), 1), else_=0))
 
     stmt = (
         select(
@@ -58,7 +59,8 @@ def figures(actor: Actor, kecamatan: str | None = None) -> dict[str, Any]:
             count(RECORDED_CODES),
             count(PRINTED_CODES),
             count([COLLECTED]),
-            count(WAITING),
+            # Recorded at 16, a card is printed at 17 (or once married).
+            count(WAITING, wajib_clause(actor.today)),
         )
         .join(v, v.id == t.village_id)
         .where(
@@ -114,6 +116,7 @@ def _queue(actor: Actor, kecamatan: str):
             v.kecamatan_code == kecamatan,
             t.life_status == "active",
             t.ektp_status.in_(_in(WAITING)),
+            wajib_clause(actor.today),  # a card is printed at 17 (or once married)
         )
         # The longest waiting first; a status without a time last (not known).
         .order_by(t.ektp_status_at.is_(None), t.ektp_status_at, t.id)

@@ -328,8 +328,10 @@ def plan(
     pace: Pace,
     days: list[dt.date],
     office_places: dict[str, str],
+    busy: set[tuple[int, dt.date]] | frozenset = frozenset(),
 ) -> Plan:
-    """The whole plan: shifts with a team and a date, and what is left over."""
+    """The whole plan: shifts with a team and a date, and what is left over.
+    `busy` holds the (team id, day) pairs other campaigns already hold."""
     by_kecamatan: dict[str, list[VillageDemand]] = {}
     people = {"village": 0, "frail": 0, "staff": 0, "away": 0}
     minutes = 0
@@ -353,7 +355,9 @@ def plan(
         per_team[team.id] += plan_kecamatan(
             by_kecamatan[kecamatan], team.stations, pace, place
         )
+    free = {t.id: [d for d in days if (t.id, d) not in busy] for t in teams}
     scheduled: list[Shift] = []
+    leftover: list[tuple[Shift, int]] = []  # (shift, the stations it was sized for)
     for team in sorted(teams, key=lambda t: t.id):
         shifts = per_team[team.id]
         # The team's own kecamatan first, then by code.
@@ -364,7 +368,7 @@ def plan(
                 s.evening,
             )
         )
-        day_index = 0
+        own = free[team.id]
         evening_dates: list[dt.date] = []  # the team's days in the current kecamatan
         current = None
         for shift in shifts:
@@ -372,17 +376,26 @@ def plan(
                 current, evening_dates = shift.kecamatan_code, []
             if shift.evening and evening_dates:
                 shift.date = evening_dates.pop(0)
-            elif day_index < len(days):
-                shift.date = days[day_index]
-                day_index += 1
+            elif own:
+                shift.date = own.pop(0)
                 if not shift.evening:
                     evening_dates.append(shift.date)
             if shift.date is None:
-                for slot in shift.slots:
-                    uncovered[_group(slot)] += slot.people
+                leftover.append((shift, team.stations))
                 continue
             shift.team_id = team.id
             scheduled.append(shift)
+    # What a team could not fit goes to a team with days to spare and as many
+    # kits (a shift is sized for its team's kits), the one with most days left.
+    for shift, stations in leftover:
+        able = [t for t in teams if t.stations >= stations and free[t.id]]
+        if not able:
+            for slot in shift.slots:
+                uncovered[_group(slot)] += slot.people
+            continue
+        team = max(able, key=lambda t: (len(free[t.id]), -t.id))
+        shift.date, shift.team_id = free[team.id].pop(0), team.id
+        scheduled.append(shift)
     day_minutes = pace.day_minutes
     team_days = sum(
         pace.evening_minutes / day_minutes if s.evening else 1.0 for s in scheduled

@@ -40,7 +40,6 @@ from desa.hub.models import (
     HubEmployee,
     HubEmployer,
     HubResident,
-    HubRtSummary,
     HubVillage,
 )
 from desa.residents.models import RECORDED_CODES
@@ -243,6 +242,10 @@ def create_campaign(actor: Actor, data: Mapping[str, Any]) -> Campaign:
         raise ValidationError(
             _("Tanggal mulai tidak boleh sebelum hari ini."), field="starts_on"
         )
+    if (starts - actor.today).days > 2 * MAX_DAYS:
+        raise ValidationError(
+            _("Tanggal mulai paling lambat dua tahun dari hari ini."), field="starts_on"
+        )
     area = str(data.get("area") or "").strip() or None
     officer_area = getattr(actor.principal, "area", None)
     if officer_area:
@@ -324,10 +327,13 @@ def _villages(actor: Actor, campaign: Campaign) -> list[HubVillage]:
 
 
 def demand(actor: Actor, campaign: Campaign) -> list[planner.VillageDemand]:
-    """Per village, what the plan must cover: its pending residents who are not
-    booked, split into the frail (home visits), each employer's confirmed staff
-    (evenings) and the rest by RT. A NIK already recorded in another village is
-    not counted: it would be a second recording."""
+    """Per village, what the plan must cover: its residents who are wajib KTP by
+    the campaign's last day (so 16 or older on its first: recording is allowed
+    from 16), not recorded and not booked, split into the frail (home visits),
+    each employer's confirmed staff (evenings) and the rest by RT. A NIK already
+    recorded in another village is not counted: it would be a second recording.
+    Whoever works away and is not back by the first day is counted, not planned
+    (a session before they are home would be a no-show)."""
     villages = _villages(actor, campaign)
     ids = [v.id for v in villages]
     if not ids:
@@ -349,8 +355,9 @@ def demand(actor: Actor, campaign: Campaign) -> list[planner.VillageDemand]:
             t.village_id, t.local_id, t.rw, t.rt, frail, t.works_away, t.away_until
         ).where(
             t.village_id.in_(ids),
-            wajib_clause(day),
+            wajib_clause(campaign.ends_on),
             or_(t.ektp_status.is_(None), t.ektp_status.in_((1, 2))),
+            t.booked.is_(False),
             ~recorded_elsewhere,
         )
     ).all()
@@ -362,12 +369,6 @@ def demand(actor: Actor, campaign: Campaign) -> list[planner.VillageDemand]:
                 HubEmployee.employer_local_id,
                 HubEmployee.resident_local_id,
             ).where(HubEmployee.village_id.in_(ids))
-        )
-    }
-    booked = {
-        (s.village_id, s.rw or None, s.rt or None): s.booked
-        for s in db.session.scalars(
-            select(HubRtSummary).where(HubRtSummary.village_id.in_(ids))
         )
     }
     employers = {
@@ -386,7 +387,7 @@ def demand(actor: Actor, campaign: Campaign) -> list[planner.VillageDemand]:
     per_employer: dict[tuple[int, int], int] = {}
     for village_id, local_id, rw, rt, is_frail, away, back in rows:
         d = by_village[village_id]
-        if away and (back is None or back > campaign.ends_on):
+        if away and (back is None or back > campaign.starts_on):
             d.away += 1
             continue
         if is_frail:
@@ -406,9 +407,7 @@ def demand(actor: Actor, campaign: Campaign) -> list[planner.VillageDemand]:
         for (rw, rt), n in sorted(
             counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")
         ):
-            n -= booked.get((village_id, rw, rt), 0)
-            if n > 0:
-                d.rts.append((rw, rt, n))
+            d.rts.append((rw, rt, n))
     for (village_id, local_id), n in sorted(per_employer.items()):
         e = employers[(village_id, local_id)]
         by_village[village_id].employers.append(
@@ -438,6 +437,10 @@ def working_days(campaign: Campaign) -> list[dt.date]:
 
 
 def _require_draft(campaign: Campaign) -> None:
+    """The campaign, locked until the commit (PostgreSQL; SQLite's write lock),
+    must still be a draft: two plans or a plan and a publish at once wait in turn."""
+    db.session.flush()
+    db.session.refresh(campaign, with_for_update=True)
     if campaign.is_published:
         raise Conflict(
             _(
@@ -469,7 +472,12 @@ def plan_campaign(actor: Actor, campaign: Campaign) -> planner.Plan:
     places = {code: f"Kantor Camat {name}" for code, name in names.items()}
     pace = _pace(campaign)
     found = planner.plan(
-        demand(actor, campaign), infos, pace, working_days(campaign), places
+        demand(actor, campaign),
+        infos,
+        pace,
+        working_days(campaign),
+        places,
+        busy_days(exclude_campaign=campaign.id),
     )
     db.session.execute(
         delete(PlannedSession).where(PlannedSession.campaign_id == campaign.id)
@@ -627,7 +635,10 @@ def get_session(actor: Actor, campaign: Campaign, session_id: int) -> PlannedSes
 def update_session(
     actor: Actor, session: PlannedSession, data: Mapping[str, Any]
 ) -> PlannedSession:
-    """The officer moves a session, changes its hours, place, places or team."""
+    """The officer moves a session, changes its hours, place, places or team.
+    The row is locked first, so two changes at once each get their own revision."""
+    db.session.flush()
+    db.session.refresh(session, with_for_update=True)
     if session.status == PlannedStatus.CANCELLED:
         raise Conflict(_("Jadwal ini sudah dibatalkan."), code="cancelled")
     day = _date(data, "date", _("Tanggal"))
@@ -646,16 +657,40 @@ def update_session(
             _("Tulis tempat perekaman (3 sampai 150 huruf)."), field="place"
         )
     capacity = _int(data, "capacity", _("Kapasitas"), 1, 2000)
-    if capacity < session.booked:
+    held = session.booked + session.recorded
+    if capacity < held:
         raise ValidationError(
             _(
                 "Kapasitas tidak boleh kurang dari %(n)d orang yang sudah mendaftar.",
-                n=session.booked,
+                n=held,
             ),
             field="capacity",
         )
+    moved = (day, start) != (session.date, session.start_time)
+    if moved and session.booked and campaign.is_published:
+        raise Conflict(
+            _(
+                "Tanggal dan jam tidak dapat diubah karena sudah ada %(n)d orang "
+                "mendaftar di desa. Batalkan jadwal ini dan buat jadwal baru.",
+                n=session.booked,
+            ),
+            code="has_bookings",
+            field="date",
+        )
+    if day not in set(working_days(campaign)):
+        raise ValidationError(
+            _(
+                "Tanggal itu bukan hari kerja tim (akhir pekan, hari libur atau libur tim)."
+            ),
+            field="date",
+        )
     team_raw = str(data.get("team_id") or "").strip()
-    team = get_team(int(team_raw)) if team_raw.isdigit() else None
+    team = None
+    if team_raw:
+        if not (team_raw.isascii() and team_raw.isdigit() and len(team_raw) < 10):
+            raise ValidationError(_("Pilih tim dari daftar."), field="team_id")
+        team = get_team(int(team_raw))
+        _check_team_free(team, day, campaign)
     before = (
         session.date,
         session.start_time,
@@ -690,7 +725,38 @@ def update_session(
     return session
 
 
+def busy_days(exclude_campaign: int | None = None) -> set[tuple[int, dt.date]]:
+    """(team, day) pairs another published campaign already holds."""
+    stmt = (
+        select(PlannedSession.team_id, PlannedSession.date)
+        .join(Campaign, Campaign.id == PlannedSession.campaign_id)
+        .where(
+            Campaign.status == CampaignStatus.PUBLISHED,
+            PlannedSession.status == PlannedStatus.PLANNED,
+            PlannedSession.team_id.is_not(None),
+        )
+        .distinct()
+    )
+    if exclude_campaign is not None:
+        stmt = stmt.where(PlannedSession.campaign_id != exclude_campaign)
+    return {(team, day) for team, day in db.session.execute(stmt).all()}
+
+
+def _check_team_free(team: Team, day: dt.date, campaign: Campaign) -> None:
+    if (team.id, day) in busy_days(exclude_campaign=campaign.id):
+        raise Conflict(
+            _(
+                "Tim %(t)s sudah bertugas pada tanggal itu di kampanye lain.",
+                t=team.name,
+            ),
+            code="team_busy",
+            field="team_id",
+        )
+
+
 def cancel_session(actor: Actor, session: PlannedSession) -> PlannedSession:
+    db.session.flush()
+    db.session.refresh(session, with_for_update=True)
     if session.status == PlannedStatus.CANCELLED:
         return session
     session.status = PlannedStatus.CANCELLED

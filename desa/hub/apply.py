@@ -281,6 +281,7 @@ def _resident(c: dict[str, Any]) -> dict[str, Any]:
         "ektp_source": StatusSource.VILLAGE,
         "disabled": c.get("disabled") is True,
         "works_away": c.get("works_away") is True,
+        "booked": c.get("booked") is True,
         "away_until": _date(c.get("away_until")),
     }
 
@@ -430,7 +431,7 @@ def _resident_set(stmt: Any) -> dict[str, Any]:
         t.ektp_source == StatusSource.DISTRICT,
         or_(new.ektp_status_at.is_(None), t.ektp_status_at > new.ektp_status_at),
     )
-    plain = [f for f in RESIDENT_FIELDS if not f.startswith("ektp_")]
+    plain = [f for f in RESIDENT_FIELDS if not f.startswith("ektp_")] + ["booked"]
     out: dict[str, Any] = {name: getattr(new, name) for name in plain}
     out["ektp_status"] = case((keep, t.ektp_status), else_=new.ektp_status)
     out["ektp_status_at"] = case((keep, t.ektp_status_at), else_=new.ektp_status_at)

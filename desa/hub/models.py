@@ -138,6 +138,8 @@ class HubResident(db.Model):
     disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     works_away: Mapped[bool] = mapped_column(default=False, server_default=false())
     away_until: Mapped[dt.date | None] = mapped_column(Date)
+    # Holds an active booking in the village (so not planned again).
+    booked: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class HubEvent(db.Model):

@@ -365,7 +365,7 @@ def write_return(actor: Actor, village_code: str, path: Path) -> ReturnWritten:
         "seq_from": acked,
         "seq_to": acked,
         "full": False,
-        "made_at": actor.now.isoformat(timespec="seconds"),
+        "made_at": actor.now.isoformat(timespec="microseconds"),
     }
     try:
         count = sync_bundle.write(

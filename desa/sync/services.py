@@ -99,9 +99,16 @@ def _iso(value: Any) -> Any:
 def resident_changes(ids: list[int] | None) -> Iterator[dict[str, Any]]:
     """Residents as bundle lines: these ids (a tombstone for each one gone), or
     everyone (None)."""
+    from desa.appointments.models import Booking
     from desa.residents.models import Resident
 
-    columns = [Resident.id, *(getattr(Resident, f) for f in RESIDENT_FIELDS)]
+    holds = (
+        select(Booking.id)
+        .where(Booking.resident_id == Resident.id, Booking.status == "active")
+        .exists()
+        .label("booked")
+    )
+    columns = [Resident.id, *(getattr(Resident, f) for f in RESIDENT_FIELDS), holds]
     if ids is None:
         for row in db.session.execute(select(*columns).order_by(Resident.id)):
             yield _resident(row)
@@ -121,6 +128,7 @@ def _resident(row: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"t": "resident", "id": row.id}
     for name in RESIDENT_FIELDS:
         out[name] = _iso(getattr(row, name))
+    out["booked"] = bool(row.booked)
     return out
 
 
@@ -404,15 +412,18 @@ def import_return(actor: Actor, raw: bytes, instance_path: str | Path) -> Return
             elsewhere[_elsewhere_id(change, no)] = change
         elif change["t"] == "elsewhere_end":
             elsewhere = elsewhere or {}
-    if elsewhere is not None:
+    # An older return file read again must not undo a newer one's lists.
+    stale = _older(header.made_at, current.last_return_made_at)
+    if elsewhere is not None and not stale:
         _apply_elsewhere(Resident, elsewhere, actor.utcnow)
-    if trust is not None:
+    if trust is not None and not stale:
         target = trust_list_path(instance_path)
         target.parent.mkdir(parents=True, exist_ok=True)
         from desa.core.files import write_atomic
 
         write_atomic(target, json.dumps(trust, ensure_ascii=False).encode("utf-8"))
-    current.last_return_made_at = header.made_at
+    if not stale:
+        current.last_return_made_at = header.made_at
     current.last_return_at = actor.utcnow
     audit.record(
         actor,
@@ -429,6 +440,16 @@ def import_return(actor: Actor, raw: bytes, instance_path: str | Path) -> Return
         sessions,
         len(trust.get("villages", [])) if isinstance(trust, dict) else 0,
     )
+
+
+def _older(made_at: str | None, than: str | None) -> bool:
+    """True when `made_at` is before `than` (both ISO times with an offset)."""
+    if not made_at or not than:
+        return False
+    try:
+        return dt.datetime.fromisoformat(made_at) < dt.datetime.fromisoformat(than)
+    except (TypeError, ValueError):  # unreadable, or one without an offset
+        return False
 
 
 def _elsewhere_id(change: dict[str, Any], no: int) -> int:

@@ -103,6 +103,7 @@ def test_the_lists_page_shows_each_list_for_the_actors_people(
     assert "MENUNGGU KARTU" in card and "SUDAH TERIMA" not in card
     assert "TIDAK HADIR" in missed and "HADIR LALU REKAM" not in missed
     assert client.get("/appointments/lists?bulan=99").status_code == 422
+    assert client.get("/appointments/lists?bulan=²").status_code == 422
     # The group booking list puts last round's no-show first, without the one
     # recorded in another village.
     _past_session(app, today + dt.timedelta(days=30), non_working_day_ok=True)

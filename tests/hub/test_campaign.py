@@ -147,7 +147,8 @@ def test_demand_leaves_out_the_recorded_elsewhere_and_sorts_the_frail_and_staff(
     moved = nik_for(dt.date(1990, 1, 1), "P", 11)
     lines = [
         resident_line(1, nik_for(dt.date(1990, 1, 1), "L", 1)),
-        resident_line(2, nik_for(dt.date(1990, 1, 1), "L", 2), rt="002"),
+        # Booked already in the village: not planned again.
+        resident_line(2, nik_for(dt.date(1990, 1, 1), "L", 2), rt="002", booked=True),
         resident_line(
             3, nik_for(dt.date(1940, 1, 1), "L", 3), birth_date="1940-01-01"
         ),  # 86: a home visit
@@ -155,7 +156,7 @@ def test_demand_leaves_out_the_recorded_elsewhere_and_sorts_the_frail_and_staff(
         resident_line(5, nik_for(dt.date(1990, 1, 1), "L", 5)),  # staff of PT 9
         resident_line(6, moved),  # recorded in the other village: not again
         resident_line(7, nik_for(dt.date(1990, 1, 1), "L", 7), ektp_status=3),
-        # Away past the campaign: counted, not planned; home in time: planned (RT 003).
+        # Away on the first day: counted, not planned; home before it: planned (RT 003).
         resident_line(
             8,
             nik_for(dt.date(1990, 1, 1), "L", 8),
@@ -167,7 +168,7 @@ def test_demand_leaves_out_the_recorded_elsewhere_and_sorts_the_frail_and_staff(
             nik_for(dt.date(1990, 1, 1), "L", 9),
             rt="003",
             works_away=True,
-            away_until=(dt.date.today() + dt.timedelta(days=10)).isoformat(),
+            away_until=(dt.date.today() + dt.timedelta(days=3)).isoformat(),
         ),
         {
             "t": "employer",
@@ -176,7 +177,6 @@ def test_demand_leaves_out_the_recorded_elsewhere_and_sorts_the_frail_and_staff(
             "address": "Kebun",
             "staff": [5],
         },
-        {"t": "rt", "rw": "001", "rt": "002", "booked": 1, "recorded": 0},
     ]
     other_village("61.01.12.2001", lines)
     other_village("61.01.01.2001", [resident_line(1, moved, ektp_status=3)])
@@ -184,7 +184,6 @@ def test_demand_leaves_out_the_recorded_elsewhere_and_sorts_the_frail_and_staff(
     with hub_app.app_context():
         found = services.demand(system(), _db.session.get(Campaign, campaign_id))
         (tekarang,) = [d for d in found if d.code == "61.01.12.2001"]
-        # RT 002's one pending is booked already (the village's RT summary).
         assert tekarang.rts == [("001", "001", 1), ("001", "003", 1)]
         assert tekarang.away == 1
         assert tekarang.frail == 2
@@ -198,7 +197,7 @@ def test_a_published_session_reaches_the_village_is_booked_there_and_reported_ba
     from desa.appointments.models import RecordingSession
     from desa.campaign import services
     from desa.campaign.models import Campaign, PlannedSession
-    from desa.core.errors import Conflict
+    from desa.core.errors import Conflict, ServiceError
 
     people = [make_resident(name=f"WARGA {i}", rt="003") for i in range(3)]
     sync.apply(sync.export())
@@ -246,28 +245,41 @@ def test_a_published_session_reaches_the_village_is_booked_there_and_reported_ba
         back = _db.session.get(PlannedSession, planned_id)
         assert (back.booked, back.recorded, back.no_show) == (3, 0, 0)
         assert back.reported_at is not None
-        # The officer moves it an hour later and then cancels it.
+        # Three people are booked: the officer cannot move it, but can move it to a
+        # bigger hall and give it more places; then cancels it.
+        change = {
+            "date": back.date.isoformat(),
+            "start_time": "09:00",
+            "end_time": "10:00",
+            "place": "Aula Kantor Camat Tekarang",
+            "capacity": "5",
+            "team_id": "",
+        }
+        with pytest.raises(Conflict) as refused:
+            services.update_session(system(), back, change)
+        assert refused.value.code == "has_bookings"
+        _db.session.rollback()
+        back = _db.session.get(PlannedSession, planned_id)
+        with pytest.raises(ServiceError):  # below the three held places
+            services.update_session(
+                system(), back, {**change, "start_time": "08:00", "capacity": "2"}
+            )
+        _db.session.rollback()
+        back = _db.session.get(PlannedSession, planned_id)
+        start = back.start_time.strftime("%H:%M")
+        end = back.end_time.strftime("%H:%M")
         services.update_session(
-            system(),
-            back,
-            {
-                "date": back.date.isoformat(),
-                "start_time": "09:00",
-                "end_time": "10:00",
-                "place": "Aula Kantor Camat Tekarang",
-                "capacity": "5",
-                "team_id": "",
-            },
+            system(), back, {**change, "start_time": start, "end_time": end}
         )
         assert back.revision == 2
         _db.session.commit()
     sync.give_back()
     with app.app_context():
         here = _db.session.scalar(select(RecordingSession))
-        assert (here.start_time, here.capacity, here.place) == (
-            dt.time(9),
+        assert (here.capacity, here.place, here.hub_revision) == (
             5,
             "Aula Kantor Camat Tekarang",
+            2,
         )
     with hub_app.app_context():
         services.cancel_session(system(), _db.session.get(PlannedSession, planned_id))
@@ -566,3 +578,131 @@ def test_a_long_plan_opens_per_kecamatan(officer, hub_app, monkeypatch):
         as_text=True
     )
     assert "Ubah</a>" in one and "Kantor Camat Tekarang" in one
+
+
+def test_the_planner_keeps_off_busy_days_and_hands_overflow_to_idle_teams():
+    villages = [_village(i, [DAY * 2], kec="61.01.12") for i in range(1, 4)]  # 6 days
+    days = _days(6)[:4]
+    # One kecamatan goes to one team; the days it cannot fit go to the idle one.
+    found = planner.plan(
+        villages, [_team(1), _team(2, base="61.01.01")], PACE, days, {}
+    )
+    assert sum(found.uncovered.values()) == 0
+    assert {s.team_id for s in found.shifts} == {1, 2}
+    busy = {(1, days[0]), (2, days[0]), (1, days[1])}  # 5 of 8 team-days free
+    held = planner.plan(villages, [_team(1), _team(2)], PACE, days, {}, busy)
+    assert all((s.team_id, s.date) not in busy for s in held.shifts)
+    assert sum(held.uncovered.values()) == DAY  # one team-day short
+
+
+def test_a_team_is_not_planned_twice_on_one_day_across_campaigns(
+    hub_app, other_village
+):
+    from desa.campaign import services
+    from desa.campaign.models import Campaign, PlannedSession
+    from desa.core.errors import Conflict, ValidationError
+
+    other_village(
+        "61.01.12.2001",
+        [resident_line(i, nik_for(dt.date(1990, 1, 1), "L", i)) for i in range(1, 4)],
+    )
+    first = _hub_campaign(hub_app)
+    with hub_app.app_context():
+        campaign = _db.session.get(Campaign, first)
+        services.plan_campaign(system(), campaign)
+        services.publish(system(), campaign)
+        (held,) = _db.session.scalars(select(PlannedSession)).all()
+        day, team_id = held.date, held.team_id
+        start = dt.date.today() + dt.timedelta(days=7)
+        second = services.create_campaign(
+            system(),
+            {
+                "name": "Putaran kedua",
+                "starts_on": start.isoformat(),
+                "ends_on": (start + dt.timedelta(days=60)).isoformat(),
+            },
+        )
+        services.plan_campaign(system(), second)
+        _db.session.commit()
+        again = _db.session.scalars(
+            select(PlannedSession).where(PlannedSession.campaign_id == second.id)
+        ).all()
+        assert again and all((s.team_id, s.date) != (team_id, day) for s in again)
+        moved = again[0]
+        change = {
+            "date": day.isoformat(),
+            "start_time": "08:00",
+            "end_time": "09:00",
+            "place": "Kantor Camat Tekarang",
+            "capacity": "3",
+            "team_id": str(team_id),
+        }
+        with pytest.raises(Conflict) as busy:
+            services.update_session(system(), moved, change)
+        assert busy.value.code == "team_busy"
+        _db.session.rollback()
+        moved = _db.session.get(PlannedSession, moved.id)
+        for bad in ({"team_id": "²"}, {"date": "2027-01-01"}, {"capacity": "x"}):
+            with pytest.raises(ValidationError):
+                services.update_session(system(), moved, {**change, **bad})
+            _db.session.rollback()
+            moved = _db.session.get(PlannedSession, moved.id)
+
+
+def test_an_older_return_read_again_keeps_the_newer_marks(
+    app, hub_app, sync, make_resident, other_village
+):
+    from desa.residents.models import Resident
+    from desa.sync import services
+
+    twice = make_resident(name="DUA DESA")
+    sync.apply(sync.export())
+    old = sync.give_back()  # nothing recorded elsewhere yet
+    other_village("61.01.01.2001", [resident_line(4, twice.nik, ektp_status=3)])
+    with hub_app.app_context():
+        from desa.hub import services as hub_services
+
+        newer = sync.folder / "newer.gz"
+        actor = system()
+        hub_services.write_return(actor, "61.01.12.2002", newer)
+        _db.session.commit()
+    with app.app_context():
+        services.import_return(system(), newer.read_bytes(), app.instance_path)
+        _db.session.commit()
+        assert _db.session.get(Resident, twice.id).elsewhere_code == "61.01.01.2001"
+        services.import_return(system(), old.read_bytes(), app.instance_path)
+        _db.session.commit()
+        assert _db.session.get(Resident, twice.id).elsewhere_code == "61.01.01.2001"
+
+
+def test_a_booking_in_the_village_keeps_its_resident_out_of_the_next_plan(
+    app, hub_app, sync, make_resident
+):
+    from desa.appointments import booking, sessions
+    from desa.campaign import services
+    from desa.campaign.models import Campaign
+
+    booked, free = make_resident(name="SUDAH PESAN"), make_resident(name="BELUM")
+    sync.apply(sync.export())
+    sync.give_back()
+    with app.app_context():
+        start = dt.date.today() + dt.timedelta(days=14)
+        s = sessions.create_session(
+            system(),
+            {
+                "date": start.isoformat(),
+                "start": "08:00",
+                "end": "12:00",
+                "place": "Kantor Desa",
+                "capacity": 5,
+                "allow_non_working_day": True,
+            },
+        )
+        booking.book(system(), s, [booked.nik])
+        _db.session.commit()
+    sync.apply(sync.export())  # incremental: the booking logs its resident
+    campaign_id = _hub_campaign(hub_app)
+    with hub_app.app_context():
+        (village,) = services.demand(system(), _db.session.get(Campaign, campaign_id))
+        assert village.rts == [("001", "002", 1)]
+    del free

@@ -181,3 +181,28 @@ def test_the_card_pages_for_disdukcapil_and_the_kecamatan_officer(hub_app, villa
     seen = camat.get("/hub/campaign/cards").get_data(as_text=True)
     assert "Tekarang" in seen and "Sambas" not in seen.split("<table")[1]
     assert camat.get("/hub/campaign/cards/61.01.12").status_code == 403
+
+
+def test_a_card_waits_until_its_holder_is_17(hub_app, other_village):
+    from desa.campaign import cards
+
+    sixteen = (dt.date.today().replace(year=dt.date.today().year - 16)).isoformat()
+    other_village(
+        "61.01.12.2001",
+        [
+            resident_line(1, nik_for(BORN, "L", 1), ektp_status=3),
+            resident_line(
+                2,
+                nik_for(dt.date(2010, 1, 1), "P", 2),
+                ektp_status=3,
+                birth_date=sixteen,
+                marital_status="BELUM KAWIN",
+            ),
+        ],
+    )
+    _stock(hub_app, "61.01.12", 5)
+    with hub_app.app_context():
+        rows, waiting = cards.print_queue(system(), "61.01.12")
+        assert waiting == 1 and [r.name for r in rows] == ["WARGA 1"]
+        (row,) = cards.figures(system())["rows"]
+        assert (row["recorded"], row["waiting"]) == (2, 1)

@@ -18,8 +18,8 @@ campaign before the villages write their full bundles:
   are the frail the planner sends home visits to;
 - about 15 % of the villages have one or two employers whose confirmed staff are
   5 to 120 of the village's pending (evening sessions);
-- each RT summary's `booked` is up to a tenth of the RT's pending (the residents
-  already booked at the village, whom the plan leaves out).
+- up to a tenth of each RT's pending hold a booking already (`booked` on their
+  resident line, as a village sends it), whom the plan leaves out.
 
 The hub is made as bench/hub.py makes it and every full bundle is applied by
 `desa hub import` in a child process (its time is printed as a comment only).
@@ -188,17 +188,22 @@ def _groups(
     employers: list[dict[str, Any]],
     start: dt.date,
     recorded_in: dict[str, set[str]],
-) -> tuple[int, int, int, dict[tuple[str, str], int]]:
-    """The village's pending as the planner sees them: (all pending, frail, staff,
-    the others by RT), leaving out those recorded in another village."""
+    ends: dt.date | None = None,
+) -> tuple[int, int, int, dict[tuple[str, str], list[int]]]:
+    """The village's pending as the planner sees them: (pending on the first day,
+    frail, staff, the others' ids by RT). The planner takes those wajib KTP by the
+    last day (`ends`; 16 or older on the first may record), not booked, and not
+    recorded in another village."""
     wajib_cutoff, elderly_cutoff = _cutoffs(start)
+    plan_cutoff = _cutoffs(ends)[0] if ends else wajib_cutoff
     staff = {r for e in employers for r in e["staff"]}
     pending = frail = on_staff = 0
-    by_rt: dict[tuple[str, str], int] = {}
+    by_rt: dict[tuple[str, str], list[int]] = {}
     for local_id, line in v.residents.items():
-        if not _is_pending(line, wajib_cutoff):
+        if _is_pending(line, wajib_cutoff):
+            pending += 1
+        if not _is_pending(line, plan_cutoff) or line.get("booked") is True:
             continue
-        pending += 1
         if recorded_in.get(line["nik"], set()) - {v.code}:
             continue
         if _is_frail(line, elderly_cutoff):
@@ -207,7 +212,7 @@ def _groups(
             on_staff += 1
         else:
             area = (line["rw"] or "", line["rt"] or "")
-            by_rt[area] = by_rt.get(area, 0) + 1
+            by_rt.setdefault(area, []).append(local_id)
     return pending, frail, on_staff, by_rt
 
 
@@ -228,30 +233,36 @@ def set_booked(
     start: dt.date,
     rng: random.Random,
 ) -> None:
-    """Each RT summary's booked: up to BOOKED_SHARE of the RT's pending."""
+    """Up to BOOKED_SHARE of each RT's pending hold a booking already (their
+    resident line says so, as a village's does): the plan leaves them out."""
     recorded_in = _recorded_in(villages)
     for v in villages:
         *_counts, by_rt = _groups(v, employers.get(v.code, []), start, recorded_in)
-        for area, summary in v.rts.items():
-            summary["booked"] = rng.randint(0, int(by_rt.get(area, 0) * BOOKED_SHARE))
+        for ids in by_rt.values():
+            for local_id in rng.sample(
+                ids, rng.randint(0, int(len(ids) * BOOKED_SHARE))
+            ):
+                v.residents[local_id]["booked"] = True
 
 
 def expected_demand(
-    villages: list[Village], employers: dict[str, list[dict[str, Any]]], start: dt.date
+    villages: list[Village],
+    employers: dict[str, list[dict[str, Any]]],
+    start: dt.date,
+    ends: dt.date,
 ) -> tuple[int, dict[str, int]]:
-    """(the pending of Table 1's rule, the planner's people by kind) on the villages."""
+    """(the pending of Table 1's rule on the first day, the planner's people by
+    kind) on the villages."""
     recorded_in = _recorded_in(villages)
-    pending, people = 0, {"village": 0, "frail": 0, "staff": 0}
+    pending, people = 0, {"village": 0, "frail": 0, "staff": 0, "away": 0}
     for v in villages:
         count, frail, staff, by_rt = _groups(
-            v, employers.get(v.code, []), start, recorded_in
+            v, employers.get(v.code, []), start, recorded_in, ends
         )
         pending += count
         people["frail"] += frail
         people["staff"] += staff
-        people["village"] += sum(
-            max(0, n - v.rts[area]["booked"]) for area, n in by_rt.items()
-        )
+        people["village"] += sum(len(ids) for ids in by_rt.values())
     return pending, people
 
 
@@ -318,7 +329,7 @@ def main() -> None:
     disabled = mark_disabled(villages, start, rng)
     employers = add_employers(villages, start, rng)
     set_booked(villages, employers, start, rng)
-    pending, wanted = expected_demand(villages, employers, start)
+    pending, wanted = expected_demand(villages, employers, start, ends)
     folder = instance / "flashdisk"
     folder.mkdir()
     made = _now_text(FULL_MADE, 16)

@@ -34,6 +34,7 @@ from desa.campaign.models import (
     Team,
 )
 from desa.core.errors import Conflict, NotFound, ValidationError
+from desa.core.formatting import format_date
 from desa.extensions import db
 from desa.hub.figures import wajib_clause
 from desa.hub.models import (
@@ -457,8 +458,14 @@ def _clock(base: dt.time, minutes: int) -> dt.time:
 
 
 def plan_campaign(actor: Actor, campaign: Campaign) -> planner.Plan:
-    """Makes (or makes again) the draft plan: the sessions replace the last plan's."""
+    """Makes (or makes again) the draft plan: the sessions replace the last plan's.
+
+    One round at a time for an area: while a published campaign covering the same
+    villages runs over the same dates, its sessions already hold the people this
+    plan would count (their bookings come up only as the villages book), so
+    planning is refused with the campaign to wait for."""
     _require_draft(campaign)
+    _refuse_overlap(campaign)
     active = teams(active_only=True)
     if not active:
         raise Conflict(
@@ -537,6 +544,29 @@ def plan_campaign(actor: Actor, campaign: Campaign) -> planner.Plan:
         detail=f"{len(rows)} jadwal, {found.team_days:.1f} hari-tim",
     )
     return found
+
+
+def _refuse_overlap(campaign: Campaign) -> None:
+    stmt = select(Campaign).where(
+        Campaign.id != campaign.id,
+        Campaign.status == CampaignStatus.PUBLISHED,
+        Campaign.starts_on <= campaign.ends_on,
+        Campaign.ends_on >= campaign.starts_on,
+    )
+    if campaign.area is not None:  # a kecamatan: its own, or the kabupaten's
+        stmt = stmt.where(or_(Campaign.area.is_(None), Campaign.area == campaign.area))
+    other = db.session.scalars(stmt.order_by(Campaign.starts_on)).first()
+    if other is not None:
+        raise Conflict(
+            _(
+                "Kampanye %(o)s (%(a)s – %(b)s) sudah diumumkan untuk wilayah dan masa "
+                "yang sama; susun rencana ini untuk masa sesudahnya.",
+                o=other.name,
+                a=format_date(other.starts_on),
+                b=format_date(other.ends_on),
+            ),
+            code="overlapping_campaign",
+        )
 
 
 def publish(actor: Actor, campaign: Campaign) -> int:

@@ -602,25 +602,36 @@ def test_a_team_is_not_planned_twice_on_one_day_across_campaigns(
     from desa.campaign.models import Campaign, PlannedSession
     from desa.core.errors import Conflict, ValidationError
 
+    people = [
+        resident_line(i, nik_for(dt.date(1990, 1, 1), "L", i)) for i in range(1, 4)
+    ]
+    other_village("61.01.12.2001", people)
     other_village(
-        "61.01.12.2001",
-        [resident_line(i, nik_for(dt.date(1990, 1, 1), "L", i)) for i in range(1, 4)],
+        "61.01.01.2001", [resident_line(9, nik_for(dt.date(1990, 1, 1), "P", 9))]
     )
-    first = _hub_campaign(hub_app)
+    first = _hub_campaign(hub_app, area="61.01.12")
+    start = dt.date.today() + dt.timedelta(days=7)
+    dates = {
+        "starts_on": start.isoformat(),
+        "ends_on": (start + dt.timedelta(days=60)).isoformat(),
+    }
     with hub_app.app_context():
         campaign = _db.session.get(Campaign, first)
         services.plan_campaign(system(), campaign)
         services.publish(system(), campaign)
         (held,) = _db.session.scalars(select(PlannedSession)).all()
         day, team_id = held.date, held.team_id
-        start = dt.date.today() + dt.timedelta(days=7)
+        # The same kecamatan (or the whole kabupaten) waits for this round.
+        for area in ("61.01.12", ""):
+            overlapping = services.create_campaign(
+                system(), {"name": "Bertumpuk", "area": area, **dates}
+            )
+            with pytest.raises(Conflict) as refused:
+                services.plan_campaign(system(), overlapping)
+            assert refused.value.code == "overlapping_campaign"
+        # Another kecamatan at the same time: the team is not out twice on one day.
         second = services.create_campaign(
-            system(),
-            {
-                "name": "Putaran kedua",
-                "starts_on": start.isoformat(),
-                "ends_on": (start + dt.timedelta(days=60)).isoformat(),
-            },
+            system(), {"name": "Sambas", "area": "61.01.01", **dates}
         )
         services.plan_campaign(system(), second)
         _db.session.commit()
@@ -633,8 +644,8 @@ def test_a_team_is_not_planned_twice_on_one_day_across_campaigns(
             "date": day.isoformat(),
             "start_time": "08:00",
             "end_time": "09:00",
-            "place": "Kantor Camat Tekarang",
-            "capacity": "3",
+            "place": "Kantor Camat Sambas",
+            "capacity": "1",
             "team_id": str(team_id),
         }
         with pytest.raises(Conflict) as busy:

@@ -10,9 +10,9 @@ packs the work into the fewest team-days it can:
   villages' remainders one after the other, so only a kecamatan's last office day
   runs short;
 - the frail are visited at home, in rounds through the kecamatan's villages;
-- an employer's staff are recorded at the employer in the evening; staff of
-  employers too small for an evening of their own share an evening at their
-  village's hall.
+- a big employer's staff are recorded at its site on Saturdays (whole days), the
+  rest of an employer's staff in the evening; staff of employers too small for
+  an evening of their own share an evening at their village's hall.
 
 A kecamatan is served by one team; kecamatan go to teams by longest work first to
 the least loaded team, a team's own kecamatan first. Each team takes its days in
@@ -117,6 +117,7 @@ class Shift:
     slots: list[Slot] = field(default_factory=list)
     team_id: int | None = None
     date: dt.date | None = None
+    weekend: bool = False  # a Saturday at a big employer, its staff off work
 
     @property
     def people(self) -> int:
@@ -207,7 +208,11 @@ def _maker(kind: str, village_id: int, place: str, per_person: int, **extra: Any
 
 
 def plan_kecamatan(
-    villages: list[VillageDemand], stations: int, pace: Pace, office_place: str
+    villages: list[VillageDemand],
+    stations: int,
+    pace: Pace,
+    office_place: str,
+    weekends: bool = False,
 ) -> list[Shift]:
     """The shifts one team needs for one kecamatan's villages."""
     if not villages:
@@ -260,21 +265,29 @@ def plan_kecamatan(
             break
         pooled = 0
         for e in v.employers:
-            if e.people >= EMPLOYER_EVENING_SHARE * evening.capacity:
+            place = (e.address or e.name)[:150]
+            made = _maker(
+                "employer", v.village_id, place, mpp, employer_local_id=e.local_id
+            )
+            # A big employer: whole Saturdays at its site, the rest in the evening.
+            saturdays = day_packer(mpp)
+            full, rest = divmod(e.people, saturdays.capacity)
+            days = full + (1 if rest >= VILLAGE_DAY_SHARE * saturdays.capacity else 0)
+            days = days if weekends else 0
+            on_saturday = min(e.people, days * saturdays.capacity)
+            if on_saturday:
+                saturdays.add(on_saturday, made)
+                for shift in saturdays.shifts:
+                    shift.weekend = True
+                shifts += saturdays.shifts
+            left = e.people - on_saturday
+            if not left:
+                continue
+            if left >= EMPLOYER_EVENING_SHARE * evening.capacity:
                 evening.close()
-                place = (e.address or e.name)[:150]
-                evening.add(
-                    e.people,
-                    _maker(
-                        "employer",
-                        v.village_id,
-                        place,
-                        mpp,
-                        employer_local_id=e.local_id,
-                    ),
-                )
+                evening.add(left, made)
             else:
-                pooled += e.people
+                pooled += left
         if pooled:
             evening.close()
             evening.add(
@@ -329,6 +342,7 @@ def plan(
     days: list[dt.date],
     office_places: dict[str, str],
     busy: set[tuple[int, dt.date]] | frozenset = frozenset(),
+    saturdays: list[dt.date] | None = None,
 ) -> Plan:
     """The whole plan: shifts with a team and a date, and what is left over.
     `busy` holds the (team id, day) pairs other campaigns already hold."""
@@ -353,9 +367,12 @@ def plan(
         team = chosen[kecamatan]
         place = office_places.get(kecamatan, f"Kantor Camat {kecamatan}")
         per_team[team.id] += plan_kecamatan(
-            by_kecamatan[kecamatan], team.stations, pace, place
+            by_kecamatan[kecamatan], team.stations, pace, place, bool(saturdays)
         )
     free = {t.id: [d for d in days if (t.id, d) not in busy] for t in teams}
+    free_saturdays = {
+        t.id: [d for d in saturdays or () if (t.id, d) not in busy] for t in teams
+    }
     scheduled: list[Shift] = []
     leftover: list[tuple[Shift, int]] = []  # (shift, the stations it was sized for)
     for team in sorted(teams, key=lambda t: t.id):
@@ -374,7 +391,10 @@ def plan(
         for shift in shifts:
             if shift.kecamatan_code != current:
                 current, evening_dates = shift.kecamatan_code, []
-            if shift.evening and evening_dates:
+            if shift.weekend:
+                if free_saturdays[team.id]:
+                    shift.date = free_saturdays[team.id].pop(0)
+            elif shift.evening and evening_dates:
                 shift.date = evening_dates.pop(0)
             elif own:
                 shift.date = own.pop(0)
@@ -388,13 +408,14 @@ def plan(
     # What a team could not fit goes to a team with days to spare and as many
     # kits (a shift is sized for its team's kits), the one with most days left.
     for shift, stations in leftover:
-        able = [t for t in teams if t.stations >= stations and free[t.id]]
+        pool = free_saturdays if shift.weekend else free
+        able = [t for t in teams if t.stations >= stations and pool[t.id]]
         if not able:
             for slot in shift.slots:
                 uncovered[_group(slot)] += slot.people
             continue
-        team = max(able, key=lambda t: (len(free[t.id]), -t.id))
-        shift.date, shift.team_id = free[team.id].pop(0), team.id
+        team = max(able, key=lambda t: (len(pool[t.id]), -t.id))
+        shift.date, shift.team_id = pool[team.id].pop(0), team.id
         scheduled.append(shift)
     day_minutes = pace.day_minutes
     team_days = sum(

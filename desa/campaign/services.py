@@ -430,6 +430,18 @@ def _pace(campaign: Campaign) -> planner.Pace:
     )
 
 
+def saturdays(campaign: Campaign) -> list[dt.date]:
+    """The campaign's Saturdays that are no holiday or day off: for big employers,
+    whose staff cannot leave work on weekdays."""
+    off = {d.date for d in days_off()}
+    out, day = [], campaign.starts_on
+    while day <= campaign.ends_on:
+        if day.weekday() == 5 and day not in off and not holidays_of(day):
+            out.append(day)
+        day += dt.timedelta(days=1)
+    return out
+
+
 def working_days(campaign: Campaign) -> list[dt.date]:
     off = {d.date for d in days_off()}
     return planner.working_days(
@@ -485,6 +497,7 @@ def plan_campaign(actor: Actor, campaign: Campaign) -> planner.Plan:
         working_days(campaign),
         places,
         busy_days(exclude_campaign=campaign.id),
+        saturdays(campaign),
     )
     db.session.execute(
         delete(PlannedSession).where(PlannedSession.campaign_id == campaign.id)
@@ -707,7 +720,10 @@ def update_session(
             code="has_bookings",
             field="date",
         )
-    if day not in set(working_days(campaign)):
+    allowed = set(working_days(campaign))
+    if session.kind == PlannedKind.EMPLOYER:
+        allowed |= set(saturdays(campaign))
+    if day not in allowed:
         raise ValidationError(
             _(
                 "Tanggal itu bukan hari kerja tim (akhir pekan, hari libur atau libur tim)."

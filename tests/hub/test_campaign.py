@@ -717,3 +717,25 @@ def test_a_booking_in_the_village_keeps_its_resident_out_of_the_next_plan(
         (village,) = services.demand(system(), _db.session.get(Campaign, campaign_id))
         assert village.rts == [("001", "002", 1)]
     del free
+
+
+def test_a_big_employer_gets_whole_saturdays_and_the_rest_an_evening():
+    big = _village(
+        1, [], employers=[planner.Employer(7, "PT Sawit", "Kebun A", DAY + 40)]
+    )
+    days = _days(20)
+    saturdays = [
+        d
+        for d in (days[0] + dt.timedelta(days=n) for n in range(20))
+        if d.weekday() == 5
+    ]
+    found = planner.plan([big], [_team()], PACE, days, {}, frozenset(), saturdays)
+    weekend = [s for s in found.shifts if s.weekend]
+    assert len(weekend) == 1 and weekend[0].date.weekday() == 5
+    assert weekend[0].people == DAY and weekend[0].slots[0].place == "Kebun A"
+    evenings = [s for s in found.shifts if s.evening]
+    assert [s.people for s in evenings] == [40]
+    # Without Saturdays to give, the staff are all seen in the evenings.
+    plain = planner.plan([big], [_team()], PACE, days, {})
+    assert not any(s.weekend for s in plain.shifts)
+    assert sum(s.people for s in plain.shifts if s.evening) == DAY + 40

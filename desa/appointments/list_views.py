@@ -12,6 +12,7 @@ from desa.auth.actor import current_actor
 from desa.auth.permissions import Permission
 from desa.core.db import begin_write
 from desa.core.errors import ValidationError
+from desa.core.numbers import whole_number
 from desa.core.security import require
 from desa.core.templating import register_nav
 
@@ -27,12 +28,11 @@ def index():
     """Who turns 16/17 soon, who works away, who is recorded elsewhere, who missed
     their session: the actor's people only; reading it is audited."""
     actor = current_actor()
-    raw = request.args.get("bulan") or "6"
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= lists.MAX_MONTHS:
+    months = whole_number(request.args.get("bulan") or "6", 1, lists.MAX_MONTHS)
+    if months is None:
         raise ValidationError(
             _("Jangka bulan harus 1 sampai %(n)d.", n=lists.MAX_MONTHS), field="bulan"
         )
-    months = int(raw)
     found = {
         "coming": lists.coming_of_age(actor, months),
         "away": lists.working_away(actor),

@@ -20,8 +20,8 @@ from desa.appointments.models import RecordingSession, SessionKind, SessionStatu
 from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.auth.models import Employer
-from desa.core.errors import ValidationError
 from desa.extensions import db
+from desa.sync.bundle import bad_return_line
 
 # The hub's kinds, as the village's.
 _KINDS = {
@@ -30,12 +30,6 @@ _KINDS = {
     "employer": SessionKind.EMPLOYER,
     "home": SessionKind.MOBILE,
 }
-
-
-def _bad(no: int) -> ValidationError:
-    return ValidationError(
-        _("Baris %(no)d berkas balasan tidak dapat dibaca.", no=no), code="bad_return"
-    )
 
 
 def _parse(change: dict[str, Any], no: int) -> dict[str, Any]:
@@ -53,7 +47,7 @@ def _parse(change: dict[str, Any], no: int) -> dict[str, Any]:
         revision = change["revision"]
         kind = _KINDS[change["kind"]]
     except (KeyError, TypeError, ValueError):
-        raise _bad(no) from None
+        raise bad_return_line(no) from None
     rw, rt, employer = change.get("rw"), change.get("rt"), change.get("employer")
     ok = (
         isinstance(uid, str)
@@ -72,7 +66,7 @@ def _parse(change: dict[str, Any], no: int) -> dict[str, Any]:
         and (rw is None) == (rt is None)
     )
     if not ok:
-        raise _bad(no)
+        raise bad_return_line(no)
     if kind == SessionKind.RT and rt is None:
         kind = SessionKind.OFFICE  # a day at the hall open to the whole village
     found = db.session.get(Employer, employer) if employer is not None else None

@@ -22,6 +22,7 @@ from desa.auth.scope import scopes
 from desa.campaign.models import CardStock
 from desa.core.db import database_utcnow
 from desa.core.errors import Conflict, ValidationError
+from desa.core.numbers import whole_number
 from desa.extensions import db
 from desa.hub.figures import wajib_clause
 from desa.hub.models import HubResident, HubVillage, StatusSource
@@ -151,13 +152,8 @@ def mark_printed(actor: Actor, kecamatan: str, count: Any) -> int:
     are taken from the stock, in one transaction. Two operators at once cannot
     print the same person twice or take a blank that is not there: the stock is
     taken by a conditional UPDATE and each status only from a waiting one."""
-    try:
-        wanted = int(str(count).strip())
-    except (TypeError, ValueError):
-        raise ValidationError(
-            _("Jumlah kartu harus berupa angka."), field="count"
-        ) from None
-    if not 1 <= wanted <= MAX_PRINT:
+    wanted = whole_number(count, 1, MAX_PRINT)
+    if wanted is None:
         raise ValidationError(
             _("Jumlah kartu harus 1 sampai %(n)d.", n=MAX_PRINT), field="count"
         )

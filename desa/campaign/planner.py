@@ -143,13 +143,18 @@ def _minutes(value: dt.time) -> int:
 
 
 def working_days(
-    start: dt.date, end: dt.date, days_off: set[dt.date], holiday
+    start: dt.date,
+    end: dt.date,
+    days_off: set[dt.date],
+    holiday,
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4),
 ) -> list[dt.date]:
-    """Monday to Friday from `start` to `end`, without holidays and days off."""
+    """The days from `start` to `end` on `weekdays` (Monday to Friday unless
+    told), without holidays and days off."""
     out = []
     day = start
     while day <= end:
-        if day.weekday() < 5 and day not in days_off and not holiday(day):
+        if day.weekday() in weekdays and day not in days_off and not holiday(day):
             out.append(day)
         day += dt.timedelta(days=1)
     return out

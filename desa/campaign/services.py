@@ -35,6 +35,7 @@ from desa.campaign.models import (
 )
 from desa.core.errors import Conflict, NotFound, ValidationError
 from desa.core.formatting import format_date
+from desa.core.numbers import whole_number
 from desa.extensions import db
 from desa.hub.figures import wajib_clause
 from desa.hub.models import (
@@ -430,23 +431,22 @@ def _pace(campaign: Campaign) -> planner.Pace:
     )
 
 
-def saturdays(campaign: Campaign) -> list[dt.date]:
-    """The campaign's Saturdays that are no holiday or day off: for big employers,
-    whose staff cannot leave work on weekdays."""
-    off = {d.date for d in days_off()}
-    out, day = [], campaign.starts_on
-    while day <= campaign.ends_on:
-        if day.weekday() == 5 and day not in off and not holidays_of(day):
-            out.append(day)
-        day += dt.timedelta(days=1)
-    return out
-
-
-def working_days(campaign: Campaign) -> list[dt.date]:
+def working_days(campaign: Campaign, weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)):
+    """The campaign's days on `weekdays` that are no holiday or team day off."""
     off = {d.date for d in days_off()}
     return planner.working_days(
-        campaign.starts_on, campaign.ends_on, off, lambda day: bool(holidays_of(day))
+        campaign.starts_on,
+        campaign.ends_on,
+        off,
+        lambda day: bool(holidays_of(day)),
+        weekdays,
     )
+
+
+def saturdays(campaign: Campaign) -> list[dt.date]:
+    """The campaign's free Saturdays: for big employers, whose staff cannot leave
+    work on weekdays."""
+    return working_days(campaign, (5,))
 
 
 def _require_draft(campaign: Campaign) -> None:
@@ -490,11 +490,12 @@ def plan_campaign(actor: Actor, campaign: Campaign) -> planner.Plan:
     names = kecamatan_names()
     places = {code: f"Kantor Camat {name}" for code, name in names.items()}
     pace = _pace(campaign)
+    days = working_days(campaign)
     found = planner.plan(
         demand(actor, campaign),
         infos,
         pace,
-        working_days(campaign),
+        days,
         places,
         busy_days(exclude_campaign=campaign.id),
         saturdays(campaign),
@@ -544,7 +545,7 @@ def plan_campaign(actor: Actor, campaign: Campaign) -> planner.Plan:
             "lower_bound": round(found.lower_bound, 2),
             "shifts": len(found.shifts),
             "sessions": len(rows),
-            "working_days": len(working_days(campaign)),
+            "working_days": len(days),
             "teams": len(active),
         }
     )
@@ -733,9 +734,10 @@ def update_session(
     team_raw = str(data.get("team_id") or "").strip()
     team = None
     if team_raw:
-        if not (team_raw.isascii() and team_raw.isdigit() and len(team_raw) < 10):
+        team_id = whole_number(team_raw, 1)
+        if team_id is None:
             raise ValidationError(_("Pilih tim dari daftar."), field="team_id")
-        team = get_team(int(team_raw))
+        team = get_team(team_id)
         _check_team_free(team, day, campaign)
     before = (
         session.date,

@@ -304,14 +304,20 @@ def cards_index():
     require_hub()
     kecamatan = request.args.get("kecamatan") or None
     names = services.kecamatan_names()
-    if kecamatan is not None and kecamatan not in names:
-        raise NotFound(_("Kecamatan tidak ditemukan."))
+    if kecamatan is not None:
+        _known(kecamatan)
     return render_template(
         "campaign/cards.html",
         data=cards.figures(current_actor(), kecamatan),
         kecamatan=kecamatan,
         names=names,
     )
+
+
+def _known(kecamatan: str) -> None:
+    """404 for a kecamatan none of the hub's villages lies in."""
+    if kecamatan not in services.kecamatan_names():
+        raise NotFound(_("Kecamatan tidak ditemukan."))
 
 
 def _queue_page(kecamatan: str, form: forms.PrintForm | None = None, status: int = 200):
@@ -336,8 +342,7 @@ def _queue_page(kecamatan: str, form: forms.PrintForm | None = None, status: int
 def print_queue(kecamatan: str):
     """A kecamatan's print queue in recording order against its blank cards."""
     require_hub()
-    if kecamatan not in services.kecamatan_names():
-        raise NotFound(_("Kecamatan tidak ditemukan."))
+    _known(kecamatan)
     begin_write(only_read_audit=True)
     audit.record(
         current_actor(),
@@ -352,8 +357,7 @@ def print_queue(kecamatan: str):
 @require(Permission.HUB_CARDS)
 def print_cards(kecamatan: str):
     require_hub()
-    if kecamatan not in services.kecamatan_names():
-        raise NotFound(_("Kecamatan tidak ditemukan."))
+    _known(kecamatan)
     form = forms.PrintForm()
     if not form.validate_on_submit():
         return _queue_page(kecamatan, form, 422)

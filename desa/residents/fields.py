@@ -130,32 +130,37 @@ def sex(value: Any) -> str:
         ) from None
 
 
+def _day(value: Any, label: str) -> dt.date | None:
+    """DD-MM-YYYY, DD/MM/YYYY, YYYY-MM-DD or a spreadsheet date; None when empty.
+    `label` names the field in the message ("Tanggal lahir")."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    s = str(value).strip()
+    if m := _DATE_DMY.fullmatch(s):
+        parts = (m.group(3), m.group(2), m.group(1))
+    elif m := _DATE_ISO.fullmatch(s[:10]):
+        parts = (m.group(1), m.group(2), m.group(3))
+    else:
+        raise FieldError(f"{label} {s} tidak ada di kalender.")
+    try:
+        return dt.date(*(int(p) for p in parts))
+    except ValueError:
+        raise FieldError(f"{label} {s} tidak ada di kalender.") from None
+
+
 def birth_date(
     value: Any, *, today: dt.date | None = None, required: bool = True
 ) -> dt.date | None:
     """DD-MM-YYYY, DD/MM/YYYY, YYYY-MM-DD or a spreadsheet date; not in the future."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    day = _day(value, "Tanggal lahir")
+    if day is None:
         if required:
             raise FieldError("Tanggal lahir wajib diisi.")
         return None
-    if isinstance(value, dt.datetime):
-        day = value.date()
-    elif isinstance(value, dt.date):
-        day = value
-    else:
-        s = str(value).strip()
-        m = _DATE_DMY.fullmatch(s)
-        try:
-            if m:
-                day = dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            elif m := _DATE_ISO.fullmatch(s[:10]):
-                day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            else:
-                raise FieldError(
-                    "Tanggal lahir harus berbentuk DD-MM-YYYY, DD/MM/YYYY atau YYYY-MM-DD."
-                )
-        except ValueError:
-            raise FieldError(f"Tanggal lahir {s} tidak ada di kalender.") from None
     if day.year < 1880:
         raise FieldError("Tanggal lahir terlalu lama (sebelum 1880).")
     if today and day > today:
@@ -163,28 +168,10 @@ def birth_date(
     return day
 
 
-def return_date(value: Any, *, today: dt.date | None = None) -> dt.date | None:
-    """When someone working away is expected home (any date from today on)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        day = value
-    else:
-        s = str(value).strip()
-        try:
-            if m := _DATE_DMY.fullmatch(s):
-                day = dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            elif m := _DATE_ISO.fullmatch(s[:10]):
-                day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            else:
-                raise FieldError(
-                    "Perkiraan pulang harus berbentuk DD-MM-YYYY atau YYYY-MM-DD."
-                )
-        except ValueError:
-            raise FieldError(f"Tanggal {s} tidak ada di kalender.") from None
-    if day.year > 2200:
+def return_date(value: Any) -> dt.date | None:
+    """When someone working away is expected home."""
+    day = _day(value, "Perkiraan pulang")
+    if day is not None and day.year > 2200:
         raise FieldError("Perkiraan pulang terlalu jauh.")
     return day
 

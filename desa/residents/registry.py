@@ -115,7 +115,7 @@ def parse_field(name: str, value: Any, today: dt.date | None = None) -> Any:
     if name in ("disabled", "works_away"):
         return fields.flag(value)
     if name == "away_until":
-        return fields.return_date(value, today=today)
+        return fields.return_date(value)
     if name == "citizenship":
         value = fields.text(value, limit=3, upper=True) or "WNI"
         if value not in ("WNI", "WNA"):

@@ -73,6 +73,15 @@ class SyncFileError(ValidationError):
     code = "bad_bundle"
 
 
+def bad_return_line(no: int) -> ValidationError:
+    """The one sentence for a return bundle's line that cannot be read."""
+    from flask_babel import gettext as _
+
+    return ValidationError(
+        _("Baris %(no)d berkas balasan tidak dapat dibaca.", no=no), code="bad_return"
+    )
+
+
 @dataclass(frozen=True)
 class Header:
     kind: str

@@ -25,7 +25,7 @@ from desa.appointments import planned
 from desa.auth import audit
 from desa.auth.actor import Actor
 from desa.core.db import insert_ignore
-from desa.core.errors import Conflict, ValidationError
+from desa.core.errors import Conflict
 from desa.core.village import require_village, to_village
 from desa.extensions import db
 from desa.sync import bundle
@@ -461,10 +461,7 @@ def _elsewhere_id(change: dict[str, Any], no: int) -> int:
         and isinstance(change.get("name"), str)
     )
     if not ok:
-        raise ValidationError(
-            _("Baris %(no)d berkas balasan tidak dapat dibaca.", no=no),
-            code="bad_return",
-        )
+        raise bundle.bad_return_line(no)
     return change["id"]
 
 
@@ -518,17 +515,11 @@ def _apply_status(model: Any, change: dict[str, Any], no: int) -> int:
         and (status is None or (type(status) is int and 1 <= status <= 8))
         and isinstance(at, str)
     ):
-        raise ValidationError(
-            _("Baris %(no)d berkas balasan tidak dapat dibaca.", no=no),
-            code="bad_return",
-        )
+        raise bundle.bad_return_line(no)
     try:
         when = dt.datetime.fromisoformat(at).replace(tzinfo=None)
     except ValueError:
-        raise ValidationError(
-            _("Baris %(no)d berkas balasan tidak dapat dibaca.", no=no),
-            code="bad_return",
-        ) from None
+        raise bundle.bad_return_line(no) from None
     done = db.session.execute(
         update(model)
         .where(

@@ -478,6 +478,24 @@ def test_a_kecamatan_officer_plans_its_own_kecamatan_only(officer, hub_app):
     )
 
 
+def _village_session():
+    """An ordinary session of the village's own, two weeks ahead (app context)."""
+    from desa.appointments import sessions
+
+    start = dt.date.today() + dt.timedelta(days=14)
+    return sessions.create_session(
+        system(),
+        {
+            "date": start.isoformat(),
+            "start": "08:00",
+            "end": "12:00",
+            "place": "Kantor Desa",
+            "capacity": 5,
+            "allow_non_working_day": True,
+        },
+    )
+
+
 def _add_team(client, token: str, base: str, kits: int = 2):
     """Posts the team form: "Tim Satu", two operators, from kecamatan `base`."""
     return client.post(
@@ -518,7 +536,7 @@ def _hub_campaign_id(client, token: str, name: str, area: str = "") -> int:
 def test_a_nik_recorded_in_another_village_is_marked_and_not_booked_here(
     app, hub_app, sync, make_resident, other_village
 ):
-    from desa.appointments import booking, sessions
+    from desa.appointments import booking
     from desa.core.errors import ServiceError
     from desa.residents.models import Resident
 
@@ -532,18 +550,7 @@ def test_a_nik_recorded_in_another_village_is_marked_and_not_booked_here(
         assert marked.elsewhere_code == "61.01.01.2001"
         assert marked.elsewhere_name == "Desa Dalam Kaum"
         assert _db.session.get(Resident, alone.id).elsewhere_code is None
-        start = dt.date.today() + dt.timedelta(days=14)
-        s = sessions.create_session(
-            system(),
-            {
-                "date": start.isoformat(),
-                "start": "08:00",
-                "end": "12:00",
-                "place": "Kantor Desa",
-                "capacity": 5,
-                "allow_non_working_day": True,
-            },
-        )
+        s = _village_session()
         with pytest.raises(ServiceError) as refused:
             booking.book(system(), s, [twice.nik])
         assert refused.value.extra["refused"][0]["code"] == "recorded_elsewhere"
@@ -689,7 +696,7 @@ def test_an_older_return_read_again_keeps_the_newer_marks(
 def test_a_booking_in_the_village_keeps_its_resident_out_of_the_next_plan(
     app, hub_app, sync, make_resident
 ):
-    from desa.appointments import booking, sessions
+    from desa.appointments import booking
     from desa.campaign import services
     from desa.campaign.models import Campaign
 
@@ -697,18 +704,7 @@ def test_a_booking_in_the_village_keeps_its_resident_out_of_the_next_plan(
     sync.apply(sync.export())
     sync.give_back()
     with app.app_context():
-        start = dt.date.today() + dt.timedelta(days=14)
-        s = sessions.create_session(
-            system(),
-            {
-                "date": start.isoformat(),
-                "start": "08:00",
-                "end": "12:00",
-                "place": "Kantor Desa",
-                "capacity": 5,
-                "allow_non_working_day": True,
-            },
-        )
+        s = _village_session()
         booking.book(system(), s, [booked.nik])
         _db.session.commit()
     sync.apply(sync.export())  # incremental: the booking logs its resident

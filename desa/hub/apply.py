@@ -518,13 +518,14 @@ def _apply_rts(
 ) -> None:
     live = [dict(r, village_id=village.id) for r in rows]
     if replacing:
-        held = set(
-            db.session.execute(
+        held = {
+            (rw, rt)
+            for rw, rt in db.session.execute(
                 select(HubRtSummary.rw, HubRtSummary.rt).where(
                     HubRtSummary.village_id == village.id
                 )
-            ).tuples()
-        )
+            )
+        }
         gone = sorted(held - {(r["rw"], r["rt"]) for r in live})
         if gone:
             db.session.execute(

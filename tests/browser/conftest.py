@@ -42,6 +42,9 @@ def browser() -> Iterator:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _unavailable("the playwright package is not installed")
+    # Requests a service worker makes are seen (and can be routed) only with
+    # this: context.set_offline alone does not reach them (playwright #2311).
+    os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

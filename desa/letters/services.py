@@ -28,7 +28,7 @@ from desa.core.formatting import mask_name, mask_nik
 from desa.core.models import Village
 from desa.core.village import require_village
 from desa.extensions import db
-from desa.letters import documents, numbering, token
+from desa.letters import documents, layouts, numbering, token
 from desa.letters.models import Letter, LetterRequestState, LetterStatus, LetterType
 from desa.residents.models import LifeStatus
 from desa.trust.keys import signing_key
@@ -514,8 +514,6 @@ def token_claims(
 
 def issue(actor: Actor, letter: Letter) -> Letter:
     """Numbers, signs, renders and stores the letter; 409 when it is not a draft."""
-    from desa.letters.pdf import render_letter
-
     village = require_village()
     if actor.principal is None or not can_issue(actor, letter.type, village):
         raise Forbidden(
@@ -565,8 +563,8 @@ def issue(actor: Actor, letter: Letter) -> Letter:
         valid_until=valid_until,
     )
     signed = token.sign(claims, private_key)
-    data = render_letter(
-        documents.build_document(
+    data = layouts.render(
+        layouts.Paper(
             letter_type=letter_type,
             resident=letter.resident,
             purpose=letter.purpose,
@@ -648,11 +646,9 @@ def revoke(actor: Actor, letter: Letter, reason: Any) -> Letter:
 
 def preview_pdf(letter: Letter, today: dt.date) -> bytes:
     """A DRAFT rendering: no number, no QR, nothing stored."""
-    from desa.letters.pdf import render_letter
-
     village = require_village()
-    return render_letter(
-        documents.build_document(
+    return layouts.render(
+        layouts.Paper(
             letter_type=letter.type,
             resident=letter.resident,
             purpose=letter.purpose,

@@ -16,7 +16,7 @@ from desa.core.errors import Conflict, ValidationError
 from desa.core.models import Village
 from desa.core.village import require_village
 from desa.extensions import db
-from desa.letters import documents, numbering
+from desa.letters import numbering
 from desa.letters.models import (
     DEFAULT_LIFE_STATUSES,
     DEFAULT_NUMBER_PATTERN,
@@ -271,7 +271,7 @@ def sample_resident() -> SimpleNamespace:
 
 def preview_type_pdf(data: dict[str, Any], today: dt.date) -> bytes:
     """A DRAFT letter from unsaved type values, with sample data (admin's live preview)."""
-    from desa.letters.pdf import render_letter
+    from desa.letters import layouts
 
     # Whom the type serves does not change its text: no box ticked yet is no
     # reason to withhold the preview.
@@ -285,8 +285,8 @@ def preview_type_pdf(data: dict[str, Any], today: dt.date) -> bytes:
     fields = {
         f["name"]: samples.get(f["type"], f"({f['label']})") for f in values["fields"]
     }
-    return render_letter(
-        documents.build_document(
+    return layouts.render(
+        layouts.Paper(
             letter_type=letter_type,
             resident=sample_resident(),
             purpose="(keperluan yang ditulis warga)",

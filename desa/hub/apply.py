@@ -31,7 +31,7 @@ from desa.campaign import services as campaign
 from desa.core.db import refresh_statistics_when_due
 from desa.core.unit_of_work import after_commit
 from desa.extensions import db
-from desa.hub import services
+from desa.hub import reports, services
 from desa.hub.models import (
     HubBundle,
     HubEmployee,
@@ -103,6 +103,7 @@ def apply_bundle(actor: Actor, raw: bytes, *, source: str = "file") -> Applied:
     _apply_rts(village, parsed["rt"], replacing)
     _apply_employers(village, parsed["employer"], replacing)
     campaign.apply_reports(village, parsed["session"], actor.utcnow)
+    reports.apply(village, parsed["report"], actor.utcnow)
     if len(parsed["resident"]) + len(parsed["event"]) >= BULK_ROWS:
         # Table 1 plans by the statistics (without any, after a first sync, the
         # kabupaten's is a sort spilled to disk, twice as slow) and reads a
@@ -368,6 +369,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "rt": _rt,
     "employer": _employer,
     "session": _session,
+    "report": reports.parse_line,
 }
 
 
@@ -378,6 +380,7 @@ _KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "rt": lambda r: (r["rw"], r["rt"]),
     "employer": lambda r: r["local_id"],
     "session": lambda r: r["uid"],
+    "report": reports.key,
 }
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Date,
@@ -272,3 +273,25 @@ class HubEmployee(db.Model):
     )
     employer_local_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     resident_local_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class HubMonthlyReport(db.Model):
+    """A village's monthly population report to the kecamatan, as its last bundle
+    carried it (`report` lines; desa/hub/reports.py says what `body` holds)."""
+
+    __tablename__ = "hub_monthly_reports"
+    __table_args__ = (
+        CheckConstraint("month BETWEEN 1 AND 12", name="month_known"),
+        Index("ix_hub_monthly_reports_period", "year", "month"),
+    )
+
+    village_id: Mapped[int] = mapped_column(
+        ForeignKey("hub_villages.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # False while the month runs: the village sends it again until it is closed.
+    final: Mapped[bool] = mapped_column(default=False)
+    made_on: Mapped[dt.date] = mapped_column(Date)
+    body: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

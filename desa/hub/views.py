@@ -3,6 +3,7 @@ their sync state, and the NIKs found in more than one village."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -39,6 +40,13 @@ def _register(_state: Any) -> None:
     )
     register_nav(
         30, Permission.HUB_RESIDENTS, "hub.crossings", _l("NIK di dua desa"), "hub"
+    )
+    register_nav(
+        25,
+        Permission.HUB_FIGURES,
+        "hub.monthly_reports",
+        _l("Laporan bulanan"),
+        "hub",
     )
 
 
@@ -80,8 +88,6 @@ def _table() -> tuple[Any, ...]:
 def _sync_text(row: dict[str, Any]) -> str:
     if row["last_sync"] is None:
         return _("belum pernah")
-    import datetime as dt
-
     when = dt.datetime.fromisoformat(row["last_sync"])
     text = format_date(when.date())
     return text + (_(" (lama)") if row["stale"] else "")
@@ -254,4 +260,96 @@ def crossings():
         crossings=found,
         summary=duplicates.summary(found),
         DUPLICATE=duplicates.DUPLICATE,
+    )
+
+
+# --- the villages' monthly population reports -------------------------------------
+
+
+def _report_period() -> tuple[int, int]:
+    """`?tahun=&bulan=` (default: last month, the one the villages report on now)."""
+    from desa.core.numbers import whole_number
+
+    today = current_actor().today
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    year_raw, month_raw = request.args.get("tahun"), request.args.get("bulan")
+    year = last.year if year_raw in (None, "") else whole_number(year_raw, 2000, 9999)
+    month = last.month if month_raw in (None, "") else whole_number(month_raw, 1, 12)
+    if year is None or month is None:
+        raise ValidationError(_("Bulan harus 1–12 dan tahun empat angka."))
+    if (year, month) > (today.year, today.month):
+        raise ValidationError(_("Laporan bulan yang belum berjalan belum ada."))
+    return year, month
+
+
+def _report_title(hub: Any, year: int, month: int) -> list[str]:
+    from desa.core.formatting import MONTHS_ID
+
+    return [
+        _("Laporan bulanan penduduk desa · %(hub)s", hub=hub.name),
+        _("Bulan %(m)s %(y)d", m=MONTHS_ID[month - 1], y=year),
+    ]
+
+
+@bp.get("/reports")
+@require(Permission.HUB_FIGURES)
+def monthly_reports():
+    """The villages' monthly reports for one month, summed per kecamatan."""
+    from desa.core.formatting import MONTHS_ID
+    from desa.hub import reports as monthly
+
+    hub = services.require_hub()
+    year, month = _report_period()
+    data = monthly.table(current_actor(), year, month)
+    title, subtitle = _report_title(hub, year, month)
+    return render_template(
+        "hub/reports.html",
+        hub=hub,
+        data=data,
+        year=year,
+        month=month,
+        title=title,
+        subtitle=subtitle,
+        months=list(enumerate(MONTHS_ID, start=1)),
+        columns=monthly.COLUMNS,
+    )
+
+
+@bp.get("/reports.xlsx")
+@require(Permission.HUB_FIGURES)
+def monthly_reports_xlsx():
+    """The same table as an XLSX workbook: a row per village, per kecamatan, total."""
+    import tempfile
+    from pathlib import Path
+
+    from desa.core.spreadsheet import write_xlsx
+    from desa.hub import reports as monthly
+
+    services.require_hub()
+    year, month = _report_period()
+    data = monthly.table(current_actor(), year, month)
+    sexes = {"l": "L", "p": "P", "kk": "KK"}
+    columns = [_("Kecamatan"), _("Desa"), _("Kode")]
+    for name in monthly.COUNTS:
+        flow, sex = name.rsplit("_", 1)
+        label = dict(monthly.COLUMNS)[flow]
+        columns.append(f"{label} {sexes[sex]}")
+    columns.append(_("Laporan"))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "laporan.xlsx"
+        write_xlsx(
+            path,
+            sheet=_("Laporan bulanan"),
+            columns=columns,
+            rows=monthly.sheet_rows(data),
+            text_columns=[_("Kode")],
+            banner=True,
+            freeze_header=True,
+        )
+        body = path.read_bytes()
+    name = f"laporan-bulanan-penduduk-{year}-{month:02d}.xlsx"
+    return Response(
+        body,
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -24,6 +24,7 @@ from desa.auth.permissions import Role
 from desa.auth.scope import EVERYTHING, NOTHING, Match, everything, scopes
 from desa.hub.models import HubEvent, HubResident, HubVillage
 from desa.letters.models import Letter
+from desa.papers.models import TemporaryResident
 from desa.residents.models import CorrectionRequest, Resident, ResidentEvent
 
 
@@ -131,6 +132,10 @@ scopes.register(
         Role.RT: following(CorrectionRequest.resident_id, Resident),
         Role.RESIDENT: own("resident_id"),
     },
+)
+# Temporary residents are placed in the RT they stay in: its head sees them.
+scopes.register(
+    TemporaryResident, {**VILLAGE_STAFF, Role.HEAD: everything, Role.RT: own_rt}
 )
 scopes.register(
     Letter,

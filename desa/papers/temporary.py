@@ -81,6 +81,9 @@ _TEXT = {
 _REQUIRED = ("came_from", "purpose", "host_name", "host_address")
 _PASSPORT = re.compile(r"[A-Z0-9]{5,30}")
 _DIGITS = re.compile(r"[0-9]+")
+# Control characters (a NUL PostgreSQL refuses, pasted terminal codes); tabs and
+# line breaks are only spaces to `fields.text`.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NIK_LENGTH = 16
 
 CREATED = "temporary_residents.create"
@@ -123,7 +126,7 @@ def search(
     if month is not None:
         start, end = month_bounds(*month)
         stmt = stmt.where(*_overlapping(start, end))
-    name = fields.text(q, limit=120, upper=True) if q else None
+    name = fields.text(_CONTROL.sub("", q), limit=120, upper=True) if q else None
     if name:
         stmt = stmt.where(TemporaryResident.name.contains(name, autoescape=True))
     gone = case((TemporaryResident.left_on.is_(None), 0), else_=1)
@@ -235,6 +238,10 @@ def clean(data: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
     out: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name in EDITABLE:
+        value = data.get(name)
+        if isinstance(value, str) and _CONTROL.search(value):
+            errors[name] = [_("Isian berisi karakter yang tidak dapat dicetak.")]
+            continue
         if name == "id_number":
             continue  # needs the citizenship, sex and birth date: checked below
         try:
@@ -242,7 +249,8 @@ def clean(data: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
         except fields.FieldError as err:
             errors[name] = [str(err)]
     try:
-        out["id_number"] = _id_number(data.get("id_number"), out, today)
+        if "id_number" not in errors:
+            out["id_number"] = _id_number(data.get("id_number"), out, today)
     except fields.FieldError as err:
         errors["id_number"] = [str(err)]
     if out.get("citizenship") == "WNA" and not out.get("nationality"):
@@ -331,6 +339,8 @@ def _date(value: Any, label: str, today: dt.date) -> dt.date | None:
 
 
 def _left_on(value: Any, arrived_on: dt.date, today: dt.date) -> dt.date | None:
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise _invalid("left_on", _("Tanggal pergi tidak ada di kalender."))
     try:
         day = _date(value, _("Tanggal pergi"), today)
     except fields.FieldError as err:

@@ -14,6 +14,7 @@ from desa.residents.forms import SEX_LABELS
 
 _TOO_LONG = _l("Terlalu panjang (paling banyak %(max)d karakter).")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _max(n: int) -> Length:
@@ -92,6 +93,10 @@ class TemporaryFilterForm(Form):
         validators=[_max(7)],
         render_kw={"type": "month", "placeholder": "2026-11"},
     )
+
+    def validate_q(self, field: StringField) -> None:
+        if field.data and _CONTROL.search(field.data):
+            raise ValidationError(_l("Isian berisi karakter yang tidak dapat dicetak."))
 
     def validate_bulan(self, field: StringField) -> None:
         if field.data and self.month() is None:

@@ -329,3 +329,16 @@ def test_the_residents_list_links_to_the_register(client, login):
     login("clerk")
     page = client.get("/residents").get_data(as_text=True)
     assert 'href="/residents/temporary"' in page
+
+
+def test_control_characters_never_make_a_500(client, login, freeze, db):
+    freeze(TODAY)
+    login("clerk")
+    assert client.get("/residents/temporary?q=a%00b").status_code == 422
+    resp = _post(
+        client,
+        "/residents/temporary/new",
+        _data(came_from="Sing\x00kawang", note="\x00"),
+    )
+    assert resp.status_code in (303, 422)
+    assert client.get("/residents/temporary?bulan=%00").status_code == 422

@@ -13,7 +13,12 @@ from typing import Any
 
 from lokal import normalize_phone
 
-from desa.residents.models import EKTP_LABELS, MARITAL_STATUSES, RELIGIONS
+from desa.residents.models import (
+    BLOOD_TYPES,
+    EKTP_LABELS,
+    MARITAL_STATUSES,
+    RELIGIONS,
+)
 
 
 class FieldError(ValueError):
@@ -67,6 +72,11 @@ _MARITAL.update(
     }
 )
 _EKTP_BY_LABEL = {label: code for code, label in EKTP_LABELS.items()}
+# SIAK's GOL_DARAH codes 1–13 in BLOOD_TYPES' order; "-" and "TIDAK TAHU" alike.
+_BLOOD = {s: s for s in BLOOD_TYPES}
+_BLOOD.update({str(i + 1): s for i, s in enumerate(BLOOD_TYPES)})
+_BLOOD.update({"-": "TIDAK TAHU", "TT": "TIDAK TAHU", "TIDAK DIKETAHUI": "TIDAK TAHU"})
+_BLOOD.update({f"{g} {r}": f"{g}{r}" for g in ("A", "B", "AB", "O") for r in "+-"})
 
 
 def text(value: Any, *, limit: int, upper: bool = False) -> str | None:
@@ -247,3 +257,39 @@ def phone(value: Any) -> str | None:
     if not normal:
         raise FieldError("Nomor telepon tidak dikenali sebagai nomor Indonesia.")
     return normal
+
+
+def parent_name(value: Any, label: str) -> str | None:
+    """A father's or mother's name as on the KK: upper case; optional."""
+    s = text(value, limit=120, upper=True)
+    if s is not None and any(ch.isdigit() for ch in s):
+        raise FieldError(f"{label} tidak boleh berisi angka.")
+    return s
+
+
+def blood_type(value: Any) -> str | None:
+    """A, B, AB or O with an optional + or -, TIDAK TAHU, or SIAK's code 1–13."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    s = text(value, limit=20, upper=True)
+    if s is None:
+        return None
+    try:
+        return _BLOOD[s]
+    except KeyError:
+        raise FieldError(
+            "Golongan darah harus A, B, AB atau O (boleh dengan + atau -), "
+            "TIDAK TAHU, atau kode 1–13."
+        ) from None
+
+
+def marriage_date(value: Any, *, today: dt.date | None = None) -> dt.date | None:
+    """The date of marriage (as the KK prints it); not in the future."""
+    day = _day(value, "Tanggal perkawinan")
+    if day is None:
+        return None
+    if day.year < 1900:
+        raise FieldError("Tanggal perkawinan terlalu lama (sebelum 1900).")
+    if today and day > today:
+        raise FieldError("Tanggal perkawinan tidak boleh di masa depan.")
+    return day

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from desa.core.forms import Form, Mandatory
 from desa.residents import fields
 from desa.residents.models import (
+    BLOOD_TYPES,
     EKTP_LABELS,
     MARITAL_STATUSES,
     RELIGIONS,
@@ -139,6 +140,18 @@ class ResidentForm(Form):
         validate_choice=False,
     )
     occupation = StringField(_l("Pekerjaan"), validators=[_max(80)])
+    marriage_date = StringField(
+        _l("Tanggal perkawinan"),
+        validators=[_max(20)],
+        render_kw={"type": "date"},
+    )
+    father_name = StringField(_l("Nama ayah"), validators=[_max(120)])
+    mother_name = StringField(_l("Nama ibu"), validators=[_max(120)])
+    blood_type = SelectField(
+        _l("Golongan darah"),
+        choices=_blank(_l("— belum diisi —")) + [(b, b) for b in BLOOD_TYPES],
+        validate_choice=False,
+    )
     disabled = BooleanField(
         _l("Penyandang disabilitas (boleh dipesankan kunjungan rumah)"),
         description=_l(

@@ -109,6 +109,22 @@ RELIGIONS = (
     "KEPERCAYAAN",
 )
 MARITAL_STATUSES = ("BELUM KAWIN", "KAWIN", "CERAI HIDUP", "CERAI MATI")
+# The KK's "Golongan Darah": a group with an optional rhesus, or not known.
+BLOOD_TYPES = (
+    "A",
+    "B",
+    "AB",
+    "O",
+    "A+",
+    "A-",
+    "B+",
+    "B-",
+    "AB+",
+    "AB-",
+    "O+",
+    "O-",
+    "TIDAK TAHU",
+)
 EVENT_TYPES = ("birth", "death", "move_out", "move_in", "marriage", "divorce")
 
 
@@ -162,6 +178,13 @@ class Resident(Principal, db.Model):
     rw: Mapped[str | None] = mapped_column(String(3))
     rt: Mapped[str | None] = mapped_column(String(3))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # As on the KK (F-1.09) and the biodata (F-1.01); optional, imported from SIAK's
+    # NAMA_LGKP_AYAH, NAMA_LGKP_IBU, GOL_DARAH and TGL_KWN (migration 0024).
+    father_name: Mapped[str | None] = mapped_column(String(120))
+    mother_name: Mapped[str | None] = mapped_column(String(120))
+    # String(10), not 3: "TIDAK TAHU" is one of the values.
+    blood_type: Mapped[str | None] = mapped_column(String(10))  # BLOOD_TYPES
+    marriage_date: Mapped[dt.date | None] = mapped_column(Date)
     life_status: Mapped[str] = mapped_column(String(10), default=LifeStatus.ACTIVE)
     ektp_status: Mapped[int | None]
     # When the status last changed (set by trigger, migration 0015); None: unknown.

@@ -57,6 +57,10 @@ EDITABLE = (
     "works_away",
     "away_place",
     "away_until",
+    "father_name",
+    "mother_name",
+    "blood_type",
+    "marriage_date",
 )
 LABELS = {
     "nik": "NIK",
@@ -82,6 +86,10 @@ LABELS = {
     "works_away": "Bekerja di luar daerah",
     "away_place": "Tempat bekerja",
     "away_until": "Perkiraan pulang",
+    "father_name": "Nama ayah",
+    "mother_name": "Nama ibu",
+    "blood_type": "Golongan darah",
+    "marriage_date": "Tanggal perkawinan",
 }
 
 
@@ -116,6 +124,12 @@ def parse_field(name: str, value: Any, today: dt.date | None = None) -> Any:
         return fields.flag(value)
     if name == "away_until":
         return fields.return_date(value)
+    if name in ("father_name", "mother_name"):
+        return fields.parent_name(value, LABELS[name])
+    if name == "blood_type":
+        return fields.blood_type(value)
+    if name == "marriage_date":
+        return fields.marriage_date(value, today=today)
     if name == "citizenship":
         value = fields.text(value, limit=3, upper=True) or "WNI"
         if value not in ("WNI", "WNA"):

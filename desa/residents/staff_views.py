@@ -224,8 +224,46 @@ def family(resident_id: int):
         "residents/family.html",
         resident=resident,
         family=_family(actor, resident),
+        may_draft=actor.can(Permission.LETTERS_DRAFT),
+        family_forms=FAMILY_FORM_BUTTONS,
         **_labels(),
     )
+
+
+# The family page's print buttons: (type code, label).
+FAMILY_FORM_BUTTONS = (
+    ("F-1.09", _l("Cetak F-1.09 (lembar KK)")),
+    ("F-1.01", _l("Cetak biodata F-1.01")),
+    ("F-1.02", _l("Cetak formulir F-1.02")),
+)
+
+
+@bp.post("/<int:resident_id>/family/forms/<code>")
+@require(Permission.LETTERS_DRAFT)
+def family_form(resident_id: int, code: str):
+    """Drafts a family form (F-1.09, F-1.01, F-1.02) as a letter for the KK's head
+    (or this resident when the head is not in the registry) and opens the letter."""
+    from desa.letters import services as letters
+    from desa.papers import family as papers
+
+    actor = current_actor()
+    resident = _visible(actor, resident_id)
+    back = url_for(".family", resident_id=resident_id)
+    if code not in papers.FAMILY_FORMS:
+        raise NotFound(_("Formulir tidak dikenal."))
+    on_error(back=back)
+    subject = papers.letter_resident(resident, _family(actor, resident))
+    letter = letters.create_draft(actor, code, subject, papers.PURPOSES[code], {})
+    flash(
+        _(
+            "Konsep formulir %(c)s untuk %(n)s disimpan. Periksa pratinjaunya, lalu "
+            "terbitkan.",
+            c=code,
+            n=subject.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("letters.detail", public_id=letter.public_id), 303)
 
 
 @bp.route("/corrections")

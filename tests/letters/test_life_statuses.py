@@ -94,7 +94,8 @@ def test_the_seeded_types_serve_the_statuses_their_subject_has(app):
         )
     assert served.pop("SKK") == ["deceased"]
     assert served.pop("SKP") == ["active", "moved"]
-    assert len(served) == 10 and all(s == ["active"] for s in served.values())
+    # The ten other seeded letters, and the forms (migrations 0023-0024): active only.
+    assert len(served) >= 10 and all(s == ["active"] for s in served.values())
 
 
 @pytest.mark.parametrize(

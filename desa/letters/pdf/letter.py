@@ -84,10 +84,12 @@ def draw_letterhead(c: Canvas, head: Letterhead) -> float:
     return draw_kop(c, head, LETTER_KOP, left=LEFT, right=RIGHT, top=TOP)
 
 
-def draw_watermark(c: Canvas) -> None:
+def draw_watermark(c: Canvas, page: tuple[float, float] = A4) -> None:
+    """The DRAF mark across the page and the line under it (a form passes its size)."""
+    page_w, page_h = page
     c.saveState()
     c.setFillGray(0.86)
-    c.translate(PAGE_W / 2, PAGE_H / 2)
+    c.translate(page_w / 2, page_h / 2)
     c.rotate(50)
     c.setFont(SANS_BOLD, 170)
     c.drawCentredString(0, -60, WATERMARK)
@@ -95,7 +97,7 @@ def draw_watermark(c: Canvas) -> None:
     c.setFont(SANS_ITALIC, 8)
     c.setFillGray(0.35)
     c.drawCentredString(
-        PAGE_W / 2,
+        page_w / 2,
         14 * mm,
         "DRAF — belum bernomor dan belum ditandatangani; tidak berlaku sebagai surat.",
     )
@@ -244,18 +246,29 @@ class _LetterFlow:
         self.y = min(y, top - qr_h)
 
     def _qr(self, url: str, top: float) -> None:
-        c = self.c
-        # The drawing includes the quiet zone; shift it so the code lines up with
-        # the text, its corner on a whole point.
-        size, quiet = qr_size(url), _quiet(url)
-        x, y0 = round(LEFT - quiet), round(top + quiet - size)
-        draw_qr(c, url, x, y0, size)
-        y = y0 - 2  # below the quiet zone: nothing printed inside it
-        c.setFont(SANS, 7)
-        c.drawString(LEFT, y, "Pindai untuk memeriksa keaslian")
-        c.setFillGray(0.35)
-        c.drawString(LEFT, y - 8.5, pdf_text(urlsplit(url).netloc or url))
-        c.setFillGray(0)
+        draw_qr_block(self.c, url, LEFT, top)
+
+
+def draw_qr_block(c: Canvas, url: str, left: float, top: float) -> float:
+    """The letter's QR with its caption, the code's corner at (left, top); returns
+    the y under the caption. Forms in another office's layout use it too."""
+    # The drawing includes the quiet zone; shift it so the code lines up with
+    # the text, its corner on a whole point.
+    size, quiet = qr_size(url), _quiet(url)
+    x, y0 = round(left - quiet), round(top + quiet - size)
+    draw_qr(c, url, x, y0, size)
+    y = y0 - 2  # below the quiet zone: nothing printed inside it
+    c.setFont(SANS, 7)
+    c.drawString(left, y, "Pindai untuk memeriksa keaslian")
+    c.setFillGray(0.35)
+    c.drawString(left, y - 8.5, pdf_text(urlsplit(url).netloc or url))
+    c.setFillGray(0)
+    return y - 8.5
+
+
+def qr_block_height(url: str) -> float:
+    """The height `draw_qr_block` takes below `top`, caption included."""
+    return qr_size(url) - _quiet(url) + 14
 
 
 def qr_size(url: str) -> int:

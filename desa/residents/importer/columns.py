@@ -32,6 +32,10 @@ IMPORT_COLUMNS = (
     "phone",
     "citizenship",
     "life_status",
+    "father_name",
+    "mother_name",
+    "blood_type",
+    "marriage_date",
 )
 # The Disdukcapil/SIAK names each column also answers to (CONTRACT §5).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -54,6 +58,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "phone": ("TELEPON", "NO_HP"),
     "citizenship": (),
     "life_status": (),
+    "father_name": ("NAMA_LGKP_AYAH", "NAMA_AYAH"),
+    "mother_name": ("NAMA_LGKP_IBU", "NAMA_IBU"),
+    "blood_type": ("GOL_DARAH", "GOL_DRH"),
+    "marriage_date": ("TGL_KWN",),
 }
 REQUIRED = ("nik", "name", "birth_date")
 # The column our rejects file adds; a corrected rejects file is imported again as is.

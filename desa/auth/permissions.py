@@ -31,6 +31,7 @@ class Permission(StrEnum):
     BOOKINGS_MANAGE = "bookings:manage"
     BOOKINGS_OUTCOME = "bookings:outcome"
     BOOKINGS_READ = "bookings:read"
+    BOOKS_READ = "books:read"
     EMPLOYEES_MANAGE = "employees:manage"
     EXPORTS_READ = "exports:read"
     HUB_CAMPAIGN = "hub:campaign"
@@ -98,6 +99,7 @@ _READ_ALL = {
     Permission.RECORDING_PENDING,
     Permission.RECORDING_STATS,
     Permission.EXPORTS_READ,
+    Permission.BOOKS_READ,
 }
 _CLERK = _READ_ALL | {
     Permission.RESIDENTS_WRITE,

@@ -52,7 +52,7 @@ lint: install-test
 # bench-small` runs each at a size of seconds on SQLite and, when PG_DATABASE_URL
 # is set, on PostgreSQL too (CI does). A MISS is printed, not failed: timings on a
 # shared machine are not tests; a script that fails is.
-BENCHES := foundation residents district letters appointments parity million hub campaign
+BENCHES := foundation residents district letters appointments parity million hub campaign books
 BENCH_DATABASE_URL ?= sqlite
 bench: install-test
 	@for b in $(BENCHES); do \

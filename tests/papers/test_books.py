@@ -373,3 +373,51 @@ def test_downloads_are_audited(app, client, login, village, role):
     assert lines[0].startswith("B.1 2026-03 pdf")
     assert lines[1].startswith("B.5 2026 xlsx")
     assert lines[2] == "2026-03 pdf"
+
+
+def test_buku_penduduk_sementara_lists_who_stayed_in_the_period(app, village, tmp_path):
+    from desa.core.village import require_village
+    from desa.papers.books_pdf import render_book
+    from desa.papers.models import TemporaryResident
+
+    def guest(name, arrived, left, **extra):
+        values = dict(
+            name=name,
+            sex="L",
+            id_number="6171010101900001",
+            citizenship="WNI",
+            birth_place="PONTIANAK",
+            birth_date=dt.date(1990, 1, 1),
+            occupation="KARYAWAN SWASTA",
+            came_from="Pontianak",
+            purpose="Bekerja",
+            host_name="BUDI SANTOSO",
+            host_address="RT 002/RW 001",
+            arrived_on=arrived,
+            left_on=left,
+            note="",
+            created_by="uji",
+        )
+        values.update(extra)
+        _db.session.add(TemporaryResident(**values))
+
+    with app.app_context():
+        guest("TAMU MARET", dt.date(2026, 3, 2), dt.date(2026, 3, 20))
+        guest(
+            "TAMU LAMA",
+            dt.date(2026, 1, 2),
+            None,
+            citizenship="WNA",
+            nationality="Malaysia",
+            sex="P",
+        )
+        guest("TAMU MEI", dt.date(2026, 5, 2), None)
+        _db.session.commit()
+        book = book_tables.build("sementara", Period(2026, 3), TODAY, require_village())
+        pdf = render_book(book)
+    assert [r[1] for r in book.rows] == ["TAMU LAMA", "TAMU MARET"]
+    flat = " ".join(pdf_text(pdf, tmp_path).split())
+    assert "BUKU PENDUDUK SEMENTARA (B.4)" in flat
+    assert "TAMU MARET" in flat and "TAMU MEI" not in flat
+    assert "WNA / Malaysia" in flat and "20 Maret 2026" in flat
+    assert "Halaman 1 dari 1" in flat and "Kepala Desa" in flat

@@ -17,7 +17,12 @@ from desa.core.openapi import CURSOR_PARAMS, page_of, path_param, query_param, s
 from desa.core.security import require
 from desa.residents import registry, services
 from desa.residents.fields import FieldError
-from desa.residents.models import LIFE_STATUSES, MARITAL_STATUSES, RELIGIONS
+from desa.residents.models import (
+    BLOOD_TYPES,
+    LIFE_STATUSES,
+    MARITAL_STATUSES,
+    RELIGIONS,
+)
 
 bp = Blueprint("residents_api", __name__, url_prefix="/api/v1")
 
@@ -57,6 +62,10 @@ RESIDENT = spec.schema(
             "rw": {"type": ["string", "null"], "pattern": "^[0-9]{3}$"},
             "rt": {"type": ["string", "null"], "pattern": "^[0-9]{3}$"},
             "phone": _NULLABLE_STR,
+            "father_name": _NULLABLE_STR,
+            "mother_name": _NULLABLE_STR,
+            "blood_type": {"type": ["string", "null"], "enum": [*BLOOD_TYPES, None]},
+            "marriage_date": {"type": ["string", "null"], "format": "date"},
             "life_status": {"type": "string", "enum": list(LIFE_STATUSES)},
             "ektp_status": {
                 "type": "object",

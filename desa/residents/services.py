@@ -69,6 +69,10 @@ _JSON_COLUMNS = (
     "ektp_status",
     "nik_warnings",
     "citizenship",
+    "father_name",
+    "mother_name",
+    "blood_type",
+    "marriage_date",
 )
 _LOOKUP_SQL = f"SELECT id, {', '.join(_JSON_COLUMNS)} FROM residents WHERE nik = ?"  # noqa: S608 - fixed names  # nosec B608
 
@@ -88,8 +92,9 @@ def visible_json(actor: Actor, nik: str) -> dict[str, Any]:
     values = dict(zip(_JSON_COLUMNS, row[1:], strict=True))
     record_read(actor, SimpleNamespace(id=row[0], **values))
     values["nik_temporary"] = bool(values["nik_temporary"])
-    if isinstance(values["birth_date"], str):  # SQLite keeps dates as text
-        values["birth_date"] = dt.date.fromisoformat(values["birth_date"])
+    for name in ("birth_date", "marriage_date"):
+        if isinstance(values[name], str):  # SQLite keeps dates as text
+            values[name] = dt.date.fromisoformat(values[name])
     return to_json(SimpleNamespace(**values), actor.today)
 
 
@@ -295,6 +300,13 @@ def to_json(resident: Any, today: dt.date) -> dict[str, Any]:
         "rw": resident.rw,
         "rt": resident.rt,
         "phone": resident.phone,
+        # Optional (migration 0024): printed on the family forms.
+        "father_name": resident.father_name,
+        "mother_name": resident.mother_name,
+        "blood_type": resident.blood_type,
+        "marriage_date": resident.marriage_date.isoformat()
+        if resident.marriage_date
+        else None,
         "life_status": resident.life_status,
         "ektp_status": {
             "code": resident.ektp_status,

@@ -455,3 +455,26 @@ def test_0024_adds_the_columns_and_types_and_downgrades(empty_database, tmp_path
         upgrade(directory=migrations, revision="0024")
         assert state() == (new, set(FORMS))
         db.engine.dispose()
+
+
+def test_the_api_reads_and_writes_the_new_fields(family, login, client):
+    from conftest import csrf_token
+
+    login("clerk")
+    headers = {"X-CSRFToken": csrf_token(client)}
+    head = family["head"]
+    body = client.get(f"/api/v1/residents/{head.nik}").get_json()
+    assert body["father_name"] == "ABDUL GANI" and body["mother_name"] == "HALIMAH"
+    assert body["blood_type"] == "O+" and body["marriage_date"] == "2010-06-20"
+    resp = client.patch(
+        f"/api/v1/residents/{head.nik}", json={"blood_type": "9"}, headers=headers
+    )
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["blood_type"] == "AB+"
+    bad = client.patch(
+        f"/api/v1/residents/{head.nik}",
+        json={"marriage_date": "31-02-2010"},
+        headers=headers,
+    )
+    assert bad.status_code == 422
+    assert "marriage_date" in bad.get_json()["error"]["fields"]

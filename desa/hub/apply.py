@@ -104,6 +104,8 @@ def apply_bundle(actor: Actor, raw: bytes, *, source: str = "file") -> Applied:
     _apply_employers(village, parsed["employer"], replacing)
     campaign.apply_reports(village, parsed["session"], actor.utcnow)
     reports.apply(village, parsed["report"], actor.utcnow)
+    # The monthly reports ride along; "N changes" counts the rest.
+    changes = header.changes - len(parsed["report"])
     if len(parsed["resident"]) + len(parsed["event"]) >= BULK_ROWS:
         # Table 1 plans by the statistics (without any, after a first sync, the
         # kabupaten's is a sort spilled to disk, twice as slow) and reads a
@@ -120,7 +122,7 @@ def apply_bundle(actor: Actor, raw: bytes, *, source: str = "file") -> Applied:
             seq_from=header.seq_from,
             seq_to=header.seq_to,
             full=header.full,
-            changes=header.changes,
+            changes=changes,
             sha256=sha,
             made_at=header.made_at,
             applied_at=actor.utcnow,
@@ -132,14 +134,14 @@ def apply_bundle(actor: Actor, raw: bytes, *, source: str = "file") -> Applied:
         "hub.import",
         object_type="hub_village",
         object_id=village.code,
-        detail=f"seq {header.seq_from}..{header.seq_to}, {header.changes} perubahan"
+        detail=f"seq {header.seq_from}..{header.seq_to}, {changes} perubahan"
         + (", lengkap" if header.full else ""),
     )
     return Applied(
         village.code,
         header.seq_from,
         header.seq_to,
-        header.changes,
+        changes,
         False,
         header.seq_to,
     )

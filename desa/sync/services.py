@@ -12,6 +12,7 @@ commit later with a lower sequence number than one already sent.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -260,6 +261,54 @@ def session_changes(uids: list[str] | None) -> Iterator[dict[str, Any]]:
             yield {"t": "session", "uid": uid, **counts[uid]}
 
 
+REPORT_MONTHS = 3  # the running month and the two before it (late records)
+
+
+def _report_counts(row: dict[str, Any]) -> dict[str, int]:
+    """A Rekapitulasi row (desa.papers.report's shape) as the bundle's counts."""
+    out: dict[str, int] = {}
+    for ours, theirs in (
+        ("start", "awal"),
+        ("births", "lahir"),
+        ("deaths", "meninggal"),
+        ("in", "datang"),
+        ("out", "pindah"),
+        ("end", "akhir"),
+    ):
+        counts = row[theirs]
+        out[f"{ours}_l"] = counts["WNA_L"] + counts["WNI_L"]
+        out[f"{ours}_p"] = counts["WNA_P"] + counts["WNI_P"]
+    out["start_kk"] = row["awal"]["kk"]
+    out["end_kk"] = row["akhir"]["kk"]
+    return out
+
+
+def report_changes(today: dt.date) -> Iterator[dict[str, Any]]:
+    """The monthly report to the kecamatan (docs/sync.md), for the running month
+    and the two before it: computed as the bundle is made, never logged."""
+    from desa.papers.report import monthly
+
+    year, month = today.year, today.month
+    for back in range(REPORT_MONTHS):
+        report = monthly(year, month, today).to_dict()
+        rows = [{"dusun": r["dusun"], **_report_counts(r)} for r in report["rows"]]
+        total = (
+            {k: sum(r[k] for r in rows) for k in rows[0] if k != "dusun"}
+            if rows
+            else _report_counts(report["total"])
+        )
+        yield {
+            "t": "report",
+            "year": year,
+            "month": month,
+            "final": back > 0,
+            "made_on": today.isoformat(),
+            "rows": rows,
+            "total": total,
+        }
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+
+
 def _touched(after: int, upto: int) -> dict[str, list[str]]:
     """Each entity's keys the log names in (after, upto], in order of first mention."""
     rows = db.session.execute(
@@ -325,10 +374,11 @@ def export_bundle(actor: Actor, path: Path, *, full: bool = False) -> Exported:
         "made_at": actor.now.isoformat(timespec="seconds"),
     }
     touched = None if full else _touched(acked, upto)
+    lines = itertools.chain(_changes(touched), report_changes(actor.today))
     try:
-        count = bundle.write(
-            path, header, _changes(touched), kid=kid, private_key=private_key
-        )
+        # The reports are not changes of the log: "N changes" counts the rest.
+        count = bundle.write(path, header, lines, kid=kid, private_key=private_key)
+        count -= REPORT_MONTHS
     except OSError as err:
         raise Conflict(
             _(

@@ -191,3 +191,40 @@ def test_a_bad_month_gets_a_message_not_a_500(hub_app, officer, query):
     assert "Bulan" in got.get_data(as_text=True) or "belum berjalan" in got.get_data(
         as_text=True
     )
+
+
+def test_every_village_bundle_carries_three_months_of_reports(app, sync, make_resident):
+    """The running month (not final yet) and the two before it, as the village's
+    own Buku Rekapitulasi counts them; a newer bundle replaces each month."""
+    import datetime as dt
+
+    from desa.hub.models import HubMonthlyReport
+    from desa.papers.report import monthly
+
+    for i in range(3):
+        make_resident(name=f"WARGA {i}", sex="L" if i else "P", dusun="Dusun Hulu")
+    got = sync.apply(sync.export())
+    assert got.changes == 3  # the reports ride along, not counted as changes
+    today = dt.date.today()
+    with app.app_context():
+        own = monthly(today.year, today.month, today).to_dict()
+    kept = sync.hub_rows(HubMonthlyReport)
+    assert len(kept) == 3
+    running = next(r for r in kept if (r.year, r.month) == (today.year, today.month))
+    assert not running.final and all(r.final for r in kept if r is not running)
+    total = running.body["total"]
+    assert (total["end_l"], total["end_p"]) == (
+        own["end_totals"]["L"],
+        own["end_totals"]["P"],
+    )
+    assert total["end_l"] + total["end_p"] >= 3
+
+    make_resident(name="WARGA BARU", sex="P", dusun="Dusun Hulu")
+    sync.apply(sync.export())
+    again = sync.hub_rows(
+        HubMonthlyReport,
+        HubMonthlyReport.year == today.year,
+        HubMonthlyReport.month == today.month,
+    )
+    assert len(again) == 1
+    assert again[0].body["total"]["end_p"] == total["end_p"] + 1

@@ -20,7 +20,7 @@ from desa.core.errors import NotFound, current_error, on_error
 from desa.core.security import require
 from desa.core.village import require_village
 from desa.extensions import db
-from desa.letters import letterhead, types
+from desa.letters import layouts, letterhead, types
 from desa.letters.forms import (
     BaseUrlForm,
     LetterheadForm,
@@ -265,4 +265,5 @@ def _type_page(form: LetterTypeForm, letter_type: LetterType | None, status: int
         form=form,
         letter_type=letter_type,
         fields_help=types.RESERVED,
+        form_layout=bool(letter_type and layouts.has_layout(letter_type.code)),
     ), status

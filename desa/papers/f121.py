@@ -43,6 +43,7 @@ LEFT, RIGHT = 18 * mm, PAGE_W - 18 * mm
 BOX = 4.6 * mm  # one character box
 BOX_H = 5.2 * mm
 FIELD_X = LEFT + 46 * mm  # where the boxes of a row start
+REGION_X = LEFT + 58 * mm  # the region rows' boxes, after their longer labels
 # The statuses of a resident already recorded once (SUDAH REKAM and after):
 # their application is not "Baru".
 RECORDED_STATUSES = frozenset({3, 4, 5, 6, 7, 8})
@@ -226,17 +227,17 @@ def _header(c: Canvas, top: float) -> float:
     _text(c, LEFT + 2 * mm, y - 4.2 * mm, _("Perhatian:"), SANS_BOLD, 8.5)
     for i, note in enumerate(notes, start=1):
         _text(c, LEFT + 4 * mm, y - (4.2 + 4.2 * i) * mm, f"{i}. {note}", SANS, 8)
-    return y - box_h - 7 * mm
+    return y - box_h - 9 * mm
 
 
 def _regions(c: Canvas, form: F121, y: float) -> float:
     widths = (2, 2, 2, 4)
     for region, count in zip(form.regions, widths, strict=True):
         _text(c, LEFT, y + 1.5 * mm, region.label, SANS_BOLD, 8.5)
-        _text(c, FIELD_X - 3 * mm, y + 1.5 * mm, ":", SANS_BOLD, 8.5)
-        _boxes(c, FIELD_X, y, region.code, count)
+        _text(c, REGION_X - 3 * mm, y + 1.5 * mm, ":", SANS_BOLD, 8.5)
+        _boxes(c, REGION_X, y, region.code, count)
         name = pdf_text(region.name)
-        x = FIELD_X + 5 * BOX
+        x = REGION_X + 5 * BOX
         c.setFont(SANS_BOLD, fit_size(name, SANS_BOLD, 9, RIGHT - x - 2 * mm, 6))
         c.drawString(x + 2 * mm, y + 1.5 * mm, name)
         y -= BOX_H + 1.6 * mm

@@ -122,7 +122,7 @@ def test_a_session_prints_every_active_booking_in_queue_order(
     people = [make_resident(name=f"PESERTA {chr(65 + i)}") for i in range(3)]
     codes = book(s.id, people)
     login("clerk")
-    client.post  # the cancelled one is left out
+    # The cancelled one is left out.
     with app.app_context():
         _db.session.execute(
             update(Booking).where(Booking.code == codes[1]).values(status="cancelled")

@@ -214,7 +214,7 @@ def render_pdf(report: MonthlyReport, village: Village, today: dt.date) -> bytes
     heads = ["No", _("Dusun"), *[f"{_short(col)}" for col in cols[2:-1]], ""]
     c.setFont(SANS_BOLD, 4.6)
     for i, text in enumerate(heads):
-        c.drawCentredString((cxs[i] + cxs[i + 1]) / 2, y - 14, pdf_text(text))
+        c.drawCentredString((cxs[i] + cxs[i + 1]) / 2, y - 15, pdf_text(text))
     groups = [
         (_("Awal bulan"), 2, 8),
         (_("Lahir"), 9, 12),
@@ -226,7 +226,12 @@ def render_pdf(report: MonthlyReport, village: Village, today: dt.date) -> bytes
     c.setFont(SANS_BOLD, 6)
     for label, first, last in groups:
         c.drawCentredString((cxs[first] + cxs[last + 1]) / 2, y - 6, pdf_text(label))
-    table_grid(c, cxs, y, y - 18, 0.4)
+    # The group band is ruled only at the groups' edges, the labels' band at every
+    # column.
+    edges = [cxs[0], cxs[1], cxs[2], *(cxs[last + 1] for _l, _f, last in groups)]
+    edges.append(cxs[-1])
+    table_grid(c, edges, y, y - 8, 0.4)
+    table_grid(c, cxs, y - 8, y - 18, 0.4)
     y -= 18
     for index, row in enumerate(book.rows):
         c.setFont(SANS_BOLD if index == len(book.rows) - 1 else SANS, 6)

@@ -46,10 +46,15 @@ def _period(*, month_required: bool = False) -> Period:
 
 
 def _names() -> dict[str, str]:
-    titles = book_tables.titles()
+    names = {
+        "induk": _("Buku Induk Penduduk"),
+        "mutasi": _("Buku Mutasi Penduduk Desa"),
+        "rekap": _("Buku Rekapitulasi Jumlah Penduduk"),
+        "sementara": _("Buku Penduduk Sementara"),
+        "ktp_kk": _("Buku KTP dan Kartu Keluarga"),
+    }
     return {
-        key: f"{book_tables.CODES[key]} {titles[key].title()}"
-        for key in book_tables.available()
+        key: f"{book_tables.CODES[key]} {names[key]}" for key in book_tables.available()
     }
 
 

@@ -47,10 +47,10 @@ LEFT = 22 * mm
 RIGHT = PAGE_W - 18 * mm
 TOP = PAGE_H - 15 * mm
 BOTTOM = 18 * mm
-SIZE = 10.5
-LEADING = 13
+SIZE = 10
+LEADING = 12.5
 NO_W = 9 * mm  # "10."
-LABEL_W = 62 * mm
+LABEL_W = 48 * mm
 DOTS = "." * 60
 SIGN_SPACE = 20 * mm
 
@@ -330,16 +330,6 @@ class _Form:
             self.y -= height
         self.y -= 6
 
-    def signatures(self, parties: Sequence[tuple[str, str]]) -> None:
-        """The parties' signatures side by side (N3, N5), above the head's."""
-        if not parties:
-            return
-        self.need(3 * LEADING + SIGN_SPACE)
-        width = (RIGHT - LEFT) / len(parties)
-        for i, (role, name) in enumerate(parties):
-            self._signature(LEFT + width * (i + 0.5), self.y, [role], name)
-        self.y -= 2 * LEADING + SIGN_SPACE + 6
-
     def _signature(
         self, centre: float, top: float, lines: Sequence[str], name: str
     ) -> float:
@@ -358,8 +348,9 @@ class _Form:
         underline(c, centre - width / 2, y - 2, width, 0.6)
         return y - 4
 
-    def finish(self, known: str = "") -> bytes:
-        """The place and date, the head's signature at the right, the QR at the left."""
+    def finish(self, parties: Sequence[tuple[str, str]] = (), known: str = "") -> bytes:
+        """The QR at the left; at its right the parties' signatures side by side
+        (N3, N5), under them the place and date and the head's signature."""
         paper = self.paper
         title_lines = [line for line in (paper.signer_title or "").split("\n") if line]
         lines = [
@@ -370,12 +361,18 @@ class _Form:
                 for i, line in enumerate(title_lines)
             ],
         ]
-        sign_h = len(lines) * LEADING + SIGN_SPACE + 8
+        party_h = (LEADING + SIGN_SPACE + 10) if parties else 0
+        sign_h = party_h + len(lines) * LEADING + SIGN_SPACE + 8
         qr = not paper.draft and bool(paper.qr_url)
         qr_h = qr_block_height(paper.qr_url) if qr else 0
         self.need(max(sign_h, qr_h) + 8)
         top = self.y - 8
-        self._signature(RIGHT - 40 * mm, top, lines, paper.signer_name)
+        if parties:
+            x0 = LEFT + 50 * mm
+            width = (RIGHT - x0) / len(parties)
+            for i, (role, name) in enumerate(parties):
+                self._signature(x0 + width * (i + 0.5), top, [role], name)
+        self._signature(RIGHT - 40 * mm, top - party_h, lines, paper.signer_name)
         if qr:
             draw_qr_block(self.c, paper.qr_url, LEFT, top)
         self.c.showPage()
@@ -399,8 +396,7 @@ def draw_form(
             form.text(block)
         else:
             form.rows(block)
-    form.signatures(parties)
-    return form.finish(known)
+    return form.finish(parties, known)
 
 
 def _title(paper: Paper, fallback: str) -> str:
@@ -552,6 +548,10 @@ def n4(paper: Paper) -> bytes:
     )
 
 
+# N5 (KMA 477/2004) has no NIK rows: four people on one page.
+N5_ROWS = tuple(key for key in FULL if key != "nik")
+
+
 @layout("N5")
 def n5(paper: Paper) -> bytes:
     """N5 Surat Izin Orang Tua (a bride or groom under 21)."""
@@ -561,12 +561,12 @@ def n5(paper: Paper) -> bytes:
     other_bin = _bin({"L": "P", "P": "L"}.get(paper.resident.sex or "", ""))
     blocks = [
         Text("Yang bertanda tangan di bawah ini:"),
-        Rows(person_rows(father, PARENT, "Bin"), "A."),
-        Rows(person_rows(mother, PARENT, "Binti"), "B."),
+        Rows(person_rows(father, N5_ROWS, "Bin"), "A."),
+        Rows(person_rows(mother, N5_ROWS, "Binti"), "B."),
         Text("adalah ayah dan ibu kandung dari:"),
-        Rows(person_rows(values.resident, FULL, _bin(paper.resident.sex)), "C."),
+        Rows(person_rows(values.resident, N5_ROWS, _bin(paper.resident.sex)), "C."),
         Text("memberikan izin kepada anak kami untuk melakukan pernikahan dengan:"),
-        Rows(person_rows(other, FULL, other_bin), "D."),
+        Rows(person_rows(other, N5_ROWS, other_bin), "D."),
         Text(
             "Demikianlah surat izin ini dibuat dengan kesadaran tanpa ada paksaan dari "
             "siapa pun dan untuk digunakan seperlunya."

@@ -20,12 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_request_context
+from flask import has_request_context, request
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from desa.core.db import SAFE_METHODS, begin_write
 from desa.core.formatting import format_date
 from desa.documents.drawing import (
     SERIF,
@@ -123,6 +124,9 @@ def registry_person(nik: Any, code: str) -> Resident | None:
     actor = current_actor() if has_request_context() else command_actor()
     person = scopes.get(actor, Resident, Resident.nik == text)
     if person is not None:
+        if has_request_context() and request.method in SAFE_METHODS:
+            # A draft's preview (GET) writes this read's audit line.
+            begin_write(only_read_audit=True)
         audit.record(
             actor,
             "residents.read",

@@ -300,6 +300,26 @@ def test_the_clerks_pages_and_the_api_make_and_issue_them(
     assert client.get(urlsplit(url).path).status_code == 200
 
 
+def test_the_web_preview_of_a_draft_audits_the_registry_read(
+    people, kua, login, client, app
+):
+    from desa.auth.models import AuditEvent
+
+    father = people["father"]
+    public_id = kua.draft(people["groom"], "N2", {"nik_ayah": father.nik})
+    login("clerk")
+    resp = client.get(f"/letters/{public_id}/preview")
+    assert resp.status_code == 200
+    with app.app_context():
+        reads = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "residents.read",
+                AuditEvent.object_id == str(father.id),
+            )
+        ).all()
+        assert len(reads) == 1 and "N2" in reads[0].detail
+
+
 def test_the_admin_page_says_the_body_is_not_used(login, client):
     login("admin")
     html = client.get("/letters/types/N1/edit").get_data(as_text=True)

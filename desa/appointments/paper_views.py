@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, url_for
 from flask_babel import gettext as _
-from werkzeug.exceptions import Forbidden
 
 from desa.appointments import booking as booking_service
 from desa.appointments import sessions
@@ -47,8 +46,6 @@ def _pdf(body: bytes, filename: str):
     return resp
 
 
-@bp.route("/tickets/<int:booking_id>/<any(f121, pengantar):kind>.pdf")
-@require(Permission.TICKETS_READ)
 def ticket_paper(booking_id: int, kind: str):
     """One booking's F-1.21 or RT pengantar (who may open the ticket may print them)."""
     begin_write(only_read_audit=True)
@@ -71,17 +68,9 @@ def _back(actor: Actor, session_id: int) -> str:
     return url_for("appointments_group.index")
 
 
-@bp.route("/appointments/<int:session_id>/<any(f121, pengantar):kind>.pdf")
-@require(Permission.TICKETS_READ)
 def session_papers(session_id: int, kind: str):
     """The papers of every active booking of a session the viewer may see, queue order."""
     actor = current_actor()
-    if not (
-        actor.can(Permission.BOOKINGS_READ) or actor.can(Permission.BOOKINGS_GROUP)
-    ):
-        raise Forbidden(
-            _("Hanya petugas, ketua RT atau pemberi kerja yang dapat mencetak.")
-        )
     begin_write(only_read_audit=True)
     found = sessions.get_session(session_id)
     rows = list(
@@ -107,3 +96,39 @@ def session_papers(session_id: int, kind: str):
         detail=f"{name} {len(rows)} peserta sesi {found.id}",
     )
     return _pdf(_render(kind, actor, rows), f"{name}-sesi-{found.id}.pdf")
+
+
+@bp.route("/tickets/<int:booking_id>/f121.pdf")
+@require(Permission.TICKETS_READ)
+def ticket_f121(booking_id: int):
+    return ticket_paper(booking_id, "f121")
+
+
+@bp.route("/tickets/<int:booking_id>/pengantar.pdf")
+@require(Permission.TICKETS_READ)
+def ticket_pengantar(booking_id: int):
+    return ticket_paper(booking_id, "pengantar")
+
+
+@bp.route("/appointments/<int:session_id>/f121.pdf")
+@require(Permission.BOOKINGS_READ)
+def session_f121(session_id: int):
+    return session_papers(session_id, "f121")
+
+
+@bp.route("/appointments/<int:session_id>/pengantar.pdf")
+@require(Permission.BOOKINGS_READ)
+def session_pengantar(session_id: int):
+    return session_papers(session_id, "pengantar")
+
+
+@bp.route("/group/sessions/<int:session_id>/f121.pdf")
+@require(Permission.BOOKINGS_GROUP)
+def group_f121(session_id: int):
+    return session_papers(session_id, "f121")
+
+
+@bp.route("/group/sessions/<int:session_id>/pengantar.pdf")
+@require(Permission.BOOKINGS_GROUP)
+def group_pengantar(session_id: int):
+    return session_papers(session_id, "pengantar")

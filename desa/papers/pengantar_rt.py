@@ -187,7 +187,7 @@ def draw_page(c, p: Pengantar) -> None:
     y = _paragraph(
         c,
         _(
-            "Yang bertanda tangan di bawah ini, Ketua %(a)s %(v)s, Kecamatan %(d)s, "
+            "Yang bertanda tangan di bawah ini, Ketua %(a)s, %(v)s, Kecamatan %(d)s, "
             "Kabupaten %(r)s, menerangkan bahwa:",
             a=area,
             v=p.village_title,

@@ -182,6 +182,7 @@ def test_who_may_print_one_booking(
     assert resident.get(f"/tickets/{id_mine}/f121.pdf").status_code == 404
     # A resident has no session-wide print.
     assert resident.get(f"/appointments/{s.id}/f121.pdf").status_code == 403
+    assert resident.get(f"/group/sessions/{s.id}/f121.pdf").status_code == 403
 
     lines = _audit(db, "appointments.f121")
     assert [(x.object_type, x.object_id) for x in lines] == [
@@ -203,7 +204,9 @@ def test_the_rt_heads_group_page_prints_their_rt_only(
     login("rt", rw="001", rt="002")
     group = client.get("/group").get_data(as_text=True)
     assert "Cetak F-1.21 semua peserta" in group
-    data = _pdf(client.get(f"/appointments/{s.id}/f121.pdf"))
+    assert f"/group/sessions/{s.id}/f121.pdf" in group
+    assert client.get(f"/appointments/{s.id}/f121.pdf").status_code == 403
+    data = _pdf(client.get(f"/group/sessions/{s.id}/f121.pdf"))
     (page,) = pdf_pages(data, tmp_path)
     assert "WARGA RT DUA" in page.replace("  ", " ") or " ".join("WARGA") in page
     assert " ".join(other.nik) not in page

@@ -100,7 +100,7 @@ def test_rt_head_prints_their_rts_pengantar_only(
         client.get(f"/tickets/{_booking_id(app, code_other)}/pengantar.pdf").status_code
         == 404
     )
-    data = _pdf(client.get(f"/appointments/{s.id}/pengantar.pdf"))
+    data = _pdf(client.get(f"/group/sessions/{s.id}/pengantar.pdf"))
     (page,) = pdf_pages(data, tmp_path)
     assert "WARGA SATU" in page and "WARGA LAIN" not in page
     assert pdf_qr_codes(data, tmp_path / "qr", 100) == [[code_mine]]
@@ -114,7 +114,7 @@ def test_rt_head_prints_their_rts_pengantar_only(
 def test_an_empty_session_prints_nothing(app, client, login, make_session, db):
     s = make_session()
     login("rt", rw="001", rt="002")
-    resp = client.get(f"/appointments/{s.id}/pengantar.pdf")
+    resp = client.get(f"/group/sessions/{s.id}/pengantar.pdf")
     assert resp.status_code == 303 and resp.headers["Location"].endswith("/group")
     page = client.get("/group").get_data(as_text=True)
     assert "Belum ada peserta aktif pada sesi ini" in page

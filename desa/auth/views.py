@@ -48,7 +48,7 @@ bp = Blueprint("auth", __name__)
 register_nav(80, Permission.USERS_MANAGE, "auth.users", _l("Akun"))
 register_nav(85, Permission.TOKENS_MANAGE, "auth.tokens", _l("Token API"))
 register_nav(90, Permission.AUDIT_READ, "auth.audit_log", _l("Log audit"))
-register_nav(95, Permission.SELF_PASSWORD, "auth.password", _l("Kata sandi"))
+# The password page is linked beside "Keluar" (templates/base.html), not in the menu.
 
 
 @bp.record_once

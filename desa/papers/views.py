@@ -28,7 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.record_once
 def _register_nav(_state: Any) -> None:
-    register_nav(47, Permission.BOOKS_READ, "papers.index", _l("Buku administrasi"))
+    register_nav(47, Permission.BOOKS_READ, "papers.index", _l("Buku penduduk"))
 
 
 def _period(*, month_required: bool = False) -> Period:

@@ -25,7 +25,7 @@ def test_head_downloads_a_book_and_the_report(
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     _sign_in(page, live_server.url, head.username, password)
     with page.expect_navigation():
-        page.get_by_role("link", name="Buku administrasi").first.click()
+        page.get_by_role("link", name="Buku penduduk").first.click()
     assert page.url.endswith("/papers/")
     page.get_by_label("Buku", exact=True).select_option("rekap")
     page.get_by_label("Bulan").select_option("")

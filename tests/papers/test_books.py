@@ -357,7 +357,7 @@ def test_downloads_are_audited(app, client, login, village, role):
     login(role)
     page = client.get("/papers/?year=2026&month=3")
     assert page.status_code == 200
-    assert "Buku administrasi" in page.get_data(as_text=True)
+    assert "Buku penduduk" in page.get_data(as_text=True)
     resp = client.get("/papers/book.pdf?book=induk&year=2026&month=3")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
     resp = client.get("/papers/book.xlsx?book=ktp_kk&year=2026")

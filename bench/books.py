@@ -46,25 +46,25 @@ def seed(app, count: int) -> None:
         for resident_id in rng.sample(ids, min(len(ids) // 50, 400)):
             day = dt.date(2026, rng.randint(1, 11), rng.randint(1, 28))
             events.append(
-                dict(
-                    resident_id=resident_id,
-                    type="move_out",
-                    date=day,
-                    note="Kota Singkawang",
-                    created_by="bench",
-                    created_at=now,
-                )
+                {
+                    "resident_id": resident_id,
+                    "type": "move_out",
+                    "date": day,
+                    "note": "Kota Singkawang",
+                    "created_by": "bench",
+                    "created_at": now,
+                }
             )
             changes.append(
-                dict(
-                    resident_id=resident_id,
-                    changed_at=now,
-                    changed_by="bench",
-                    field="occupation",
-                    before="PETANI",
-                    after="WIRASWASTA",
-                    reason="bench",
-                )
+                {
+                    "resident_id": resident_id,
+                    "changed_at": now,
+                    "changed_by": "bench",
+                    "field": "occupation",
+                    "before": "PETANI",
+                    "after": "WIRASWASTA",
+                    "reason": "bench",
+                }
             )
         db.session.execute(insert(ResidentEvent.__table__), events)
         db.session.execute(insert(ResidentChange.__table__), changes)

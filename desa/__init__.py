@@ -112,8 +112,8 @@ def _register_blueprints(app: Flask) -> None:
     from desa.letters.self_views import bp as resident_letters_bp
     from desa.letters.views import bp as letters_bp
     from desa.maintenance.views import bp as maintenance_bp
-    from desa.papers.views import bp as papers_bp
     from desa.papers.temporary_views import bp as temporary_bp
+    from desa.papers.views import bp as papers_bp
     from desa.residents.api import bp as residents_api
     from desa.residents.import_views import bp as residents_import_bp
     from desa.residents.self_views import bp as resident_self_bp

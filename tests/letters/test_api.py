@@ -21,7 +21,9 @@ def test_letter_types_list_the_seeded_types(api, clerk_token, make_token):
     resp = api("GET", "/api/v1/letter-types", token=clerk_token)
     assert resp.status_code == 200
     by_code = {t["code"]: t for t in resp.get_json()}
-    assert len(by_code) >= 12  # the seeded letters, and the forms of migrations 0023-0024
+    assert (
+        len(by_code) >= 12
+    )  # the seeded letters, and the forms of migrations 0023-0024
     assert (
         by_code["SPN"]["addressee"] == "Kepala Kantor Urusan Agama Kecamatan Tekarang"
     )

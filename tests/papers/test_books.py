@@ -381,23 +381,23 @@ def test_buku_penduduk_sementara_lists_who_stayed_in_the_period(app, village, tm
     from desa.papers.models import TemporaryResident
 
     def guest(name, arrived, left, **extra):
-        values = dict(
-            name=name,
-            sex="L",
-            id_number="6171010101900001",
-            citizenship="WNI",
-            birth_place="PONTIANAK",
-            birth_date=dt.date(1990, 1, 1),
-            occupation="KARYAWAN SWASTA",
-            came_from="Pontianak",
-            purpose="Bekerja",
-            host_name="BUDI SANTOSO",
-            host_address="RT 002/RW 001",
-            arrived_on=arrived,
-            left_on=left,
-            note="",
-            created_by="uji",
-        )
+        values = {
+            "name": name,
+            "sex": "L",
+            "id_number": "6171010101900001",
+            "citizenship": "WNI",
+            "birth_place": "PONTIANAK",
+            "birth_date": dt.date(1990, 1, 1),
+            "occupation": "KARYAWAN SWASTA",
+            "came_from": "Pontianak",
+            "purpose": "Bekerja",
+            "host_name": "BUDI SANTOSO",
+            "host_address": "RT 002/RW 001",
+            "arrived_on": arrived,
+            "left_on": left,
+            "note": "",
+            "created_by": "uji",
+        }
         values.update(extra)
         _db.session.add(TemporaryResident(**values))
 

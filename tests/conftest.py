@@ -410,6 +410,28 @@ class LiveServer:
 
 
 @pytest.fixture
+def empty_database(tmp_path):
+    """The URL of an empty database (SQLite file, or a fresh PostgreSQL schema),
+    for the tests that run migrations themselves."""
+    import uuid
+
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'migration.sqlite'}"
+        return
+    schema = f"migration_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
 def live_server(app) -> Iterator[LiveServer]:
     """The app served on a free loopback port in a thread."""
     with LiveServer(app) as server:

@@ -3,46 +3,12 @@ zbarimg at 100 dpi, the RT head's name or a dotted line, scope and audit."""
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
+from scanning import pdf_qr_codes, render
 
-from scanning import binary, pdf_qr_codes, render
-from sqlalchemy import select
-
-from desa.appointments.models import Booking
-from desa.auth.models import AuditEvent
 from desa.extensions import db as _db
 from desa.residents.models import Area
 
-SHOTS = Path("/tmp/desa-shots")  # for a human to look at, never asserted on
-
-
-def pdf_pages(data: bytes, tmp_path: Path) -> list[str]:
-    """pdftotext's text of each page (drawing order), whitespace folded."""
-    source = tmp_path / "paper.pdf"
-    source.write_bytes(data)
-    out = subprocess.run(
-        [binary("pdftotext"), "-raw", str(source), "-"], capture_output=True, check=True
-    ).stdout.decode()
-    return [" ".join(page.split()) for page in out.split("\f") if page.strip()]
-
-
-def _pdf(resp) -> bytes:
-    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
-    assert resp.mimetype == "application/pdf"
-    return resp.data
-
-
-def _booking_id(app, code: str) -> int:
-    with app.app_context():
-        return _db.session.scalar(select(Booking.id).where(Booking.code == code))
-
-
-def _audit(db, action: str) -> list[AuditEvent]:
-    db.session.rollback()
-    return db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-    ).all()
+from .test_f121 import SHOTS, _audit, _booking_id, _pdf, pdf_pages
 
 
 def test_the_pengantar_carries_the_resident_and_the_rt_head(

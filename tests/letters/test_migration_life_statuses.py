@@ -9,33 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import uuid
 
-import pytest
-from conftest import PG_URL, _test_config
-from sqlalchemy import create_engine, inspect, text
+from conftest import _test_config
+from sqlalchemy import inspect, text
 
 from desa import create_app
 from desa.extensions import db
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    """The URL of an empty database (SQLite file, or a fresh PostgreSQL schema)."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'migration.sqlite'}"
-        return
-    schema = f"migration_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def _rows(conn) -> dict[str, list[str]]:

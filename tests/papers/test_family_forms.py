@@ -12,9 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PG_URL, _test_config, csrf_from, nik_for
+from conftest import _test_config, csrf_from, nik_for
 from scanning import binary, scan_pdf
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import inspect, select, text
 
 from desa.core.db import mark_write_intent
 from desa.extensions import db
@@ -407,24 +407,6 @@ def test_the_staff_form_saves_and_the_page_shows_the_new_fields(family, login, c
 
 
 # --- migration 0024 --------------------------------------------------------------
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'migration.sqlite'}"
-        return
-    schema = f"migration_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def test_0024_adds_the_columns_and_types_and_downgrades(empty_database, tmp_path):

@@ -12,9 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PG_URL, _test_config, nik_for
+from conftest import _test_config, nik_for
 from scanning import binary, scan_pdf
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from desa.core.db import mark_write_intent
 from desa.extensions import db
@@ -327,24 +327,6 @@ def test_the_admin_page_says_the_body_is_not_used(login, client):
 
 
 # --- migration 0023 --------------------------------------------------------------
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'migration.sqlite'}"
-        return
-    schema = f"migration_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def test_0023_adds_the_types_and_downgrades(empty_database, tmp_path):

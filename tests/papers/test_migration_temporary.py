@@ -7,11 +7,10 @@ own), so the shared test database is not touched.
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
-from conftest import PG_URL, _test_config
-from sqlalchemy import create_engine, inspect, text
+from conftest import _test_config
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from desa import create_app
@@ -25,25 +24,6 @@ ROW = (
     "'Bekerja', 'AHMAD', 'Dusun Sungai Bening', '2026-10-05', :left_on, 'clerk', "
     "'2026-10-05 09:00:00', '2026-10-05 09:00:00')"
 )
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    """The URL of an empty database (SQLite file, or a fresh PostgreSQL schema)."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'migration.sqlite'}"
-        return
-    schema = f"migration_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def test_0025_creates_the_table_with_its_checks_and_downgrades(

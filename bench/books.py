@@ -93,6 +93,20 @@ def timed(app, fmt: str) -> tuple[float, int]:
         return seconds, len(book.rows)
 
 
+def reports_in_a_bundle(app, count: int) -> float:
+    """What every sync bundle now adds: the monthly report of three months."""
+    from desa.sync.services import REPORT_MONTHS, report_changes
+
+    with app.app_context():
+        start = time.perf_counter()
+        lines = list(report_changes(TODAY))
+        seconds = time.perf_counter() - start
+    people = lines[0]["total"]["end_l"] + lines[0]["total"]["end_p"]
+    if len(lines) != REPORT_MONTHS or not 0 < people <= count:
+        raise SystemExit(f"the reports came out wrong: {len(lines)} lines, {people}")
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=20_000)
@@ -108,11 +122,13 @@ def main() -> None:
     pdf = max(timed(app, "pdf") for _ in range(2))
     xlsx = max(timed(app, "xlsx") for _ in range(2))
     grown = peak_mb() - base
+    reports = max(reports_in_a_bundle(app, args.rows) for _ in range(2))
     print(f"# {args.rows} residents, {pdf[1]} in the Buku Induk of {TODAY:%B %Y}")
     n = f"{args.rows // 1000}k"
     figure(f"Buku Induk PDF of {n} residents", pdf[0], "s", 10)
     figure(f"Buku Induk XLSX of {n} residents", xlsx[0], "s", 5)
     figure("Buku Induk peak memory growth (RSS)", grown, "MB", 200)
+    figure(f"monthly reports of 3 months in a sync bundle, {n}", reports, "s", 5)
 
 
 if __name__ == "__main__":

@@ -438,7 +438,21 @@ def _bucket(p: Person) -> tuple[str | None, str]:
     return p.dusun, f"{citizenship}_{'P' if p.sex == 'P' else 'L'}"
 
 
-def recap(period: Period, today: dt.date) -> Recap:
+class Registry:
+    """The registry read once for several recaps (the bundle's three months):
+    the events, and everyone as they were on each day asked for."""
+
+    def __init__(self) -> None:
+        self.events = life_events()
+        self._days: dict[dt.date, list[Person]] = {}
+
+    def everyone_on(self, day: dt.date) -> list[Person]:
+        if day not in self._days:
+            self._days[day] = people_on(day, self.events, everyone=True)
+        return self._days[day]
+
+
+def recap(period: Period, today: dt.date, registry: Registry | None = None) -> Recap:
     """Per dusun: at the start, born, came, died, left, at the end.
 
     The start is the day before the period, the end its last day (or today). The
@@ -451,9 +465,10 @@ def recap(period: Period, today: dt.date) -> Recap:
     """
     before = period.start - dt.timedelta(days=1)
     end = period.end(today)
-    events = life_events()
-    first = {p.id: p for p in people_on(before, events)}
-    last = {p.id: p for p in people_on(end, events, everyone=True)}
+    registry = registry or Registry()
+    events = registry.events
+    first = {p.id: p for p in registry.everyone_on(before) if p.present}
+    last = {p.id: p for p in registry.everyone_on(end)}
     rows: dict[str | None, RecapRow] = {}
     kks: dict[tuple[str, str | None], set[str]] = defaultdict(set)
 

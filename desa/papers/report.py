@@ -74,10 +74,16 @@ class MonthlyReport:
         }
 
 
-def monthly(year: int, month: int, today: dt.date | None = None) -> MonthlyReport:
-    """The month's report (to today for the running month)."""
+def monthly(
+    year: int,
+    month: int,
+    today: dt.date | None = None,
+    registry: books.Registry | None = None,
+) -> MonthlyReport:
+    """The month's report (to today for the running month); several months
+    share one `registry` read."""
     today = today or dt.date.today()
-    return MonthlyReport(year, month, books.recap(Period(year, month), today))
+    return MonthlyReport(year, month, books.recap(Period(year, month), today, registry))
 
 
 def _title(village: Village, year: int, month: int) -> str:

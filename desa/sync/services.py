@@ -286,11 +286,13 @@ def _report_counts(row: dict[str, Any]) -> dict[str, int]:
 def report_changes(today: dt.date) -> Iterator[dict[str, Any]]:
     """The monthly report to the kecamatan (docs/sync.md), for the running month
     and the two before it: computed as the bundle is made, never logged."""
+    from desa.papers.books import Registry
     from desa.papers.report import monthly
 
+    registry = Registry()
     year, month = today.year, today.month
     for back in range(REPORT_MONTHS):
-        report = monthly(year, month, today).to_dict()
+        report = monthly(year, month, today, registry).to_dict()
         rows = [{"dusun": r["dusun"], **_report_counts(r)} for r in report["rows"]]
         total = (
             {k: sum(r[k] for r in rows) for k in rows[0] if k != "dusun"}

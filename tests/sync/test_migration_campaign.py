@@ -8,7 +8,6 @@ import datetime as dt
 import os
 
 from conftest import _test_config, nik_for
-from letters.test_migration_life_statuses import empty_database  # noqa: F401
 from sqlalchemy import text
 
 from desa import create_app

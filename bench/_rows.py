@@ -7,8 +7,18 @@ from pathlib import Path
 
 from desa.residents.importer.columns import IMPORT_COLUMNS
 
-# The import's own columns, less the two a village file rarely carries.
-COLUMNS = [c for c in IMPORT_COLUMNS if c not in ("citizenship", "life_status")]
+# The import's own columns, less those a village file rarely carries (and the
+# demo's rows do not have): citizenship, life status, parents, blood group and
+# marriage date.
+RARE = (
+    "citizenship",
+    "life_status",
+    "father_name",
+    "mother_name",
+    "blood_type",
+    "marriage_date",
+)
+COLUMNS = [c for c in IMPORT_COLUMNS if c not in RARE]
 
 
 def cells(rows: list[dict]):

@@ -40,12 +40,12 @@ from sqlalchemy import func, select  # noqa: E402
 from desa import create_app  # noqa: E402
 from desa.extensions import db  # noqa: E402
 from desa.residents.demo import build_rows  # noqa: E402
-from desa.residents.importer.columns import IMPORT_COLUMNS  # noqa: E402
 from desa.residents.models import Resident  # noqa: E402
 
 FULL_SHEET = 1_048_575  # every row a sheet can hold, after the header
 # The import's own columns, less the two a village file rarely carries.
-COLUMNS = [c for c in IMPORT_COLUMNS if c not in ("citizenship", "life_status")]
+from _rows import COLUMNS  # noqa: E402
+
 DESA = str(Path(sys.executable).parent / "desa")
 
 

@@ -72,3 +72,18 @@ def scan_pdf(
 def pdf_qr_codes(pdf: bytes, folder: Path, dpi: int) -> list[list[str]]:
     """What zbarimg reads on each page of `pdf` rendered at `dpi`: one list a page."""
     return [zbar_decode(png) for png in render(pdf, dpi, folder, first_page_only=False)]
+
+
+def pdf_text(pdf: bytes, folder: Path, *, raw: bool = False, keep: str = "") -> str:
+    """What poppler's `pdftotext` reads in `pdf`: `-layout` (columns kept) or
+    `-raw` (content order); pages separated by form feeds. With DESA_KEEP_PDFS set,
+    `keep` names a copy left there for a person to open."""
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / f"text-{len(list(folder.glob('text-*.pdf')))}.pdf"
+    source.write_bytes(pdf)
+    if keep and os.environ.get("DESA_KEEP_PDFS"):
+        Path(os.environ["DESA_KEEP_PDFS"], f"{keep}.pdf").write_bytes(pdf)
+    mode = "-raw" if raw else "-layout"
+    return subprocess.run(
+        [binary("pdftotext"), mode, str(source), "-"], capture_output=True, check=True
+    ).stdout.decode()

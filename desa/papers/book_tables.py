@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
 from flask_babel import gettext as _
@@ -34,17 +33,8 @@ def titles() -> dict[str, str]:
     }
 
 
-def temporary_available() -> bool:
-    """Whether the temporary residents' register (another module) is there."""
-    try:
-        importlib.import_module("desa.papers.temporary")
-    except ImportError:
-        return False
-    return True
-
-
 def available() -> tuple[str, ...]:
-    return tuple(k for k in books.BOOKS if k != "sementara" or temporary_available())
+    return tuple(books.BOOKS)
 
 
 def place_line(village: Village) -> str:

@@ -110,10 +110,6 @@ def letter_resident(resident: Resident, members: Sequence[Resident]) -> Resident
     return resident
 
 
-def _head(members: Sequence[Resident], fallback: Resident) -> Resident:
-    return next((m for m in members if m.family_relation == HEAD), fallback)
-
-
 def _age(born: dt.date | None, on: dt.date) -> str:
     if born is None:
         return ""
@@ -399,7 +395,7 @@ def _chunks(members: Sequence[Resident], size: int) -> list[list[Resident]]:
 def kk_sheet(paper: Paper) -> bytes:
     """F-1.09: the KK sheet as the card is laid out, A4 landscape."""
     members = family_members(paper.resident)
-    head = _head(members, paper.resident)
+    head = letter_resident(paper.resident, members)
     village = paper.village
     page = _Page(paper, landscape(A4), "Formulir F-1.09 Kartu Keluarga")
     c = page.c
@@ -522,7 +518,7 @@ def family_biodata(paper: Paper) -> bytes:
     """F-1.01 Formulir Biodata Keluarga: the family's data, then each member's rows
     in three bands of columns (identity; status; parents and documents)."""
     members = family_members(paper.resident)
-    head = _head(members, paper.resident)
+    head = letter_resident(paper.resident, members)
     village = paper.village
     page = _Page(paper, landscape(A4), "Formulir F-1.01 Biodata Keluarga")
     c = page.c
@@ -677,7 +673,7 @@ def event_registration(paper: Paper) -> bytes:
     applicant's and the family's data, what is applied for, the attachments."""
     members = family_members(paper.resident)
     applicant = paper.resident
-    head = _head(members, applicant)
+    head = letter_resident(applicant, members)
     village = paper.village
     page = _Page(paper, A4, "Formulir F-1.02 Pendaftaran Peristiwa Kependudukan")
     page.left, page.right = 15 * mm, page.w - 15 * mm

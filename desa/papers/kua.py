@@ -213,6 +213,11 @@ def _bin(sex: str | None) -> str:
     return {"L": "Bin", "P": "Binti"}.get(sex or "", "Bin/Binti")
 
 
+def _spouse_bin(sex: str | None) -> str:
+    """The bin/binti label of the resident's spouse (the other sex)."""
+    return _bin({"L": "P", "P": "L"}.get(sex or "", ""))
+
+
 # ------------------------------------------------------------------ the drawing
 
 
@@ -462,18 +467,6 @@ def n1(paper: Paper) -> bytes:
     return draw_form(paper, "N1", _title(paper, "Surat Keterangan Untuk Nikah"), blocks)
 
 
-PARENT = (
-    "nama",
-    "bin_binti",
-    "nik",
-    "lahir",
-    "warganegara",
-    "agama",
-    "pekerjaan",
-    "alamat",
-)
-
-
 @layout("N2")
 def n2(paper: Paper) -> bytes:
     """N2 Surat Keterangan Asal-Usul: the bride or groom, then the father and mother."""
@@ -483,9 +476,9 @@ def n2(paper: Paper) -> bytes:
         Text(OPENING),
         Rows(person_rows(child, FULL, _bin(paper.resident.sex)), "I."),
         Text("adalah benar anak kandung dari pernikahan seorang pria:"),
-        Rows(person_rows(values.person("ayah"), PARENT, "Bin"), "II."),
+        Rows(person_rows(values.person("ayah"), FULL, "Bin"), "II."),
         Text("dengan seorang wanita:"),
-        Rows(person_rows(values.person("ibu"), PARENT, "Binti"), "III."),
+        Rows(person_rows(values.person("ibu"), FULL, "Binti"), "III."),
         Text(CLOSING),
     ]
     return draw_form(paper, "N2", _title(paper, "Surat Keterangan Asal-Usul"), blocks)
@@ -500,20 +493,10 @@ def n3(paper: Paper) -> bytes:
         groom, bride = other, me
     else:
         groom, bride = me, other
-    keys = (
-        "nama",
-        "bin_binti",
-        "nik",
-        "lahir",
-        "warganegara",
-        "agama",
-        "pekerjaan",
-        "alamat",
-    )
     blocks = [
         Text("Yang bertanda tangan di bawah ini:"),
-        Rows(person_rows(groom, keys, "Bin"), "A. CALON SUAMI"),
-        Rows(person_rows(bride, keys, "Binti"), "B. CALON ISTRI"),
+        Rows(person_rows(groom, FULL, "Bin"), "A. CALON SUAMI"),
+        Rows(person_rows(bride, FULL, "Binti"), "B. CALON ISTRI"),
         Text(
             "Menyatakan dengan sesungguhnya bahwa atas dasar sukarela, dengan "
             "kesadaran sendiri, tanpa paksaan dari siapa pun juga, setuju untuk "
@@ -541,8 +524,8 @@ def n4(paper: Paper) -> bytes:
     values = _Values(paper)
     blocks = [
         Text(OPENING),
-        Rows(person_rows(values.person("ayah"), PARENT, "Bin"), "I."),
-        Rows(person_rows(values.person("ibu"), PARENT, "Binti"), "II."),
+        Rows(person_rows(values.person("ayah"), FULL, "Bin"), "I."),
+        Rows(person_rows(values.person("ibu"), FULL, "Binti"), "II."),
         Text("adalah benar ayah kandung dan ibu kandung dari seorang:"),
         Rows(person_rows(values.resident, FULL, _bin(paper.resident.sex)), "III."),
         Text(CLOSING),
@@ -562,7 +545,7 @@ def n5(paper: Paper) -> bytes:
     values = _Values(paper)
     father, mother = values.person("ayah"), values.person("ibu")
     other = values.person("calon")
-    other_bin = _bin({"L": "P", "P": "L"}.get(paper.resident.sex or "", ""))
+    other_bin = _spouse_bin(paper.resident.sex)
     blocks = [
         Text("Yang bertanda tangan di bawah ini:"),
         Rows(person_rows(father, N5_ROWS, "Bin"), "A."),
@@ -592,22 +575,12 @@ def n6(paper: Paper) -> bytes:
     """N6 Surat Keterangan Kematian Suami/Istri, for the surviving spouse."""
     values = _Values(paper)
     dead = values.person("almarhum")
-    dead_bin = _bin({"L": "P", "P": "L"}.get(paper.resident.sex or "", ""))
+    dead_bin = _spouse_bin(paper.resident.sex)
     when = values.field("tanggal_meninggal") or "...................."
     where = values.field("tempat_meninggal") or "...................."
-    keys = (
-        "nama",
-        "bin_binti",
-        "nik",
-        "lahir",
-        "warganegara",
-        "agama",
-        "pekerjaan",
-        "alamat",
-    )
     blocks = [
         Text(OPENING),
-        Rows(person_rows(dead, keys, dead_bin), "I."),
+        Rows(person_rows(dead, FULL, dead_bin), "I."),
         Text(f"telah meninggal dunia pada tanggal {when} di {where}."),
         Text(
             "Yang bersangkutan adalah "

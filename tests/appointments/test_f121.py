@@ -4,11 +4,10 @@ decoded with zbarimg at 100 dpi, who may print it, and the audit lines."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from scanning import binary, pdf_qr_codes, render
+from scanning import pdf_qr_codes, pdf_text, render
 from sqlalchemy import select, update
 
 from desa.appointments.models import Booking
@@ -21,13 +20,7 @@ SHOTS = Path("/tmp/desa-shots")  # for a human to look at, never asserted on
 
 def pdf_pages(data: bytes, tmp_path: Path) -> list[str]:
     """pdftotext's text of each page, whitespace folded."""
-    source = tmp_path / "paper.pdf"
-    source.write_bytes(data)
-    out = subprocess.run(
-        [binary("pdftotext"), "-raw", str(source), "-"],
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
+    out = pdf_text(data, tmp_path, raw=True)
     return [" ".join(page.split()) for page in out.split("\f") if page.strip()]
 
 

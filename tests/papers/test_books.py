@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from scanning import pdf_text
 from sqlalchemy import func, select
 
 from desa.auth.models import AuditEvent
@@ -20,16 +19,6 @@ from desa.papers.books import Period
 from desa.residents.models import Resident
 
 TODAY = dt.date(2026, 5, 15)
-
-
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    tool = shutil.which("pdftotext") or "/usr/bin/pdftotext"
-    path = tmp_path / "book.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run(
-        [tool, "-layout", str(path), "-"], capture_output=True, check=True
-    )
-    return out.stdout.decode()
 
 
 @pytest.fixture

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import _test_config, csrf_from, nik_for
-from scanning import binary, scan_pdf
+from scanning import pdf_text, scan_pdf
 from sqlalchemy import inspect, select, text
 
 from desa.core.db import mark_write_intent
@@ -151,17 +149,6 @@ def forms(app, make_user, make_actor):
                 return services.preview_pdf(self.get(public_id), TODAY)
 
     return Helper()
-
-
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    source = tmp_path / f"form-{uuid.uuid4().hex[:6]}.pdf"
-    source.write_bytes(pdf)
-    out = subprocess.run(
-        [binary("pdftotext"), "-layout", str(source), "-"],
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    return out
 
 
 def _in_order(text: str, words: list[str]) -> bool:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import _test_config, nik_for
-from scanning import binary, scan_pdf
+from scanning import pdf_text, scan_pdf
 from sqlalchemy import select, text
 
 from desa.core.db import mark_write_intent
@@ -139,18 +137,6 @@ def kua(app, make_user, make_actor):
                 return services.preview_pdf(self.get(public_id), TODAY)
 
     return Helper()
-
-
-def pdf_text(pdf: bytes, tmp_path: Path, keep: str | None = None) -> str:
-    source = tmp_path / f"form-{uuid.uuid4().hex[:6]}.pdf"
-    source.write_bytes(pdf)
-    if keep and os.environ.get("DESA_KEEP_PDFS"):
-        Path(os.environ["DESA_KEEP_PDFS"], f"{keep}.pdf").write_bytes(pdf)
-    return subprocess.run(
-        [binary("pdftotext"), "-layout", str(source), "-"],
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
 
 
 @pytest.mark.parametrize("code", CODES)

@@ -10,6 +10,8 @@ packs the work into the fewest team-days it can:
   villages' remainders one after the other, so only a kecamatan's last office day
   runs short;
 - the frail are visited at home, in rounds through the kecamatan's villages;
+- short days of a kecamatan share a day (the office in the morning, the homes in
+  the afternoon);
 - a big employer's staff are recorded at its site on Saturdays (whole days), the
   rest of an employer's staff in the evening; staff of employers too small for
   an evening of their own share an evening at their village's hall.
@@ -33,6 +35,8 @@ from typing import Any
 VILLAGE_DAY_SHARE = 0.75
 # An employer with at least this share of an evening's places gets its own evening.
 EMPLOYER_EVENING_SHARE = 0.5
+# Packing the kits and going on to the next place, when two short shifts share a day.
+MOVE_MINUTES = 30
 
 
 @dataclass(frozen=True)
@@ -299,7 +303,38 @@ def plan_kecamatan(
                 pooled, _maker("employer", v.village_id, f"Balai {v.name}", mpp)
             )
         shifts += evening.shifts
-    return shifts
+    return _share_days(shifts, pace.day_minutes)
+
+
+def _used(shift: Shift) -> int:
+    return max((slot.offset + slot.length for slot in shift.slots), default=0)
+
+
+def _share_days(shifts: list[Shift], day_minutes: int) -> list[Shift]:
+    """Short weekday shifts of a kecamatan share a day, the longest first (first
+    fit): the office's last day and a last round of home visits become a morning
+    at the office and an afternoon at the homes, with `MOVE_MINUTES` between."""
+    whole, short = [], []
+    for shift in shifts:
+        room = day_minutes - _used(shift)
+        if shift.evening or shift.weekend or room < MOVE_MINUTES + 1:
+            whole.append(shift)
+        else:
+            short.append(shift)
+    days: list[Shift] = []
+    for shift in sorted(short, key=_used, reverse=True):
+        length = _used(shift)
+        host = next(
+            (d for d in days if _used(d) + MOVE_MINUTES + length <= day_minutes), None
+        )
+        if host is None:
+            days.append(shift)
+            continue
+        start = _used(host) + MOVE_MINUTES
+        for slot in shift.slots:
+            slot.offset += start
+            host.slots.append(slot)
+    return whole + days
 
 
 def _merge(slots: list[Slot]) -> list[Slot]:

@@ -27,12 +27,15 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
 _NAV: list[tuple[int, str, str, object, str]] = []
 # What this instance is, "village" or "hub": the hub package installs the
 # question (core knows no domain), and the menu shows that place's entries.
-_place: list[Any] = [lambda: "village"]
+_place: list[Any] = [lambda: "village", lambda: None]
 
 
-def set_place_resolver(resolver: Any) -> None:
-    """Installs the function that says whether this instance is a village or a hub."""
+def set_place_resolver(resolver: Any, identity: Any = None) -> None:
+    """Installs the function that says whether this instance is a village or a hub,
+    and the one that names a hub for its pages' header and footer
+    (`{"title": …, "code": …}`, or None)."""
     _place[0] = resolver
+    _place[1] = identity or (lambda: None)
 
 
 def current_place() -> str:
@@ -115,4 +118,5 @@ def init_templating(app: Flask) -> None:
         village = get_village()
         if village is not None:
             g.desa_tz = village.timezone
-        return {"village": village}
+            return {"village": village, "hub_identity": None}
+        return {"village": None, "hub_identity": _place[1]()}

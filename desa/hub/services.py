@@ -39,6 +39,18 @@ def settings() -> HubSettings | None:
     return db.session.get(HubSettings, 1)
 
 
+def identity() -> dict[str, str] | None:
+    """The hub's name and region code for its pages (`Hub Kabupaten Sambas`)."""
+    found = settings()
+    if found is None:
+        return None
+    if found.name.startswith(("Kabupaten", "Kota")):
+        title = _("Hub %(name)s", name=found.name)
+    else:
+        title = _("Hub Kecamatan %(name)s", name=found.name)
+    return {"title": title, "code": found.code}
+
+
 def require_hub() -> HubSettings:
     """The hub settings, or the sentence that tells the operator to make it one."""
     found = settings()

@@ -33,7 +33,9 @@ _KECAMATAN = re.compile(r"\d{2}\.\d{2}\.\d{2}")
 
 @bp.record_once
 def _register(_state: Any) -> None:
-    set_place_resolver(lambda: "hub" if services.settings() else "village")
+    set_place_resolver(
+        lambda: "hub" if services.settings() else "village", services.identity
+    )
     register_nav(10, Permission.HUB_FIGURES, "hub.index", _l("Tabel 1"), "hub")
     register_nav(
         20, Permission.HUB_FIGURES, "hub.villages", _l("Desa & sinkron"), "hub"

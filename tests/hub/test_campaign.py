@@ -64,11 +64,18 @@ def test_the_plan_places_everyone_once_by_rt_office_home_and_evening():
     assert [(s.rt, s.people) for s in hall] == [("001", 70), ("002", 50)]
     assert [s.offset for s in hall] == [0, 35 * 7]
     office = next(sh for sh in found.shifts if sh.slots[0].kind == "office")
-    assert [(s.village_id, s.people) for s in office.slots] == [
-        (1, 40),
-        (2, 25),
-        (3, 10),
+    # The office's short day takes the home round in the afternoon: 75 people in
+    # 38 rounds of 7 minutes, half an hour to move, then 2 rounds of 45 minutes.
+    assert [(s.kind, s.village_id, s.people, s.offset) for s in office.slots] == [
+        ("office", 1, 40, 0),
+        ("office", 2, 25, 140),
+        ("office", 3, 10, 224),
+        ("home", 1, 3, 38 * 7 + planner.MOVE_MINUTES),
     ]
+    assert office.slots[-1].offset + office.slots[-1].length <= PACE.day_minutes
+    assert found.team_days == pytest.approx(
+        2 + 2 * PACE.evening_minutes / PACE.day_minutes
+    )
     evenings = [sh for sh in found.shifts if sh.evening]
     # PT Sawit has an evening of its own at its site; the shop's 4 share the hall.
     assert [(sh.slots[0].employer_local_id, sh.slots[0].place) for sh in evenings] == [

@@ -53,6 +53,16 @@ def test_the_hub_opens_at_table_1_with_its_own_menu(staff):
     assert staff.get("/hub?level=rt").status_code == 422
 
 
+def test_the_hub_names_itself_in_the_header_and_footer(staff):
+    page = staff.get("/hub").get_data(as_text=True)
+    header = page.split("</header>")[0]
+    assert "<strong>Hub Kabupaten Sambas</strong>" in header
+    assert "Kode wilayah 61.01" in header
+    footer = page.split('<footer class="footer">')[1]
+    assert footer.lstrip().startswith("Hub Kabupaten Sambas · Kode wilayah 61.01")
+    assert "<title>" in page and "· Hub Kabupaten Sambas</title>" in page
+
+
 def test_table_1_downloads_as_xlsx_and_pdf(staff):
     from openpyxl import load_workbook
 

@@ -179,7 +179,10 @@ def test_the_card_pages_for_disdukcapil_and_the_kecamatan_officer(hub_app, villa
     camat = hub_app.test_client()
     assert post_login_as(camat, "camat", PASSWORD).status_code == 302
     seen = camat.get("/hub/campaign/cards").get_data(as_text=True)
-    assert "Tekarang" in seen and "Sambas" not in seen.split("<table")[1].split("</table>")[0]
+    assert (
+        "Tekarang" in seen
+        and "Sambas" not in seen.split("<table")[1].split("</table>")[0]
+    )
     assert camat.get("/hub/campaign/cards/61.01.12").status_code == 403
 
 

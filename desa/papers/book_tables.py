@@ -33,10 +33,6 @@ def titles() -> dict[str, str]:
     }
 
 
-def available() -> tuple[str, ...]:
-    return tuple(books.BOOKS)
-
-
 def place_line(village: Village) -> str:
     """`DESA MERUBUNG KECAMATAN TEKARANG KABUPATEN SAMBAS`."""
     kind = (village.kind or "desa").upper()

@@ -19,7 +19,7 @@ from desa.core.security import require
 from desa.core.templating import register_nav
 from desa.core.village import require_village
 from desa.papers import book_tables, report
-from desa.papers.books import Period, PeriodError, parse_period
+from desa.papers.books import BOOKS, Period, PeriodError, parse_period
 
 bp = Blueprint("papers", __name__, url_prefix="/papers")
 
@@ -53,9 +53,7 @@ def _names() -> dict[str, str]:
         "sementara": _("Buku Penduduk Sementara"),
         "ktp_kk": _("Buku KTP dan Kartu Keluarga"),
     }
-    return {
-        key: f"{book_tables.CODES[key]} {names[key]}" for key in book_tables.available()
-    }
+    return {key: f"{book_tables.CODES[key]} {names[key]}" for key in BOOKS}
 
 
 @bp.get("/")
@@ -113,7 +111,7 @@ def book_file(extension: str):
     if extension not in ("pdf", "xlsx"):
         abort(404)
     key = request.args.get("book", "")
-    if key not in book_tables.available():
+    if key not in BOOKS:
         raise ValidationError(
             _("Pilih salah satu buku dari daftar."),
             fields={"book": [_("Tidak dikenal.")]},
